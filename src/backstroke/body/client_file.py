@@ -1,0 +1,140 @@
+"""The client file (DESIGN §6.4): one virtual client, every key optional.
+
+Keys that are not given take the documented default; when the file gives a ``seed``
+and leaves out a key, that key is drawn around the default from the population spread
+below, so ``seed = N`` alone describes a whole random client. The same seed always
+draws the same client.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from backstroke.config import StrictModel, load_toml, validate
+from backstroke.errors import ClientError
+
+# Thumb-strip lines run 2.5–4 cm lateral of the midline; knots are drawn near them.
+KNOT_V_RANGE_M = (0.02, 0.06)
+
+
+class KnotSpec(StrictModel):
+    """A taut spot on the surface chart (u along the spine, v lateral in metres)."""
+
+    u: float = Field(ge=0.0, le=1.0, description="0 = waist (PSIS level), 1 = C7")
+    v: float = Field(ge=-0.20, le=0.20, description="metres from the midline, + = client's left")
+    radius_m: float = Field(default=0.010, ge=0.0025, le=0.0125)
+    stiffness_ratio: float = Field(default=2.0, ge=1.2, le=3.0)
+
+
+# name: (default, population standard deviation, low, high)
+_ANTHRO: dict[str, tuple[float, float, float, float]] = {
+    "height_m": (1.75, 0.08, 1.40, 2.10),
+    "back_length_m": (0.51, 0.035, 0.40, 0.62),
+    "shoulder_width_m": (0.40, 0.03, 0.32, 0.52),
+    "waist_width_m": (0.30, 0.03, 0.22, 0.44),
+    "adipose_m": (0.012, 0.005, 0.003, 0.040),
+    "kyphosis_deg": (40.0, 8.0, 20.0, 65.0),
+    "lordosis_deg": (45.0, 8.0, 20.0, 70.0),
+    "stiffness_n_m": (2000.0, 300.0, 800.0, 4000.0),
+    "softening_rate": (1.0, 0.25, 0.0, 3.0),
+    "guarding": (0.5, 0.2, 0.0, 1.0),
+    "breathing_rate_bpm": (14.0, 2.0, 8.0, 24.0),
+}
+
+
+def _bounded(name: str) -> Any:
+    default, _, low, high = _ANTHRO[name]
+    return Field(default=None, ge=low, le=high, description=f"default {default:g}")
+
+
+class ClientSpec(StrictModel):
+    """A virtual client; ``None`` fields are resolved by :meth:`resolved`."""
+
+    name: str = Field(default="client", min_length=1, max_length=80)
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    height_m: float | None = _bounded("height_m")
+    back_length_m: float | None = _bounded("back_length_m")
+    shoulder_width_m: float | None = _bounded("shoulder_width_m")
+    waist_width_m: float | None = _bounded("waist_width_m")
+    adipose_m: float | None = _bounded("adipose_m")
+    kyphosis_deg: float | None = _bounded("kyphosis_deg")
+    lordosis_deg: float | None = _bounded("lordosis_deg")
+    stiffness_n_m: float | None = _bounded("stiffness_n_m")
+    softening_rate: float | None = _bounded("softening_rate")
+    guarding: float | None = _bounded("guarding")
+    breathing_rate_bpm: float | None = _bounded("breathing_rate_bpm")
+    knots: list[KnotSpec] | None = Field(default=None, max_length=12)
+
+    @model_validator(mode="after")
+    def _widths_consistent(self) -> ClientSpec:
+        sw, ww = self.shoulder_width_m, self.waist_width_m
+        if sw is not None and ww is not None and ww > sw:
+            raise ValueError(
+                f"waist_width_m ({ww:g}) must not exceed shoulder_width_m ({sw:g})"
+            )
+        return self
+
+    def resolved(self) -> ClientSpec:
+        """Every field filled: given values kept, others default or drawn from ``seed``."""
+        rng = np.random.default_rng(self.seed) if self.seed is not None else None
+        values: dict[str, Any] = self.model_dump()
+        for key, (default, sd, low, high) in _ANTHRO.items():
+            drawn = default if rng is None else float(np.clip(rng.normal(default, sd), low, high))
+            if values[key] is None:
+                values[key] = round(drawn, 6)
+        # A drawn waist must stay narrower than a given shoulder width.
+        values["waist_width_m"] = min(values["waist_width_m"], values["shoulder_width_m"])
+        if values["knots"] is None:
+            values["knots"] = [] if rng is None else [k.model_dump() for k in random_knots(rng)]
+        if values["seed"] is None:
+            values["seed"] = 0
+        return ClientSpec.model_validate(values)
+
+    def value(self, key: str) -> float:
+        """A resolved float field; raises ``ClientError`` if still unresolved."""
+        v = getattr(self, key)
+        if v is None:
+            raise ClientError("client is not resolved; call resolved() first", key=key)
+        return float(v)
+
+
+def random_knots(rng: np.random.Generator, max_knots: int = 5) -> list[KnotSpec]:
+    """0..``max_knots`` knots on the erector spinae, at least 4 cm apart along u."""
+    n = int(rng.integers(0, max_knots + 1))
+    knots: list[KnotSpec] = []
+    tries = 0
+    while len(knots) < n and tries < 200:
+        tries += 1
+        u = float(rng.uniform(0.12, 0.88))
+        side = 1.0 if rng.random() < 0.5 else -1.0
+        v = side * float(rng.uniform(0.025, 0.04))
+        if any(abs(u - k.u) < 0.08 and np.sign(k.v) == side for k in knots):
+            continue
+        knots.append(
+            KnotSpec(
+                u=round(u, 4),
+                v=round(v, 4),
+                radius_m=round(float(rng.uniform(0.004, 0.0075)), 4),
+                stiffness_ratio=round(float(rng.uniform(1.6, 2.5)), 3),
+            )
+        )
+    return knots
+
+
+DEFAULT_CLIENT_FILE = Path(__file__).with_name("clients") / "default.toml"
+
+
+def load_client(path: str | Path | None = None) -> ClientSpec:
+    """Load and resolve a client file; ``None`` loads the shipped default client."""
+    p = DEFAULT_CLIENT_FILE if path is None else Path(path)
+    data = load_toml(p, ClientError)
+    return validate(ClientSpec, data, path=p, error=ClientError).resolved()
+
+
+def random_client(seed: int) -> ClientSpec:
+    """A whole random client from a seed (what ``seed = N`` alone in a file gives)."""
+    return ClientSpec(name=f"random-{seed}", seed=seed).resolved()

@@ -1,0 +1,206 @@
+"""Routine files: a therapist's signature massage as TOML (validated, one-line errors).
+
+A routine has an intention (``spa`` or ``sports``), a tempo, a pressure scale, speed
+limits and an ordered list of blocks. Each block is one technique; its keys are
+checked against that technique, so a key that does not apply is an error.
+
+Transitions between blocks are planned automatically (a light glide on the skin).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from backstroke.config import StrictModel
+from backstroke.tools import TOOLS, Tool
+
+Intention = Literal["spa", "sports"]
+Side = Literal["both", "left", "right"]
+
+# Surface speed is always within 1–10 cm/s (DESIGN §1); a routine may narrow it.
+SPEED_FLOOR_M_S = 0.01
+SPEED_CEILING_M_S = 0.10
+
+
+class Repeat(StrictModel):
+    """How many passes: a fixed count, or until the tissue softens."""
+
+    passes: int | None = Field(default=None, ge=1, le=50)
+    until: Literal["softening"] | None = None
+    min_passes: int = Field(default=2, ge=1, le=50)
+    max_passes: int = Field(default=8, ge=1, le=50)
+    threshold: float = Field(default=0.05, ge=0.005, le=0.5, description="stiffness drop")
+
+    @model_validator(mode="after")
+    def _one_policy(self) -> Repeat:
+        if self.passes is None and self.until is None:
+            raise ValueError("give either 'passes = N' or 'until = \"softening\"'")
+        if self.passes is not None and self.until is not None:
+            raise ValueError("give 'passes' or 'until', not both")
+        if self.min_passes > self.max_passes:
+            raise ValueError(
+                f"min_passes ({self.min_passes}) must not exceed max_passes ({self.max_passes})"
+            )
+        return self
+
+    @property
+    def planned_passes(self) -> int:
+        """Passes the static plan contains (the runner may add more, up to max)."""
+        return self.passes if self.passes is not None else self.min_passes
+
+    @property
+    def most_passes(self) -> int:
+        return self.passes if self.passes is not None else self.max_passes
+
+
+class _BlockBase(StrictModel):
+    target_force_n: float = Field(gt=0.0, le=45.0)
+    tilt_deg: float = Field(default=6.0, ge=0.0, le=10.0, description="behind the stroke")
+
+    def tool(self) -> Tool:
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _force_within_tool(self) -> _BlockBase:
+        spec = TOOLS[self.tool()]
+        if self.target_force_n > spec.max_force_n:
+            raise ValueError(
+                f"target_force_n {self.target_force_n:g} exceeds the {spec.tool} limit "
+                f"of {spec.max_force_n:g} N"
+            )
+        if self.tilt_deg > spec.max_tilt_deg:
+            raise ValueError(f"tilt_deg {self.tilt_deg:g} exceeds {spec.max_tilt_deg:g}°")
+        return self
+
+
+class _StrokeBlock(_BlockBase):
+    u_min: float = Field(default=0.08, ge=0.0, le=1.0, description="waist end")
+    u_max: float = Field(default=0.92, ge=0.0, le=1.0, description="shoulder end")
+    speed_m_s: float | None = Field(default=None, ge=SPEED_FLOOR_M_S, le=SPEED_CEILING_M_S)
+    beats_per_stroke: int | None = Field(default=None, ge=1, le=64)
+    repeat: Repeat = Field(default_factory=lambda: Repeat(passes=3))
+
+    @model_validator(mode="after")
+    def _region(self) -> _StrokeBlock:
+        if self.u_max - self.u_min < 0.1:
+            raise ValueError(
+                f"u_max - u_min must be at least 0.1 (got {self.u_min:g}..{self.u_max:g})"
+            )
+        if self.speed_m_s is not None and self.beats_per_stroke is not None:
+            raise ValueError("give speed_m_s or beats_per_stroke, not both")
+        return self
+
+
+class RestBlock(_BlockBase):
+    """Both palms resting on the upper back: listen, breathe."""
+
+    technique: Literal["rest"]
+    target_force_n: float = Field(default=6.0, gt=0.0, le=15.0)
+    u: float = Field(default=0.78, ge=0.3, le=0.95, description="where the palms rest")
+    duration_s: float | None = Field(default=None, ge=2.0, le=300.0)
+    breaths: int | None = Field(default=None, ge=1, le=40)
+    tilt_deg: float = Field(default=0.0, ge=0.0, le=10.0)
+
+    def tool(self) -> Tool:
+        return Tool.PALMS
+
+    @model_validator(mode="after")
+    def _one_duration(self) -> RestBlock:
+        if self.duration_s is not None and self.breaths is not None:
+            raise ValueError("give duration_s or breaths, not both")
+        return self
+
+
+class GlideBlock(_StrokeBlock):
+    """Palms either side of the spine: down to the waist and back to the shoulders."""
+
+    technique: Literal["glide"]
+
+    def tool(self) -> Tool:
+        return Tool.PALMS
+
+
+class ForearmBlock(_StrokeBlock):
+    """Fleshy forearm along the paraspinals and latissimus, clear of bony landmarks."""
+
+    technique: Literal["forearm"]
+    side: Side = "both"
+    lateral_m: float = Field(default=0.075, ge=0.05, le=0.12, description="path from midline")
+    u_max: float = Field(default=0.55, ge=0.0, le=1.0)
+    u_min: float = Field(default=0.10, ge=0.0, le=1.0)
+
+    def tool(self) -> Tool:
+        return Tool.FOREARM
+
+
+class ThumbStripBlock(_StrokeBlock):
+    """Thumbs up the erector spinae from L5 to T1, always upward; finds knots."""
+
+    technique: Literal["thumb_strip"]
+    side: Side = "both"
+    lateral_m: float = Field(default=0.03, ge=0.025, le=0.04, description="from the midline")
+    u_min: float = Field(default=0.09, ge=0.0, le=1.0, description="L5")
+    u_max: float = Field(default=0.95, ge=0.0, le=1.0, description="T1")
+    dwell_on_knots: bool = False
+    dwell_beats: int = Field(default=4, ge=1, le=16)
+
+    def tool(self) -> Tool:
+        return Tool.THUMB
+
+
+Block = Annotated[
+    RestBlock | GlideBlock | ForearmBlock | ThumbStripBlock, Field(discriminator="technique")
+]
+
+
+class SpeedLimits(StrictModel):
+    """Surface-speed and jerk limits for every stroke (SI units)."""
+
+    default_m_s: float = Field(default=0.03, ge=SPEED_FLOOR_M_S, le=SPEED_CEILING_M_S)
+    max_m_s: float = Field(default=SPEED_CEILING_M_S, ge=SPEED_FLOOR_M_S, le=SPEED_CEILING_M_S)
+    max_accel_m_s2: float = Field(default=0.1, gt=0.0, le=0.5)
+    max_jerk_m_s3: float = Field(default=0.5, gt=0.0, le=5.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SpeedLimits:
+        if self.default_m_s > self.max_m_s:
+            raise ValueError(
+                f"default_m_s ({self.default_m_s:g}) must not exceed max_m_s ({self.max_m_s:g})"
+            )
+        return self
+
+
+class Routine(StrictModel):
+    """A whole massage: intention, tempo, pressure and the ordered blocks."""
+
+    name: str = Field(default="routine", min_length=1, max_length=80)
+    description: str = Field(default="", max_length=2000)
+    intention: Intention = "spa"
+    bpm: float = Field(default=60.0, ge=30.0, le=200.0, description="when no music is given")
+    pressure_scale: float = Field(default=1.0, ge=0.5, le=1.5)
+    transition_force_n: float = Field(default=4.0, ge=1.0, le=10.0)
+    start_force_fraction: float = Field(
+        default=0.7, ge=0.3, le=1.0, description="of target, until the client trusts"
+    )
+    speed: SpeedLimits = Field(default_factory=SpeedLimits)
+    blocks: list[Block] = Field(min_length=1, max_length=40)
+
+    @model_validator(mode="after")
+    def _forces_after_scale(self) -> Routine:
+        for i, b in enumerate(self.blocks):
+            scaled = b.target_force_n * self.pressure_scale
+            limit = TOOLS[b.tool()].max_force_n
+            if scaled > limit:
+                raise ValueError(
+                    f"blocks[{i}].target_force_n × pressure_scale = {scaled:g} N exceeds the "
+                    f"{b.tool()} limit of {limit:g} N"
+                )
+            if isinstance(b, _StrokeBlock) and b.speed_m_s is not None:
+                if b.speed_m_s > self.speed.max_m_s:
+                    raise ValueError(
+                        f"blocks[{i}].speed_m_s {b.speed_m_s:g} exceeds speed.max_m_s "
+                        f"{self.speed.max_m_s:g}"
+                    )
+        return self
