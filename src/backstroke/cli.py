@@ -1,0 +1,116 @@
+"""The ``backstroke`` command (typer). Exit codes: 0 ok, 2 bad input, 3 safety stop, 1 bug."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from backstroke.errors import BackstrokeError
+
+if TYPE_CHECKING:
+    from backstroke.plan.plan import Plan
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="backstroke: a back massage with a force-controlled robot arm.",
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(exc: BackstrokeError) -> None:
+    typer.echo(f"backstroke: error: {exc}", err=True)
+    raise typer.Exit(exc.exit_code)
+
+
+@app.command()
+def check(file: Annotated[Path, typer.Argument(help="routine or client TOML file")]) -> None:
+    """Validate a routine or client file (exit 0 valid, 2 invalid with one line)."""
+    from backstroke.check import check_file
+
+    try:
+        typer.echo(check_file(file))
+    except BackstrokeError as exc:
+        _fail(exc)
+
+
+@app.command()
+def tempo(
+    audio: Annotated[Path, typer.Argument(help="WAV, FLAC, OGG or MP3 file")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Tempo and beat times of a piece of music."""
+    from backstroke.music.tempo import estimate_tempo
+
+    try:
+        result = estimate_tempo(audio)
+    except BackstrokeError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        typer.echo(json.dumps(result.to_json()))
+    else:
+        typer.echo(
+            f"{result.bpm:.1f} BPM, {len(result.beats_s)} beats, "
+            f"confidence {result.confidence:.2f}, {result.duration_s:.1f} s"
+        )
+
+
+@app.command()
+def plan(
+    routine: Annotated[str, typer.Option(help="routine TOML file or preset name (spa, sports)")],
+    out: Annotated[Path, typer.Option(help="plan.json to write")],
+    client: Annotated[Path | None, typer.Option(help="client TOML file (default client)")] = None,
+    bpm: Annotated[float | None, typer.Option(help="tempo in beats per minute")] = None,
+    music: Annotated[Path | None, typer.Option(help="audio file to take the beats from")] = None,
+) -> None:
+    """Plan a session and write plan.json (one continuous, timed surface path)."""
+    from backstroke.plan.io import plan_summary_lines, plan_to_json, write_json_atomic
+
+    try:
+        built, distance_m = _build_plan(routine, client, bpm, music)
+        write_json_atomic(out, plan_to_json(built))
+    except BackstrokeError as exc:
+        _fail(exc)
+        return
+    for line in plan_summary_lines(built, distance_m):
+        typer.echo(line)
+    typer.echo(f"wrote {out}")
+
+
+def _build_plan(
+    routine: str, client: Path | None, bpm: float | None, music: Path | None
+) -> tuple[Plan, float]:
+    import numpy as np
+
+    from backstroke.body.back_model import BackModel
+    from backstroke.body.client_file import load_client
+    from backstroke.plan.planner import compile_plan
+    from backstroke.routine.io import load_routine
+    from backstroke.tempo_source import beat_grid_for
+
+    r = load_routine(routine)
+    back = BackModel(load_client(client))
+    grid, notes = beat_grid_for(r, bpm=bpm, music=music)
+    built = compile_plan(r, back, grid)
+    if notes:
+        built = replace(built, notes=built.notes + tuple(notes))
+    s = built.samples()
+    xyz = np.stack([s["x_m"], s["y_m"], s["z_m"]], axis=1)
+    step = np.linalg.norm(np.diff(xyz, axis=0), axis=1)
+    on = (s["in_contact"][1:] > 0) & (s["in_contact"][:-1] > 0)
+    return built, float(step[on].sum())
+
+
+def main() -> None:
+    """Entry point: run the app; unexpected exceptions exit 1 with a traceback."""
+    try:
+        app()
+    except BackstrokeError as exc:  # pragma: no cover - commands catch their own
+        print(f"backstroke: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,582 @@
+"""Tempo and beats from the client's own music (slow massage music, about 50–90 BPM).
+
+``estimate_tempo(path)`` reads an audio file and returns a :class:`TempoResult`: the
+tempo, the beat times, a confidence, and the duration. The method (docs/music.md):
+
+1. decode to mono 22.05 kHz (soundfile, streamed and resampled with soxr; other formats
+   through ``librosa.load``);
+2. onset envelope: positive log-mel spectral flux at 86 frames/s;
+3. tempo: autocorrelation tempogram averaged over 12 s windows, weighted by a
+   log-normal prior centred on ``prior_bpm`` (librosa's 120 BPM prior doubles slow
+   music); the metrical level (T/2, T, 2T) is then decided from the off-beat/on-beat
+   onset ratio at the candidate beat phases, with the prior as tie-breaker;
+4. beats: a dynamic-programming tracker (Ellis 2007) with a local period taken from the
+   windowed tempogram, so slow tempo drift is followed and missing beats are bridged;
+5. each beat is snapped to the steepest rise of a fine (2.9 ms) energy envelope nearby,
+   which removes the 20–40 ms lag of the frame-based onset envelope;
+6. confidence: pulse clarity (tempogram peak height) times beat salience.
+
+Nothing here uses numba, so the first call in a fresh process is as fast as the next;
+``librosa`` is only imported (after pointing ``NUMBA_CACHE_DIR`` at a writable cache)
+for formats soundfile cannot decode.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backstroke.errors import AudioError, MissingExtraError
+from backstroke.music.grid import BeatGrid
+
+SR_HZ = 22050
+"""Analysis sample rate (Hz)."""
+N_FFT = 1024  # 46 ms window: short enough for slow attacks, long enough for bass
+HOP = 256
+FPS = SR_HZ / HOP
+"""Onset-envelope frame rate (frames/s), 86.13."""
+N_MELS = 64
+
+MIN_BPM = 40.0
+MAX_BPM = 180.0
+"""Tempo range considered (BPM)."""
+MIN_DURATION_S = 4 * 60.0 / MIN_BPM
+"""Shortest accepted audio: four beats at the slowest tempo considered (6 s)."""
+SILENCE_DBFS = -60.0
+"""Audio whose RMS level is below this (dB re full scale) is rejected as silent."""
+MAX_ANALYSIS_S = 1200.0
+"""Only the first 20 minutes are analysed; the grid extrapolates past the last beat."""
+STEADY_CONFIDENCE = 0.5
+"""``TempoResult.steady`` is ``confidence >= STEADY_CONFIDENCE``."""
+
+PRIOR_OCTAVES = 1.0  # std of the log2-normal tempo prior
+TEMPOGRAM_WIN_S = 12.0
+TIGHTNESS = 100.0  # DP penalty weight on log(interval / period)^2 (librosa's default)
+LOCAL_PERIOD_SPAN = 0.15  # the local period may differ from the global one by ±15 %
+SNAP_WINDOW_S = 0.050  # search this far before/after a tracked beat for the attack
+OFFBEAT_RATIO_0 = 0.75  # off/on onset ratio at which both metrical levels are equally likely
+OFFBEAT_GAIN = 10.0  # log-odds per unit of off/on ratio
+
+_ALLOWED_FORMATS = "WAV, FLAC, OGG/Vorbis, MP3, or any format audioread can decode"
+
+
+@dataclass(frozen=True, eq=False)
+class TempoResult:
+    """Tempo and beats of one audio file.
+
+    Attributes:
+        bpm: tempo (beats per minute), 60 / median inter-beat interval.
+        beats_s: (N,) float64 strictly increasing beat times (s) from the file start.
+        confidence: pulse clarity in [0, 1]; beat-less music (ambient pads) scores
+            below ``STEADY_CONFIDENCE``.
+        duration_s: length of the file (s); beats cover at most the first
+            ``MAX_ANALYSIS_S`` of it.
+    """
+
+    bpm: float
+    beats_s: NDArray[np.float64]
+    confidence: float
+    duration_s: float
+
+    @property
+    def steady(self) -> bool:
+        """True when the beat is clear enough to pace strokes on (else use the routine BPM)."""
+        return self.confidence >= STEADY_CONFIDENCE
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"bpm", "beats_s", "confidence", "duration_s"}``, floats rounded to 4 decimals."""
+        return {
+            "bpm": round(float(self.bpm), 4),
+            "beats_s": [round(float(b), 4) for b in self.beats_s],
+            "confidence": round(float(self.confidence), 4),
+            "duration_s": round(float(self.duration_s), 4),
+        }
+
+    def beat_grid(self) -> BeatGrid:
+        """The beats as the planner's :class:`BeatGrid` (source ``"music"``)."""
+        return BeatGrid(bpm=float(self.bpm), beats_s=self.beats_s.copy(), source="music")
+
+
+def estimate_tempo(path: str | Path, *, prior_bpm: float = 70.0) -> TempoResult:
+    """Estimate the tempo and beat times of an audio file.
+
+    Parameters
+    ----------
+    path : audio file (WAV, FLAC, OGG, MP3, ...).
+    prior_bpm : centre of the tempo prior (BPM); slow massage music sits around 70.
+
+    Returns
+    -------
+    TempoResult
+
+    Raises
+    ------
+    AudioError
+        The file is missing or cannot be decoded, contains NaN samples, is silent, or is
+        shorter than ``MIN_DURATION_S``.
+    MissingExtraError
+        soundfile or librosa (the ``audio`` extra) is not installed.
+    """
+    path = Path(path)
+    if not (np.isfinite(prior_bpm) and MIN_BPM <= prior_bpm <= MAX_BPM):
+        raise AudioError(
+            "tempo prior out of range",
+            path=path,
+            key="prior_bpm",
+            value=prior_bpm,
+            allowed=f"{MIN_BPM:g}..{MAX_BPM:g} BPM",
+        )
+    y, duration_s = _read_mono(path)
+    analysed_s = y.size / SR_HZ
+    if analysed_s < MIN_DURATION_S:
+        raise AudioError(
+            f"audio too short for a tempo ({analysed_s:.2f} s)",
+            path=path,
+            value=round(analysed_s, 3),
+            allowed=f">= {MIN_DURATION_S:g} s (four beats at {MIN_BPM:g} BPM)",
+        )
+    rms_dbfs = 10.0 * np.log10(float(np.mean(np.square(y, dtype=np.float64))) + 1e-20)
+    if rms_dbfs < SILENCE_DBFS:
+        raise AudioError(
+            f"audio is silent (RMS {rms_dbfs:.1f} dBFS)",
+            path=path,
+            value=round(rms_dbfs, 1),
+            allowed=f"RMS level >= {SILENCE_DBFS:g} dBFS",
+        )
+    y = y / np.float32(np.max(np.abs(y)))  # level-independent log-mel floor
+
+    onset = _onset_envelope(y)
+    acf, local_acf, centres = _tempogram(onset)
+    period = _choose_period(acf, onset, prior_bpm)
+    local_period = _local_period(local_acf, centres, period, onset.size)
+    beat_frames = _track_beats(onset, local_period)
+    if beat_frames.size < 2:
+        # No pulse at all: a regular grid at the tempogram's tempo, confidence 0.
+        beats_s = np.arange(0.0, analysed_s, period / FPS)
+        return _result(60.0 * FPS / period, beats_s, 0.0, duration_s)
+    beats_s = _snap_to_attacks(beat_frames, y)
+    confidence = _confidence(acf, period, onset, beat_frames)
+    bpm = 60.0 / float(np.median(np.diff(beats_s)))
+    return _result(bpm, beats_s, confidence, duration_s)
+
+
+def _result(bpm: float, beats_s: NDArray[np.float64], conf: float, dur: float) -> TempoResult:
+    beats = np.asarray(beats_s, dtype=np.float64)
+    beats.setflags(write=False)
+    return TempoResult(
+        bpm=float(bpm),
+        beats_s=beats,
+        confidence=float(np.clip(conf, 0.0, 1.0)),
+        duration_s=float(dur),
+    )
+
+
+# -- decoding -------------------------------------------------------------------------
+
+
+def _set_numba_cache_dir() -> None:
+    """Point numba's on-disk cache at a writable directory unless the user chose one.
+
+    librosa JIT-compiles with numba; without a writable cache every process pays the
+    compile again (tens of seconds). Must run before librosa (numba) is imported.
+    """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    cache = Path(base) / "backstroke" / "numba"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # numba then caches next to librosa's sources, or not at all
+    if os.access(cache, os.W_OK):
+        os.environ["NUMBA_CACHE_DIR"] = str(cache)
+
+
+def _import_audio() -> tuple[ModuleType, ModuleType]:
+    """(soundfile, soxr), raising MissingExtraError; checks librosa is installed too."""
+    _set_numba_cache_dir()
+    try:
+        import soundfile
+    except (ImportError, OSError) as exc:  # OSError: libsndfile itself missing
+        raise MissingExtraError("audio", "soundfile") from exc
+    try:
+        import librosa  # noqa: F401  (lazy package: cheap, no numba until used)
+        import soxr  # a librosa dependency
+    except ImportError as exc:
+        raise MissingExtraError("audio", "librosa") from exc
+    return soundfile, soxr
+
+
+def _read_mono(path: Path) -> tuple[NDArray[np.float32], float]:
+    """Decode ``path`` to mono float32 at ``SR_HZ``.
+
+    Returns (samples (n,) float32 for at most ``MAX_ANALYSIS_S``, file duration in s).
+    """
+    sf, soxr = _import_audio()
+    if not path.exists():
+        raise AudioError("audio file not found", path=path)
+    if not path.is_file():
+        raise AudioError("not a file", path=path)
+    try:
+        with sf.SoundFile(str(path)) as f:
+            return _read_soundfile(f, path, soxr)
+    except AudioError:
+        raise
+    except (RuntimeError, ValueError, TypeError, OSError):
+        pass  # not a format libsndfile knows: try librosa / audioread below
+    return _read_librosa(path)
+
+
+def _read_soundfile(f: Any, path: Path, soxr: ModuleType) -> tuple[NDArray[np.float32], float]:
+    sr_in = int(f.samplerate)
+    frames = int(f.frames)
+    duration_s = frames / sr_in
+    n_keep = min(frames, int(MAX_ANALYSIS_S * sr_in))
+    # Stream: downmix and resample block by block, so a long file never sits in memory
+    # at its native rate and channel count.
+    stream = soxr.ResampleStream(sr_in, SR_HZ, 1, dtype="float32", quality="HQ")
+    chunks: list[NDArray[np.float32]] = []
+    done = 0
+    block = 1 << 16
+    while done < n_keep:
+        data = f.read(min(block, n_keep - done), dtype="float32", always_2d=True)
+        if data.shape[0] == 0:
+            break
+        if not np.all(np.isfinite(data)):
+            bad = done + int(np.flatnonzero(~np.all(np.isfinite(data), axis=1))[0])
+            raise AudioError(
+                f"audio contains NaN or infinite samples (first at {bad / sr_in:.3f} s)",
+                path=path,
+                allowed="finite samples",
+            )
+        done += data.shape[0]
+        mono = np.ascontiguousarray(data.mean(axis=1, dtype=np.float32))
+        chunks.append(stream.resample_chunk(mono, last=done >= n_keep))
+    if done == 0:
+        raise AudioError("audio file holds no samples", path=path, value=0.0)
+    if done < n_keep:
+        chunks.append(stream.resample_chunk(np.zeros(0, np.float32), last=True))
+        duration_s = done / sr_in  # header over-promised (truncated file)
+    return np.concatenate(chunks).astype(np.float32, copy=False), duration_s
+
+
+def _read_librosa(path: Path) -> tuple[NDArray[np.float32], float]:
+    import librosa
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "PySoundFile failed. Trying audioread"
+            y, _ = librosa.load(str(path), sr=SR_HZ, mono=True, duration=MAX_ANALYSIS_S)
+            try:
+                duration_s = float(librosa.get_duration(path=str(path)))
+            except Exception:
+                duration_s = y.size / SR_HZ
+    except Exception as exc:  # audioread raises many unrelated types; all mean "can't"
+        raise AudioError(
+            f"cannot decode audio ({type(exc).__name__})",
+            path=path,
+            allowed=_ALLOWED_FORMATS,
+        ) from exc
+    y = np.asarray(y, dtype=np.float32)
+    if y.size == 0:
+        raise AudioError("audio file holds no samples", path=path, value=0.0)
+    if not np.all(np.isfinite(y)):
+        raise AudioError(
+            "audio contains NaN or infinite samples", path=path, allowed="finite samples"
+        )
+    return y, max(duration_s, y.size / SR_HZ)
+
+
+# -- onset envelope -------------------------------------------------------------------
+
+
+def _mel_filterbank(n_mels: int, n_fft: int, sr: float, fmin: float, fmax: float):
+    """(n_mels, n_fft//2+1) float32 triangular filters, equal area (Slaney-style)."""
+
+    def hz_to_mel(f: NDArray[np.float64]) -> NDArray[np.float64]:
+        return 2595.0 * np.log10(1.0 + f / 700.0)
+
+    def mel_to_hz(m: NDArray[np.float64]) -> NDArray[np.float64]:
+        return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+
+    edges = mel_to_hz(np.linspace(hz_to_mel(np.array(fmin)), hz_to_mel(np.array(fmax)), n_mels + 2))
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
+    lo, mid, hi = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    up = (freqs[None, :] - lo) / (mid - lo)
+    down = (hi - freqs[None, :]) / (hi - mid)
+    fb = np.maximum(0.0, np.minimum(up, down)) * (2.0 / (hi - lo))
+    return fb.astype(np.float32)
+
+
+def _onset_envelope(y: NDArray[np.float32]) -> NDArray[np.float64]:
+    """Positive log-mel spectral flux.
+
+    Parameters
+    ----------
+    y : (n,) float32 mono samples at ``SR_HZ``, peak 1.
+
+    Returns
+    -------
+    (T,) float64, frame ``t`` centred at ``t * HOP / SR_HZ`` s; T = n // HOP + 1.
+    """
+    pad = N_FFT // 2
+    ypad = np.pad(y, pad, mode="reflect" if y.size > pad else "constant")
+    frames = np.lib.stride_tricks.sliding_window_view(ypad, N_FFT)[::HOP]
+    window = np.hanning(N_FFT).astype(np.float32)
+    fb = _mel_filterbank(N_MELS, N_FFT, SR_HZ, 30.0, 8000.0)
+    mel = np.empty((frames.shape[0], N_MELS), dtype=np.float32)
+    step = 4096  # frames per block: bounds the STFT's memory for long files
+    for i in range(0, frames.shape[0], step):
+        spec = np.fft.rfft(frames[i : i + step] * window, axis=1)
+        mel[i : i + step] = (np.square(np.abs(spec)) @ fb.T).astype(np.float32)
+    log_mel = 10.0 * np.log10(np.maximum(mel, 1e-10))
+    log_mel = np.maximum(log_mel, log_mel.max() - 80.0)  # 80 dB range, as librosa
+    flux = np.maximum(0.0, np.diff(log_mel, axis=0, prepend=log_mel[:1]))
+    return flux.mean(axis=1, dtype=np.float64)
+
+
+# -- tempo ----------------------------------------------------------------------------
+
+
+def _bpm_to_lag(bpm: float) -> float:
+    return 60.0 * FPS / bpm
+
+
+def _tempogram(
+    onset: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Autocorrelation tempogram over ``TEMPOGRAM_WIN_S`` windows (hop a quarter window).
+
+    Returns
+    -------
+    acf : (L,) float64 mean normalised autocorrelation by lag (frames), acf[0] = 1.
+    local : (W, L) float64 per-window autocorrelation.
+    centres : (W,) float64 window centres (frames).
+    """
+    n = onset.size
+    max_lag = int(np.ceil(2 * _bpm_to_lag(MIN_BPM))) + 2
+    win = min(n, int(round(TEMPOGRAM_WIN_S * FPS)))
+    hop = max(1, win // 4)
+    starts = list(range(0, max(1, n - win + 1), hop))
+    if starts[-1] + win < n:
+        starts.append(n - win)
+    nfft = 1 << int(np.ceil(np.log2(2 * win)))
+    lags = np.arange(max_lag)
+    # Unbiased: divide by the overlap so long lags (slow tempi) are not penalised.
+    overlap = np.maximum(win - lags, 1).astype(np.float64)
+    local = np.zeros((len(starts), max_lag))
+    for k, s in enumerate(starts):
+        x = onset[s : s + win] - onset[s : s + win].mean()
+        spec = np.fft.rfft(x, nfft)
+        ac = np.fft.irfft(np.abs(spec) ** 2, nfft)[:max_lag] / overlap
+        if ac[0] > 0:
+            local[k] = ac / ac[0]
+    centres = np.asarray(starts, dtype=np.float64) + win / 2
+    return local.mean(axis=0), local, centres
+
+
+def _log_prior(bpm: NDArray[np.float64] | float, prior_bpm: float) -> NDArray[np.float64]:
+    z = np.log2(np.asarray(bpm, dtype=np.float64) / prior_bpm) / PRIOR_OCTAVES
+    return -0.5 * z * z
+
+
+def _peak_lag(acf: NDArray[np.float64], lag: float, span: float = 0.06) -> float:
+    """Refine ``lag`` to the acf maximum within ±span, with parabolic interpolation."""
+    lo = max(1, int(np.floor(lag * (1 - span))))
+    hi = min(acf.size - 2, int(np.ceil(lag * (1 + span))))
+    if hi <= lo:
+        return lag
+    i = lo + int(np.argmax(acf[lo : hi + 1]))
+    a, b, c = acf[i - 1], acf[i], acf[i + 1]
+    den = a - 2 * b + c
+    shift = 0.5 * (a - c) / den if den < 0 else 0.0
+    return float(i + np.clip(shift, -0.5, 0.5))
+
+
+def _choose_period(acf: NDArray[np.float64], onset: NDArray[np.float64], prior_bpm: float) -> float:
+    """Beat period (frames): prior-weighted tempogram peak, then the metrical level.
+
+    The tempogram peaks at T, 2T, T/2 alike; what tells a beat from its subdivision is
+    whether the onsets half-way between candidate beats are as strong as the ones on
+    them. For each neighbour pair (slow S, fast F = 2 S) we track beats at S and compare
+    the onset strength at the off-beats with the on-beats: a ratio near 1 says the
+    off-beats are beats too (F); a clearly weaker off-beat says they are a subdivision
+    (S). The log-prior difference is added, so only clear evidence beats the prior.
+    """
+    lag_lo = int(np.ceil(_bpm_to_lag(MAX_BPM)))
+    lag_hi = int(np.floor(_bpm_to_lag(MIN_BPM)))
+    lags = np.arange(lag_lo, min(lag_hi, acf.size - 2) + 1, dtype=np.float64)
+    strength = np.maximum(acf[lags.astype(int)], 1e-6)
+    score = np.log(strength) + _log_prior(60.0 * FPS / lags, prior_bpm)
+    lag = _peak_lag(acf, float(lags[int(np.argmax(score))]))
+
+    for _ in range(2):  # at most two octave moves (e.g. 160 → 80 → 40 cannot happen twice)
+        moved = False
+        for slow, fast in ((2.0 * lag, lag), (lag, 0.5 * lag)):
+            if not (lag_lo <= fast and slow <= lag_hi):
+                continue
+            ratio = _offbeat_ratio(onset, slow)
+            bpm_slow, bpm_fast = 60.0 * FPS / slow, 60.0 * FPS / fast
+            logit = OFFBEAT_GAIN * (ratio - OFFBEAT_RATIO_0) + float(
+                _log_prior(bpm_fast, prior_bpm) - _log_prior(bpm_slow, prior_bpm)
+            )
+            new = fast if logit > 0 else slow
+            if abs(new - lag) > 1e-9:
+                lag = _peak_lag(acf, new)
+                moved = True
+                break
+        if not moved:
+            break
+    return lag
+
+
+def _offbeat_ratio(onset: NDArray[np.float64], lag: float) -> float:
+    """Mean onset strength half-way between beats tracked at ``lag`` over that on them."""
+    beats = _track_beats(onset, np.full(onset.size, lag))
+    if beats.size < 3:
+        return 1.0
+    peak = _local_max(onset, 2)
+    on = peak[beats]
+    mid = np.round(0.5 * (beats[:-1] + beats[1:])).astype(int)
+    off = peak[mid]
+    return float(np.mean(off) / max(float(np.mean(on[:-1])), 1e-12))
+
+
+def _local_max(x: NDArray[np.float64], half: int) -> NDArray[np.float64]:
+    """Running maximum over ±half samples. (n,) → (n,)."""
+    pad = np.pad(x, half, mode="edge")
+    return np.lib.stride_tricks.sliding_window_view(pad, 2 * half + 1).max(axis=1)
+
+
+def _local_period(
+    local_acf: NDArray[np.float64], centres: NDArray[np.float64], lag: float, n: int
+) -> NDArray[np.float64]:
+    """(n,) float64 beat period per frame: each window's tempogram peak near ``lag``."""
+    peaks = np.array([_peak_lag(row, lag, LOCAL_PERIOD_SPAN) for row in local_acf])
+    if peaks.size >= 3:  # a median over three windows rejects a single bad window
+        padded = np.pad(peaks, 1, mode="edge")
+        peaks = np.median(np.lib.stride_tricks.sliding_window_view(padded, 3), axis=1)
+    period = np.interp(np.arange(n, dtype=np.float64), centres, peaks)
+    return np.clip(period, lag * (1 - LOCAL_PERIOD_SPAN), lag * (1 + LOCAL_PERIOD_SPAN))
+
+
+# -- beats ----------------------------------------------------------------------------
+
+
+def _track_beats(onset: NDArray[np.float64], period: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Dynamic-programming beat tracker (Ellis 2007) with a per-frame period.
+
+    Parameters
+    ----------
+    onset : (T,) onset envelope.
+    period : (T,) beat period in frames at each frame.
+
+    Returns
+    -------
+    (N,) int64 increasing beat frames.
+    """
+    n = onset.size
+    std = float(np.std(onset))
+    if n < 3 or std <= 0:
+        return np.zeros(0, dtype=np.int64)
+    # Local score: the normalised envelope smoothed with a Gaussian of std period/32.
+    sigma = max(float(np.median(period)) / 32.0, 0.5)
+    k = np.arange(-int(4 * sigma) - 1, int(4 * sigma) + 2)
+    kernel = np.exp(-0.5 * (k / sigma) ** 2)
+    local = np.convolve(onset / std, kernel / kernel.sum(), mode="same")
+
+    cum = np.zeros(n)
+    back = np.full(n, -1, dtype=np.int64)
+    t = 0
+    while t < n:
+        # Every predecessor is at least period/2 back, so a block of period/2 frames
+        # depends only on frames before it: vectorise the DP over the block.
+        h = max(1, int(np.floor(period[t] * (1 - LOCAL_PERIOD_SPAN) / 2)))
+        block = np.arange(t, min(n, t + h))
+        p = period[block]
+        tau = np.arange(max(1, int(np.ceil(p.min() / 2))), int(np.floor(2 * p.max())) + 1)
+        prev = block[:, None] - tau[None, :]
+        valid = (prev >= 0) & (tau[None, :] >= p[:, None] / 2) & (tau[None, :] <= 2 * p[:, None])
+        cand = cum[np.maximum(prev, 0)] - TIGHTNESS * np.log(tau[None, :] / p[:, None]) ** 2
+        cand = np.where(valid, cand, -np.inf)
+        j = np.argmax(cand, axis=1)
+        best = cand[np.arange(block.size), j]
+        chain = best > 0  # else start a new chain here
+        cum[block] = local[block] + np.where(chain, best, 0.0)
+        back[block] = np.where(chain, prev[np.arange(block.size), j], -1)
+        t += block.size
+
+    # Last beat: the best cumulative score within the final period.
+    last_p = int(np.ceil(period[-1]))
+    end = n - last_p + int(np.argmax(cum[n - last_p :]))
+    beats = []
+    i = end
+    while i >= 0:
+        beats.append(i)
+        i = int(back[i])
+    out = np.asarray(beats[::-1], dtype=np.int64)
+    # Trim leading/trailing beats that sit on nothing (fade-in/out, trailing silence).
+    strong = local[out] > 0.1 * float(np.median(local[out]))
+    if np.any(strong):
+        first, last = int(np.argmax(strong)), out.size - int(np.argmax(strong[::-1]))
+        out = out[first:last]
+    return out
+
+
+def _snap_to_attacks(beat_frames: NDArray[np.int64], y: NDArray[np.float32]) -> NDArray[np.float64]:
+    """Beat times (s): each tracked beat moved to the steepest nearby energy rise.
+
+    The frame-based flux peaks up to a window length after an attack; a fine envelope
+    (2.9 ms hop) locates the attack itself. Beats with no clear rise nearby keep their
+    frame time.
+    """
+    hop = 64
+    win = 256
+    n = y.size // hop
+    power = np.convolve(np.square(y, dtype=np.float64), np.ones(win) / win, mode="same")[
+        : n * hop : hop
+    ]
+    level_db = 10.0 * np.log10(power + 1e-10)
+    rise = np.diff(level_db, prepend=level_db[0])
+    times = beat_frames.astype(np.float64) * HOP / SR_HZ
+    reach = int(round(SNAP_WINDOW_S * SR_HZ / hop))
+    out = times.copy()
+    for b, t_s in enumerate(times):
+        c = int(round(t_s * SR_HZ / hop))
+        lo, hi = max(0, c - reach), min(n, c + reach + 1)
+        if hi - lo < 3:
+            continue
+        i = lo + int(np.argmax(rise[lo:hi]))
+        if rise[i] > 1.0:  # at least 1 dB per 2.9 ms: a real attack
+            out[b] = (i * hop - win / 2) / SR_HZ
+    return np.maximum.accumulate(out)
+
+
+def _confidence(
+    acf: NDArray[np.float64],
+    lag: float,
+    onset: NDArray[np.float64],
+    beats: NDArray[np.int64],
+) -> float:
+    """Pulse clarity in [0, 1].
+
+    Product of (a) the tempogram height at the beat period above the median of the
+    searched lag range, scaled so a clean pulse reaches 1, and (b) the beat salience:
+    how much stronger the onsets at the beats are than the track's median onset.
+    """
+    i = int(round(lag))
+    lag_lo = int(np.ceil(_bpm_to_lag(MAX_BPM)))
+    lag_hi = min(int(np.floor(_bpm_to_lag(MIN_BPM))), acf.size - 1)
+    floor = float(np.median(acf[lag_lo : lag_hi + 1]))
+    clarity = float(np.clip((acf[i] - floor) / 0.3, 0.0, 1.0))
+    peak = _local_max(onset, 2)
+    salience = float(np.mean(peak[beats])) / max(float(np.median(onset)), 1e-12)
+    sal = float(np.clip((salience - 1.5) / 3.0, 0.0, 1.0))
+    return float(np.sqrt(clarity * sal))

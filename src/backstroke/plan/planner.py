@@ -1,0 +1,374 @@
+"""Compile routine + BackModel + tempo into timed, sampled chunks (pure, deterministic)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backstroke.body.back_model import BackModel
+from backstroke.errors import PlanError
+from backstroke.music.grid import BeatGrid
+from backstroke.plan.plan import (
+    COLUMNS,
+    TOOL_CODES,
+    BlockSummary,
+    Plan,
+    PlanChunk,
+    TimedSegment,
+)
+from backstroke.plan.timing import Limits, beat_step, beats_for_move, sample_move
+from backstroke.routine.schema import (
+    SPEED_FLOOR_M_S,
+    Block,
+    ForearmBlock,
+    GlideBlock,
+    RestBlock,
+    Routine,
+    ThumbStripBlock,
+)
+from backstroke.technique import forearm, glide, rest, thumb_strip
+from backstroke.technique.segment import Segment
+from backstroke.technique.transition import transition
+from backstroke.tools import Tool
+
+# The tool hovers this far above the skin before first touch and after lift-off (m).
+HOVER_M = 0.03
+# Target force ramps over this long (s) when a segment's force differs from the last.
+FORCE_RAMP_S = 1.0
+# Points per segment used to measure arc length on the skin.
+_ARC_POINTS = 64
+
+
+class Planner:
+    """Pure planner for one routine on one back at one tempo.
+
+    Args:
+        routine: validated routine.
+        back: the client's BackModel.
+        grid: beat grid (constant BPM or tracked music beats).
+        rate_hz: sample rate of produced chunks (≥ 100 Hz).
+    """
+
+    def __init__(
+        self, routine: Routine, back: BackModel, grid: BeatGrid, *, rate_hz: float = 100.0
+    ) -> None:
+        if not 100.0 <= rate_hz <= 10_000.0:
+            raise PlanError(f"sample rate {rate_hz} Hz outside 100..10000 Hz")
+        self.routine = routine
+        self.back = back
+        self.grid = grid
+        self.rate_hz = rate_hz
+        self.step = beat_step(grid.period_s)
+        sp = routine.speed
+        self.limits = Limits(sp.max_m_s, sp.max_accel_m_s2, sp.max_jerk_m_s3)
+
+    # ------------------------------------------------------------------ blocks
+    def block_force_n(self, index: int) -> float:
+        return self.routine.blocks[index].target_force_n * self.routine.pressure_scale
+
+    def block_speed_m_s(self, block: Block) -> float:
+        if isinstance(block, RestBlock) or block.speed_m_s is None:
+            return self.routine.speed.default_m_s
+        return block.speed_m_s
+
+    def start_point(self, index: int) -> tuple[float, float]:
+        b = self.routine.blocks[index]
+        if isinstance(b, RestBlock):
+            return rest.start_point(b)
+        if isinstance(b, GlideBlock):
+            return glide.start_point(b)
+        if isinstance(b, ForearmBlock):
+            return forearm.start_point(b, self.back, index)
+        return thumb_strip.start_point(b, self.back, index)
+
+    def pass_segments(
+        self, index: int, dwell_at: tuple[tuple[float, float], ...] = ()
+    ) -> list[Segment]:
+        """Untimed segments of one pass of block ``index`` (ends where it starts)."""
+        b = self.routine.blocks[index]
+        force = self.block_force_n(index)
+        speed = self.block_speed_m_s(b)
+        tf = self.routine.transition_force_n
+        if isinstance(b, RestBlock):
+            return rest.one_pass(b, force_n=force, beat_period_s=self.grid.period_s)
+        if isinstance(b, GlideBlock):
+            return glide.one_pass(b, force_n=force, speed_m_s=speed)
+        if isinstance(b, ForearmBlock):
+            return forearm.one_pass(
+                b, self.back, index, force_n=force, speed_m_s=speed, transition_force_n=tf
+            )
+        if isinstance(b, ThumbStripBlock):
+            return thumb_strip.one_pass(
+                b,
+                self.back,
+                index,
+                force_n=force,
+                speed_m_s=speed,
+                transition_force_n=tf,
+                dwell_at=dwell_at if b.dwell_on_knots else (),
+            )
+        raise PlanError(f"unknown technique {b!r}", block=index)
+
+    # ------------------------------------------------------------------ chunks
+    def approach(self, start_beat: int = 0) -> PlanChunk:
+        """From hovering above the first block's start down to first touch."""
+        u, v = self.start_point(0)
+        seg = Segment(
+            kind="hold", tool=self._tool_of(0), u=[u], v_m=[v], force_n=0.0, beats=2 * self.step,
+            label="approach",
+        )
+        return self._chunk([seg], start_beat, block=-1, pass_index=-1, hover=(1.0, 0.0))
+
+    def lead_in(self, index: int, start_beat: int, from_point: tuple[float, float]) -> PlanChunk | None:
+        """A light transition from ``from_point`` to block ``index``'s start, if needed."""
+        seg = transition(
+            from_point,
+            self.start_point(index),
+            back_length_m=self.back.back_length_m,
+            force_n=self.routine.transition_force_n,
+            speed_m_s=max(self.block_speed_m_s(self.routine.blocks[index]), 0.03),
+            label="lead-in",
+        )
+        if seg is None:
+            return None
+        return self._chunk([seg], start_beat, block=index, pass_index=-1)
+
+    def one_pass(
+        self,
+        index: int,
+        pass_index: int,
+        start_beat: int,
+        dwell_at: tuple[tuple[float, float], ...] = (),
+    ) -> PlanChunk:
+        """One pass of block ``index`` starting on ``start_beat``."""
+        return self._chunk(
+            self.pass_segments(index, dwell_at), start_beat, block=index, pass_index=pass_index
+        )
+
+    def lift_off(self, start_beat: int, point: tuple[float, float]) -> PlanChunk:
+        """Force ramps to zero on the skin, then the tool rises off it."""
+        last = len(self.routine.blocks) - 1
+        tool = self._tool_of(last)
+        settle = Segment(
+            kind="hold", tool=tool, u=[point[0]], v_m=[point[1]], force_n=0.0,
+            beats=self.step, label="release",
+        )
+        rise = Segment(
+            kind="hold", tool=tool, u=[point[0]], v_m=[point[1]], force_n=0.0,
+            beats=2 * self.step, label="lift-off",
+        )
+        a = self._chunk([settle], start_beat, block=-1, pass_index=-1)
+        b = self._chunk([rise], a.end_beat, block=-1, pass_index=-1, hover=(0.0, 1.0), last=True)
+        return _concat(a, b)
+
+    # ------------------------------------------------------------------ internals
+    def _tool_of(self, index: int) -> Tool:
+        return self.routine.blocks[index].tool()
+
+    def _time(
+        self, segs: list[Segment], start_beat: int, block: int, pass_index: int
+    ) -> list[TimedSegment]:
+        out = []
+        beat = start_beat
+        period = self.grid.period_s
+        for seg in segs:
+            if seg.kind == "hold":
+                length = 0.0
+                beats = max(self.step, -(-int(seg.beats or 1) // self.step) * self.step)
+            else:
+                length = self.back.path_length_m(seg.u, seg.v_m)
+                if seg.beats is not None:
+                    beats = seg.beats
+                    mean = length / (beats * period)
+                    if mean > self.limits.max_speed_m_s or mean < SPEED_FLOOR_M_S:
+                        raise PlanError(
+                            f"'{seg.label}' would average {mean * 100:.1f} cm/s in {beats} beats "
+                            f"at {self.grid.bpm:.0f} BPM; allowed {SPEED_FLOOR_M_S * 100:.0f}–"
+                            f"{self.limits.max_speed_m_s * 100:.0f} cm/s",
+                            block=block,
+                        )
+                else:
+                    beats = beats_for_move(length, seg.speed_m_s, period, self.step, self.limits)
+            t0 = float(self.grid.beat_time(beat))
+            t1 = float(self.grid.beat_time(beat + beats))
+            out.append(TimedSegment(seg, block, pass_index, beat, beats, t0, t1, length))
+            beat += beats
+        return out
+
+    def _chunk(
+        self,
+        segs: list[Segment],
+        start_beat: int,
+        *,
+        block: int,
+        pass_index: int,
+        hover: tuple[float, float] | None = None,
+        last: bool = False,
+    ) -> PlanChunk:
+        timed = self._time(segs, start_beat, block, pass_index)
+        samples = self._sample(timed, hover=hover, include_end=last)
+        end = timed[-1]
+        return PlanChunk(
+            timed=tuple(timed),
+            samples=samples,
+            end_beat=end.beat0 + end.beats,
+            end_point=end.segment.end,
+        )
+
+    def _sample(
+        self,
+        timed: list[TimedSegment],
+        *,
+        hover: tuple[float, float] | None,
+        include_end: bool,
+    ) -> dict[str, NDArray[np.float64]]:
+        rate = self.rate_hz
+        t0, t1 = timed[0].t0_s, timed[-1].t1_s
+        k0 = int(np.ceil(t0 * rate - 1e-6))
+        k1 = int(np.floor(t1 * rate + 1e-6)) if include_end else int(np.ceil(t1 * rate - 1e-6))
+        t = np.arange(k0, k1 + (1 if include_end else 0)) / rate
+        n = t.size
+        u = np.empty(n)
+        v = np.empty(n)
+        speed = np.zeros(n)
+        force = np.empty(n)
+        tilt = np.zeros(n)
+        tool = np.empty(n)
+        blk = np.full(n, float(timed[0].block))
+        pss = np.full(n, float(timed[0].pass_index))
+        idx = np.searchsorted([ts.t1_s for ts in timed], t, side="right")
+        idx = np.minimum(idx, len(timed) - 1)
+        for i, ts in enumerate(timed):
+            m = idx == i
+            if not np.any(m):
+                continue
+            seg = ts.segment
+            tr = t[m] - ts.t0_s
+            if seg.kind == "hold" or ts.length_m == 0.0:
+                u[m], v[m] = seg.u[-1], seg.v_m[-1]
+            else:
+                s, ds, _ = sample_move(ts.length_m, ts.duration_s, self.limits, tr)
+                pts = self.back.point(seg.u, seg.v_m)
+                arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
+                arc *= ts.length_m / arc[-1]
+                u[m] = np.interp(s, arc, seg.u)
+                v[m] = np.interp(s, arc, seg.v_m)
+                speed[m] = ds
+                cruise = max(seg.speed_m_s, 1e-3)
+                tilt[m] = np.deg2rad(seg.tilt_deg) * np.clip(ds / (0.5 * cruise), 0.0, 1.0)
+            force[m] = seg.force_n
+            tool[m] = TOOL_CODES.index(seg.tool)
+            blk[m] = ts.block
+            pss[m] = ts.pass_index
+        force = _ramp_force(t, force, timed)
+        pos = self.back.point(u, v)
+        tu, tv, nrm = self.back.frame(u, v)
+        # Travel direction on the skin, from the chart velocity.
+        du = np.gradient(u, t) if n > 1 else np.zeros(n)
+        dv = np.gradient(v, t) if n > 1 else np.zeros(n)
+        d = tu * (du * self.back.back_length_m)[:, None] + tv * dv[:, None]
+        dn = np.linalg.norm(d, axis=1, keepdims=True)
+        d = np.where(dn > 1e-9, d / np.maximum(dn, 1e-12), 0.0)
+        axis = np.cos(tilt)[:, None] * nrm - np.sin(tilt)[:, None] * d
+        axis /= np.linalg.norm(axis, axis=1, keepdims=True)
+        in_contact = np.ones(n)
+        if hover is not None:
+            frac = (t - t0) / max(t1 - t0, 1e-9)
+            h0, h1 = hover
+            smooth = frac * frac * (3 - 2 * frac)
+            height = HOVER_M * (h0 + (h1 - h0) * smooth)
+            pos = pos + nrm * height[:, None]
+            in_contact = (height <= 1e-9).astype(float)
+            force = np.zeros(n)
+        out = {
+            "t_s": t,
+            "u": u,
+            "v": v,
+            "x_m": pos[:, 0],
+            "y_m": pos[:, 1],
+            "z_m": pos[:, 2],
+            "nx": nrm[:, 0],
+            "ny": nrm[:, 1],
+            "nz": nrm[:, 2],
+            "ax": axis[:, 0],
+            "ay": axis[:, 1],
+            "az": axis[:, 2],
+            "speed_m_s": speed,
+            "in_contact": in_contact,
+            "tool": tool,
+            "target_force_n": force,
+            "block": blk,
+            "pass_index": pss,
+        }
+        return {c: np.ascontiguousarray(out[c], dtype=np.float64) for c in COLUMNS}
+
+
+def _ramp_force(
+    t: NDArray[np.float64], force: NDArray[np.float64], timed: list[TimedSegment]
+) -> NDArray[np.float64]:
+    """Smooth (cosine) ramps where the target force changes between segments."""
+    out = force.copy()
+    for a, b in zip(timed[:-1], timed[1:], strict=True):
+        fa, fb = a.segment.force_n, b.segment.force_n
+        if fa == fb:
+            continue
+        ramp = min(FORCE_RAMP_S, 0.4 * b.duration_s)
+        m = (t >= b.t0_s) & (t < b.t0_s + ramp)
+        x = (t[m] - b.t0_s) / ramp
+        out[m] = fa + (fb - fa) * 0.5 * (1 - np.cos(np.pi * x))
+    return out
+
+
+def _concat(a: PlanChunk, b: PlanChunk) -> PlanChunk:
+    return PlanChunk(
+        timed=a.timed + b.timed,
+        samples={c: np.concatenate([a.samples[c], b.samples[c]]) for c in COLUMNS},
+        end_beat=b.end_beat,
+        end_point=b.end_point,
+    )
+
+
+def compile_plan(
+    routine: Routine, back: BackModel, grid: BeatGrid, *, rate_hz: float = 100.0
+) -> Plan:
+    """The static session plan: every block with its planned passes, one contact interval."""
+    planner = Planner(routine, back, grid, rate_hz=rate_hz)
+    chunks = [planner.approach(0)]
+    beat, point = chunks[0].end_beat, chunks[0].end_point
+    summaries = []
+    for i, block in enumerate(routine.blocks):
+        lead = planner.lead_in(i, beat, point)
+        if lead is not None:
+            chunks.append(lead)
+            beat, point = lead.end_beat, lead.end_point
+        first = None
+        for p in range(block.repeat.planned_passes if not isinstance(block, RestBlock) else 1):
+            ch = planner.one_pass(i, p, beat)
+            first = first or ch
+            chunks.append(ch)
+            beat, point = ch.end_beat, ch.end_point
+        if first is None:
+            raise PlanError("block has no passes", block=i)
+        until = None if isinstance(block, RestBlock) else block.repeat.until
+        summaries.append(
+            BlockSummary(
+                index=i,
+                technique=block.technique,
+                planned_passes=1 if isinstance(block, RestBlock) else block.repeat.planned_passes,
+                max_passes=1 if isinstance(block, RestBlock) else block.repeat.most_passes,
+                until=until,
+                pass_duration_s=first.t1_s - first.t0_s,
+                pass_length_m=sum(ts.length_m for ts in first.timed),
+                force_n=planner.block_force_n(i),
+            )
+        )
+    chunks.append(planner.lift_off(beat, point))
+    beats = grid.beats_between(chunks[0].t0_s, chunks[-1].t1_s)
+    return Plan(
+        chunks=tuple(chunks),
+        blocks=tuple(summaries),
+        bpm=grid.bpm,
+        beats_s=beats,
+        beat_step=planner.step,
+        tempo_source=grid.source,
+    )

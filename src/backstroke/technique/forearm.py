@@ -1,0 +1,76 @@
+"""``forearm``: the fleshy forearm along the paraspinals and latissimus, off the bone.
+
+"Apply the forearm where you were using the hands. This will take a lot of the work
+out of applying deeper strokes." Each side: down to the waist and back up, at the
+block's lateral offset, trimmed clear of the scapulae, spine and iliac crests. With
+``side = "both"`` a pass is left down/up, a light transition across, right down/up and
+a transition back, so it ends where it started.
+"""
+
+from __future__ import annotations
+
+from backstroke.body.back_model import BackModel
+from backstroke.routine.schema import ForearmBlock
+from backstroke.technique.clearance import clear_u_interval
+from backstroke.technique.segment import Segment, line, stroke
+from backstroke.technique.transition import transition
+from backstroke.tools import Tool
+
+
+def sides(block: ForearmBlock) -> list[float]:
+    """Signed lateral offsets of the stroke lines, left (+v) first."""
+    return {"both": [1.0, -1.0], "left": [1.0], "right": [-1.0]}[block.side]
+
+
+def lanes(block: ForearmBlock, back: BackModel, index: int) -> list[tuple[float, float, float]]:
+    """``(v_m, u_lo, u_hi)`` of each side's clear stroke line."""
+    out = []
+    for sgn in sides(block):
+        v = sgn * block.lateral_m
+        lo, hi = clear_u_interval(back, Tool.FOREARM, v, block.u_min, block.u_max, block=index)
+        out.append((v, lo, hi))
+    return out
+
+
+def start_point(block: ForearmBlock, back: BackModel, index: int) -> tuple[float, float]:
+    v, _, hi = lanes(block, back, index)[0]
+    return hi, v
+
+
+def one_pass(
+    block: ForearmBlock,
+    back: BackModel,
+    index: int,
+    *,
+    force_n: float,
+    speed_m_s: float,
+    transition_force_n: float,
+) -> list[Segment]:
+    segs: list[Segment] = []
+    lane_list = lanes(block, back, index)
+    for i, (v, lo, hi) in enumerate(lane_list):
+        side = "left" if v > 0 else "right"
+        for path, label in ((line(hi, v, lo, v), f"down {side}"), (line(lo, v, hi, v), f"up {side}")):
+            segs.append(
+                stroke(
+                    path,
+                    tool=Tool.FOREARM,
+                    force_n=force_n,
+                    tilt_deg=block.tilt_deg,
+                    speed_m_s=speed_m_s,
+                    beats=block.beats_per_stroke,
+                    label=label,
+                )
+            )
+        nxt = lane_list[(i + 1) % len(lane_list)]
+        t = transition(
+            (hi, v),
+            (nxt[2], nxt[0]),
+            back_length_m=back.back_length_m,
+            force_n=transition_force_n,
+            speed_m_s=speed_m_s,
+            label="cross",
+        )
+        if t is not None:
+            segs.append(t)
+    return segs
