@@ -218,7 +218,7 @@ def make_track(
             chord = chord_of(i // 4)
             for half in (0, 1):
                 f = chord[1 + (2 * i + half) % 3] * (2.0 if half else 1.0)
-                gain = (0.45 if half == 0 else 0.3) * rng.uniform(0.85, 1.15)
+                gain = (0.45 if half == 0 else 0.22) * rng.uniform(0.85, 1.15)
                 _add(buf, pluck(f, sr), b + half * p / 2 + jit(), sr, gain)
 
     elif kind == "bells":

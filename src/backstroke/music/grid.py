@@ -88,5 +88,8 @@ class BeatGrid:
     def beats_between(self, t0_s: float, t1_s: float) -> NDArray[np.float64]:
         """All beat times in [t0_s, t1_s]."""
         i0 = self.first_beat_at_or_after(t0_s)
-        i1 = self.first_beat_at_or_after(t1_s + 1e-6)
+        i1 = self.first_beat_at_or_after(t1_s)
+        # Include a beat at t1_s itself (within 1 µs).
+        if abs(float(self.beat_time(i1)) - t1_s) <= 1e-6:
+            i1 += 1
         return np.asarray(self.beat_time(np.arange(i0, i1)), dtype=np.float64)

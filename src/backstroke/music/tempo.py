@@ -43,6 +43,7 @@ HOP = 256
 FPS = SR_HZ / HOP
 """Onset-envelope frame rate (frames/s), 86.13."""
 N_MELS = 64
+COMPRESSION = 100.0  # log(1 + C * magnitude / max magnitude)
 
 MIN_BPM = 40.0
 MAX_BPM = 180.0
@@ -56,13 +57,15 @@ MAX_ANALYSIS_S = 1200.0
 STEADY_CONFIDENCE = 0.5
 """``TempoResult.steady`` is ``confidence >= STEADY_CONFIDENCE``."""
 
-PRIOR_OCTAVES = 1.0  # std of the log2-normal tempo prior
+PRIOR_OCTAVES_BELOW = 0.8  # std (octaves) of the tempo prior below its mode
+PRIOR_OCTAVES_ABOVE = 0.5  # and above it
 TEMPOGRAM_WIN_S = 12.0
 TIGHTNESS = 100.0  # DP penalty weight on log(interval / period)^2 (librosa's default)
 LOCAL_PERIOD_SPAN = 0.15  # the local period may differ from the global one by ±15 %
 SNAP_WINDOW_S = 0.050  # search this far before/after a tracked beat for the attack
 OFFBEAT_RATIO_0 = 0.75  # off/on onset ratio at which both metrical levels are equally likely
 OFFBEAT_GAIN = 10.0  # log-odds per unit of off/on ratio
+MAX_CANDIDATES = 6  # tempogram peaks scored by beat salience
 
 _ALLOWED_FORMATS = "WAV, FLAC, OGG/Vorbis, MP3, or any format audioread can decode"
 
@@ -316,7 +319,7 @@ def _mel_filterbank(n_mels: int, n_fft: int, sr: float, fmin: float, fmax: float
 
 
 def _onset_envelope(y: NDArray[np.float32]) -> NDArray[np.float64]:
-    """Positive log-mel spectral flux.
+    """Positive log-compressed mel spectral flux.
 
     Parameters
     ----------
@@ -336,9 +339,12 @@ def _onset_envelope(y: NDArray[np.float32]) -> NDArray[np.float64]:
     for i in range(0, frames.shape[0], step):
         spec = np.fft.rfft(frames[i : i + step] * window, axis=1)
         mel[i : i + step] = (np.square(np.abs(spec)) @ fb.T).astype(np.float32)
-    log_mel = 10.0 * np.log10(np.maximum(mel, 1e-10))
-    log_mel = np.maximum(log_mel, log_mel.max() - 80.0)  # 80 dB range, as librosa
-    flux = np.maximum(0.0, np.diff(log_mel, axis=0, prepend=log_mel[:1]))
+    # Log compression of the magnitude, ~40 dB deep: loud events (bass, drums, the
+    # melody) weigh more than quiet high-band ornaments, unlike a plain dB flux that
+    # counts a -60 dB shaker band as much as the kick.
+    mag = np.sqrt(mel, dtype=np.float64)
+    log_mag = np.log1p(COMPRESSION * mag / max(float(mag.max()), 1e-20))
+    flux = np.maximum(0.0, np.diff(log_mag, axis=0, prepend=log_mag[:1]))
     return flux.mean(axis=1, dtype=np.float64)
 
 
@@ -383,7 +389,14 @@ def _tempogram(
 
 
 def _log_prior(bpm: NDArray[np.float64] | float, prior_bpm: float) -> NDArray[np.float64]:
-    z = np.log2(np.asarray(bpm, dtype=np.float64) / prior_bpm) / PRIOR_OCTAVES
+    """Log of an asymmetric log-normal tempo prior with its mode at ``prior_bpm``.
+
+    Wider below the mode than above: massage music is slow, and a doubled tempo (strokes
+    rushed) is the worse error. With the defaults, a level and its double are equally
+    likely a priori when the slow one is at 45.6 BPM (and the fast one at 91.3 BPM).
+    """
+    octaves = np.log2(np.asarray(bpm, dtype=np.float64) / prior_bpm)
+    z = octaves / np.where(octaves < 0, PRIOR_OCTAVES_BELOW, PRIOR_OCTAVES_ABOVE)
     return -0.5 * z * z
 
 
@@ -401,52 +414,84 @@ def _peak_lag(acf: NDArray[np.float64], lag: float, span: float = 0.06) -> float
 
 
 def _choose_period(acf: NDArray[np.float64], onset: NDArray[np.float64], prior_bpm: float) -> float:
-    """Beat period (frames): prior-weighted tempogram peak, then the metrical level.
+    """Beat period (frames) from the tempogram, the beat salience and the prior.
 
-    The tempogram peaks at T, 2T, T/2 alike; what tells a beat from its subdivision is
-    whether the onsets half-way between candidate beats are as strong as the ones on
-    them. For each neighbour pair (slow S, fast F = 2 S) we track beats at S and compare
-    the onset strength at the off-beats with the on-beats: a ratio near 1 says the
-    off-beats are beats too (F); a clearly weaker off-beat says they are a subdivision
-    (S). The log-prior difference is added, so only clear evidence beats the prior.
+    1. Candidates: the tempogram peaks in the tempo range.
+    2. Each is scored by log tempogram height + log beat salience (how strong the
+       onsets are that beats tracked at that period land on) + log prior. Salience
+       rejects lags that are multiples of a regular subdivision but not of the beat
+       (e.g. 5 triplet-eighths), which the tempogram alone cannot tell apart.
+    3. Metrical level: the tempogram and the salience cannot tell a beat from its
+       double or half. For the neighbours (slow S, fast F = k S, k = 2 or 3) we track
+       beats at S and compare the onsets at the k - 1 in-between positions with the
+       onsets on the beats: a ratio near 1 says the in-between onsets are beats too (F),
+       a clearly weaker one says they are a subdivision (S). The log-prior difference
+       is added, so only clear evidence overrides the prior.
     """
-    lag_lo = int(np.ceil(_bpm_to_lag(MAX_BPM)))
-    lag_hi = int(np.floor(_bpm_to_lag(MIN_BPM)))
-    lags = np.arange(lag_lo, min(lag_hi, acf.size - 2) + 1, dtype=np.float64)
-    strength = np.maximum(acf[lags.astype(int)], 1e-6)
-    score = np.log(strength) + _log_prior(60.0 * FPS / lags, prior_bpm)
-    lag = _peak_lag(acf, float(lags[int(np.argmax(score))]))
+    peak = _local_max(onset, 2)
+    lag_lo = _bpm_to_lag(MAX_BPM)
+    lag_hi = min(_bpm_to_lag(MIN_BPM), acf.size - 2.0)
+    lo, hi = int(np.ceil(lag_lo)), int(np.floor(lag_hi))
+    seg = acf[lo - 1 : hi + 2]
+    is_peak = (seg[1:-1] >= seg[:-2]) & (seg[1:-1] > seg[2:]) & (seg[1:-1] > 0)
+    cands = [_peak_lag(acf, float(lo + i), 0.02) for i in np.flatnonzero(is_peak)]
+    if not cands:
+        return _bpm_to_lag(prior_bpm)
+    heights = np.array([acf[int(round(c))] for c in cands])
+    keep = np.argsort(-heights)[:MAX_CANDIDATES]
+    best_lag, best_score = cands[0], -np.inf
+    for i in keep:
+        lag = cands[i]
+        beats = _track_beats(onset, np.full(onset.size, lag))
+        if beats.size < 3:
+            continue
+        salience = float(np.mean(peak[beats])) / max(float(np.mean(peak)), 1e-12)
+        score = (
+            np.log(max(heights[i], 1e-6))
+            + np.log(max(salience, 1e-6))
+            + float(_log_prior(60.0 * FPS / lag, prior_bpm))
+        )
+        if score > best_score:
+            best_lag, best_score = lag, score
 
-    for _ in range(2):  # at most two octave moves (e.g. 160 → 80 → 40 cannot happen twice)
+    lag = best_lag
+    for _ in range(2):  # at most two metrical moves
         moved = False
-        for slow, fast in ((2.0 * lag, lag), (lag, 0.5 * lag)):
-            if not (lag_lo <= fast and slow <= lag_hi):
-                continue
-            ratio = _offbeat_ratio(onset, slow)
-            bpm_slow, bpm_fast = 60.0 * FPS / slow, 60.0 * FPS / fast
-            logit = OFFBEAT_GAIN * (ratio - OFFBEAT_RATIO_0) + float(
-                _log_prior(bpm_fast, prior_bpm) - _log_prior(bpm_slow, prior_bpm)
-            )
-            new = fast if logit > 0 else slow
-            if abs(new - lag) > 1e-9:
-                lag = _peak_lag(acf, new)
-                moved = True
+        for k in (2, 3):
+            for slow, fast in ((k * lag, lag), (lag, lag / k)):
+                if not (lag_lo <= fast and slow <= lag_hi):
+                    continue
+                ratio = _between_ratio(onset, peak, slow, k)
+                logit = OFFBEAT_GAIN * (ratio - OFFBEAT_RATIO_0) + float(
+                    _log_prior(60.0 * FPS / fast, prior_bpm)
+                    - _log_prior(60.0 * FPS / slow, prior_bpm)
+                )
+                new = fast if logit > 0 else slow
+                if abs(new - lag) > 1e-9:
+                    lag = _peak_lag(acf, new, 0.04)
+                    moved = True
+                    break
+            if moved:
                 break
         if not moved:
             break
     return lag
 
 
-def _offbeat_ratio(onset: NDArray[np.float64], lag: float) -> float:
-    """Mean onset strength half-way between beats tracked at ``lag`` over that on them."""
+def _between_ratio(
+    onset: NDArray[np.float64], peak: NDArray[np.float64], lag: float, k: int
+) -> float:
+    """Mean onset at the k - 1 positions between beats tracked at ``lag``, over the beats'.
+
+    ``peak`` is the onset envelope's running maximum over ±2 frames, (T,) like ``onset``.
+    """
     beats = _track_beats(onset, np.full(onset.size, lag))
     if beats.size < 3:
         return 1.0
-    peak = _local_max(onset, 2)
-    on = peak[beats]
-    mid = np.round(0.5 * (beats[:-1] + beats[1:])).astype(int)
-    off = peak[mid]
-    return float(np.mean(off) / max(float(np.mean(on[:-1])), 1e-12))
+    on = float(np.mean(peak[beats[:-1]]))
+    frac = np.arange(1, k)[None, :] / k
+    between = np.round(beats[:-1, None] + frac * np.diff(beats)[:, None]).astype(int)
+    return float(np.mean(peak[between])) / max(on, 1e-12)
 
 
 def _local_max(x: NDArray[np.float64], half: int) -> NDArray[np.float64]:

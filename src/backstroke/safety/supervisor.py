@@ -1,0 +1,249 @@
+"""The Supervisor: the only path from the controller to a Robot, and every clamp.
+
+Each tick it (1) limits the command (tangential and normal speed), (2) forwards it,
+(3) checks what the robot measured — NaN/inf, stale samples, late ticks, normal force,
+contact pressure, force rate, the client's signals — and (4) reacts: a *clamp* backs
+the tool off along the normal while a soft limit is exceeded; a *fault* starts a
+controlled retreat (force ramps down as the tool withdraws along the normal, then it
+lifts clear) after which the session stops. Every clamp and fault is a SafetyEvent.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from backstroke.robot.protocol import Robot, RobotCommand, RobotState, Vec3
+from backstroke.safety.limits import SafetyLimits
+from backstroke.tools import TOOLS, Tool
+
+Mode = Literal["running", "retreating", "stopped"]
+
+
+@dataclass(frozen=True)
+class SafetyEvent:
+    """One clamp, fault or client signal.
+
+    Attributes:
+        t_s: session time.
+        kind: e.g. ``force``, ``pressure``, ``speed``, ``force_rate``, ``stale``,
+            ``invalid``, ``watchdog``, ``client_stop``, ``too_much``.
+        value: the measured value (SI; pressure in N/cm²).
+        limit: the limit it was compared with (same unit).
+        action: ``clamp``, ``retreat`` or ``notice``.
+    """
+
+    t_s: float
+    kind: str
+    value: float
+    limit: float
+    action: str
+
+
+class Supervisor:
+    """Wraps a Robot; the controller talks to this, never to the robot.
+
+    Args:
+        robot: any backend.
+        limits: safety limits.
+        dt_s: control period (s).
+    """
+
+    def __init__(self, robot: Robot, limits: SafetyLimits, dt_s: float) -> None:
+        self.robot = robot
+        self.limits = limits
+        self.dt_s = dt_s
+        self.mode: Mode = "running"
+        self.events: list[SafetyEvent] = []
+        self.fault: SafetyEvent | None = None
+        self.signals: list[tuple[float, str]] = []
+        self._last_cmd: Vec3 | None = None
+        self._last_state: RobotState | None = None
+        self._backoff_m = 0.0
+        self._stale_s = 0.0
+        self._invalid_s = 0.0
+        self._late_s = 0.0
+        self._force_hist: list[float] = [0.0] * 10
+        self._hist_i = 0
+        self._clamping: dict[str, bool] = {}
+        self._last_signal = ""
+        self._retreat_from: Vec3 = (0.0, 0.0, 0.0)
+        self._retreat_normal: Vec3 = (0.0, 0.0, 1.0)
+        self._retreat_axis: Vec3 = (0.0, 0.0, 1.0)
+        self._retreat_travel_m = 0.0
+        self._retreat_total_m = 0.0
+        self.max_normal_force_n = 0.0
+        self.max_pressure_n_cm2 = 0.0
+
+    # ------------------------------------------------------------------ events
+    def _event(self, t_s: float, kind: str, value: float, limit: float, action: str) -> None:
+        self.events.append(SafetyEvent(t_s, kind, value, limit, action))
+
+    def _clamp_event(self, t_s: float, kind: str, value: float, limit: float, on: bool) -> None:
+        # One event at the start of each clamp episode, not one per tick.
+        if on and not self._clamping.get(kind, False):
+            self._event(t_s, kind, value, limit, "clamp")
+        self._clamping[kind] = on
+
+    def start_retreat(self, t_s: float, kind: str, value: float, limit: float) -> None:
+        """Begin a controlled retreat (idempotent); the session ends when it completes."""
+        if self.mode != "running":
+            return
+        self.mode = "retreating"
+        ev = SafetyEvent(t_s, kind, value, limit, "retreat")
+        self.events.append(ev)
+        self.fault = ev
+        st = self._last_state
+        if st is not None and _finite3(st.position_m):
+            self._retreat_from = st.position_m
+        elif self._last_cmd is not None:
+            self._retreat_from = self._last_cmd
+        self._retreat_travel_m = 0.0
+
+    # ------------------------------------------------------------------ ticks
+    def start(self, tool: Tool, position_m: Vec3, axis: Vec3) -> RobotState:
+        st = self.robot.start(tool, position_m, axis)
+        self._last_state = st
+        self._last_cmd = position_m
+        return st
+
+    def step(
+        self, command: RobotCommand, normal: Vec3, depth_m: float, over_bone: bool
+    ) -> RobotState:
+        """Check, limit and forward one command; check the measurement.
+
+        Args:
+            command: the controller's command.
+            normal: the model's outward skin normal at the plan point (unit, frame B).
+            depth_m: the commanded depth below the model surface (for retreat sizing).
+            over_bone: whether the tool is over a bony zone (lower limits).
+        """
+        lim = self.limits
+        if self.mode != "running":
+            command = self._retreat_command(command)
+        else:
+            self._retreat_normal = normal
+            self._retreat_axis = command.axis
+            self._retreat_total_m = max(depth_m, 0.0) + lim.retreat_height_m
+            command = self._limit_command(command, normal)
+        self._last_cmd = command.position_m
+        state = self.robot.step(command)
+        self._check(state, command, normal, over_bone)
+        self._last_state = state
+        return state
+
+    def _limit_command(self, command: RobotCommand, normal: Vec3) -> RobotCommand:
+        lim = self.limits
+        px, py, pz = command.position_m
+        nx, ny, nz = normal
+        if self._backoff_m > 0.0:
+            b = self._backoff_m
+            px, py, pz = px + b * nx, py + b * ny, pz + b * nz
+        last = self._last_cmd
+        if last is not None:
+            dx, dy, dz = px - last[0], py - last[1], pz - last[2]
+            dn = dx * nx + dy * ny + dz * nz
+            tx, ty, tz = dx - dn * nx, dy - dn * ny, dz - dn * nz
+            step_t = math.sqrt(tx * tx + ty * ty + tz * tz)
+            max_t = lim.max_speed_m_s * self.dt_s
+            max_n = lim.max_normal_speed_m_s * self.dt_s
+            over_t = step_t > max_t * 1.0001
+            if over_t:
+                s = max_t / step_t
+                tx, ty, tz = tx * s, ty * s, tz * s
+            over_n = abs(dn) > max_n * 1.0001
+            if over_n:
+                dn = math.copysign(max_n, dn)
+            self._clamp_event(command.t_s, "speed", step_t / self.dt_s, lim.max_speed_m_s, over_t)
+            if over_t or over_n:
+                px = last[0] + tx + dn * nx
+                py = last[1] + ty + dn * ny
+                pz = last[2] + tz + dn * nz
+        return RobotCommand(command.tool, (px, py, pz), command.axis, command.t_s)
+
+    def _retreat_command(self, command: RobotCommand) -> RobotCommand:
+        lim = self.limits
+        if self.mode == "retreating":
+            self._retreat_travel_m += lim.retreat_speed_m_s * self.dt_s
+            if self._retreat_travel_m >= self._retreat_total_m:
+                self._retreat_travel_m = self._retreat_total_m
+                self.mode = "stopped"
+        d = self._retreat_travel_m
+        o, n = self._retreat_from, self._retreat_normal
+        pos = (o[0] + d * n[0], o[1] + d * n[1], o[2] + d * n[2])
+        return RobotCommand(command.tool, pos, self._retreat_axis, command.t_s)
+
+    def _check(
+        self, st: RobotState, command: RobotCommand, normal: Vec3, over_bone: bool
+    ) -> None:
+        lim = self.limits
+        dt = self.dt_s
+        t = command.t_s
+        prev = self._last_state
+        # Late ticks (watchdog): the robot's clock advanced more than one period.
+        if prev is not None:
+            late = st.t_s - prev.t_s - dt
+            self._late_s = self._late_s + late if late > 0.5 * dt else max(0.0, self._late_s - dt)
+            if self._late_s > lim.missed_deadline_s:
+                self.start_retreat(t, "watchdog", self._late_s, lim.missed_deadline_s)
+            # Stale data: the sensor's sample counter did not move.
+            if st.seq == prev.seq:
+                self._stale_s += dt
+                if self._stale_s > lim.stale_s:
+                    self.start_retreat(t, "stale", self._stale_s, lim.stale_s)
+            else:
+                self._stale_s = 0.0
+        f = st.force_n
+        fn = f[0] * normal[0] + f[1] * normal[1] + f[2] * normal[2]
+        if not (math.isfinite(fn) and _finite3(st.position_m)):
+            self._invalid_s += dt
+            if self._invalid_s > lim.invalid_s:
+                self.start_retreat(t, "invalid", self._invalid_s, lim.invalid_s)
+            return
+        self._invalid_s = 0.0
+        if fn > self.max_normal_force_n:
+            self.max_normal_force_n = fn
+        spec = TOOLS[st.tool]
+        pressure = max(fn, 0.0) / spec.area_cm2
+        if pressure > self.max_pressure_n_cm2:
+            self.max_pressure_n_cm2 = pressure
+        f_lim = lim.force_limit_n(st.tool, over_bone)
+        p_lim = lim.pressure_limit_n_cm2(st.tool, over_bone)
+        # Force rate over the last 10 ticks.
+        self._force_hist[self._hist_i] = fn
+        self._hist_i = (self._hist_i + 1) % len(self._force_hist)
+        rate = (fn - self._force_hist[self._hist_i]) / (dt * (len(self._force_hist) - 1))
+        if self.mode != "running":
+            return
+        if fn > f_lim:
+            self.start_retreat(t, "force", fn, f_lim)
+            return
+        if pressure > p_lim:
+            self.start_retreat(t, "pressure", pressure, p_lim)
+            return
+        soft = lim.soft_fraction
+        over = max(fn / (soft * f_lim), pressure / (soft * p_lim), rate / lim.max_force_rate_n_s)
+        self._clamp_event(t, "force", fn, soft * f_lim, fn > soft * f_lim)
+        self._clamp_event(t, "pressure", pressure, soft * p_lim, pressure > soft * p_lim)
+        self._clamp_event(t, "force_rate", rate, lim.max_force_rate_n_s, rate > lim.max_force_rate_n_s)
+        if over > 1.0:
+            self._backoff_m += lim.max_normal_speed_m_s * dt
+        elif self._backoff_m > 0.0:
+            self._backoff_m = max(0.0, self._backoff_m - 0.25 * lim.max_normal_speed_m_s * dt)
+        sig = st.client_signal
+        if sig != self._last_signal:
+            self._last_signal = sig
+            if sig:
+                self.signals.append((t, sig))
+            if sig == "stop":
+                self.start_retreat(t, "client_stop", 1.0, 0.0)
+            elif sig == "too_much":
+                self._event(t, "too_much", pressure, p_lim, "notice")
+
+    def stop(self) -> RobotState:
+        return self.robot.stop()
+
+
+def _finite3(v: Vec3) -> bool:
+    return math.isfinite(v[0]) and math.isfinite(v[1]) and math.isfinite(v[2])

@@ -1,0 +1,68 @@
+"""Session figures from what the robot measured (DESIGN §6.2), never from commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+CONTACT_FORCE_N = 0.5
+BREAK_MIN_S = 0.02
+
+
+def contact_breaks(
+    normal_force_n: NDArray[np.float64], in_contact: NDArray[np.bool_], dt_s: float
+) -> int:
+    """Times contact was lost (force < 0.5 N for > 20 ms) between first touch and lift-off.
+
+    First touch is the first planned-contact sample with force above 0.5 N; the planned
+    lift-off ends the window.
+    """
+    planned = np.flatnonzero(in_contact)
+    if planned.size == 0:
+        return 0
+    f = normal_force_n[planned[0] : planned[-1] + 1]
+    touching = f >= CONTACT_FORCE_N
+    first = np.flatnonzero(touching)
+    if first.size == 0:
+        return 1
+    lost = ~touching[first[0] :]
+    # Runs of lost contact longer than BREAK_MIN_S.
+    edges = np.diff(np.concatenate([[0], lost.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    # A run that reaches the window's end is the release before lift-off, not a break.
+    keep = ends < lost.size
+    return int(np.sum((ends - starts)[keep] * dt_s > BREAK_MIN_S))
+
+
+def session_metrics(
+    c: dict[str, NDArray[np.float64]], p: dict[str, NDArray[np.float64]], dt_s: float
+) -> dict[str, Any]:
+    """contact_breaks, force_rmse_n, orientation_error_deg from recorded columns.
+
+    Args:
+        c: recorded columns (``normal_force_n``, ``target_force_n``, ``ax``..``az``).
+        p: the plan's columns at the same ticks (``in_contact``, ``ax``..``az``).
+    """
+    in_contact = p["in_contact"] > 0
+    fn = c["normal_force_n"]
+    breaks = contact_breaks(fn, in_contact, dt_s)
+    # RMSE while in contact and the target is steady (force ramps at touch, block
+    # changes and release are transients the loop follows but does not "hold").
+    steady = in_contact & (np.abs(np.gradient(c["target_force_n"], dt_s)) < 0.5)
+    err = fn[steady] - c["target_force_n"][steady]
+    rmse = float(np.sqrt(np.mean(err**2))) if err.size else None
+    a_meas = np.stack([c["ax"], c["ay"], c["az"]], axis=1)
+    a_plan = np.stack([p["ax"], p["ay"], p["az"]], axis=1)
+    cosang = np.clip(np.einsum("ij,ij->i", a_meas, a_plan), -1.0, 1.0)
+    ang = np.degrees(np.arccos(cosang))[in_contact]
+    return {
+        "contact_breaks": breaks,
+        "force_rmse_n": None if rmse is None else round(rmse, 4),
+        "orientation_error_deg": {
+            "mean": round(float(ang.mean()), 4) if ang.size else None,
+            "max": round(float(ang.max()), 4) if ang.size else None,
+        },
+        "contact_time_s": round(float(np.sum(in_contact) * dt_s), 3),
+    }

@@ -1,0 +1,394 @@
+"""The session runner: executes the plan through Controller → Supervisor → Robot.
+
+It asks the planner for one chunk at a time (approach, each block's lead-in, one pass,
+lift-off), runs it at the control rate, and after each pass *listens*: the pass's
+stiffness profile goes to the softening detector (``until = "softening"`` blocks stop
+when the tissue has softened, within ``min_passes``..``max_passes``), thumb strips go to
+the knot detector (later passes dwell on the knots found), and the rest phase gives the
+breathing rate and baseline stiffness. Force starts at the routine's
+``start_force_fraction`` of target and deepens after calm passes (no clamps, breaks or
+client signals); within a listening block it is held constant so stiffness stays
+comparable pass to pass.
+
+The runner hears the client only through the robot's measurements (DESIGN §2).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backstroke.body.back_model import BackModel
+from backstroke.control.force_controller import ControllerGains, ForceController
+from backstroke.errors import SafetyFault
+from backstroke.music.grid import BeatGrid
+from backstroke.plan.plan import COLUMNS, TOOL_CODES, PlanChunk
+from backstroke.plan.planner import Planner
+from backstroke.robot.protocol import Robot, RobotCommand
+from backstroke.routine.schema import RestBlock, Routine, ThumbStripBlock
+from backstroke.safety.limits import SafetyLimits
+from backstroke.safety.supervisor import Supervisor
+from backstroke.session.listening import BlockListener, breathing_and_baseline
+from backstroke.tools import TOOLS
+
+# Recorded per tick (1 kHz), in this order.
+RECORD_COLUMNS = (
+    "t_s",
+    "x_m",
+    "y_m",
+    "z_m",
+    "ax",
+    "ay",
+    "az",
+    "fx_n",
+    "fy_n",
+    "fz_n",
+    "normal_force_n",
+    "target_force_n",
+    "indentation_m",
+)
+CONTACT_FORCE_N = 0.5
+BREAK_MIN_S = 0.02
+
+
+@dataclass
+class BlockResult:
+    index: int
+    technique: str
+    passes: int = 0
+    softening_pass: int | None = None
+    stiffness_by_pass_n_m: list[float] = field(default_factory=list)
+    ended_because: str = ""
+    force_scale: float = 1.0
+
+
+@dataclass
+class SessionData:
+    """Everything recorded, as columns of equal length (control rate)."""
+
+    columns: dict[str, NDArray[np.float64]]
+    plan_columns: dict[str, NDArray[np.float64]]
+
+
+@dataclass
+class SessionResult:
+    summary: dict[str, Any]
+    data: SessionData
+    safety_fault: SafetyFault | None
+
+
+class SessionRunner:
+    """Runs one session on one robot.
+
+    Args:
+        routine: the validated routine.
+        back: the client's BackModel (registered body model).
+        grid: the beat grid.
+        robot: any Robot backend.
+        seed: recorded in the summary (the backend owns the randomness).
+        control_rate_hz: control loop rate.
+        preferred_scale: the client's remembered pressure preference (0.5..1.5).
+        known_knots: chart points of knots from earlier sessions (extra attention).
+        on_chunk: called with each finished chunk's recorded columns (e.g. a log writer).
+    """
+
+    def __init__(
+        self,
+        routine: Routine,
+        back: BackModel,
+        grid: BeatGrid,
+        robot: Robot,
+        *,
+        seed: int = 0,
+        control_rate_hz: float = 1000.0,
+        limits: SafetyLimits | None = None,
+        gains: ControllerGains | None = None,
+        preferred_scale: float = 1.0,
+        known_knots: tuple[tuple[float, float], ...] = (),
+        on_chunk: Any = None,
+    ) -> None:
+        self.routine = routine
+        self.back = back
+        self.grid = grid
+        self.robot = robot
+        self.seed = seed
+        self.rate_hz = control_rate_hz
+        self.dt_s = 1.0 / control_rate_hz
+        self.planner = Planner(routine, back, grid, rate_hz=control_rate_hz)
+        self.limits = limits or SafetyLimits()
+        self.supervisor = Supervisor(robot, self.limits, self.dt_s)
+        self.controller = ForceController(self.dt_s, gains)
+        self.preferred_scale = float(np.clip(preferred_scale, 0.5, 1.5))
+        self.known_knots = known_knots
+        self.on_chunk = on_chunk
+        self.trust_scale = routine.start_force_fraction
+        self._scale_now = self.trust_scale * self.preferred_scale
+        self._cols: list[dict[str, NDArray[np.float64]]] = []
+        self._plan_cols: list[dict[str, NDArray[np.float64]]] = []
+        self._started = False
+        self.turnaround_errors_s: list[float] = []
+
+    # ------------------------------------------------------------------ public
+    def run(self) -> SessionResult:
+        wall0 = time.perf_counter()
+        fault: SafetyFault | None = None
+        blocks: list[BlockResult] = []
+        knots: list[dict[str, float]] = []
+        breathing: float | None = None
+        baseline: float | None = None
+        try:
+            chunk = self.planner.approach(0)
+            self._execute(chunk)
+            beat, point = chunk.end_beat, chunk.end_point
+            for i, block in enumerate(self.routine.blocks):
+                res = BlockResult(i, block.technique)
+                blocks.append(res)
+                lead = self.planner.lead_in(i, beat, point)
+                if lead is not None:
+                    self._execute(lead)
+                    beat, point = lead.end_beat, lead.end_point
+                listener = BlockListener(block, self.back)
+                dwell: tuple[tuple[float, float], ...] = tuple(
+                    k for k in self.known_knots if isinstance(block, ThumbStripBlock)
+                )
+                most = 1 if isinstance(block, RestBlock) else block.repeat.most_passes
+                listening = not isinstance(block, RestBlock) and block.repeat.until is not None
+                res.force_scale = self.trust_scale
+                for p in range(most):
+                    chunk = self.planner.one_pass(i, p, beat, dwell_at=dwell)
+                    calm_before = self._calm_marker()
+                    cols = self._execute(chunk)
+                    beat, point = chunk.end_beat, chunk.end_point
+                    res.passes = p + 1
+                    listener.add_pass(cols, chunk.samples)
+                    if isinstance(block, RestBlock):
+                        breathing, baseline = breathing_and_baseline(cols, chunk.samples)
+                        res.ended_because = "rest complete"
+                        break
+                    if isinstance(block, ThumbStripBlock) and block.dwell_on_knots:
+                        dwell = tuple(self.known_knots) + listener.knot_points()
+                    calm = self._calm_marker() == calm_before
+                    if calm and not listening:
+                        self._deepen()
+                    if listening:
+                        if p + 1 >= block.repeat.min_passes and listener.softened(
+                            block.repeat.threshold
+                        ):
+                            res.ended_because = "softening"
+                            break
+                    elif p + 1 >= block.repeat.planned_passes:
+                        res.ended_because = "passes"
+                        break
+                else:
+                    res.ended_because = "max_passes"
+                res.softening_pass = listener.softening_pass(
+                    block.repeat.threshold if not isinstance(block, RestBlock) else 0.05
+                )
+                res.stiffness_by_pass_n_m = listener.stiffness_by_pass()
+                knots += listener.knots()
+                if self._calm_marker() == (0, 0):
+                    self._deepen()
+            self._execute(self.planner.lift_off(beat, point))
+        except SafetyFault as exc:
+            fault = exc
+            if blocks:
+                blocks[-1].ended_because = "safety_stop"
+        wall = time.perf_counter() - wall0
+        data = SessionData(
+            {c: np.concatenate([d[c] for d in self._cols]) for c in self._cols[0]},
+            {c: np.concatenate([d[c] for d in self._plan_cols]) for c in COLUMNS},
+        )
+        summary = self._summary(data, blocks, knots, breathing, baseline, wall)
+        return SessionResult(summary, data, fault)
+
+    # ------------------------------------------------------------------ internals
+    def _calm_marker(self) -> tuple[int, int]:
+        sup = self.supervisor
+        return (len(sup.events), len(sup.signals))
+
+    def _deepen(self) -> None:
+        start = self.routine.start_force_fraction
+        self.trust_scale = min(1.0, self.trust_scale + (1.0 - start) / 2.0)
+
+    def _force_scale(self) -> float:
+        return self.trust_scale * self.preferred_scale
+
+    def _apply_signals(self, since: int) -> None:
+        for _, sig in self.supervisor.signals[since:]:
+            if sig in ("too_much", "lighter"):
+                self.preferred_scale = max(0.5, self.preferred_scale * 0.85)
+            elif sig == "firmer":
+                self.preferred_scale = min(1.5, self.preferred_scale * 1.1)
+
+    def _execute(self, chunk: PlanChunk) -> dict[str, NDArray[np.float64]]:
+        """Run one chunk tick by tick; returns its recorded columns."""
+        s = chunk.samples
+        n = s["t_s"].size
+        T = s["t_s"].tolist()
+        X, Y, Z = s["x_m"].tolist(), s["y_m"].tolist(), s["z_m"].tolist()
+        NX, NY, NZ = s["nx"].tolist(), s["ny"].tolist(), s["nz"].tolist()
+        AX, AY, AZ = s["ax"].tolist(), s["ay"].tolist(), s["az"].tolist()
+        F = s["target_force_n"].tolist()
+        IC = (s["in_contact"] > 0).tolist()
+        tools = [TOOL_CODES[int(k)] for k in s["tool"]]
+        bone = self._over_bone(s).tolist()
+        transition = self._is_transition(chunk)
+        sup = self.supervisor
+        ctrl = self.controller
+        if not self._started:
+            self._started = True
+            st = sup.start(tools[0], (X[0], Y[0], Z[0]), (AX[0], AY[0], AZ[0]))
+        else:
+            st = sup._last_state  # noqa: SLF001 - the runner owns this supervisor
+            if st is None:  # pragma: no cover - start() always sets it
+                raise SafetyFault("internal", value=0.0, limit=0.0, t_s=T[0])
+        rec: list[tuple[float, ...]] = []
+        append = rec.append
+        soft_cap = self.limits.soft_fraction * 0.9
+        sig_seen = len(sup.signals)
+        scale = self._scale_now
+        goal = self._force_scale()
+        scale_step = 0.25 * self.dt_s  # trust and preference changes ramp at 25 %/s
+        for i in range(n):
+            if scale != goal:
+                scale = min(scale + scale_step, goal) if goal > scale else max(scale - scale_step, goal)
+            t = T[i]
+            nx, ny, nz = NX[i], NY[i], NZ[i]
+            fx, fy, fz = st.force_n
+            fn = fx * nx + fy * ny + fz * nz
+            px, py, pz = st.position_m
+            depth = (X[i] - px) * nx + (Y[i] - py) * ny + (Z[i] - pz) * nz
+            tool = tools[i]
+            target = F[i] if transition[i] else F[i] * scale
+            cap = TOOLS[tool].max_force_n * soft_cap * (self.limits.bone_factor if bone[i] else 1.0)
+            if target > cap:
+                target = cap
+            if not math.isfinite(fn):
+                fn = target  # hold: the Supervisor decides whether the data is bad for long
+            d = ctrl.update(target, fn, depth, IC[i])
+            cmd = RobotCommand(tool, (X[i] - d * nx, Y[i] - d * ny, Z[i] - d * nz), (AX[i], AY[i], AZ[i]), t)
+            st = sup.step(cmd, (nx, ny, nz), d, bone[i])
+            fx, fy, fz = st.force_n
+            px, py, pz = st.position_m
+            ax, ay, az = st.axis
+            append((t, px, py, pz, ax, ay, az, fx, fy, fz, fx * nx + fy * ny + fz * nz, target,
+                    (X[i] - px) * nx + (Y[i] - py) * ny + (Z[i] - pz) * nz))
+            if len(sup.signals) != sig_seen:
+                self._apply_signals(sig_seen)
+                sig_seen = len(sup.signals)
+                goal = self._force_scale()
+            if sup.mode == "stopped":
+                break
+        self._scale_now = scale
+        arr = np.asarray(rec, dtype=np.float64).reshape(-1, len(RECORD_COLUMNS))
+        cols = {c: arr[:, j] for j, c in enumerate(RECORD_COLUMNS)}
+        m = arr.shape[0]
+        plan_cols = {c: s[c][:m] for c in COLUMNS}
+        self._cols.append(cols)
+        self._plan_cols.append(plan_cols)
+        if self.on_chunk is not None:
+            self.on_chunk(cols, plan_cols, sup.events)
+        if sup.mode != "running" and sup.fault is not None:
+            ev = sup.fault
+            if sup.mode != "stopped":
+                self._finish_retreat(chunk)
+            raise SafetyFault(ev.kind, value=ev.value, limit=ev.limit, t_s=ev.t_s)
+        return {**cols, **{f"plan_{c}": v for c, v in plan_cols.items()}}
+
+    def _finish_retreat(self, chunk: PlanChunk) -> None:
+        """Keep ticking the Supervisor's retreat until the tool is clear of the skin."""
+        sup = self.supervisor
+        st = sup._last_state  # noqa: SLF001
+        t = chunk.t1_s if st is None else st.t_s
+        last = chunk.samples
+        normal = (float(last["nx"][-1]), float(last["ny"][-1]), float(last["nz"][-1]))
+        tool = TOOL_CODES[int(last["tool"][-1])]
+        for _ in range(int(2.0 * self.rate_hz)):
+            t += self.dt_s
+            pos = st.position_m if st is not None else (0.0, 0.0, 0.0)
+            sup.step(RobotCommand(tool, pos, normal, t), normal, 0.0, False)
+            if sup.mode == "stopped":
+                break
+        sup.stop()
+
+    def _over_bone(self, s: dict[str, NDArray[np.float64]]) -> NDArray[np.bool_]:
+        """Whether each sample's contact patch centre(s) lie over a bony zone."""
+        u, v = s["u"], s["v"]
+        out = np.zeros(u.size, dtype=bool)
+        for code, tool in enumerate(TOOL_CODES):
+            m = s["tool"] == code
+            if not np.any(m):
+                continue
+            for pad in TOOLS[tool].pads_v_m:
+                out[m] |= self.back.keep_out_clearance_m(u[m], v[m] + pad) < 0.0
+        return out
+
+    @staticmethod
+    def _is_transition(chunk: PlanChunk) -> list[bool]:
+        t = chunk.samples["t_s"]
+        out = np.zeros(t.size, dtype=bool)
+        for ts in chunk.timed:
+            if ts.segment.kind == "transition" or ts.block < 0:
+                out |= (t >= ts.t0_s) & (t < ts.t1_s + 1e-9)
+        return out.tolist()
+
+    # ------------------------------------------------------------------ summary
+    def _summary(
+        self,
+        data: SessionData,
+        blocks: list[BlockResult],
+        knots: list[dict[str, float]],
+        breathing: float | None,
+        baseline: float | None,
+        wall_s: float,
+    ) -> dict[str, Any]:
+        from backstroke import __version__
+        from backstroke.session.metrics import session_metrics
+
+        c, p = data.columns, data.plan_columns
+        metrics = session_metrics(c, p, self.dt_s)
+        duration = float(c["t_s"][-1] - c["t_s"][0]) if c["t_s"].size else 0.0
+        sup = self.supervisor
+        return {
+            "duration_s": round(duration, 3),
+            "sim_realtime_factor": round(duration / wall_s, 2) if wall_s > 0 else None,
+            **metrics,
+            "max_normal_force_n": round(sup.max_normal_force_n, 3),
+            "max_pressure_n_cm2": round(sup.max_pressure_n_cm2, 4),
+            "blocks": [
+                {
+                    "technique": b.technique,
+                    "passes": b.passes,
+                    "softening_pass": b.softening_pass,
+                    "stiffness_by_pass_n_m": [round(x, 1) for x in b.stiffness_by_pass_n_m],
+                    "ended_because": b.ended_because,
+                    "force_scale": round(b.force_scale, 3),
+                }
+                for b in blocks
+            ],
+            "knots": knots,
+            "breathing_rate_bpm": None if breathing is None else round(breathing, 2),
+            "baseline_stiffness_n_m": None if baseline is None else round(baseline, 1),
+            "tempo": {
+                "bpm": round(self.grid.bpm, 3),
+                "source": self.grid.source,
+                "beat_step": self.planner.step,
+            },
+            "safety_events": [
+                {
+                    "t_s": round(e.t_s, 4),
+                    "kind": e.kind,
+                    "value": round(e.value, 4),
+                    "limit": round(e.limit, 4),
+                    "action": e.action,
+                }
+                for e in sup.events
+            ],
+            "seed": self.seed,
+            "backstroke_version": __version__,
+        }

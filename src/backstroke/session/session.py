@@ -1,0 +1,99 @@
+"""One whole session from files: load, plan, run, log, summarise, report.
+
+Outputs go to a fresh directory: ``session.mcap`` (written as the session runs),
+``summary.json`` (written atomically at the end: absent or complete) and
+``report.html``. Bad input fails before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from backstroke.body.back_model import BackModel
+from backstroke.body.client_file import load_client
+from backstroke.errors import BackstrokeError, SafetyFault
+from backstroke.plan.io import write_json_atomic
+from backstroke.robot.factory import BACKENDS, make_robot
+from backstroke.routine.io import load_routine
+from backstroke.session.runner import SessionResult, SessionRunner
+from backstroke.tempo_source import beat_grid_for
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    """What ``backstroke run`` / ``demo`` asks for."""
+
+    routine: str = "spa"
+    client: Path | None = None
+    bpm: float | None = None
+    music: Path | None = None
+    seed: int | None = None
+    backend: str = "sim"
+    out: Path = Path("out/session")
+
+
+@dataclass(frozen=True)
+class SessionOutcome:
+    summary: dict[str, Any]
+    out: Path
+    fault: SafetyFault | None
+    notes: tuple[str, ...]
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.fault is None else self.fault.exit_code
+
+
+def run_session(req: SessionRequest) -> SessionOutcome:
+    """Run a whole session; raises BackstrokeError (exit 2) on bad input before writing."""
+    if req.backend not in BACKENDS:
+        raise BackstrokeError(f"unknown backend '{req.backend}' (allowed: {', '.join(BACKENDS)})")
+    routine = load_routine(req.routine)
+    client = load_client(req.client)
+    back = BackModel(client)
+    grid, notes = beat_grid_for(routine, bpm=req.bpm, music=req.music)
+    seed = client.seed if req.seed is None else req.seed
+    if seed is None or not 0 <= seed < 2**32:
+        raise BackstrokeError(f"--seed {seed} outside 0..4294967295")
+    robot = make_robot(req.backend, client, back, seed=seed)
+    req.out.mkdir(parents=True, exist_ok=True)
+    from backstroke.session.log import SessionLogWriter
+
+    with SessionLogWriter(req.out / "session.mcap") as log:
+        runner = SessionRunner(
+            routine, back, grid, robot, seed=seed, on_chunk=log.on_chunk
+        )
+        log.write_json("/session", _session_info(req, routine.name, client.name, seed, notes))
+        result: SessionResult = runner.run()
+        summary = result.summary
+        summary["client"] = client.name
+        summary["routine"] = routine.name
+        summary["intention"] = routine.intention
+        summary["backend"] = req.backend
+        summary["notes"] = list(notes)
+        sim_truth = getattr(robot, "sim_truth", None)
+        if callable(sim_truth):
+            summary["sim_truth"] = sim_truth()
+        log.write_json("/summary", summary)
+    robot.close()
+    write_json_atomic(req.out / "summary.json", summary)
+    from backstroke.report.html import write_report
+
+    write_report(req.out, summary, result.data, back)
+    return SessionOutcome(summary, req.out, result.safety_fault, tuple(notes))
+
+
+def _session_info(
+    req: SessionRequest, routine: str, client: str, seed: int, notes: list[str]
+) -> dict[str, Any]:
+    return {
+        "routine": routine,
+        "client": client,
+        "seed": seed,
+        "backend": req.backend,
+        "bpm": req.bpm,
+        "music": None if req.music is None else str(req.music),
+        "notes": notes,
+    }
