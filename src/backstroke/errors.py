@@ -50,7 +50,9 @@ class InputFileError(BackstrokeError):
             parts.append(f"{self.path}:")
         if self.key is not None:
             shown = _short_repr(self.value)
-            parts.append(f"key '{self.key}'" + (f" = {shown}" if self.value is not None else "") + ":")
+            parts.append(
+                f"key '{self.key}'" + (f" = {shown}" if self.value is not None else "") + ":"
+            )
         parts.append(self.message)
         if self.allowed:
             parts.append(f"(allowed: {self.allowed})")

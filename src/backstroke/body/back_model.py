@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.interpolate import CubicSpline, RectBivariateSpline
 
-from backstroke.body import anatomy as A
+from backstroke.body import anatomy
 from backstroke.body.client_file import ClientSpec
 from backstroke.body.zones import KeepOutZone
 
@@ -67,7 +67,7 @@ class BackModel:
     def _build_midline(self, kyphosis_deg: float, lordosis_deg: float) -> None:
         """Midline skin curve in the x–z plane, arc-length parametrised by u."""
         u = np.linspace(0.0, 1.0, 2001)
-        u_l1 = A.level_u("L1")
+        u_l1 = anatomy.level_u("L1")
         k = np.deg2rad(kyphosis_deg) * SKIN_CURVE_FACTOR
         lo = np.deg2rad(lordosis_deg) * SKIN_CURVE_FACTOR
         # Heading θ(u): lumbar concave (θ rises by `lo`), thoracic convex (falls by `k`);
@@ -75,7 +75,6 @@ class BackModel:
         blend = 0.5 * (1.0 + np.tanh((u - u_l1) / 0.06))
         lumbar = -lo / 2 + lo * np.clip(u / u_l1, 0, 1)
         thoracic = k / 2 - k * np.clip((u - u_l1) / (1 - u_l1), 0, 1)
-        theta = (1 - blend) * lumbar + blend * (thoracic + (lumbar[-1] - k / 2) * 0)
         theta = (1 - blend) * lumbar + blend * (thoracic - k / 2 + lo / 2)
         ds = self.back_length_m / (u.size - 1)
         x = np.concatenate([[0.0], np.cumsum(0.5 * (np.cos(theta[1:]) + np.cos(theta[:-1])) * ds)])
@@ -85,7 +84,7 @@ class BackModel:
         c, s = np.cos(-chord), np.sin(-chord)
         x, z = c * x - s * z, s * x + c * z
         theta = theta - chord
-        i0 = int(round(A.level_u("L4") * (u.size - 1)))
+        i0 = round(anatomy.level_u("L4") * (u.size - 1))
         x, z = x - x[i0], z - z[i0]
         self._mid_x = CubicSpline(u, x)
         self._mid_z = CubicSpline(u, z)
@@ -101,14 +100,14 @@ class BackModel:
         return np.asarray(w + (sw - w) * rise + 0.12 * w * pelvis, dtype=np.float64)
 
     def _bulge_m(self, u: FloatArray) -> FloatArray:
-        u_l1 = A.level_u("L1")
+        u_l1 = anatomy.level_u("L1")
         t = np.clip((u - u_l1 + 0.1) / 0.3, 0.0, 1.0)
         return np.asarray(0.010 * (1 - t) + 0.004 * t, dtype=np.float64)
 
     def _height_m(self, u: FloatArray, y: FloatArray) -> FloatArray:
         """Cross-section: height along the midline normal at lateral offset ``y``."""
         radius = 0.55 * self.full_width_m(u)
-        a = A.ERECTOR_CENTRE_V_M
+        a = anatomy.ERECTOR_CENTRE_V_M
         q = (y / a) ** 2
         return np.asarray(-(y**2) / (2 * radius) + self._bulge_m(u) * q * np.exp(1 - q))
 
@@ -214,18 +213,35 @@ class BackModel:
     @cached_property
     def landmarks(self) -> dict[str, Landmark]:
         """Named landmarks: vertebral levels, PSIS, scapulae, iliac crests, lines."""
-        sc = self.shoulder_width_m / A.REFERENCE_SHOULDER_WIDTH_M
-        wc = self.waist_width_m / A.REFERENCE_WAIST_WIDTH_M
+        sc = self.shoulder_width_m / anatomy.REFERENCE_SHOULDER_WIDTH_M
+        wc = self.waist_width_m / anatomy.REFERENCE_WAIST_WIDTH_M
         entries: list[tuple[str, float, float]] = [
-            (lvl, A.level_u(lvl), 0.0) for lvl in ("C7", "T1", "T4", "T7", "T10", "L1", "L4", "L5")
+            (lvl, anatomy.level_u(lvl), 0.0)
+            for lvl in ("C7", "T1", "T4", "T7", "T10", "L1", "L4", "L5")
         ]
         for side, sgn in (("left", 1.0), ("right", -1.0)):
             entries += [
-                (f"psis_{side}", 0.0, sgn * A.PSIS_V_M * wc),
-                (f"iliac_crest_top_{side}", A.level_u("L4"), sgn * A.ILIAC_CREST_TOP_V_M * wc),
-                (f"scapula_spine_root_{side}", A.level_u("T3"), sgn * A.SCAPULA_MEDIAL_BORDER_V_M[0] * sc),
-                (f"scapula_inferior_angle_{side}", A.level_u("T7"), sgn * A.SCAPULA_INFERIOR_ANGLE_V_M * sc),
-                (f"scapula_acromion_{side}", A.level_u("T1"), sgn * A.SCAPULA_SPINE_LATERAL_END_V_M * sc),
+                (f"psis_{side}", 0.0, sgn * anatomy.PSIS_V_M * wc),
+                (
+                    f"iliac_crest_top_{side}",
+                    anatomy.level_u("L4"),
+                    sgn * anatomy.ILIAC_CREST_TOP_V_M * wc,
+                ),
+                (
+                    f"scapula_spine_root_{side}",
+                    anatomy.level_u("T3"),
+                    sgn * anatomy.SCAPULA_MEDIAL_BORDER_V_M[0] * sc,
+                ),
+                (
+                    f"scapula_inferior_angle_{side}",
+                    anatomy.level_u("T7"),
+                    sgn * anatomy.SCAPULA_INFERIOR_ANGLE_V_M * sc,
+                ),
+                (
+                    f"scapula_acromion_{side}",
+                    anatomy.level_u("T1"),
+                    sgn * anatomy.SCAPULA_SPINE_LATERAL_END_V_M * sc,
+                ),
             ]
         out: dict[str, Landmark] = {}
         for name, u, v in entries:
@@ -238,9 +254,9 @@ class BackModel:
     def lines(self) -> dict[str, float]:
         """Chart ``u`` of horizontal reference lines: waist, iliac crests, shoulders."""
         return {
-            "iliac_crest_line": A.level_u("L4"),
-            "waist_line": A.level_u("L3"),
-            "shoulder_line": A.level_u("T1"),
+            "iliac_crest_line": anatomy.level_u("L4"),
+            "waist_line": anatomy.level_u("L3"),
+            "shoulder_line": anatomy.level_u("T1"),
             "spinous_process_line_v_m": 0.0,
         }
 
@@ -248,30 +264,30 @@ class BackModel:
     def keep_out_zones(self) -> tuple[KeepOutZone, ...]:
         """Bony zones (spinous processes, scapulae, iliac crests) as chart capsules."""
         L = self.back_length_m
-        sc = self.shoulder_width_m / A.REFERENCE_SHOULDER_WIDTH_M
-        wc = self.waist_width_m / A.REFERENCE_WAIST_WIDTH_M
-        t3, t7, t1, l4 = (A.level_u(x) * L for x in ("T3", "T7", "T1", "L4"))
+        sc = self.shoulder_width_m / anatomy.REFERENCE_SHOULDER_WIDTH_M
+        wc = self.waist_width_m / anatomy.REFERENCE_WAIST_WIDTH_M
+        t3, t7, t1, l4 = (anatomy.level_u(x) * L for x in ("T3", "T7", "T1", "L4"))
         zones = [KeepOutZone("spinous_processes", (0.0, 0.0), (L, 0.0), 0.010)]
         for side, g in (("left", 1.0), ("right", -1.0)):
-            mb0, mb1 = (g * b * sc for b in A.SCAPULA_MEDIAL_BORDER_V_M)
+            mb0, mb1 = (g * b * sc for b in anatomy.SCAPULA_MEDIAL_BORDER_V_M)
             zones += [
                 KeepOutZone(f"scapula_medial_border_{side}", (t3, mb0), (t7, mb1), 0.008),
                 KeepOutZone(
                     f"scapula_inferior_angle_{side}",
-                    (t7, g * A.SCAPULA_INFERIOR_ANGLE_V_M * sc),
-                    (t7, g * A.SCAPULA_INFERIOR_ANGLE_V_M * sc),
+                    (t7, g * anatomy.SCAPULA_INFERIOR_ANGLE_V_M * sc),
+                    (t7, g * anatomy.SCAPULA_INFERIOR_ANGLE_V_M * sc),
                     0.015,
                 ),
                 KeepOutZone(
                     f"scapula_spine_{side}",
                     (t3, mb0),
-                    (t1, g * A.SCAPULA_SPINE_LATERAL_END_V_M * sc),
+                    (t1, g * anatomy.SCAPULA_SPINE_LATERAL_END_V_M * sc),
                     0.010,
                 ),
                 KeepOutZone(
                     f"iliac_crest_{side}",
-                    (0.01 * L, g * A.PSIS_V_M * wc),
-                    (l4, g * A.ILIAC_CREST_TOP_V_M * wc),
+                    (0.01 * L, g * anatomy.PSIS_V_M * wc),
+                    (l4, g * anatomy.ILIAC_CREST_TOP_V_M * wc),
                     0.012,
                 ),
             ]
@@ -290,13 +306,15 @@ class BackModel:
         """Soft-tissue thickness over bone (m): thin over spinous processes, scapulae, crests."""
         uu = np.asarray(u, dtype=np.float64)
         vv = np.asarray(v_m, dtype=np.float64)
-        t = np.clip((uu - A.level_u("L1")) / 0.25 + 0.5, 0.0, 1.0)
-        erector = (1 - t) * A.ERECTOR_THICKNESS_LUMBAR_M + t * A.ERECTOR_THICKNESS_THORACIC_M
-        muscle = erector * np.exp(-(((np.abs(vv) - A.ERECTOR_CENTRE_V_M) / 0.035) ** 2))
-        soft = self.adipose_m + A.RIB_COVER_M + muscle
+        t = np.clip((uu - anatomy.level_u("L1")) / 0.25 + 0.5, 0.0, 1.0)
+        erector = (
+            1 - t
+        ) * anatomy.ERECTOR_THICKNESS_LUMBAR_M + t * anatomy.ERECTOR_THICKNESS_THORACIC_M
+        muscle = erector * np.exp(-(((np.abs(vv) - anatomy.ERECTOR_CENTRE_V_M) / 0.035) ** 2))
+        soft = self.adipose_m + anatomy.RIB_COVER_M + muscle
         s = self.s_m(uu)
         near = np.min([z.distance_to_axis_m(s, vv) for z in self.keep_out_zones], axis=0)
-        bony = self.adipose_m + A.MIN_COVER_OVER_BONE_M + 0.5 * near
+        bony = self.adipose_m + anatomy.MIN_COVER_OVER_BONE_M + 0.5 * near
         # Smooth minimum so the field has no creases.
         k = 0.004
         return np.asarray(-k * np.logaddexp(-soft / k, -bony / k), dtype=np.float64)

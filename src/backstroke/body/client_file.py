@@ -73,9 +73,7 @@ class ClientSpec(StrictModel):
     def _widths_consistent(self) -> ClientSpec:
         sw, ww = self.shoulder_width_m, self.waist_width_m
         if sw is not None and ww is not None and ww > sw:
-            raise ValueError(
-                f"waist_width_m ({ww:g}) must not exceed shoulder_width_m ({sw:g})"
-            )
+            raise ValueError(f"waist_width_m ({ww:g}) must not exceed shoulder_width_m ({sw:g})")
         return self
 
     def resolved(self) -> ClientSpec:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -27,7 +29,7 @@ from backstroke.routine.schema import (
     ThumbStripBlock,
 )
 from backstroke.technique import forearm, glide, rest, thumb_strip
-from backstroke.technique.segment import Segment
+from backstroke.technique.segment import Segment, hold
 from backstroke.technique.transition import transition
 from backstroke.tools import Tool
 
@@ -113,13 +115,12 @@ class Planner:
     def approach(self, start_beat: int = 0) -> PlanChunk:
         """From hovering above the first block's start down to first touch."""
         u, v = self.start_point(0)
-        seg = Segment(
-            kind="hold", tool=self._tool_of(0), u=[u], v_m=[v], force_n=0.0, beats=2 * self.step,
-            label="approach",
-        )
+        seg = hold(self._tool_of(0), u, v, force_n=0.0, beats=2 * self.step, label="approach")
         return self._chunk([seg], start_beat, block=-1, pass_index=-1, hover=(1.0, 0.0))
 
-    def lead_in(self, index: int, start_beat: int, from_point: tuple[float, float]) -> PlanChunk | None:
+    def lead_in(
+        self, index: int, start_beat: int, from_point: tuple[float, float]
+    ) -> PlanChunk | None:
         """A light transition from ``from_point`` to block ``index``'s start, if needed."""
         seg = transition(
             from_point,
@@ -149,14 +150,8 @@ class Planner:
         """Force ramps to zero on the skin, then the tool rises off it."""
         last = len(self.routine.blocks) - 1
         tool = self._tool_of(last)
-        settle = Segment(
-            kind="hold", tool=tool, u=[point[0]], v_m=[point[1]], force_n=0.0,
-            beats=self.step, label="release",
-        )
-        rise = Segment(
-            kind="hold", tool=tool, u=[point[0]], v_m=[point[1]], force_n=0.0,
-            beats=2 * self.step, label="lift-off",
-        )
+        settle = hold(tool, *point, force_n=0.0, beats=self.step, label="release")
+        rise = hold(tool, *point, force_n=0.0, beats=2 * self.step, label="lift-off")
         a = self._chunk([settle], start_beat, block=-1, pass_index=-1)
         b = self._chunk([rise], a.end_beat, block=-1, pass_index=-1, hover=(0.0, 1.0), last=True)
         return _concat(a, b)
@@ -249,7 +244,9 @@ class Planner:
             else:
                 s, ds, _ = sample_move(ts.length_m, ts.duration_s, self.limits, tr)
                 pts = self.back.point(seg.u, seg.v_m)
-                arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
+                arc = np.concatenate(
+                    [[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))]
+                )
                 arc *= ts.length_m / arc[-1]
                 u[m] = np.interp(s, arc, seg.u)
                 v[m] = np.interp(s, arc, seg.v_m)
@@ -308,7 +305,7 @@ def _ramp_force(
 ) -> NDArray[np.float64]:
     """Smooth (cosine) ramps where the target force changes between segments."""
     out = force.copy()
-    for a, b in zip(timed[:-1], timed[1:], strict=True):
+    for a, b in itertools.pairwise(timed):
         fa, fb = a.segment.force_n, b.segment.force_n
         if fa == fb:
             continue

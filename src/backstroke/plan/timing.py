@@ -8,7 +8,6 @@ beats, and speed is continuous (zero) at every segment boundary.
 
 from __future__ import annotations
 
-
 from dataclasses import dataclass
 
 import numpy as np

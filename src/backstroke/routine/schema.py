@@ -197,10 +197,13 @@ class Routine(StrictModel):
                     f"blocks[{i}].target_force_n × pressure_scale = {scaled:g} N exceeds the "
                     f"{b.tool()} limit of {limit:g} N"
                 )
-            if isinstance(b, _StrokeBlock) and b.speed_m_s is not None:
-                if b.speed_m_s > self.speed.max_m_s:
-                    raise ValueError(
-                        f"blocks[{i}].speed_m_s {b.speed_m_s:g} exceeds speed.max_m_s "
-                        f"{self.speed.max_m_s:g}"
-                    )
+            if (
+                isinstance(b, _StrokeBlock)
+                and b.speed_m_s is not None
+                and b.speed_m_s > self.speed.max_m_s
+            ):
+                raise ValueError(
+                    f"blocks[{i}].speed_m_s {b.speed_m_s:g} exceeds speed.max_m_s "
+                    f"{self.speed.max_m_s:g}"
+                )
         return self

@@ -174,9 +174,7 @@ class Supervisor:
         pos = (o[0] + d * n[0], o[1] + d * n[1], o[2] + d * n[2])
         return RobotCommand(command.tool, pos, self._retreat_axis, command.t_s)
 
-    def _check(
-        self, st: RobotState, command: RobotCommand, normal: Vec3, over_bone: bool
-    ) -> None:
+    def _check(self, st: RobotState, command: RobotCommand, normal: Vec3, over_bone: bool) -> None:
         lim = self.limits
         dt = self.dt_s
         t = command.t_s
@@ -226,7 +224,9 @@ class Supervisor:
         over = max(fn / (soft * f_lim), pressure / (soft * p_lim), rate / lim.max_force_rate_n_s)
         self._clamp_event(t, "force", fn, soft * f_lim, fn > soft * f_lim)
         self._clamp_event(t, "pressure", pressure, soft * p_lim, pressure > soft * p_lim)
-        self._clamp_event(t, "force_rate", rate, lim.max_force_rate_n_s, rate > lim.max_force_rate_n_s)
+        self._clamp_event(
+            t, "force_rate", rate, lim.max_force_rate_n_s, rate > lim.max_force_rate_n_s
+        )
         if over > 1.0:
             self._backoff_m += lim.max_normal_speed_m_s * dt
         elif self._backoff_m > 0.0:
@@ -240,6 +240,11 @@ class Supervisor:
                 self.start_retreat(t, "client_stop", 1.0, 0.0)
             elif sig == "too_much":
                 self._event(t, "too_much", pressure, p_lim, "notice")
+
+    @property
+    def last_state(self) -> RobotState | None:
+        """The most recent measured state (None before ``start``)."""
+        return self._last_state
 
     def stop(self) -> RobotState:
         return self.robot.stop()

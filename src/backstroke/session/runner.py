@@ -244,7 +244,7 @@ class SessionRunner:
             self._started = True
             st = sup.start(tools[0], (X[0], Y[0], Z[0]), (AX[0], AY[0], AZ[0]))
         else:
-            st = sup._last_state  # noqa: SLF001 - the runner owns this supervisor
+            st = sup.last_state
             if st is None:  # pragma: no cover - start() always sets it
                 raise SafetyFault("internal", value=0.0, limit=0.0, t_s=T[0])
         rec: list[tuple[float, ...]] = []
@@ -256,7 +256,9 @@ class SessionRunner:
         scale_step = 0.25 * self.dt_s  # trust and preference changes ramp at 25 %/s
         for i in range(n):
             if scale != goal:
-                scale = min(scale + scale_step, goal) if goal > scale else max(scale - scale_step, goal)
+                scale = (
+                    min(scale + scale_step, goal) if goal > scale else max(scale - scale_step, goal)
+                )
             t = T[i]
             nx, ny, nz = NX[i], NY[i], NZ[i]
             fx, fy, fz = st.force_n
@@ -271,13 +273,30 @@ class SessionRunner:
             if not math.isfinite(fn):
                 fn = target  # hold: the Supervisor decides whether the data is bad for long
             d = ctrl.update(target, fn, depth, IC[i])
-            cmd = RobotCommand(tool, (X[i] - d * nx, Y[i] - d * ny, Z[i] - d * nz), (AX[i], AY[i], AZ[i]), t)
+            cmd = RobotCommand(
+                tool, (X[i] - d * nx, Y[i] - d * ny, Z[i] - d * nz), (AX[i], AY[i], AZ[i]), t
+            )
             st = sup.step(cmd, (nx, ny, nz), d, bone[i])
             fx, fy, fz = st.force_n
             px, py, pz = st.position_m
             ax, ay, az = st.axis
-            append((t, px, py, pz, ax, ay, az, fx, fy, fz, fx * nx + fy * ny + fz * nz, target,
-                    (X[i] - px) * nx + (Y[i] - py) * ny + (Z[i] - pz) * nz))
+            append(
+                (
+                    t,
+                    px,
+                    py,
+                    pz,
+                    ax,
+                    ay,
+                    az,
+                    fx,
+                    fy,
+                    fz,
+                    fx * nx + fy * ny + fz * nz,
+                    target,
+                    (X[i] - px) * nx + (Y[i] - py) * ny + (Z[i] - pz) * nz,
+                )
+            )
             if len(sup.signals) != sig_seen:
                 self._apply_signals(sig_seen)
                 sig_seen = len(sup.signals)
@@ -303,7 +322,7 @@ class SessionRunner:
     def _finish_retreat(self, chunk: PlanChunk) -> None:
         """Keep ticking the Supervisor's retreat until the tool is clear of the skin."""
         sup = self.supervisor
-        st = sup._last_state  # noqa: SLF001
+        st = sup.last_state
         t = chunk.t1_s if st is None else st.t_s
         last = chunk.samples
         normal = (float(last["nx"][-1]), float(last["ny"][-1]), float(last["nz"][-1]))

@@ -62,9 +62,7 @@ def run_session(req: SessionRequest) -> SessionOutcome:
     from backstroke.session.log import SessionLogWriter
 
     with SessionLogWriter(req.out / "session.mcap") as log:
-        runner = SessionRunner(
-            routine, back, grid, robot, seed=seed, on_chunk=log.on_chunk
-        )
+        runner = SessionRunner(routine, back, grid, robot, seed=seed, on_chunk=log.on_chunk)
         log.write_json("/session", _session_info(req, routine.name, client.name, seed, notes))
         result: SessionResult = runner.run()
         summary = result.summary

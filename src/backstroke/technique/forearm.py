@@ -50,7 +50,10 @@ def one_pass(
     lane_list = lanes(block, back, index)
     for i, (v, lo, hi) in enumerate(lane_list):
         side = "left" if v > 0 else "right"
-        for path, label in ((line(hi, v, lo, v), f"down {side}"), (line(lo, v, hi, v), f"up {side}")):
+        for path, label in (
+            (line(hi, v, lo, v), f"down {side}"),
+            (line(lo, v, hi, v), f"up {side}"),
+        ):
             segs.append(
                 stroke(
                     path,

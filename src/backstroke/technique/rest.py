@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from backstroke.routine.schema import RestBlock
-from backstroke.technique.segment import Segment
+from backstroke.technique.segment import Segment, hold
 from backstroke.tools import Tool
 
 # A resting breath at 15 breaths/min, for routines that give their rest in breaths.
@@ -32,14 +32,4 @@ def start_point(block: RestBlock) -> tuple[float, float]:
 def one_pass(block: RestBlock, *, force_n: float, beat_period_s: float) -> list[Segment]:
     """A single hold of whole beats lasting at least the block's duration."""
     beats = max(1, math.ceil(rest_duration_s(block) / beat_period_s - 1e-9))
-    return [
-        Segment(
-            kind="hold",
-            tool=Tool.PALMS,
-            u=[block.u],
-            v_m=[0.0],
-            force_n=force_n,
-            beats=beats,
-            label="rest",
-        )
-    ]
+    return [hold(Tool.PALMS, block.u, 0.0, force_n=force_n, beats=beats, label="rest")]

@@ -99,3 +99,16 @@ def stroke(
         beats=beats,
         label=label,
     )
+
+
+def hold(tool: Tool, u: float, v_m: float, *, force_n: float, beats: int, label: str) -> Segment:
+    """Holding still at one chart point for whole beats (rest, dwell, release)."""
+    return Segment(
+        kind="hold",
+        tool=tool,
+        u=np.array([u]),
+        v_m=np.array([v_m]),
+        force_n=force_n,
+        beats=beats,
+        label=label,
+    )

@@ -14,7 +14,7 @@ import numpy as np
 from backstroke.body.back_model import BackModel
 from backstroke.routine.schema import ThumbStripBlock
 from backstroke.technique.clearance import clear_u_interval
-from backstroke.technique.segment import Segment, line, stroke
+from backstroke.technique.segment import Segment, hold, line, stroke
 from backstroke.technique.transition import transition
 from backstroke.tools import Tool
 
@@ -68,11 +68,10 @@ def one_pass(
             )
             if j < len(stops):
                 segs.append(
-                    Segment(
-                        kind="hold",
-                        tool=Tool.THUMB,
-                        u=[marks[j + 1]],
-                        v_m=[v],
+                    hold(
+                        Tool.THUMB,
+                        marks[j + 1],
+                        v,
                         force_n=force_n,
                         beats=block.dwell_beats,
                         label="dwell",
