@@ -14,6 +14,7 @@ from backstroke.errors import BackstrokeError
 
 if TYPE_CHECKING:
     from backstroke.plan.plan import Plan
+    from backstroke.session.session import SessionRequest
 
 app = typer.Typer(
     add_completion=False,
@@ -81,6 +82,56 @@ def plan(
     for line in plan_summary_lines(built, distance_m):
         typer.echo(line)
     typer.echo(f"wrote {out}")
+
+
+_BACKEND_HELP = "sim (built-in) or mujoco (the 'mujoco' extra)"
+
+
+@app.command()
+def run(
+    routine: Annotated[str, typer.Option(help="routine TOML file or preset (spa, sports)")],
+    out: Annotated[Path, typer.Option(help="output directory")],
+    client: Annotated[Path | None, typer.Option(help="client TOML file (default client)")] = None,
+    bpm: Annotated[float | None, typer.Option(help="tempo in beats per minute")] = None,
+    music: Annotated[Path | None, typer.Option(help="audio file to take the beats from")] = None,
+    seed: Annotated[int | None, typer.Option(help="session seed (default: the client's)")] = None,
+    backend: Annotated[str, typer.Option(help=_BACKEND_HELP)] = "sim",
+) -> None:
+    """Run a whole session; writes summary.json, session.mcap and report.html to OUT."""
+    from backstroke.session.session import SessionRequest
+
+    _run(SessionRequest(routine, client, bpm, music, seed, backend, out))
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="output directory")] = Path("out/demo"),
+    music: Annotated[Path | None, typer.Option(help="audio file to take the beats from")] = None,
+    backend: Annotated[str, typer.Option(help=_BACKEND_HELP)] = "sim",
+) -> None:
+    """A full simulated spa session on the default client at 60 BPM (or your music)."""
+    from backstroke.session.session import SessionRequest
+
+    bpm = None if music is not None else 60.0
+    _run(SessionRequest("spa", None, bpm, music, None, backend, out))
+
+
+def _run(req: SessionRequest) -> None:
+    from backstroke.session.session import run_session
+    from backstroke.session.text import summary_lines
+
+    try:
+        outcome = run_session(req)
+    except BackstrokeError as exc:
+        _fail(exc)
+        return
+    for line in summary_lines(outcome.summary):
+        typer.echo(line)
+    for name in ("summary.json", "session.mcap", "report.html"):
+        typer.echo(f"wrote {outcome.out / name}")
+    if outcome.fault is not None:
+        typer.echo(f"backstroke: {outcome.fault}", err=True)
+        raise typer.Exit(outcome.exit_code)
 
 
 def _build_plan(

@@ -58,7 +58,7 @@ STEADY_CONFIDENCE = 0.5
 """``TempoResult.steady`` is ``confidence >= STEADY_CONFIDENCE``."""
 
 PRIOR_OCTAVES_BELOW = 0.8  # std (octaves) of the tempo prior below its mode
-PRIOR_OCTAVES_ABOVE = 0.5  # and above it
+PRIOR_OCTAVES_ABOVE = 0.6  # and above it
 TEMPOGRAM_WIN_S = 12.0
 TIGHTNESS = 100.0  # DP penalty weight on log(interval / period)^2 (librosa's default)
 LOCAL_PERIOD_SPAN = 0.15  # the local period may differ from the global one by ±15 %
@@ -66,6 +66,7 @@ SNAP_WINDOW_S = 0.050  # search this far before/after a tracked beat for the att
 OFFBEAT_RATIO_0 = 0.75  # off/on onset ratio at which both metrical levels are equally likely
 OFFBEAT_GAIN = 10.0  # log-odds per unit of off/on ratio
 MAX_CANDIDATES = 6  # tempogram peaks scored by beat salience
+SALIENCE_WEIGHT = 2.0
 
 _ALLOWED_FORMATS = "WAV, FLAC, OGG/Vorbis, MP3, or any format audioread can decode"
 
@@ -448,7 +449,7 @@ def _choose_period(acf: NDArray[np.float64], onset: NDArray[np.float64], prior_b
         salience = float(np.mean(peak[beats])) / max(float(np.mean(peak)), 1e-12)
         score = (
             np.log(max(heights[i], 1e-6))
-            + np.log(max(salience, 1e-6))
+            + SALIENCE_WEIGHT * np.log(max(salience, 1e-6))
             + float(_log_prior(60.0 * FPS / lag, prior_bpm))
         )
         if score > best_score:
