@@ -3,7 +3,7 @@
 Tangential motion follows the plan; along the surface normal an admittance loop
 regulates the measured normal force: the commanded depth below the model surface
 integrates the force error, with its gain scheduled on the contact stiffness seen so
-far (so the loop keeps a ~6 Hz bandwidth on soft and stiff tissue alike, rejecting the
+far (so the loop keeps a ~10 Hz bandwidth on soft and stiff tissue alike, rejecting the
 0.2–0.4 Hz breathing motion). The tool axis follows the plan's axis (surface normal
 tilted behind the stroke).
 
@@ -33,7 +33,7 @@ class ControllerGains:
         contact_force_n: measured force above which the tool counts as touching.
     """
 
-    bandwidth_hz: float = 6.0
+    bandwidth_hz: float = 10.0
     stiffness_min_n_m: float = 500.0
     stiffness_max_n_m: float = 30_000.0
     stiffness_filter_s: float = 0.05
