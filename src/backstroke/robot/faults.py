@@ -1,0 +1,254 @@
+"""Fault injection around any Robot: what the Supervisor must survive.
+
+``FaultInjector(robot, faults, seed)`` wraps a backend and corrupts what passes through
+it, from a start time drawn from the seed (or given with ``@T``):
+
+==========  ======================  =================================================
+kind        parameter (default)     what happens
+==========  ======================  =================================================
+dropout     duration ms (50)        no new samples: the last state repeats, seq frozen
+stale       duration ms (30)        the same sample repeats (seq frozen), robot moves
+nan         duration ms (10)        force and torque become NaN
+spike       newtons (60)            one sample with a force spike along the normal
+drift       N per second (2)        sensor bias grows linearly from the start
+latency     delay ms (20)           measurements arrive late, with ±25 % jitter
+move        centimetres (2)         the client shifts (along a random direction, 1/3
+                                    of it toward the tool) and stays there
+stop        —                       the client presses stop
+kill        —                       the process is killed (SIGKILL) at the start time
+==========  ======================  =================================================
+
+Spec strings: ``KIND``, ``KIND:PARAM`` or ``KIND:PARAM@T_S`` (e.g. ``dropout:50``,
+``move:3@40``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+from collections import deque
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from backstroke.errors import InputFileError
+from backstroke.robot.protocol import Robot, RobotCommand, RobotState, Vec3
+from backstroke.tools import Tool
+
+FAULT_KINDS: dict[str, float | None] = {
+    "dropout": 50.0,
+    "stale": 30.0,
+    "nan": 10.0,
+    "spike": 60.0,
+    "drift": 2.0,
+    "latency": 20.0,
+    "move": 2.0,
+    "stop": None,
+    "kill": None,
+}
+_PARAM_RANGE: dict[str, tuple[float, float]] = {
+    "dropout": (1.0, 5000.0),
+    "stale": (1.0, 5000.0),
+    "nan": (1.0, 5000.0),
+    "spike": (1.0, 500.0),
+    "drift": (0.01, 50.0),
+    "latency": (1.0, 500.0),
+    "move": (0.1, 10.0),
+}
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """One fault: its kind, parameter (unit per kind) and start time (None = drawn)."""
+
+    kind: str
+    param: float | None
+    at_s: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> FaultSpec:
+        """Parse ``KIND[:PARAM][@T_S]``; raises InputFileError naming ``--inject``."""
+        body, _, at = text.partition("@")
+        kind, _, param = body.partition(":")
+        kind = kind.strip().lower()
+        if kind not in FAULT_KINDS:
+            raise InputFileError(
+                "unknown fault kind", key="--inject", value=text, allowed=", ".join(FAULT_KINDS)
+            )
+        value = FAULT_KINDS[kind]
+        if param:
+            if value is None:
+                raise InputFileError(
+                    f"fault '{kind}' takes no parameter", key="--inject", value=text
+                )
+            try:
+                value = float(param)
+            except ValueError:
+                raise InputFileError(
+                    "parameter is not a number", key="--inject", value=text
+                ) from None
+            lo, hi = _PARAM_RANGE[kind]
+            if not (math.isfinite(value) and lo <= value <= hi):
+                raise InputFileError(
+                    "parameter out of range", key="--inject", value=text, allowed=f"{lo:g}..{hi:g}"
+                )
+        at_s = None
+        if at:
+            try:
+                at_s = float(at)
+            except ValueError:
+                raise InputFileError(
+                    "time after @ is not a number", key="--inject", value=text
+                ) from None
+            if not (math.isfinite(at_s) and 0.0 <= at_s <= 36_000.0):
+                raise InputFileError(
+                    "time out of range", key="--inject", value=text, allowed="0..36000 s"
+                )
+        return cls(kind, value, at_s)
+
+
+class FaultInjector:
+    """A Robot that forwards to ``robot`` and injects ``faults``.
+
+    Args:
+        robot: the wrapped backend.
+        faults: what to inject.
+        seed: draws start times (uniform in ``window_s``) and fault details.
+        window_s: start-time range for faults without ``@T``.
+    """
+
+    def __init__(
+        self,
+        robot: Robot,
+        faults: list[FaultSpec],
+        *,
+        seed: int,
+        window_s: tuple[float, float] = (5.0, 60.0),
+    ) -> None:
+        self.robot = robot
+        self.name = f"{robot.name}+faults"
+        self.control_rate_hz = robot.control_rate_hz
+        rng = np.random.default_rng(seed)
+        self.faults = [
+            replace(f, at_s=f.at_s if f.at_s is not None else float(rng.uniform(*window_s)))
+            for f in faults
+        ]
+        direction = rng.normal(size=3)
+        direction[2] = abs(direction[2])  # toward the tool: the client pushes up
+        self._move_dir = direction / np.linalg.norm(direction)
+        self._jitter = rng
+        self._held: RobotState | None = None
+        self._queue: deque[RobotState] = deque()
+        self._spiked = False
+        self.injected: list[tuple[float, str]] = []
+
+    def _active(self, kind: str, t_s: float) -> FaultSpec | None:
+        for f in self.faults:
+            if f.kind != kind or f.at_s is None or t_s < f.at_s:
+                continue
+            if kind in ("dropout", "stale", "nan", "latency"):
+                if t_s <= f.at_s + (f.param or 0.0) / 1000.0:
+                    return f
+                continue
+            return f
+        return None
+
+    def _note(self, t_s: float, kind: str) -> None:
+        if not any(k == kind for _, k in self.injected):
+            self.injected.append((t_s, kind))
+
+    def _offset(self, t_s: float) -> Vec3:
+        f = self._active("move", t_s)
+        if f is None:
+            return (0.0, 0.0, 0.0)
+        self._note(t_s, "move")
+        d = (f.param or 0.0) / 100.0
+        return (
+            float(self._move_dir[0] * d),
+            float(self._move_dir[1] * d),
+            float(self._move_dir[2] * d / 3.0),
+        )
+
+    def start(self, tool: Tool, position_m: Vec3, axis: Vec3) -> RobotState:
+        st = self.robot.start(tool, position_m, axis)
+        self._held = st
+        return st
+
+    def step(self, command: RobotCommand) -> RobotState:
+        t = command.t_s
+        if self._active("kill", t) is not None:
+            os.kill(os.getpid(), signal.SIGKILL)
+        off = self._offset(t)
+        # The client moved by `off`: in the client's (simulated) frame the tool goes to
+        # command − off; what the robot measures is reported back in the model frame.
+        inner = RobotCommand(
+            command.tool,
+            (
+                command.position_m[0] - off[0],
+                command.position_m[1] - off[1],
+                command.position_m[2] - off[2],
+            ),
+            command.axis,
+            t,
+        )
+        st = self.robot.step(inner)
+        p = st.position_m
+        st = replace(st, position_m=(p[0] + off[0], p[1] + off[1], p[2] + off[2]))
+        return self._corrupt(st, t)
+
+    def _corrupt(self, st: RobotState, t: float) -> RobotState:
+        if self._active("stop", t) is not None:
+            self._note(t, "stop")
+            st = replace(st, client_signal="stop")
+        f = self._active("drift", t)
+        if f is not None and f.at_s is not None:
+            self._note(t, "drift")
+            bias = (f.param or 0.0) * (t - f.at_s)
+            fx, fy, fz = st.force_n
+            ax, ay, az = st.axis
+            st = replace(st, force_n=(fx + bias * ax, fy + bias * ay, fz + bias * az))
+        f = self._active("spike", t)
+        if f is not None and not self._spiked:
+            self._spiked = True
+            self._note(t, "spike")
+            fx, fy, fz = st.force_n
+            ax, ay, az = st.axis
+            s = f.param or 0.0
+            st = replace(st, force_n=(fx + s * ax, fy + s * ay, fz + s * az))
+        if self._active("nan", t) is not None:
+            self._note(t, "nan")
+            nan = float("nan")
+            st = replace(st, force_n=(nan, nan, nan), torque_nm=(nan, nan, nan))
+        f = self._active("latency", t)
+        if f is not None:
+            self._note(t, "latency")
+            self._queue.append(st)
+            delay_ticks = (f.param or 0.0) / 1000.0 * self.control_rate_hz
+            delay_ticks *= float(self._jitter.uniform(0.75, 1.25))
+            while len(self._queue) > max(1, round(delay_ticks)) + 1:
+                self._queue.popleft()
+            st = self._queue[0]
+        else:
+            self._queue.clear()
+        if self._active("dropout", t) is not None and self._held is not None:
+            self._note(t, "dropout")
+            return self._held
+        if self._active("stale", t) is not None and self._held is not None:
+            self._note(t, "stale")
+            held = self._held
+            return replace(st, seq=held.seq, force_n=held.force_n, position_m=held.position_m)
+        self._held = st
+        return st
+
+    def stop(self) -> RobotState:
+        return self.robot.stop()
+
+    def close(self) -> None:
+        self.robot.close()
+
+    def sim_truth(self) -> dict[str, object]:
+        truth = getattr(self.robot, "sim_truth", None)
+        out: dict[str, object] = dict(truth()) if callable(truth) else {}
+        out["faults_injected"] = [{"t_s": round(t, 4), "kind": k} for t, k in self.injected]
+        return out
