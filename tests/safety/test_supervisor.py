@@ -1,0 +1,161 @@
+"""Supervisor on a scripted robot: every limit, every reaction."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backstroke.robot.protocol import RobotCommand, RobotState, Vec3
+from backstroke.safety.limits import SafetyLimits
+from backstroke.safety.supervisor import Supervisor
+from backstroke.tools import TOOLS, Tool
+
+DT = 1e-3
+UP: Vec3 = (0.0, 0.0, 1.0)
+
+
+class ScriptedRobot:
+    """Goes exactly where commanded; the force comes from a script of (tick, position)."""
+
+    name = "scripted"
+    control_rate_hz = 1000.0
+
+    def __init__(self, force: Callable[[int, Vec3], float], *, seq_step: int = 1) -> None:
+        self.force = force
+        self.tick = 0
+        self.seq = 0
+        self.seq_step = seq_step
+        self.commands: list[RobotCommand] = []
+        self.signal = ""
+        self.clock_s = 0.0
+        self.late_s = 0.0
+
+    def _state(self, pos: Vec3, tool: Tool) -> RobotState:
+        f = self.force(self.tick, pos)
+        return RobotState(
+            self.clock_s, self.seq, tool, pos, UP, (0.0, 0.0, f), (0.0, 0.0, 0.0), self.signal
+        )
+
+    def start(self, tool: Tool, position_m: Vec3, axis: Vec3) -> RobotState:
+        return self._state(position_m, tool)
+
+    def step(self, command: RobotCommand) -> RobotState:
+        self.commands.append(command)
+        self.tick += 1
+        self.seq += self.seq_step
+        self.clock_s += DT + self.late_s
+        return self._state(command.position_m, command.tool)
+
+    def stop(self) -> RobotState:
+        return self._state(self.commands[-1].position_m, Tool.PALMS)
+
+    def close(self) -> None:
+        pass
+
+
+def drive(sup: Supervisor, robot: ScriptedRobot, ticks: int, tool: Tool = Tool.PALMS) -> None:
+    sup.start(tool, (0.0, 0.0, 0.0), UP)
+    for i in range(ticks):
+        sup.step(RobotCommand(tool, (0.0, 0.0, -0.005), UP, i * DT), UP, 0.005, False)
+        if sup.mode == "stopped":
+            break
+
+
+def test_force_over_limit_retreats_and_lifts_clear() -> None:
+    limit = TOOLS[Tool.PALMS].max_force_n
+    robot = ScriptedRobot(lambda k, p: 10.0 if k < 50 else limit + 5.0)
+    sup = Supervisor(robot, SafetyLimits(), DT)
+    drive(sup, robot, 5000)
+    assert sup.fault is not None and sup.fault.kind == "force"
+    assert sup.mode == "stopped"
+    z = [c.position_m[2] for c in robot.commands]
+    k = z.index(max(z))
+    # After the fault the tool only moves away from the skin, at the retreat speed.
+    after = z[51 : k + 1]
+    assert all(b >= a - 1e-12 for a, b in zip(after, after[1:], strict=False))
+    assert max(z) >= SafetyLimits().retreat_height_m - 1e-9
+
+
+def test_soft_limit_backs_off_without_stopping() -> None:
+    limit = TOOLS[Tool.THUMB].max_force_n
+    soft = SafetyLimits().soft_fraction * limit
+
+    def force(k: int, p: Vec3) -> float:
+        # A stiff spot: force grows with depth below z = 0.
+        return max(0.0, -p[2]) * (soft + 2.0) / 0.005
+
+    robot = ScriptedRobot(force)
+    sup = Supervisor(robot, SafetyLimits(), DT)
+    drive(sup, robot, 500, Tool.THUMB)
+    assert sup.mode == "running"
+    assert any(e.kind == "force" and e.action == "clamp" for e in sup.events)
+    assert sup.max_normal_force_n < limit
+
+
+def test_stale_samples_retreat() -> None:
+    robot = ScriptedRobot(lambda k, p: 10.0, seq_step=0)
+    sup = Supervisor(robot, SafetyLimits(), DT)
+    drive(sup, robot, 100)
+    assert sup.fault is not None and sup.fault.kind == "stale"
+    assert sup.fault.t_s <= SafetyLimits().stale_s + 3 * DT
+
+
+def test_nan_samples_retreat() -> None:
+    robot = ScriptedRobot(lambda k, p: math.nan if k > 10 else 10.0)
+    sup = Supervisor(robot, SafetyLimits(), DT)
+    drive(sup, robot, 100)
+    assert sup.fault is not None and sup.fault.kind == "invalid"
+
+
+def test_a_single_nan_rides_through() -> None:
+    robot = ScriptedRobot(lambda k, p: math.nan if k == 10 else 10.0)
+    sup = Supervisor(robot, SafetyLimits(), DT)
+    drive(sup, robot, 100)
+    assert sup.fault is None
+
+
+def test_late_ticks_trip_the_watchdog() -> None:
+    robot = ScriptedRobot(lambda k, p: 10.0)
+    robot.late_s = 0.004
+    sup = Supervisor(robot, SafetyLimits(), DT)
+    drive(sup, robot, 100)
+    assert sup.fault is not None and sup.fault.kind == "watchdog"
+
+
+def test_client_stop_retreats() -> None:
+    robot = ScriptedRobot(lambda k, p: 10.0)
+    sup = Supervisor(robot, SafetyLimits(), DT)
+    sup.start(Tool.PALMS, (0.0, 0.0, 0.0), UP)
+    for i in range(20):
+        if i == 10:
+            robot.signal = "stop"
+        sup.step(RobotCommand(Tool.PALMS, (0.0, 0.0, -0.005), UP, i * DT), UP, 0.005, False)
+    assert sup.fault is not None and sup.fault.kind == "client_stop"
+
+
+@given(st.floats(0.0, 0.05), st.floats(-0.05, 0.05), st.floats(-0.02, 0.02))
+def test_commands_never_exceed_speed_limits(dx: float, dy: float, dz: float) -> None:
+    robot = ScriptedRobot(lambda k, p: 5.0)
+    lim = SafetyLimits()
+    sup = Supervisor(robot, lim, DT)
+    sup.start(Tool.PALMS, (0.0, 0.0, 0.0), UP)
+    prev = (0.0, 0.0, 0.0)
+    for i in range(5):
+        sup.step(RobotCommand(Tool.PALMS, (dx, dy, dz), UP, i * DT), UP, 0.0, False)
+        p = robot.commands[-1].position_m
+        tangential = math.hypot(p[0] - prev[0], p[1] - prev[1])
+        assert tangential <= lim.max_speed_m_s * DT * 1.001
+        assert abs(p[2] - prev[2]) <= lim.max_normal_speed_m_s * DT * 1.001
+        prev = p
+
+
+def test_limits_are_validated() -> None:
+    from backstroke.errors import BackstrokeError
+
+    with pytest.raises(BackstrokeError):
+        SafetyLimits(bone_factor=2.0)
+    assert SafetyLimits().force_limit_n(Tool.THUMB, True) < TOOLS[Tool.THUMB].max_force_n
