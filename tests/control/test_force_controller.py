@@ -77,7 +77,7 @@ def test_knot_bump_is_rejected_quickly() -> None:
 
 @given(st.floats(600, 20000), st.floats(3, 40))
 def test_never_exceeds_target_much_on_touch(stiffness: float, target: float) -> None:
-    t, f = simulate(stiffness, target, seconds=3.0, breathing_m=0.0)
+    _t, f = simulate(stiffness, target, seconds=3.0, breathing_m=0.0)
     assert f.max() < 1.15 * target + 0.5
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 
@@ -76,7 +77,7 @@ def test_force_over_limit_retreats_and_lifts_clear() -> None:
     k = z.index(max(z))
     # After the fault the tool only moves away from the skin, at the retreat speed.
     after = z[51 : k + 1]
-    assert all(b >= a - 1e-12 for a, b in zip(after, after[1:], strict=False))
+    assert all(b >= a - 1e-12 for a, b in itertools.pairwise(after))
     assert max(z) >= SafetyLimits().retreat_height_m - 1e-9
 
 
