@@ -111,6 +111,7 @@ class SessionRunner:
         preferred_scale: float = 1.0,
         known_knots: tuple[tuple[float, float], ...] = (),
         on_chunk: Any = None,
+        time_ticks: bool = False,
     ) -> None:
         self.routine = routine
         self.back = back
@@ -131,7 +132,8 @@ class SessionRunner:
         self._cols: list[dict[str, NDArray[np.float64]]] = []
         self._plan_cols: list[dict[str, NDArray[np.float64]]] = []
         self._started = False
-        self.turnaround_errors_s: list[float] = []
+        # Wall time of every tick (ns) when asked: for the benchmark only.
+        self.tick_ns: list[int] | None = [] if time_ticks else None
 
     # ------------------------------------------------------------------ public
     def run(self) -> SessionResult:
@@ -254,7 +256,11 @@ class SessionRunner:
         scale = self._scale_now
         goal = self._force_scale()
         scale_step = 0.25 * self.dt_s  # trust and preference changes ramp at 25 %/s
+        tick_ns = self.tick_ns
+        clock = time.perf_counter_ns
         for i in range(n):
+            if tick_ns is not None:
+                tick_ns.append(clock())
             if scale != goal:
                 scale = (
                     min(scale + scale_step, goal) if goal > scale else max(scale - scale_step, goal)
@@ -301,6 +307,8 @@ class SessionRunner:
                 self._apply_signals(sig_seen)
                 sig_seen = len(sup.signals)
                 goal = self._force_scale()
+            if tick_ns is not None:
+                tick_ns[-1] = clock() - tick_ns[-1]
             if sup.mode == "stopped":
                 break
         self._scale_now = scale
