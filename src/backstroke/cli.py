@@ -85,6 +85,10 @@ def plan(
 
 
 _BACKEND_HELP = "sim (built-in) or mujoco (the 'mujoco' extra)"
+_INJECT_HELP = (
+    "fault to inject, repeatable: KIND[:PARAM][@T_S], KIND one of dropout, stale, nan, "
+    "spike, drift, latency, move, stop, kill (e.g. dropout:50 = 50 ms)"
+)
 
 
 @app.command()
@@ -96,11 +100,12 @@ def run(
     music: Annotated[Path | None, typer.Option(help="audio file to take the beats from")] = None,
     seed: Annotated[int | None, typer.Option(help="session seed (default: the client's)")] = None,
     backend: Annotated[str, typer.Option(help=_BACKEND_HELP)] = "sim",
+    inject: Annotated[list[str] | None, typer.Option(help=_INJECT_HELP)] = None,
 ) -> None:
     """Run a whole session; writes summary.json, session.mcap and report.html to OUT."""
     from backstroke.session.session import SessionRequest
 
-    _run(SessionRequest(routine, client, bpm, music, seed, backend, out))
+    _run(SessionRequest(routine, client, bpm, music, seed, backend, out, tuple(inject or ())))
 
 
 @app.command()
@@ -108,12 +113,13 @@ def demo(
     out: Annotated[Path, typer.Option(help="output directory")] = Path("out/demo"),
     music: Annotated[Path | None, typer.Option(help="audio file to take the beats from")] = None,
     backend: Annotated[str, typer.Option(help=_BACKEND_HELP)] = "sim",
+    inject: Annotated[list[str] | None, typer.Option(help=_INJECT_HELP)] = None,
 ) -> None:
     """A full simulated spa session on the default client at 60 BPM (or your music)."""
     from backstroke.session.session import SessionRequest
 
     bpm = None if music is not None else 60.0
-    _run(SessionRequest("spa", None, bpm, music, None, backend, out))
+    _run(SessionRequest("spa", None, bpm, music, None, backend, out, tuple(inject or ())))
 
 
 def _run(req: SessionRequest) -> None:

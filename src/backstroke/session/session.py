@@ -32,6 +32,7 @@ class SessionRequest:
     seed: int | None = None
     backend: str = "sim"
     out: Path = Path("out/session")
+    inject: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,12 @@ def run_session(req: SessionRequest) -> SessionOutcome:
     seed = client.seed if req.seed is None else req.seed
     if seed is None or not 0 <= seed < 2**32:
         raise BackstrokeError(f"--seed {seed} outside 0..4294967295")
+    from backstroke.robot.faults import FaultInjector, FaultSpec
+
+    faults = [FaultSpec.parse(text) for text in req.inject]
     robot = make_robot(req.backend, client, back, seed=seed)
+    if faults:
+        robot = FaultInjector(robot, faults, seed=seed)
     req.out.mkdir(parents=True, exist_ok=True)
     from backstroke.session.log import SessionLogWriter
 
@@ -94,4 +100,5 @@ def _session_info(
         "bpm": req.bpm,
         "music": None if req.music is None else str(req.music),
         "notes": notes,
+        "inject": list(req.inject),
     }
