@@ -11,14 +11,17 @@ lifts clear) after which the session stops. Every clamp and fault is a SafetyEve
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 from typing import Literal
 
+from backstroke.errors import BackstrokeError
 from backstroke.robot.protocol import Robot, RobotCommand, RobotState, Vec3
 from backstroke.safety.limits import SafetyLimits
 from backstroke.tools import TOOLS, Tool
 
 Mode = Literal["running", "retreating", "stopped"]
+CLIENT_CONTROLS = ("stop", "lighter", "firmer")
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class Supervisor:
         self._hist_i = 0
         self._clamping: dict[str, bool] = {}
         self._last_signal = ""
+        self._pressed: deque[str] = deque()
         self._retreat_from: Vec3 = (0.0, 0.0, 0.0)
         self._retreat_normal: Vec3 = (0.0, 0.0, 1.0)
         self._retreat_axis: Vec3 = (0.0, 0.0, 1.0)
@@ -179,6 +183,7 @@ class Supervisor:
         dt = self.dt_s
         t = command.t_s
         prev = self._last_state
+        self._client_signals(st.client_signal, t)
         # Late ticks (watchdog): the robot's clock advanced more than one period.
         if prev is not None:
             late = st.t_s - prev.t_s - dt
@@ -231,15 +236,35 @@ class Supervisor:
             self._backoff_m += lim.max_normal_speed_m_s * dt
         elif self._backoff_m > 0.0:
             self._backoff_m = max(0.0, self._backoff_m - 0.25 * lim.max_normal_speed_m_s * dt)
-        sig = st.client_signal
-        if sig != self._last_signal:
-            self._last_signal = sig
-            if sig:
-                self.signals.append((t, sig))
+
+    def press(self, signal: str) -> None:
+        """The client's control: ``stop``, ``lighter`` or ``firmer`` (thread-safe).
+
+        Takes effect at the next tick (within one control period).
+        """
+        if signal not in CLIENT_CONTROLS:
+            raise BackstrokeError(
+                f"unknown client control '{signal}' (allowed: {', '.join(CLIENT_CONTROLS)})"
+            )
+        self._pressed.append(signal)
+
+    def _client_signals(self, robot_signal: str, t: float) -> None:
+        """Robot-reported signals (on change) and pressed controls, in arrival order."""
+        incoming = []
+        if robot_signal != self._last_signal:
+            self._last_signal = robot_signal
+            if robot_signal:
+                incoming.append(robot_signal)
+        while self._pressed:
+            incoming.append(self._pressed.popleft())
+        for sig in incoming:
+            self.signals.append((t, sig))
             if sig == "stop":
                 self.start_retreat(t, "client_stop", 1.0, 0.0)
             elif sig == "too_much":
-                self._event(t, "too_much", pressure, p_lim, "notice")
+                self._event(t, "too_much", 1.0, 0.0, "notice")
+            else:
+                self._event(t, sig, 1.0, 0.0, "notice")
 
     @property
     def last_state(self) -> RobotState | None:

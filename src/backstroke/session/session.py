@@ -70,7 +70,10 @@ def run_session(req: SessionRequest) -> SessionOutcome:
     with SessionLogWriter(req.out / "session.mcap") as log:
         runner = SessionRunner(routine, back, grid, robot, seed=seed, on_chunk=log.on_chunk)
         log.write_json("/session", _session_info(req, routine.name, client.name, seed, notes))
-        result: SessionResult = runner.run()
+        from backstroke.session.keys import KeyControls
+
+        with KeyControls(runner.supervisor.press):
+            result: SessionResult = runner.run()
         summary = result.summary
         summary["client"] = client.name
         summary["routine"] = routine.name
