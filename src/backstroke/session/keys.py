@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 KEYS = {"s": "stop", "l": "lighter", "f": "firmer", " ": "stop"}
 
@@ -20,7 +21,7 @@ class KeyControls:
         self.press = press
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._saved: list[object] | None = None
+        self._saved: list[Any] | None = None
 
     def __enter__(self) -> KeyControls:
         if not sys.stdin.isatty():

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from backstroke.body.back_model import BackModel
 from backstroke.control.force_controller import ControllerGains, ForceController
-from backstroke.errors import SafetyFault
+from backstroke.errors import RobotError, SafetyFault
 from backstroke.music.grid import BeatGrid
 from backstroke.plan.plan import COLUMNS, TOOL_CODES, PlanChunk
 from backstroke.plan.planner import Planner
@@ -244,27 +244,26 @@ class SessionRunner:
         ctrl = self.controller
         if not self._started:
             self._started = True
-            st = sup.start(tools[0], (X[0], Y[0], Z[0]), (AX[0], AY[0], AZ[0]))
-        else:
-            st = sup.last_state
-            if st is None:  # pragma: no cover - start() always sets it
-                raise SafetyFault("internal", value=0.0, limit=0.0, t_s=T[0])
+            sup.start(tools[0], (X[0], Y[0], Z[0]), (AX[0], AY[0], AZ[0]))
+        last = sup.last_state
+        if last is None:  # start() always sets it
+            raise RobotError("no state from the robot after start", backend=self.robot.name)
+        st = last
         rec: list[tuple[float, ...]] = []
         append = rec.append
         soft_cap = self.limits.soft_fraction * 0.9
         sig_seen = len(sup.signals)
         scale = self._scale_now
         goal = self._force_scale()
-        scale_step = 0.25 * self.dt_s  # trust and preference changes ramp at 25 %/s
+        # Deeper ramps at 25 %/s; lighter (the client asked) at 100 %/s.
+        up_step, down_step = 0.25 * self.dt_s, 1.0 * self.dt_s
         tick_ns = self.tick_ns
         clock = time.perf_counter_ns
         for i in range(n):
             if tick_ns is not None:
                 tick_ns.append(clock())
             if scale != goal:
-                scale = (
-                    min(scale + scale_step, goal) if goal > scale else max(scale - scale_step, goal)
-                )
+                scale = min(scale + up_step, goal) if goal > scale else max(scale - down_step, goal)
             t = T[i]
             nx, ny, nz = NX[i], NY[i], NZ[i]
             fx, fy, fz = st.force_n
