@@ -160,3 +160,27 @@ def test_limits_are_validated() -> None:
     with pytest.raises(BackstrokeError):
         SafetyLimits(bone_factor=2.0)
     assert SafetyLimits().force_limit_n(Tool.THUMB, True) < TOOLS[Tool.THUMB].max_force_n
+
+
+def test_force_sensor_that_reads_too_little_for_the_depth_retreats() -> None:
+    # A sensor drifting low: 15 mm into the skin but it reads 1 N.
+    robot = ScriptedRobot(lambda k, p: 1.0)
+    sup = Supervisor(robot, SafetyLimits(), DT)
+    sup.start(Tool.PALMS, (0.0, 0.0, 0.0), UP)
+    for i in range(400):
+        sup.step(RobotCommand(Tool.PALMS, (0.0, 0.0, -0.015), UP, i * DT), UP, 0.015, False)
+    assert sup.fault is not None and sup.fault.kind == "force_depth"
+
+
+def test_pressed_controls_reach_the_supervisor_within_a_tick() -> None:
+    robot = ScriptedRobot(lambda k, p: 10.0)
+    sup = Supervisor(robot, SafetyLimits(), DT)
+    sup.start(Tool.PALMS, (0.0, 0.0, 0.0), UP)
+    sup.press("lighter")
+    sup.step(RobotCommand(Tool.PALMS, (0.0, 0.0, -0.005), UP, 0.0), UP, 0.005, False)
+    assert sup.signals == [(0.0, "lighter")]
+    sup.press("stop")
+    sup.step(RobotCommand(Tool.PALMS, (0.0, 0.0, -0.005), UP, DT), UP, 0.005, False)
+    assert sup.fault is not None and sup.fault.kind == "client_stop"
+    with pytest.raises(Exception, match="unknown client control"):
+        sup.press("harder")

@@ -35,6 +35,10 @@ class SafetyLimits:
         missed_deadline_s: control ticks late by more than this in total → retreat.
         retreat_speed_m_s: normal speed of the controlled retreat.
         retreat_height_m: height above the skin where a retreat ends.
+        mismatch_depth_m, mismatch_ratio_low, mismatch_ratio_high, mismatch_s: the
+            force/depth consistency check: deeper than ``mismatch_depth_m`` with less
+            than ``low × k × depth`` of force, or more than ``high × k × (depth + 3 mm)
+            + 5 N``, for longer than ``mismatch_s`` → retreat (k: expected stiffness).
     """
 
     bone_factor: float = 0.5
@@ -47,6 +51,10 @@ class SafetyLimits:
     missed_deadline_s: float = 0.020
     retreat_speed_m_s: float = 0.03
     retreat_height_m: float = 0.03
+    mismatch_depth_m: float = 0.010
+    mismatch_ratio_low: float = 0.2
+    mismatch_ratio_high: float = 6.0
+    mismatch_s: float = 0.1
 
     def __post_init__(self) -> None:
         if not 0.1 <= self.bone_factor <= 1.0:

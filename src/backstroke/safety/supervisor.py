@@ -77,6 +77,10 @@ class Supervisor:
         self._retreat_axis: Vec3 = (0.0, 0.0, 1.0)
         self._retreat_travel_m = 0.0
         self._retreat_total_m = 0.0
+        # Typical skin stiffness for the force/depth consistency check (N/m); the
+        # runner refines it from the rest phase.
+        self.expected_stiffness_n_m = 2000.0
+        self._mismatch_s = 0.0
         self.max_normal_force_n = 0.0
         self.max_pressure_n_cm2 = 0.0
 
@@ -133,7 +137,7 @@ class Supervisor:
             command = self._limit_command(command, normal)
         self._last_cmd = command.position_m
         state = self.robot.step(command)
-        self._check(state, command, normal, over_bone)
+        self._check(state, command, normal, over_bone, depth_m)
         self._last_state = state
         return state
 
@@ -178,7 +182,14 @@ class Supervisor:
         pos = (o[0] + d * n[0], o[1] + d * n[1], o[2] + d * n[2])
         return RobotCommand(command.tool, pos, self._retreat_axis, command.t_s)
 
-    def _check(self, st: RobotState, command: RobotCommand, normal: Vec3, over_bone: bool) -> None:
+    def _check(
+        self,
+        st: RobotState,
+        command: RobotCommand,
+        normal: Vec3,
+        over_bone: bool,
+        depth_cmd_m: float,
+    ) -> None:
         lim = self.limits
         dt = self.dt_s
         t = command.t_s
@@ -225,6 +236,9 @@ class Supervisor:
         if pressure > p_lim:
             self.start_retreat(t, "pressure", pressure, p_lim)
             return
+        self._force_depth_check(st, command, normal, depth_cmd_m, fn, t)
+        if self.mode != "running":
+            return
         soft = lim.soft_fraction
         over = max(fn / (soft * f_lim), pressure / (soft * p_lim), rate / lim.max_force_rate_n_s)
         self._clamp_event(t, "force", fn, soft * f_lim, fn > soft * f_lim)
@@ -236,6 +250,39 @@ class Supervisor:
             self._backoff_m += lim.max_normal_speed_m_s * dt
         elif self._backoff_m > 0.0:
             self._backoff_m = max(0.0, self._backoff_m - 0.25 * lim.max_normal_speed_m_s * dt)
+
+    def _force_depth_check(
+        self,
+        st: RobotState,
+        command: RobotCommand,
+        normal: Vec3,
+        depth_cmd_m: float,
+        fn: float,
+        t: float,
+    ) -> None:
+        """Force and depth must tell the same story (catches sensor bias drift).
+
+        Deep in the skin with (almost) no force, or large force with the tool barely in
+        it, for longer than ``mismatch_s`` means the force sensor is lying.
+        """
+        lim = self.limits
+        n = normal
+        p, c = st.position_m, command.position_m
+        # The model surface point is the command plus its depth along the normal.
+        depth = (
+            (c[0] + depth_cmd_m * n[0] - p[0]) * n[0]
+            + (c[1] + depth_cmd_m * n[1] - p[1]) * n[1]
+            + (c[2] + depth_cmd_m * n[2] - p[2]) * n[2]
+        )
+        k = self.expected_stiffness_n_m
+        too_soft = depth > lim.mismatch_depth_m and fn < lim.mismatch_ratio_low * k * depth
+        too_hard = fn > lim.mismatch_ratio_high * k * max(depth + 0.003, 0.001) + 5.0
+        if too_soft or too_hard:
+            self._mismatch_s += self.dt_s
+            if self._mismatch_s > lim.mismatch_s:
+                self.start_retreat(t, "force_depth", fn, k * depth)
+        else:
+            self._mismatch_s = 0.0
 
     def press(self, signal: str) -> None:
         """The client's control: ``stop``, ``lighter`` or ``firmer`` (thread-safe).
