@@ -18,6 +18,11 @@ from dataclasses import dataclass
 
 from backstroke.errors import BackstrokeError
 
+# Stiffness assumed for a face that just touched: the loop starts slow and speeds up
+# as the estimate converges (about 50 ms).
+TOOL_CHANGE_STIFFNESS_N_M = 10_000.0
+TOOL_CHANGE_DEPTH_M = 0.0005
+
 
 @dataclass(frozen=True)
 class ControllerGains:
@@ -78,6 +83,15 @@ class ForceController:
 
     def reset_depth(self, depth_m: float = 0.0) -> None:
         self.depth_m = depth_m
+
+    def on_tool_change(self) -> None:
+        """A new face meets the skin after the old one unloaded (see the planner's handover).
+
+        Each face has its own zero-indentation reference, so the depth restarts at a
+        light touch, and the face is assumed stiff until measured (a gentle loop).
+        """
+        self.depth_m = TOOL_CHANGE_DEPTH_M
+        self.stiffness_n_m = max(self.stiffness_n_m, TOOL_CHANGE_STIFFNESS_N_M)
 
     def update(
         self,

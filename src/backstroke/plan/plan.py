@@ -78,12 +78,14 @@ class PlanChunk:
             ``TOOL_CODES``; times are absolute session seconds.
         end_beat: the beat this chunk ends on (the next chunk starts there).
         end_point: chart ``(u, v_m)`` where it ends.
+        handoff: ``(target force, tool)`` it ends with; the next chunk starts from it.
     """
 
     timed: tuple[TimedSegment, ...]
     samples: dict[str, NDArray[np.float64]]
     end_beat: int
     end_point: tuple[float, float]
+    handoff: tuple[float, Tool]
 
     @property
     def t0_s(self) -> float:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -31,14 +29,19 @@ from backstroke.routine.schema import (
 from backstroke.technique import forearm, glide, rest, thumb_strip
 from backstroke.technique.segment import Segment, hold
 from backstroke.technique.transition import transition
-from backstroke.tools import Tool
+from backstroke.tools import TOOLS, Tool
 
 # The tool hovers this far above the skin before first touch and after lift-off (m).
 HOVER_M = 0.03
 # Target force ramps over this long (s) when a segment's force differs from the last.
 FORCE_RAMP_S = 1.0
-# Points per segment used to measure arc length on the skin.
-_ARC_POINTS = 64
+# Changing tool is a rolling handover: the old face unloads to this light force over
+# the first HANDOVER_S of the new segment, then the new face loads up.
+HANDOVER_FORCE_N = 1.5
+HANDOVER_S = 0.5
+
+# What a chunk hands to the next: the target force and the tool it ended with.
+Handoff = tuple[float, Tool]
 
 
 class Planner:
@@ -116,10 +119,10 @@ class Planner:
         """From hovering above the first block's start down to first touch."""
         u, v = self.start_point(0)
         seg = hold(self._tool_of(0), u, v, force_n=0.0, beats=2 * self.step, label="approach")
-        return self._chunk([seg], start_beat, block=-1, pass_index=-1, hover=(1.0, 0.0))
+        return self._chunk([seg], start_beat, None, block=-1, pass_index=-1, hover=(1.0, 0.0))
 
     def lead_in(
-        self, index: int, start_beat: int, from_point: tuple[float, float]
+        self, index: int, start_beat: int, from_point: tuple[float, float], prev: Handoff
     ) -> PlanChunk | None:
         """A light transition from ``from_point`` to block ``index``'s start, if needed."""
         seg = transition(
@@ -132,33 +135,58 @@ class Planner:
         )
         if seg is None:
             return None
-        return self._chunk([seg], start_beat, block=index, pass_index=-1)
+        return self._chunk([seg], start_beat, prev, block=index, pass_index=-1)
 
     def one_pass(
         self,
         index: int,
         pass_index: int,
         start_beat: int,
+        prev: Handoff,
         dwell_at: tuple[tuple[float, float], ...] = (),
     ) -> PlanChunk:
-        """One pass of block ``index`` starting on ``start_beat``."""
-        return self._chunk(
-            self.pass_segments(index, dwell_at), start_beat, block=index, pass_index=pass_index
-        )
+        """One pass of block ``index`` starting on ``start_beat`` after ``prev``."""
+        segs = self.pass_segments(index, dwell_at)
+        return self._chunk(segs, start_beat, prev, block=index, pass_index=pass_index)
 
-    def lift_off(self, start_beat: int, point: tuple[float, float]) -> PlanChunk:
+    def lift_off(self, start_beat: int, point: tuple[float, float], prev: Handoff) -> PlanChunk:
         """Force ramps to zero on the skin, then the tool rises off it."""
         last = len(self.routine.blocks) - 1
         tool = self._tool_of(last)
         settle = hold(tool, *point, force_n=0.0, beats=self.step, label="release")
         rise = hold(tool, *point, force_n=0.0, beats=2 * self.step, label="lift-off")
-        a = self._chunk([settle], start_beat, block=-1, pass_index=-1)
-        b = self._chunk([rise], a.end_beat, block=-1, pass_index=-1, hover=(0.0, 1.0), last=True)
+        a = self._chunk([settle], start_beat, prev, block=-1, pass_index=-1)
+        b = self._chunk(
+            [rise], a.end_beat, a.handoff, block=-1, pass_index=-1, hover=(0.0, 1.0), last=True
+        )
         return _concat(a, b)
 
     # ------------------------------------------------------------------ internals
     def _tool_of(self, index: int) -> Tool:
         return self.routine.blocks[index].tool()
+
+    def _tcp(
+        self, u: NDArray[np.float64], v: NDArray[np.float64], tool: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Tool centre point and reference normal at zero indentation, per sample.
+
+        A one-pad tool's TCP is the skin point itself. The palms' TCP lies midway
+        between its two pads resting on the skin either side of the spine, and its
+        normal is the mean of theirs.
+        """
+        pos = self.back.point(u, v)
+        nrm = self.back.normal(u, v)
+        for code, tl in enumerate(TOOL_CODES):
+            pads = TOOLS[tl].pads_v_m
+            m = tool == code
+            if len(pads) < 2 or not np.any(m):
+                continue
+            pts = [self.back.point(u[m], v[m] + o) for o in pads]
+            nrms = [self.back.normal(u[m], v[m] + o) for o in pads]
+            pos[m] = sum(pts) / len(pts)
+            nsum = sum(nrms)
+            nrm[m] = nsum / np.linalg.norm(nsum, axis=1, keepdims=True)
+        return pos, nrm
 
     def _time(
         self, segs: list[Segment], start_beat: int, block: int, pass_index: int
@@ -194,6 +222,7 @@ class Planner:
         self,
         segs: list[Segment],
         start_beat: int,
+        prev: Handoff | None,
         *,
         block: int,
         pass_index: int,
@@ -201,18 +230,23 @@ class Planner:
         last: bool = False,
     ) -> PlanChunk:
         timed = self._time(segs, start_beat, block, pass_index)
-        samples = self._sample(timed, hover=hover, include_end=last)
+        first = timed[0].segment
+        samples = self._sample(
+            timed, prev or (first.force_n, first.tool), hover=hover, include_end=last
+        )
         end = timed[-1]
         return PlanChunk(
             timed=tuple(timed),
             samples=samples,
             end_beat=end.beat0 + end.beats,
             end_point=end.segment.end,
+            handoff=(end.segment.force_n, end.segment.tool),
         )
 
     def _sample(
         self,
         timed: list[TimedSegment],
+        prev: Handoff,
         *,
         hover: tuple[float, float] | None,
         include_end: bool,
@@ -253,13 +287,11 @@ class Planner:
                 speed[m] = ds
                 cruise = max(seg.speed_m_s, 1e-3)
                 tilt[m] = np.deg2rad(seg.tilt_deg) * np.clip(ds / (0.5 * cruise), 0.0, 1.0)
-            force[m] = seg.force_n
-            tool[m] = TOOL_CODES.index(seg.tool)
             blk[m] = ts.block
             pss[m] = ts.pass_index
-        force = _ramp_force(t, force, timed)
-        pos = self.back.point(u, v)
-        tu, tv, nrm = self.back.frame(u, v)
+        _force_and_tool(t, idx, timed, prev, force, tool)
+        pos, nrm = self._tcp(u, v, tool)
+        tu, tv, _ = self.back.frame(u, v)
         # Travel direction on the skin, from the chart velocity.
         du = np.gradient(u, t) if n > 1 else np.zeros(n)
         dv = np.gradient(v, t) if n > 1 else np.zeros(n)
@@ -300,20 +332,49 @@ class Planner:
         return {c: np.ascontiguousarray(out[c], dtype=np.float64) for c in COLUMNS}
 
 
-def _ramp_force(
-    t: NDArray[np.float64], force: NDArray[np.float64], timed: list[TimedSegment]
-) -> NDArray[np.float64]:
-    """Smooth (cosine) ramps where the target force changes between segments."""
-    out = force.copy()
-    for a, b in itertools.pairwise(timed):
-        fa, fb = a.segment.force_n, b.segment.force_n
-        if fa == fb:
-            continue
-        ramp = min(FORCE_RAMP_S, 0.4 * b.duration_s)
-        m = (t >= b.t0_s) & (t < b.t0_s + ramp)
-        x = (t[m] - b.t0_s) / ramp
-        out[m] = fa + (fb - fa) * 0.5 * (1 - np.cos(np.pi * x))
-    return out
+def _cosine(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    return 0.5 * (1.0 - np.cos(np.pi * np.clip(x, 0.0, 1.0)))
+
+
+def _force_and_tool(
+    t: NDArray[np.float64],
+    idx: NDArray[np.intp],
+    timed: list[TimedSegment],
+    prev: Handoff,
+    force: NDArray[np.float64],
+    tool: NDArray[np.float64],
+) -> None:
+    """Fill the target force and tool columns in place.
+
+    Where a segment's force differs from the one before, it ramps (cosine, over
+    ``FORCE_RAMP_S``). Where the tool changes, the old tool stays on for the first
+    ``HANDOVER_S`` while its force unloads to ``HANDOVER_FORCE_N``; then the new tool
+    loads up from there — so no face ever lands on the skin at a depth meant for another.
+    """
+    prev_force, prev_tool = prev
+    for i, ts in enumerate(timed):
+        seg = ts.segment
+        m = idx == i
+        tr = t[m] - ts.t0_s
+        f = np.full(tr.size, seg.force_n)
+        code = np.full(tr.size, float(TOOL_CODES.index(seg.tool)))
+        start_force = prev_force
+        load_t0 = 0.0
+        if seg.tool != prev_tool and ts.duration_s > 0:
+            hand = min(HANDOVER_S, 0.3 * ts.duration_s)
+            low = min(HANDOVER_FORCE_N, prev_force, max(seg.force_n, 0.0))
+            before = tr < hand
+            code[before] = TOOL_CODES.index(prev_tool)
+            f[before] = prev_force + (low - prev_force) * _cosine(tr[before] / hand)
+            start_force, load_t0 = low, hand
+        if start_force != seg.force_n:
+            ramp = min(FORCE_RAMP_S, 0.4 * ts.duration_s)
+            after = tr >= load_t0
+            x = (tr[after] - load_t0) / ramp
+            f[after] = start_force + (seg.force_n - start_force) * _cosine(x)
+        force[m] = f
+        tool[m] = code
+        prev_force, prev_tool = seg.force_n, seg.tool
 
 
 def _concat(a: PlanChunk, b: PlanChunk) -> PlanChunk:
@@ -322,6 +383,7 @@ def _concat(a: PlanChunk, b: PlanChunk) -> PlanChunk:
         samples={c: np.concatenate([a.samples[c], b.samples[c]]) for c in COLUMNS},
         end_beat=b.end_beat,
         end_point=b.end_point,
+        handoff=b.handoff,
     )
 
 
@@ -331,19 +393,19 @@ def compile_plan(
     """The static session plan: every block with its planned passes, one contact interval."""
     planner = Planner(routine, back, grid, rate_hz=rate_hz)
     chunks = [planner.approach(0)]
-    beat, point = chunks[0].end_beat, chunks[0].end_point
+    beat, point, handoff = chunks[0].end_beat, chunks[0].end_point, chunks[0].handoff
     summaries = []
     for i, block in enumerate(routine.blocks):
-        lead = planner.lead_in(i, beat, point)
+        lead = planner.lead_in(i, beat, point, handoff)
         if lead is not None:
             chunks.append(lead)
-            beat, point = lead.end_beat, lead.end_point
+            beat, point, handoff = lead.end_beat, lead.end_point, lead.handoff
         first = None
         for p in range(block.repeat.planned_passes if not isinstance(block, RestBlock) else 1):
-            ch = planner.one_pass(i, p, beat)
+            ch = planner.one_pass(i, p, beat, handoff)
             first = first or ch
             chunks.append(ch)
-            beat, point = ch.end_beat, ch.end_point
+            beat, point, handoff = ch.end_beat, ch.end_point, ch.handoff
         if first is None:
             raise PlanError("block has no passes", block=i)
         until = None if isinstance(block, RestBlock) else block.repeat.until
@@ -359,7 +421,7 @@ def compile_plan(
                 force_n=planner.block_force_n(i),
             )
         )
-    chunks.append(planner.lift_off(beat, point))
+    chunks.append(planner.lift_off(beat, point, handoff))
     beats = grid.beats_between(chunks[0].t0_s, chunks[-1].t1_s)
     return Plan(
         chunks=tuple(chunks),

@@ -146,14 +146,14 @@ class SessionRunner:
         try:
             chunk = self.planner.approach(0)
             self._execute(chunk)
-            beat, point = chunk.end_beat, chunk.end_point
+            beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
             for i, block in enumerate(self.routine.blocks):
                 res = BlockResult(i, block.technique)
                 blocks.append(res)
-                lead = self.planner.lead_in(i, beat, point)
+                lead = self.planner.lead_in(i, beat, point, handoff)
                 if lead is not None:
                     self._execute(lead)
-                    beat, point = lead.end_beat, lead.end_point
+                    beat, point, handoff = lead.end_beat, lead.end_point, lead.handoff
                 listener = BlockListener(block, self.back)
                 dwell: tuple[tuple[float, float], ...] = tuple(
                     k for k in self.known_knots if isinstance(block, ThumbStripBlock)
@@ -162,14 +162,16 @@ class SessionRunner:
                 listening = not isinstance(block, RestBlock) and block.repeat.until is not None
                 res.force_scale = self.trust_scale
                 for p in range(most):
-                    chunk = self.planner.one_pass(i, p, beat, dwell_at=dwell)
+                    chunk = self.planner.one_pass(i, p, beat, handoff, dwell_at=dwell)
                     calm_before = self._calm_marker()
                     cols = self._execute(chunk)
-                    beat, point = chunk.end_beat, chunk.end_point
+                    beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
                     res.passes = p + 1
-                    listener.add_pass(cols, chunk.samples)
+                    listener.add_pass(cols)
                     if isinstance(block, RestBlock):
-                        breathing, baseline = breathing_and_baseline(cols, chunk.samples)
+                        breathing, baseline = breathing_and_baseline(cols)
+                        if baseline is not None:
+                            self.supervisor.expected_stiffness_n_m = baseline
                         res.ended_because = "rest complete"
                         break
                     if isinstance(block, ThumbStripBlock) and block.dwell_on_knots:
@@ -178,9 +180,7 @@ class SessionRunner:
                     if calm and not listening:
                         self._deepen()
                     if listening:
-                        if p + 1 >= block.repeat.min_passes and listener.softened(
-                            block.repeat.threshold
-                        ):
+                        if p + 1 >= block.repeat.min_passes and listener.softened():
                             res.ended_because = "softening"
                             break
                     elif p + 1 >= block.repeat.planned_passes:
@@ -188,14 +188,12 @@ class SessionRunner:
                         break
                 else:
                     res.ended_because = "max_passes"
-                res.softening_pass = listener.softening_pass(
-                    block.repeat.threshold if not isinstance(block, RestBlock) else 0.05
-                )
+                res.softening_pass = listener.softening_pass()
                 res.stiffness_by_pass_n_m = listener.stiffness_by_pass()
                 knots += listener.knots()
                 if self._calm_marker() == (0, 0):
                     self._deepen()
-            self._execute(self.planner.lift_off(beat, point))
+            self._execute(self.planner.lift_off(beat, point, handoff))
         except SafetyFault as exc:
             fault = exc
             if blocks:
@@ -259,6 +257,7 @@ class SessionRunner:
         up_step, down_step = 0.25 * self.dt_s, 1.0 * self.dt_s
         tick_ns = self.tick_ns
         clock = time.perf_counter_ns
+        last_tool = st.tool
         for i in range(n):
             if tick_ns is not None:
                 tick_ns.append(clock())
@@ -271,6 +270,9 @@ class SessionRunner:
             px, py, pz = st.position_m
             depth = (X[i] - px) * nx + (Y[i] - py) * ny + (Z[i] - pz) * nz
             tool = tools[i]
+            if tool is not last_tool:
+                ctrl.on_tool_change()
+                last_tool = tool
             target = F[i] if transition[i] else F[i] * scale
             cap = TOOLS[tool].max_force_n * soft_cap * (self.limits.bone_factor if bone[i] else 1.0)
             if target > cap:

@@ -1,0 +1,96 @@
+"""Listening to the tissue after each pass: the runner's bridge to ``sense/``.
+
+Only stroke samples count — the technique's own tool, moving, in contact — so
+transitions, holds and dwells do not blur the stiffness profiles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backstroke.body.back_model import BackModel
+from backstroke.plan.plan import TOOL_CODES
+from backstroke.routine.schema import Block, RestBlock, ThumbStripBlock
+from backstroke.sense.breathing import rest_listening
+from backstroke.sense.knots import KnotDetector
+from backstroke.sense.softening import SofteningDetector
+from backstroke.sense.stiffness import secant_stiffness
+
+Columns = dict[str, NDArray[np.float64]]
+MIN_STROKE_SPEED_M_S = 0.005
+
+
+class BlockListener:
+    """Per-block listening state: stiffness by pass, softening, knots.
+
+    Args:
+        block: the routine block being listened to.
+        back: the BackModel (for metres along the back).
+    """
+
+    def __init__(self, block: Block, back: BackModel) -> None:
+        self.block = block
+        self.tool_code = TOOL_CODES.index(block.tool())
+        threshold = 0.05 if isinstance(block, RestBlock) else block.repeat.threshold
+        self.softening = SofteningDetector(threshold)
+        self.knot_detector = KnotDetector(back.back_length_m)
+        self.is_thumb = isinstance(block, ThumbStripBlock)
+
+    def _stroke_mask(self, cols: Columns) -> NDArray[np.bool_]:
+        return (
+            (cols["plan_tool"] == self.tool_code)
+            & (cols["plan_in_contact"] > 0)
+            & (cols["plan_speed_m_s"] > MIN_STROKE_SPEED_M_S)
+        )
+
+    def add_pass(self, cols: Columns) -> None:
+        """Hear one finished pass (recorded columns plus ``plan_*`` columns)."""
+        if isinstance(self.block, RestBlock):
+            return
+        m = self._stroke_mask(cols)
+        k = secant_stiffness(cols["normal_force_n"][m], cols["indentation_m"][m])
+        self.softening.add_pass(k, cols["plan_u"][m])
+        if self.is_thumb:
+            self.knot_detector.add_pass(
+                cols["plan_u"][m],
+                cols["plan_v"][m],
+                k,
+                normal_force_n=cols["normal_force_n"][m],
+                x_m=cols["x_m"][m],
+                y_m=cols["y_m"][m],
+                z_m=cols["z_m"][m],
+            )
+
+    def softened(self) -> bool:
+        return self.softening.softened
+
+    def softening_pass(self) -> int | None:
+        return self.softening.softening_pass
+
+    def stiffness_by_pass(self) -> list[float]:
+        return [float(x) for x in self.softening.stiffness_by_pass_n_m if np.isfinite(x)]
+
+    def knots(self) -> list[dict[str, Any]]:
+        return [k.to_dict() for k in self.knot_detector.knots] if self.is_thumb else []
+
+    def knot_points(self) -> tuple[tuple[float, float], ...]:
+        """Chart points of the knots found so far (to dwell on)."""
+        if not self.is_thumb:
+            return ()
+        return tuple((k.u, k.v) for k in self.knot_detector.knots)
+
+
+def breathing_and_baseline(cols: Columns) -> tuple[float | None, float | None]:
+    """Breathing rate (from the depth the tool follows) and baseline stiffness of a rest."""
+    m = cols["plan_in_contact"] > 0
+    t = cols["t_s"][m]
+    depth = cols["indentation_m"][m]
+    force = cols["normal_force_n"][m]
+    # Skip the first second: force is still ramping up at first touch.
+    keep = t >= t[0] + 1.0 if t.size else m[m]
+    rate, _ = rest_listening(t[keep], depth[keep], depth[keep])
+    _, baseline = rest_listening(t[keep], force[keep], depth[keep])
+    return rate, baseline
