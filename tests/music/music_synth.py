@@ -65,14 +65,14 @@ def beat_times(
 ) -> NDArray[np.float64]:
     """Beat times for a tempo going linearly from ``bpm`` to ``bpm * (1 + drift)``.
 
-    Returns (N,) float64 seconds in [start_s, duration_s - 0.5].
+    Returns (N,) float64 seconds in [start_s, duration_s - 0.05].
     """
     t = np.arange(0.0, duration_s, 1e-4)
     tempo_bpm = bpm * (1.0 + drift * t / duration_s)
     phase = np.concatenate([[0.0], np.cumsum(tempo_bpm[1:] / 60.0 * 1e-4)])
     k = np.arange(0, int(phase[-1]) + 1)
     beats = start_s + np.interp(k, phase, t)
-    return beats[beats <= duration_s - 0.5]
+    return beats[beats <= duration_s - 0.05]
 
 
 def _env(n: int, sr: int, attack_s: float, decay_s: float) -> NDArray[np.float64]:
@@ -162,7 +162,7 @@ def pad(chord_hz: tuple[float, ...], sr: int, dur_s: float, *, attack_s: float =
 
 
 def _add(buf: NDArray[np.float64], sig: NDArray[np.float64], at_s: float, sr: int, gain: float):
-    i = int(round(at_s * sr))
+    i = round(at_s * sr)
     if i >= buf.size or i < 0:
         return
     m = min(sig.size, buf.size - i)
@@ -229,7 +229,7 @@ def make_track(
             _add(buf, bell(f, sr), b + jit(), sr, rng.uniform(0.35, 0.5))
 
     elif kind == "piano_melody":
-        for i, (b, p) in enumerate(zip(beats, ibi, strict=True)):
+        for i, b in enumerate(beats):
             chord = chord_of(i // 4)
             if i % 2 == 0:
                 for f in chord[1:]:
@@ -264,13 +264,17 @@ def make_track(
                 gain = (0.3 if k == 0 else 0.2) * rng.uniform(0.85, 1.15)
                 _add(buf, pluck(f, sr, bright=0.9), b + k * p / 3 + jit(), sr, gain)
 
-    else:  # ambient: chord changes at irregular times, slow swells, wind; no pulse
+    else:  # ambient: chord changes at irregular times, slow swells, chimes, wind; no pulse
         t = 0.0
         while t < duration_s:
             length = float(rng.uniform(3.0, 7.0))
             chord = _CHORDS_HZ[int(rng.integers(len(_CHORDS_HZ)))]
             _add(buf, pad(chord, sr, length + 2.5, attack_s=2.0), t, sr, 0.35)
             t += length
+        t = float(rng.exponential(3.0))
+        while t < duration_s:  # wind chimes: sparse, at random (Poisson) times
+            _add(buf, bell(float(rng.choice(_SCALE_HZ[4:])) * 2, sr), t, sr, 0.12)
+            t += float(rng.exponential(3.0))
         wind = np.convolve(rng.standard_normal(buf.size), np.ones(64) / 64, mode="same")
         swell = 0.5 + 0.5 * np.sin(2 * np.pi * 0.07 * np.arange(buf.size) / sr)
         buf += 0.05 * wind * swell

@@ -63,7 +63,7 @@ class BeatGrid:
         idx = np.asarray(index, dtype=np.int64)
         beats = self.beats_s
         if beats.size == 0:
-            return idx * self.period_s
+            return np.asarray(idx * self.period_s, dtype=np.float64)
         n = beats.size
         inside = np.clip(idx, 0, n - 1)
         t = beats[inside].astype(np.float64)
