@@ -85,6 +85,7 @@ def plan(
 
 
 _BACKEND_HELP = "sim (built-in) or mujoco (the 'mujoco' extra)"
+_NAME_HELP = "remember this client: use and update their preferences and knots"
 _INJECT_HELP = (
     "fault to inject, repeatable: KIND[:PARAM][@T_S], KIND one of dropout, stale, nan, "
     "spike, drift, latency, move, stop, kill (e.g. dropout:50 = 50 ms)"
@@ -101,11 +102,16 @@ def run(
     seed: Annotated[int | None, typer.Option(help="session seed (default: the client's)")] = None,
     backend: Annotated[str, typer.Option(help=_BACKEND_HELP)] = "sim",
     inject: Annotated[list[str] | None, typer.Option(help=_INJECT_HELP)] = None,
+    client_name: Annotated[str | None, typer.Option(help=_NAME_HELP)] = None,
+    db: Annotated[
+        Path | None, typer.Option(help="client database (default: user data dir)")
+    ] = None,
 ) -> None:
     """Run a whole session; writes summary.json, session.mcap and report.html to OUT."""
     from backstroke.session.session import SessionRequest
 
-    _run(SessionRequest(routine, client, bpm, music, seed, backend, out, tuple(inject or ())))
+    inj = tuple(inject or ())
+    _run(SessionRequest(routine, client, bpm, music, seed, backend, out, inj, client_name, db))
 
 
 @app.command()
@@ -114,12 +120,17 @@ def demo(
     music: Annotated[Path | None, typer.Option(help="audio file to take the beats from")] = None,
     backend: Annotated[str, typer.Option(help=_BACKEND_HELP)] = "sim",
     inject: Annotated[list[str] | None, typer.Option(help=_INJECT_HELP)] = None,
+    client_name: Annotated[str | None, typer.Option(help=_NAME_HELP)] = None,
+    db: Annotated[
+        Path | None, typer.Option(help="client database (default: user data dir)")
+    ] = None,
 ) -> None:
     """A full simulated spa session on the default client at 60 BPM (or your music)."""
     from backstroke.session.session import SessionRequest
 
     bpm = None if music is not None else 60.0
-    _run(SessionRequest("spa", None, bpm, music, None, backend, out, tuple(inject or ())))
+    inj = tuple(inject or ())
+    _run(SessionRequest("spa", None, bpm, music, None, backend, out, inj, client_name, db))
 
 
 def _run(req: SessionRequest) -> None:
@@ -162,6 +173,18 @@ def _build_plan(
     step = np.linalg.norm(np.diff(xyz, axis=0), axis=1)
     on = (s["in_contact"][1:] > 0) & (s["in_contact"][:-1] > 0)
     return built, float(step[on].sum())
+
+
+def _register_extras() -> None:
+    from backstroke.report.cli import report
+    from backstroke.store.cli import clients, history
+
+    app.command()(report)
+    app.command()(clients)
+    app.command()(history)
+
+
+_register_extras()
 
 
 def main() -> None:

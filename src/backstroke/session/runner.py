@@ -65,6 +65,7 @@ class BlockResult:
     stiffness_by_pass_n_m: list[float] = field(default_factory=list)
     ended_because: str = ""
     force_scale: float = 1.0
+    threshold: float | None = None
 
 
 @dataclass
@@ -149,6 +150,8 @@ class SessionRunner:
             beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
             for i, block in enumerate(self.routine.blocks):
                 res = BlockResult(i, block.technique)
+                if not isinstance(block, RestBlock) and block.repeat.until is not None:
+                    res.threshold = block.repeat.threshold
                 blocks.append(res)
                 lead = self.planner.lead_in(i, beat, point, handoff)
                 if lead is not None:
@@ -396,6 +399,7 @@ class SessionRunner:
                     "stiffness_by_pass_n_m": [round(x, 1) for x in b.stiffness_by_pass_n_m],
                     "ended_because": b.ended_because,
                     "force_scale": round(b.force_scale, 3),
+                    "threshold": b.threshold,
                 }
                 for b in blocks
             ],
@@ -406,7 +410,9 @@ class SessionRunner:
                 "bpm": round(self.grid.bpm, 3),
                 "source": self.grid.source,
                 "beat_step": self.planner.step,
+                "beats_s": [round(float(b), 4) for b in self.grid.beats_s],
             },
+            "pressure_preference": round(self.preferred_scale, 3),
             "safety_events": [
                 {
                     "t_s": round(e.t_s, 4),

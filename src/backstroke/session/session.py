@@ -33,6 +33,8 @@ class SessionRequest:
     backend: str = "sim"
     out: Path = Path("out/session")
     inject: tuple[str, ...] = ()
+    client_name: str | None = None
+    db: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,25 @@ def run_session(req: SessionRequest) -> SessionOutcome:
     from backstroke.robot.faults import FaultInjector, FaultSpec
 
     faults = [FaultSpec.parse(text) for text in req.inject]
+    memory = _ClientMemory.open(req, back) if req.client_name else None
     robot = make_robot(req.backend, client, back, seed=seed)
     if faults:
         robot = FaultInjector(robot, faults, seed=seed)
     req.out.mkdir(parents=True, exist_ok=True)
+    _copy_client_file(req.client, req.out)
     from backstroke.session.log import SessionLogWriter
 
     with SessionLogWriter(req.out / "session.mcap") as log:
-        runner = SessionRunner(routine, back, grid, robot, seed=seed, on_chunk=log.on_chunk)
+        runner = SessionRunner(
+            routine,
+            back,
+            grid,
+            robot,
+            seed=seed,
+            on_chunk=log.on_chunk,
+            preferred_scale=memory.pressure_scale if memory else 1.0,
+            known_knots=memory.known_knots if memory else (),
+        )
         log.write_json("/session", _session_info(req, routine.name, client.name, seed, notes))
         from backstroke.session.keys import KeyControls
 
@@ -88,8 +101,48 @@ def run_session(req: SessionRequest) -> SessionOutcome:
     write_json_atomic(req.out / "summary.json", summary)
     from backstroke.report.html import write_report
 
-    write_report(req.out, summary, result.data, back)
+    history = memory.record(summary, req.out) if memory else None
+    write_report(req.out, summary, result.data, back, history=history)
     return SessionOutcome(summary, req.out, result.safety_fault, tuple(notes))
+
+
+def _copy_client_file(client: Path | None, out: Path) -> None:
+    """Keep the client file beside the session so ``backstroke report DIR`` can redraw it."""
+    from backstroke.body.client_file import DEFAULT_CLIENT_FILE
+
+    src = DEFAULT_CLIENT_FILE if client is None else client
+    (out / "client.toml").write_bytes(src.read_bytes())
+
+
+@dataclass
+class _ClientMemory:
+    """A returning client: their preferences and knots in, this session out."""
+
+    store: Any
+    name: str
+    back_length_m: float
+    pressure_scale: float
+    known_knots: tuple[tuple[float, float], ...]
+
+    @classmethod
+    def open(cls, req: SessionRequest, back: BackModel) -> _ClientMemory:
+        from backstroke.store.db import Store
+        from backstroke.store.history import client_history
+
+        name = req.client_name or ""
+        store = Store(req.db)
+        store.get_or_create_client(name, req.client)
+        prefs = store.preferences(name)
+        knots = client_history(store, name).known_knots()
+        return cls(store, name, back.back_length_m, prefs.pressure_scale, knots)
+
+    def record(self, summary: dict[str, Any], out: Path) -> Any:
+        from backstroke.store.history import client_history
+
+        self.store.record_session(self.name, summary, out, back_length_m=self.back_length_m)
+        history = client_history(self.store, self.name)
+        self.store.close()
+        return history
 
 
 def _session_info(
