@@ -20,8 +20,8 @@ from backstroke.errors import BackstrokeError
 
 # Stiffness assumed for a face that just touched: the loop starts slow and speeds up
 # as the estimate converges (about 50 ms).
-TOOL_CHANGE_STIFFNESS_N_M = 10_000.0
-TOOL_CHANGE_DEPTH_M = 0.0005
+TOOL_CHANGE_STIFFNESS_N_M = 5_000.0
+TOOL_CHANGE_DEPTH_M = 0.001
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ class Supervisor:
         self.fault: SafetyEvent | None = None
         self.signals: list[tuple[float, str]] = []
         self._last_cmd: Vec3 | None = None
+        self._last_tool: Tool | None = None
         self._last_state: RobotState | None = None
         self._backoff_m = 0.0
         self._stale_s = 0.0
@@ -114,6 +115,7 @@ class Supervisor:
         st = self.robot.start(tool, position_m, axis)
         self._last_state = st
         self._last_cmd = position_m
+        self._last_tool = tool
         return st
 
     def step(
@@ -149,6 +151,11 @@ class Supervisor:
             b = self._backoff_m
             px, py, pz = px + b * nx, py + b * ny, pz + b * nz
         last = self._last_cmd
+        if command.tool is not self._last_tool:
+            # Another face takes over: the TCP itself is redefined (the end effector
+            # rolls onto the new face), so this step is not a motion over the skin.
+            self._last_tool = command.tool
+            last = None
         if last is not None:
             dx, dy, dz = px - last[0], py - last[1], pz - last[2]
             dn = dx * nx + dy * ny + dz * nz
