@@ -2,22 +2,46 @@
 
 Every user file goes through :func:`load_toml` and :func:`validate`, so a bad file
 always yields the same kind of message: the file, the key, the value, what is allowed.
+
+* :func:`load_toml` turns any byte sequence into a dict of keys or one error: missing
+  file, directory, special file, huge file, empty file, binary data, invalid UTF-8,
+  TOML syntax (with the line, column and, where it can be told, the key), absurdly long
+  numbers, deep nesting, NaN and infinities.
+* :func:`validate` checks the dict against a pydantic model in strict mode: a number
+  must be written as a number (``true`` or ``"12"`` is not silently turned into 1 or 12).
+* :func:`error_from_validation` names the dotted key (``blocks[2].repeat.max_passes``),
+  the value, and what is allowed, taken from the model's field constraints.
+* Model validators raise :class:`FieldError` to name the key they object to.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
+import os
+import re
+import stat
 import tomllib
+import types
+import typing
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
+import annotated_types as at
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.fields import FieldInfo
 
 from backstroke.errors import InputFileError
 
 M = TypeVar("M", bound=BaseModel)
 
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = 256_000
+"""Largest configuration file read (a routine or client file is a few kB)."""
+
+MAX_DEPTH = 16
+"""Deepest nesting of tables and lists accepted (routine files need 4)."""
 
 
 class StrictModel(BaseModel):
@@ -26,52 +50,268 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True)
 
 
+class FieldError(ValueError):
+    """A model validator's objection to one key (a ``ValueError``, so pydantic wraps it).
+
+    Args:
+        key: the key, relative to the model that raises, e.g. ``"waist_width_m"`` or
+            ``"blocks[2].target_force_n"``.
+        message: what is wrong, e.g. ``"must not exceed shoulder_width_m (0.4)"``.
+        value: the offending value (shown in the error line).
+        allowed: what would be accepted, in words.
+    """
+
+    def __init__(
+        self, key: str, message: str, *, value: object = None, allowed: str | None = None
+    ) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+        self.message = message
+        self.value = value
+        self.allowed = allowed
+
+
+# ---------------------------------------------------------------------------- reading
+
+
 def load_toml(path: str | Path, error: type[InputFileError]) -> dict[str, Any]:
     """Read a TOML file into a dict, or raise ``error`` naming the file and the problem."""
     p = Path(path)
-    if not p.exists():
-        raise error("file not found", path=p)
-    if p.is_dir():
-        raise error("is a directory, expected a TOML file", path=p)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise error(f"cannot read file: {exc.strerror}", path=p) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise error(f"file is {len(raw)} bytes, larger than {MAX_FILE_BYTES}", path=p)
+    raw = _read_bytes(p, error)
     if not raw.strip():
-        raise error("file is empty", path=p, allowed="a TOML table of keys")
+        raise error("file is empty", path=p, allowed="a TOML file of 'key = value' lines")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise error("text in UTF-16, not UTF-8", path=p, allowed="a TOML file saved as UTF-8")
+    if b"\x00" in raw:
+        at = raw.index(b"\x00")
+        raise error(
+            f"not a text file (a NUL byte at line {_line_of(raw, at)})",
+            path=p,
+            key=_key_at_byte(raw, at),
+            allowed="a TOML file",
+        )
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise error("not a text file (invalid UTF-8)", path=p) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"TOML syntax error: {exc}", path=p) from None
-    _reject_non_finite(data, p, error, "")
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(
+            f"not UTF-8 text (an invalid byte at line {_line_of(raw, exc.start)})",
+            path=p,
+            key=_key_at_byte(raw, exc.start),
+            allowed="a TOML file in UTF-8",
+        ) from None
+    data = _parse_toml(text, p, error)
+    _check_values(data, p, error)
+    if not data:
+        raise error("file has no keys", path=p, allowed="a TOML file of 'key = value' lines")
     return data
 
 
-def _reject_non_finite(obj: object, path: Path, error: type[InputFileError], key: str) -> None:
-    if isinstance(obj, float) and not math.isfinite(obj):
-        raise error("value must be a finite number", path=path, key=key, value=obj)
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            _reject_non_finite(v, path, error, f"{key}.{k}" if key else str(k))
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            _reject_non_finite(v, path, error, f"{key}[{i}]")
+def _read_bytes(p: Path, error: type[InputFileError]) -> bytes:
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise error("file not found", path=p) from None
+    except (OSError, ValueError) as exc:
+        raise error(f"cannot open file: {_reason(exc)}", path=p) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise error("is a directory, expected a TOML file", path=p)
+    if not stat.S_ISREG(st.st_mode):
+        raise error("not a regular file, expected a TOML file", path=p)
+    if st.st_size > MAX_FILE_BYTES:
+        raise error(
+            f"file is {st.st_size} bytes, too large",
+            path=p,
+            allowed=f"at most {MAX_FILE_BYTES} bytes",
+        )
+    try:
+        with open(p, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except (OSError, ValueError) as exc:
+        raise error(f"cannot read file: {_reason(exc)}", path=p) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise error("file is too large", path=p, allowed=f"at most {MAX_FILE_BYTES} bytes")
+    return raw
+
+
+def _reason(exc: BaseException) -> str:
+    return str(getattr(exc, "strerror", None) or exc)
+
+
+_AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
+
+
+def _parse_toml(text: str, p: Path, error: type[InputFileError]) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = _AT_LINE.search(msg)
+        if m:
+            line, col = int(m.group(1)), int(m.group(2))
+            msg = _AT_LINE.sub("", msg)
+            where = f"line {line}, column {col}"
+        elif _AT_END.search(msg):
+            line = text.count("\n") + 1
+            msg = _AT_END.sub("", msg)
+            where = "the end of the file"
+        else:
+            line, where = 0, "an unknown place"
+        raise error(
+            f"TOML syntax error at {where}: {msg}",
+            path=p,
+            key=_key_on_line(text, line),
+            allowed='TOML syntax, e.g. key = 1.5, key = "text", [table], [[list_of_tables]]',
+        ) from None
+    except RecursionError:
+        raise error(
+            "nested too deeply to read", path=p, allowed=f"at most {MAX_DEPTH} levels"
+        ) from None
+    except ValueError:  # an integer with more than 4300 digits
+        long_number = re.search(r"\d{300,}", text)
+        line = text.count("\n", 0, long_number.start()) + 1 if long_number else 0
+        raise error(
+            "number too long to read" + (f" at line {line}" if line else ""),
+            path=p,
+            key=_key_on_line(text, line),
+            allowed="a number of at most 4300 digits",
+        ) from None
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]\[#]+?)\s*\]\]?\s*(#.*)?$")
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"[^"\\]*"|'[^']*')"""
+_KEY = re.compile(rf"^\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
+
+
+def _key_on_line(text: str, line: int) -> str | None:
+    """Best guess of the dotted key written on ``line`` (1-based), e.g. ``blocks[1].bpm``."""
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    prefix = ""
+    counts: dict[str, int] = {}
+    for raw in lines[: line - 1]:
+        h = _HEADER.match(raw)
+        if h is None:
+            continue
+        name = _dotted_parts(h.group(2))
+        if h.group(1) == "[[":
+            counts[name] = counts.get(name, -1) + 1
+            prefix = f"{name}[{counts[name]}]"
+        else:
+            prefix = name
+    k = _KEY.match(lines[line - 1])
+    if k is None:
+        return None
+    key = _dotted_parts(k.group(1))
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _dotted_parts(written: str) -> str:
+    """``a."b c".d`` as written in TOML → the same key, each part shown safely."""
+    parts = re.findall(_KEY_PART, written)
+    return ".".join(_key_part(part.strip("\"'")) for part in parts)
+
+
+def _key_at_byte(raw: bytes, at: int) -> str | None:
+    """Best guess of the key written on the line of byte ``at`` (for undecodable files)."""
+    text = raw.decode("utf-8", errors="replace").replace("\x00", " ")
+    return _key_on_line(text, _line_of(raw, at))
+
+
+def _line_of(raw: bytes, at: int) -> int:
+    return raw.count(b"\n", 0, at) + 1
+
+
+def _check_values(data: dict[str, Any], p: Path, error: type[InputFileError]) -> None:
+    """Reject NaN/infinities and nesting deeper than ``MAX_DEPTH`` (iteratively)."""
+    # Paths are linked tuples (parent, part), turned into a dotted key only for an error.
+    stack: list[tuple[dict[str, Any] | list[Any], int, tuple[Any, ...]]] = [(data, 0, ())]
+    while stack:
+        obj, depth, path = stack.pop()
+        if depth >= MAX_DEPTH:
+            raise error(
+                "nested too deeply",
+                path=p,
+                key=_linked_key(path),
+                allowed=f"at most {MAX_DEPTH} levels",
+            )
+        pairs: Iterable[tuple[Any, Any]] = obj.items() if isinstance(obj, dict) else enumerate(obj)
+        for k, v in pairs:
+            if isinstance(v, float) and not math.isfinite(v):
+                raise error(
+                    "value must be a finite number",
+                    path=p,
+                    key=_linked_key((path, k)),
+                    value=v,
+                    allowed="a number",
+                )
+            if isinstance(v, dict | list) and v:
+                stack.append((v, depth + 1, (path, k)))
+
+
+def _linked_key(path: tuple[Any, ...]) -> str:
+    parts: list[object] = []
+    while path:
+        path, part = path
+        parts.append(part)
+    key = ""
+    for part in reversed(parts):
+        key += f"[{part}]" if isinstance(part, int) else ("." if key else "") + _key_part(str(part))
+    return key
+
+
+# ---------------------------------------------------------------------------- validating
 
 
 def validate(
-    model: type[M], data: dict[str, Any], *, path: str | Path | None, error: type[InputFileError]
+    model: type[M],
+    data: dict[str, Any],
+    *,
+    path: str | Path | None,
+    error: type[InputFileError],
+    strict: bool = True,
 ) -> M:
-    """Validate ``data`` against ``model``; the first error becomes one ``error`` line."""
+    """Validate ``data`` against ``model``; the first error becomes one ``error`` line.
+
+    ``strict`` (the default, for files) takes values as written: a number must be a
+    number, not ``true`` or ``"12"``; a whole number must not be ``2.0``.
+    """
+    for name, field in model.model_fields.items():
+        # A list far longer than allowed: say so before validating every item of it.
+        items = data.get(name)
+        most = next((m.max_length for m in field.metadata if isinstance(m, at.MaxLen)), None)
+        if isinstance(items, list) and most is not None and len(items) > most:
+            raise error(
+                f"too many items ({len(items)})",
+                path=path,
+                key=_key_part(name),
+                allowed=_length_of(field),
+            )
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, strict=strict)
     except ValidationError as exc:
         raise error_from_validation(exc, model, path=path, error=error) from None
+
+
+_TYPE_MESSAGES = {
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "string_type": "must be text in quotes",
+    "list_type": "must be a list",
+    "model_type": "must be a table",
+    "model_attributes_type": "must be a table",
+    "dict_type": "must be a table",
+    "finite_number": "must be a finite number",
+    "literal_error": "not an allowed value",
+    "string_too_short": "text too short",
+    "string_too_long": "text too long",
+}
 
 
 def error_from_validation(
@@ -82,87 +322,278 @@ def error_from_validation(
     error: type[InputFileError],
 ) -> InputFileError:
     """The first validation error as one ``error`` naming file, key, value and allowed."""
-    first = exc.errors(include_url=False)[0]
-    key, parent = _walk(model, tuple(first.get("loc", ())))
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    if first.get("type") == "missing":
+        # A misspelt key shows up as a missing key and an unknown one: name the unknown one.
+        parent = tuple(first.get("loc", ()))[:-1]
+        first = next(
+            (
+                e
+                for e in errors
+                if e.get("type") == "extra_forbidden" and tuple(e.get("loc", ()))[:-1] == parent
+            ),
+            first,
+        )
+    where = _walk(model, tuple(first.get("loc", ())))
+    key = where.key
     msg = str(first.get("msg", "invalid value"))
     etype = str(first.get("type", ""))
-    if etype == "extra_forbidden":
-        allowed = "one of " + ", ".join(sorted(parent)) if parent else None
-        return error("unknown key", path=path, key=key, allowed=allowed)
-    value = first.get("input") if etype != "missing" else None
-    if isinstance(value, dict | list):
-        value = None
     ctx = first.get("ctx") or {}
-    allowed = None
-    if etype in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-        allowed = msg.replace("Input should be ", "")
-        msg = "out of range"
-    elif etype in {"literal_error", "union_tag_invalid"} and (
-        "expected" in ctx or "expected_tags" in ctx
-    ):
-        allowed = str(ctx.get("expected", ctx.get("expected_tags")))
-        msg = "not an allowed value"
+    value: object = first.get("input")
+    what = {"routine": " in a routine file", "client": " in a client file"}.get(error.kind, "")
+    allowed: str | None = None
+
+    if etype == "extra_forbidden":
+        name = str(first["loc"][-1]) if first.get("loc") else ""
+        fields = list(where.owner.model_fields) if where.owner is not None else []
+        tag = _tag_of(where.owner) if where.owner is not None else None
+        msg = f"unknown key for a {tag} block" if tag is not None else f"unknown key{what}"
+        close = difflib.get_close_matches(name, fields, n=1)
+        having = [str(_tag_of(m)) for m in where.siblings if name in m.model_fields]
+        if tag is not None and having:
+            msg += f" (it is a key of {', '.join(having)})"
+        elif close:
+            msg += f" (did you mean '{close[0]}'?)"
+        allowed = "one of " + ", ".join(fields) if fields else None
+    elif etype in {"union_tag_not_found", "union_tag_invalid"}:
+        disc = str(ctx.get("discriminator", "technique")).strip("'\"")
+        key = f"{key}.{disc}" if key else disc
+        tags = [str(_tag_of(m)) for m in where.members]
+        allowed = ", ".join(tags) if tags else str(ctx.get("expected_tags", "")).replace("'", "")
+        if etype == "union_tag_not_found":
+            msg, value = "required key is missing", None
+            if not isinstance(first.get("input"), dict):
+                msg = f"must be a table with a {disc} key"
+                value = first.get("input")
+        else:
+            given = first.get("input")
+            value = given.get(disc, ctx.get("tag")) if isinstance(given, dict) else ctx.get("tag")
+            msg = f"unknown {disc}"
+            close = difflib.get_close_matches(str(value), tags, n=1)
+            if close:
+                msg += f" (did you mean '{close[0]}'?)"
     elif etype == "missing":
-        msg = "required key is missing"
+        msg, value = "required key is missing", None
+        allowed = _allowed_for(where.field, where.annotation)
+    elif etype == "value_error" and isinstance(ctx.get("error"), FieldError):
+        fe: FieldError = ctx["error"]
+        key = _join(key, fe.key)
+        msg, value, allowed = fe.message, fe.value, fe.allowed
+    elif etype in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        msg = "out of range"
+        allowed = _range_of(where.field, plain=True) or msg.replace("Input should be ", "")
+    elif etype in {"too_short", "too_long"}:
+        n = ctx.get("actual_length")
+        msg = "too few items" if etype == "too_short" else "too many items"
+        msg += f" ({n})" if n is not None else ""
+        allowed = _length_of(where.field) or msg
+        value = None
+    elif etype in _TYPE_MESSAGES:
+        msg = _TYPE_MESSAGES[etype]
+        if etype in {"float_type", "int_type"} and isinstance(value, str):
+            msg += " (write it without quotes)"
+        elif etype == "float_type" and isinstance(value, int) and not isinstance(value, bool):
+            msg = "number too large"
+        elif etype == "literal_error":
+            close = difflib.get_close_matches(str(value), _literal_args(where.annotation), n=1)
+            if close:
+                msg += f" (did you mean '{close[0]}'?)"
+        allowed = _allowed_for(where.field, where.annotation)
     elif msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
+    if isinstance(value, dict):
+        value = None
     return error(msg, path=path, key=key or None, value=value, allowed=allowed)
 
 
-def _walk(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[str, list[str]]:
-    """Dotted key for ``loc`` (union tags dropped) and the field names of its parent model."""
-    current: Any = model
-    key = ""
-    parent_fields: list[str] = list(model.model_fields)
-    for i, part in enumerate(loc):
+@dataclass
+class _Where:
+    """Where a pydantic error location points in the model tree."""
+
+    key: str = ""
+    owner: type[BaseModel] | None = None  # the model that has (or lacks) the last key
+    field: FieldInfo | None = None  # the field of the last key, if any
+    annotation: Any = None  # the type expected at the location
+    members: tuple[type[BaseModel], ...] = ()  # tagged models of a union at the location
+    siblings: tuple[type[BaseModel], ...] = ()  # the union ``owner`` was picked from
+
+
+def _walk(model: type[BaseModel], loc: tuple[Any, ...]) -> _Where:
+    """Follow ``loc`` through ``model``: dotted key (union tags dropped), field and type."""
+    w = _Where(owner=model, annotation=model, members=(model,))
+    for part in loc:
         if isinstance(part, int):
-            key += f"[{part}]"
-            continue
-        members = _models_in(current)
-        if len(members) > 1:
-            # A discriminated union: pydantic puts the tag in the location; skip it.
-            tagged = [m for m in members if _tag_of(m) == part]
-            if tagged:
-                current = tagged[0]
-                parent_fields = list(current.model_fields)
+            w.key += f"[{part}]"
+            w.annotation = _item_type(w.annotation)
+            w.field = None
+        else:
+            members = tuple(_models_in(w.annotation))
+            if len(members) > 1:
+                tagged = [m for m in members if _tag_of(m) == part]
+                if tagged:  # a discriminated union: pydantic puts the tag in the location
+                    w.owner, w.siblings = tagged[0], members
+                    w.annotation = tagged[0]
+                    continue
+            if len(members) != 1:
+                # Not a model here (e.g. a plain union's branch name): nothing to name.
                 continue
-        if len(members) == 1:
-            current = members[0]
-        is_last = i == len(loc) - 1
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            parent_fields = list(current.model_fields)
-            field = current.model_fields.get(str(part))
-            current = field.annotation if field is not None else None
-            if not is_last:
-                parent_fields = []
-        key += ("." if key else "") + str(part)
-    return key, parent_fields
+            w.owner = members[0]
+            w.field = members[0].model_fields.get(str(part))
+            w.annotation = w.field.annotation if w.field is not None else None
+            w.key = _join(w.key, _key_part(str(part)))
+        w.members = tuple(_models_in(w.annotation)) if w.annotation is not None else ()
+    return w
+
+
+def _join(prefix: str, key: str) -> str:
+    if not prefix:
+        return key
+    return prefix + key if key.startswith("[") else f"{prefix}.{key}"
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _key_part(name: str) -> str:
+    """A key as written in TOML: bare when it can be, else quoted and escaped."""
+    if _BARE_KEY.fullmatch(name):
+        return name
+    escaped = "".join(c if c.isprintable() and c not in '"\\' else _escape(c) for c in name)
+    return f'"{escaped}"'
+
+
+def _escape(c: str) -> str:
+    return {'"': '\\"', "\\": "\\\\"}.get(c) or (
+        f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
+    )
+
+
+def _strip(annotation: Any) -> Any:
+    """``X`` from ``Annotated[X, ...]`` and ``X | None``."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if _is_union(annotation):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return _strip(args[0])
+    return annotation
+
+
+def _is_union(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (typing.Union, types.UnionType)
+
+
+def _item_type(annotation: Any) -> Any:
+    a = _strip(annotation)
+    if typing.get_origin(a) in (list, tuple):
+        args = typing.get_args(a)
+        return args[0] if args else None
+    return None
 
 
 def _tag_of(model: type[BaseModel]) -> object:
     field = model.model_fields.get("technique")
-    args = getattr(field.annotation, "__args__", ()) if field is not None else ()
+    if field is None or typing.get_origin(field.annotation) is not Literal:
+        return None
+    args = typing.get_args(field.annotation)
     return args[0] if args else None
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
-    """The BaseModels inside ``M``, ``list[M]``, ``M | None``, ``Annotated[A | B, ...]``."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    out: list[type[BaseModel]] = []
-    for arg in getattr(annotation, "__args__", ()) or ():
-        out += _models_in(arg)
-    origin = getattr(annotation, "__origin__", None)
-    if origin is not None and not out:
-        out += _models_in(origin)
-    return out
+    """The BaseModels inside ``M``, ``M | None``, ``Annotated[A | B, ...]`` (not lists)."""
+    a = _strip(annotation)
+    if isinstance(a, type) and issubclass(a, BaseModel):
+        return [a]
+    if _is_union(a):
+        out: list[type[BaseModel]] = []
+        for arg in typing.get_args(a):
+            out += _models_in(arg)
+        return out
+    return []
 
 
-def _dotted(loc: tuple[Any, ...] | list[Any]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
+def _literal_args(annotation: Any) -> list[str]:
+    a = _strip(annotation)
+    return [str(x) for x in typing.get_args(a)] if typing.get_origin(a) is Literal else []
+
+
+def _g(x: object) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def _range_of(field: FieldInfo | None, *, plain: bool = False) -> str | None:
+    """``"30 to 200"`` (or ``"more than 0, at most 45"``) from a field's bounds."""
+    if field is None:
+        return None
+    lo: object = None
+    hi: object = None
+    lo_open = hi_open = False
+    for m in field.metadata:
+        if isinstance(m, at.Ge):
+            lo = m.ge
+        elif isinstance(m, at.Gt):
+            lo, lo_open = m.gt, True
+        elif isinstance(m, at.Le):
+            hi = m.le
+        elif isinstance(m, at.Lt):
+            hi, hi_open = m.lt, True
+    if lo is None and hi is None:
+        return None
+    if lo is not None and hi is not None and not lo_open and not hi_open:
+        return f"{_g(lo)} to {_g(hi)}"
+    parts = []
+    if lo is not None:
+        parts.append(f"{'more than' if lo_open else 'at least'} {_g(lo)}")
+    if hi is not None:
+        parts.append(f"{'less than' if hi_open else 'at most'} {_g(hi)}")
+    return ", ".join(parts)
+
+
+def _length_of(field: FieldInfo | None) -> str | None:
+    if field is None:
+        return None
+    lo = next((m.min_length for m in field.metadata if isinstance(m, at.MinLen)), None)
+    hi = next((m.max_length for m in field.metadata if isinstance(m, at.MaxLen)), None)
+    if lo is not None and hi is not None:
+        return f"{lo} to {hi}"
+    if hi is not None:
+        return f"at most {hi}"
+    return f"at least {lo}" if lo is not None else None
+
+
+def _allowed_for(field: FieldInfo | None, annotation: Any) -> str | None:
+    """What a key accepts, in words, from its type and constraints."""
+    a = _strip(annotation)
+    literal = _literal_args(a)
+    if literal:
+        return ", ".join(literal)
+    if a is bool:
+        return "true or false"
+    if a in (int, float):
+        kind = "a whole number" if a is int else "a number"
+        rng = _range_of(field)
+        if rng is None:
+            return kind
+        return f"{kind} from {rng}" if rng[0].isdigit() or rng[0] == "-" else f"{kind}, {rng}"
+    if a is str:
+        length = _length_of(field)
+        return f"text in quotes, {length} characters" if length else "text in quotes"
+    models = _models_in(a)
+    if len(models) > 1:
+        tags = ", ".join(str(_tag_of(m)) for m in models)
+        return f"a table with technique = one of {tags}"
+    if len(models) == 1:
+        return "a table of " + ", ".join(models[0].model_fields)
+    if typing.get_origin(a) is list:
+        inner = _models_in(_item_type(a))
+        length = _length_of(field)
+        if len(inner) > 1:
+            tags = ", ".join(str(_tag_of(m)) for m in inner)
+            text = f"a list of tables, each with technique = one of {tags}"
+        elif len(inner) == 1:
+            text = "a list of tables of " + ", ".join(inner[0].model_fields)
         else:
-            out += ("." if out else "") + str(part)
-    return out
+            text = "a list"
+        return f"{text} ({length} items)" if length else text
+    return None

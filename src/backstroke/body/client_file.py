@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, model_validator
 
-from backstroke.config import StrictModel, load_toml, validate
+from backstroke.config import FieldError, StrictModel, load_toml, validate
 from backstroke.errors import ClientError
 
 # Thumb-strip lines run 2.5–4 cm lateral of the midline; knots are drawn near them.
@@ -73,7 +73,27 @@ class ClientSpec(StrictModel):
     def _widths_consistent(self) -> ClientSpec:
         sw, ww = self.shoulder_width_m, self.waist_width_m
         if sw is not None and ww is not None and ww > sw:
-            raise ValueError(f"waist_width_m ({ww:g}) must not exceed shoulder_width_m ({sw:g})")
+            raise FieldError(
+                "waist_width_m",
+                f"the waist must not be wider than the shoulders (shoulder_width_m = {sw:g})",
+                value=ww,
+                allowed=f"{_ANTHRO['waist_width_m'][2]:g} to shoulder_width_m = {sw:g}",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _knots_on_back(self) -> ClientSpec:
+        for i, k in enumerate(self.knots or ()):
+            half = _narrowest_half_width_m(
+                k.u, self.shoulder_width_m, self.waist_width_m, seeded=self.seed is not None
+            )
+            if abs(k.v) > half:
+                raise FieldError(
+                    f"knots[{i}].v",
+                    f"off the back at u = {k.u:g} (outside the surface chart)",
+                    value=k.v,
+                    allowed=f"-{half:.3g} to {half:.3g} at u = {k.u:g} (half the back's width)",
+                )
         return self
 
     def resolved(self) -> ClientSpec:
@@ -98,6 +118,23 @@ class ClientSpec(StrictModel):
         if v is None:
             raise ClientError("client is not resolved; call resolved() first", key=key)
         return float(v)
+
+
+def _narrowest_half_width_m(
+    u: float, shoulder_m: float | None, waist_m: float | None, *, seeded: bool
+) -> float:
+    """Half the back's projected width at ``u``, for the narrowest back the file allows.
+
+    Widths not given take their default, or with a seed (which may draw them) the low end
+    of their range, so a knot inside this bound stays on the chart however the client is
+    resolved. The chart reaches a little further (``v`` is measured on the curved skin).
+    """
+    col = 2 if seeded else 0
+    sw = shoulder_m if shoulder_m is not None else _ANTHRO["shoulder_width_m"][col]
+    ww = min(waist_m if waist_m is not None else _ANTHRO["waist_width_m"][col], sw)
+    rise = min(max((u - 0.2) / 0.6, 0.0), 1.0)
+    rise = rise * rise * (3 - 2 * rise)
+    return 0.5 * (ww + (sw - ww) * rise)
 
 
 def random_knots(rng: np.random.Generator, max_knots: int = 5) -> list[KnotSpec]:

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from backstroke.config import StrictModel
+from backstroke.config import FieldError, StrictModel
 from backstroke.tools import TOOLS, Tool
 
 Intention = Literal["spa", "sports"]
@@ -36,12 +36,24 @@ class Repeat(StrictModel):
     @model_validator(mode="after")
     def _one_policy(self) -> Repeat:
         if self.passes is None and self.until is None:
-            raise ValueError("give either 'passes = N' or 'until = \"softening\"'")
+            raise FieldError(
+                "passes",
+                "no repeat policy: give either 'passes = N' or 'until = \"softening\"'",
+                allowed='passes = 1..50, or until = "softening"',
+            )
         if self.passes is not None and self.until is not None:
-            raise ValueError("give 'passes' or 'until', not both")
+            raise FieldError(
+                "until",
+                "give 'passes' or 'until', not both",
+                value=self.until,
+                allowed='passes = N alone, or until = "softening" alone',
+            )
         if self.min_passes > self.max_passes:
-            raise ValueError(
-                f"min_passes ({self.min_passes}) must not exceed max_passes ({self.max_passes})"
+            raise FieldError(
+                "min_passes",
+                f"must not exceed max_passes ({self.max_passes})",
+                value=self.min_passes,
+                allowed=f"at most max_passes = {self.max_passes}",
             )
         return self
 
@@ -66,12 +78,19 @@ class _BlockBase(StrictModel):
     def _force_within_tool(self) -> _BlockBase:
         spec = TOOLS[self.tool()]
         if self.target_force_n > spec.max_force_n:
-            raise ValueError(
-                f"target_force_n {self.target_force_n:g} exceeds the {spec.tool} limit "
-                f"of {spec.max_force_n:g} N"
+            raise FieldError(
+                "target_force_n",
+                f"exceeds the {spec.tool} limit of {spec.max_force_n:g} N",
+                value=self.target_force_n,
+                allowed=f"more than 0, at most {spec.max_force_n:g} for the {spec.tool}",
             )
         if self.tilt_deg > spec.max_tilt_deg:
-            raise ValueError(f"tilt_deg {self.tilt_deg:g} exceeds {spec.max_tilt_deg:g}°")
+            raise FieldError(
+                "tilt_deg",
+                f"exceeds {spec.max_tilt_deg:g}° for the {spec.tool}",
+                value=self.tilt_deg,
+                allowed=f"0 to {spec.max_tilt_deg:g} for the {spec.tool}",
+            )
         return self
 
 
@@ -85,11 +104,19 @@ class _StrokeBlock(_BlockBase):
     @model_validator(mode="after")
     def _region(self) -> _StrokeBlock:
         if self.u_max - self.u_min < 0.1:
-            raise ValueError(
-                f"u_max - u_min must be at least 0.1 (got {self.u_min:g}..{self.u_max:g})"
+            raise FieldError(
+                "u_max",
+                f"u_max - u_min must be at least 0.1 (u_min = {self.u_min:g})",
+                value=self.u_max,
+                allowed=f"u_min + 0.1 = {self.u_min + 0.1:g} to 1",
             )
         if self.speed_m_s is not None and self.beats_per_stroke is not None:
-            raise ValueError("give speed_m_s or beats_per_stroke, not both")
+            raise FieldError(
+                "beats_per_stroke",
+                "give speed_m_s or beats_per_stroke, not both",
+                value=self.beats_per_stroke,
+                allowed="speed_m_s alone, or beats_per_stroke alone",
+            )
         return self
 
 
@@ -109,7 +136,12 @@ class RestBlock(_BlockBase):
     @model_validator(mode="after")
     def _one_duration(self) -> RestBlock:
         if self.duration_s is not None and self.breaths is not None:
-            raise ValueError("give duration_s or breaths, not both")
+            raise FieldError(
+                "breaths",
+                "give duration_s or breaths, not both",
+                value=self.breaths,
+                allowed="duration_s alone, or breaths alone",
+            )
         return self
 
 
@@ -166,8 +198,11 @@ class SpeedLimits(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> SpeedLimits:
         if self.default_m_s > self.max_m_s:
-            raise ValueError(
-                f"default_m_s ({self.default_m_s:g}) must not exceed max_m_s ({self.max_m_s:g})"
+            raise FieldError(
+                "default_m_s",
+                f"must not exceed max_m_s ({self.max_m_s:g})",
+                value=self.default_m_s,
+                allowed=f"{SPEED_FLOOR_M_S:g} to max_m_s = {self.max_m_s:g}",
             )
         return self
 
@@ -193,17 +228,23 @@ class Routine(StrictModel):
             scaled = b.target_force_n * self.pressure_scale
             limit = TOOLS[b.tool()].max_force_n
             if scaled > limit:
-                raise ValueError(
-                    f"blocks[{i}].target_force_n × pressure_scale = {scaled:g} N exceeds the "
-                    f"{b.tool()} limit of {limit:g} N"
+                raise FieldError(
+                    f"blocks[{i}].target_force_n",
+                    f"× pressure_scale {self.pressure_scale:g} = {scaled:g} N exceeds the "
+                    f"{b.tool()} limit of {limit:g} N",
+                    value=b.target_force_n,
+                    allowed=f"at most {limit / self.pressure_scale:g} with pressure_scale "
+                    f"{self.pressure_scale:g}",
                 )
             if (
                 isinstance(b, _StrokeBlock)
                 and b.speed_m_s is not None
                 and b.speed_m_s > self.speed.max_m_s
             ):
-                raise ValueError(
-                    f"blocks[{i}].speed_m_s {b.speed_m_s:g} exceeds speed.max_m_s "
-                    f"{self.speed.max_m_s:g}"
+                raise FieldError(
+                    f"blocks[{i}].speed_m_s",
+                    f"exceeds speed.max_m_s ({self.speed.max_m_s:g})",
+                    value=b.speed_m_s,
+                    allowed=f"{SPEED_FLOOR_M_S:g} to speed.max_m_s = {self.speed.max_m_s:g}",
                 )
         return self
