@@ -146,7 +146,7 @@ def random_knots(rng: np.random.Generator, max_knots: int = 5) -> list[KnotSpec]
         tries += 1
         u = float(rng.uniform(0.12, 0.88))
         side = 1.0 if rng.random() < 0.5 else -1.0
-        v = side * float(rng.uniform(0.025, 0.04))
+        v = side * float(rng.uniform(0.026, 0.034))  # on the thumb-strip lines
         if any(abs(u - k.u) < 0.08 and np.sign(k.v) == side for k in knots):
             continue
         knots.append(
