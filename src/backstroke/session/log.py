@@ -34,7 +34,6 @@ from typing import IO, Any
 
 import numpy as np
 from mcap.data_stream import RecordBuilder
-from mcap.exceptions import McapError
 from mcap.opcode import Opcode
 from mcap.records import (
     Channel,
@@ -44,12 +43,10 @@ from mcap.records import (
     Footer,
     Header,
     McapRecord,
-    Message,
     Schema,
     Statistics,
     SummaryOffset,
 )
-from mcap.stream_reader import StreamReader
 from numpy.typing import ArrayLike, NDArray
 
 from backstroke.errors import LogError
@@ -271,7 +268,9 @@ class _NotFixed(Exception):
 def _exact_json(x: NDArray[Any]) -> NDArray[np.uint8]:
     """Like ``_fixed_json`` but exact (slow path, per value)."""
     texts = [
-        json.dumps(v) if isinstance(v, str) else (repr(float(v)) if math.isfinite(v) else "null")
+        json.dumps(v)
+        if isinstance(v, str)
+        else (repr(float(v)) if v is not None and math.isfinite(v) else "null")
         for v in x.tolist()
     ]
     width = max((len(t) for t in texts), default=4)
@@ -884,28 +883,92 @@ def _columns(cols: Mapping[str, ArrayLike], *required: str) -> dict[str, NDArray
 # ---------------------------------------------------------------- reader
 
 
-def _records(path: Path) -> tuple[list[tuple[str, Message]], dict[int, str], bool]:
-    """Messages ``(topic, message)`` in file order, channels, and whether the file is whole."""
+_REC = struct.Struct("<BQ")
+_MSG = struct.Struct("<HIQQ")
+_CHUNK = struct.Struct("<QQQI")
+
+
+class _Truncated(Exception):
+    """The data ends inside a record."""
+
+
+def _string(buf: memoryview, pos: int) -> tuple[str, int]:
+    (n,) = struct.unpack_from("<I", buf, pos)
+    end = pos + 4 + n
+    if end > len(buf):
+        raise _Truncated
+    return bytes(buf[pos + 4 : end]).decode(), end
+
+
+def _walk(
+    buf: memoryview,
+    topics: dict[int, str],
+    want: set[str] | None,
+    out: list[tuple[str, bytes]],
+    top: bool,
+) -> bool:
+    """Parse records of ``buf`` (the file, or a chunk's records); True at the footer."""
+    pos, end = (8, len(buf)) if top else (0, len(buf))
+    while pos < end:
+        if pos + 9 > end:
+            raise _Truncated
+        opcode, length = _REC.unpack_from(buf, pos)
+        body = pos + 9
+        stop = body + length
+        if stop > end:
+            raise _Truncated
+        if opcode == 0x05:  # message
+            ch = _MSG.unpack_from(buf, body)[0]
+            topic = topics.get(ch, "")
+            if want is None or topic in want:
+                out.append((topic, bytes(buf[body + 22 : stop])))
+        elif opcode == 0x04:  # channel
+            (cid,) = struct.unpack_from("<H", buf, body)
+            topics[cid] = _string(buf, body + 4)[0]
+        elif opcode == 0x06:  # chunk
+            _, _, size, _ = _CHUNK.unpack_from(buf, body)
+            comp, p2 = _string(buf, body + _CHUNK.size)
+            (n,) = struct.unpack_from("<Q", buf, p2)
+            data = bytes(buf[p2 + 8 : p2 + 8 + n])
+            _walk(memoryview(_decompress(comp, data, size)), topics, want, out, top=False)
+        elif opcode == 0x02 and top:  # footer, then the closing magic
+            return bytes(buf[stop : stop + 8]) == _MAGIC
+        pos = stop
+    return False
+
+
+def _decompress(comp: str, data: bytes, size: int) -> bytes:
+    if comp == "":
+        return data
+    if comp == "lz4":
+        import lz4.frame as lz4_frame
+
+        return bytes(lz4_frame.decompress(data))
+    if comp == "zstd":
+        import zstandard
+
+        return bytes(zstandard.ZstdDecompressor().decompress(data, max_output_size=size))
+    raise ValueError(f"unsupported chunk compression '{comp}'")
+
+
+def _records(path: Path, want: set[str] | None = None) -> tuple[list[tuple[str, bytes]], bool]:
+    """``(topic, data)`` of every message (on ``want`` topics) in file order, and whether
+    the file is whole. A file cut short (a killed writer) yields its whole chunks."""
     if not path.exists():
         raise LogError("file not found", path=path)
-    out: list[tuple[str, Message]] = []
-    topics: dict[int, str] = {}
-    complete = False
-    with open(path, "rb") as f:
-        if f.read(8) != b"\x89MCAP0\r\n":
-            raise LogError("not an MCAP file (bad magic bytes)", path=path)
-        f.seek(0)
-        reader = StreamReader(f)
-        try:
-            for rec in reader.records:
-                if isinstance(rec, Channel):
-                    topics[rec.id] = rec.topic
-                elif isinstance(rec, Message):
-                    out.append((topics.get(rec.channel_id, ""), rec))
-            complete = True
-        except (McapError, struct.error, EOFError, ValueError, RuntimeError, OSError):
-            complete = False  # truncated: keep what the whole chunks held
-    return out, topics, complete
+    data = path.read_bytes()
+    if data[:8] != _MAGIC:
+        raise LogError("not an MCAP file (bad magic bytes)", path=path)
+    out: list[tuple[str, bytes]] = []
+    try:
+        complete = _walk(memoryview(data), {}, want, out, top=True)
+    except (_Truncated, struct.error):
+        complete = False  # keep what the whole records held
+    except (ValueError, RuntimeError, OSError, UnicodeDecodeError) as exc:
+        if len(out) == 0:
+            raise LogError(f"unreadable MCAP file ({exc})", path=path) from exc
+        complete = False
+    return out, complete
 
 
 def read_session_log(path: str | Path) -> dict[str, Any]:
@@ -919,14 +982,14 @@ def read_session_log(path: str | Path) -> dict[str, Any]:
         (see ``TOOL_NAMES``), ``/contact`` ``tool`` holds names.
     """
     p = Path(path)
-    msgs, _, complete = _records(p)
+    msgs, complete = _records(p)
     state: dict[str, list[Any]] = {}
     contact_docs: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     docs: dict[str, list[Any]] = {}
-    for topic, m in msgs:
+    for topic, data in msgs:
         try:
-            doc = json.loads(m.data)
+            doc = json.loads(data)
         except (ValueError, UnicodeDecodeError) as exc:
             raise LogError(f"message on {topic} is not JSON ({exc})", path=p) from exc
         if topic == "/state":
@@ -973,15 +1036,17 @@ def read_contact_mcap(path: str | Path) -> dict[str, NDArray[Any]]:
         LogError: file missing, not MCAP, or without ``/contact`` or ``/state`` samples.
     """
     p = Path(path)
-    msgs, _, _ = _records(p)
-    contact = [m for topic, m in msgs if topic == "/contact"]
-    if contact:
-        return _contact_columns([json.loads(m.data) for m in contact])
-    state: dict[str, list[Any]] = {}
-    for topic, m in msgs:
-        if topic == "/state":
-            for k, v in json.loads(m.data).items():
+    msgs, _ = _records(p, {"/contact", "/state"})
+    try:
+        contact = [json.loads(data) for topic, data in msgs if topic == "/contact"]
+        if contact:
+            return _contact_columns(contact)
+        state: dict[str, list[Any]] = {}
+        for _topic, data in msgs:
+            for k, v in json.loads(data).items():
                 state.setdefault(k, []).extend(v)
+    except (ValueError, UnicodeDecodeError, AttributeError, TypeError) as exc:
+        raise LogError(f"a /contact or /state message is not valid ({exc})", path=p) from exc
     if not state:
         raise LogError("no /contact or /state messages", path=p, key="/contact")
     cols = {k: _array(k, v) for k, v in state.items()}

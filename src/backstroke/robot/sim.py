@@ -1,0 +1,519 @@
+"""``SimRobot``: the built-in backend, a force-sensing arm pressing on a simulated client.
+
+Everything a real robot would measure comes out of :meth:`SimRobot.step`: the TCP pose
+(after actuator lag) and the force the skin exerts on the tool, from a simulated F/T
+sensor with noise and bias. The client is a :class:`~backstroke.tissue.Tissue`.
+
+Model, per control tick ``dt`` (default 1 ms):
+
+* Actuator: each TCP coordinate follows its command as a critically damped
+  second-order system (``bandwidth_hz``, default 30 Hz), with the acceleration limited
+  to ``max_accel_m_s2`` and the speed to ``max_speed_m_s`` (0.25 m/s). The tool axis
+  follows its command with a first-order lag of the same bandwidth. Deterministic.
+* Contact: the TCP's foot ``(u, v)`` on the nominal skin is tracked incrementally on
+  the tissue's chart grid. A refresh expands the skin to second order from the nearest
+  grid node (point, ∂/∂u, ∂/∂v and second derivatives, precomputed) and caches the
+  tangent plane, the chart Jacobian's pseudo-inverse and, per pad, the normal and the
+  second fundamental form. Between refreshes ``(u, v)`` moves by the pseudo-inverse and
+  each pad's indentation is its plane distance corrected by the curvature term — a
+  local quadratic skin, exact to O(slide³). A refresh happens when the foot has slid
+  ``refresh_m`` (2 mm) from the last one, every ``refresh_s`` (50 ms) and on tool
+  changes. Each pad ``i`` of the tool sits at ``p + o_i e`` (``o_i`` its lateral
+  offset, ``e`` the skin's lateral direction made perpendicular to the tool axis) over
+  the chart point ``(u, v + o_i)``; its geometric indentation is ``(S_i − p_i)·n_i``
+  and the tissue adds the breathing offset.
+* Force on the tool, frame B: ``Σ F_i n_i`` (normal, from the tissue) plus friction
+  ``−μ F_n v_t / sqrt(|v_t|² + v_ε²)`` opposing the tool's sliding velocity ``v_t``
+  (``v_ε`` = 2 mm/s), plus a constant bias (seeded, norm ≤ ``max_bias_n``) and Gaussian
+  noise (σ = ``force_noise_n`` per axis).
+* Torque at the TCP: ``Σ (o_i e) × F_i n_i`` from the pads' normal forces (the two
+  palm pads' imbalance; friction's small share is left out); one-pad tools press at the
+  TCP, so their torque is zero (no torque noise).
+* The tissue advances every tick (dose, trust, breathing) and its signal goes into
+  ``RobotState.client_signal``.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from backstroke.body.back_model import BackModel
+from backstroke.errors import RobotError
+from backstroke.robot.protocol import RobotCommand, RobotState, Vec3
+from backstroke.tissue.grid import ChartGrid, SurfaceTables
+from backstroke.tissue.model import Tissue
+from backstroke.tools import Tool
+
+_NOISE_BLOCK = 4096  # noise samples drawn per refill (× 3 axes)
+_V_EPS_M_S = 0.002  # friction regularisation speed
+_V_EPS2 = _V_EPS_M_S * _V_EPS_M_S
+_ZERO3: Vec3 = (0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class SimRobotParams:
+    """Constants of the simulated arm and sensor.
+
+    Attributes:
+        bandwidth_hz: natural frequency of the critically damped position lag.
+        max_speed_m_s: TCP speed limit.
+        max_accel_m_s2: TCP acceleration limit.
+        force_noise_n: σ of the F/T sensor's Gaussian noise, per axis (N).
+        max_bias_n: largest norm of the sensor's constant bias (N); drawn from the seed.
+        refresh_m: tangential slide of the foot that triggers a surface lookup (m).
+        refresh_s: longest time between surface lookups (s).
+        accel_window_s: time constant of the low-passed acceleration vector whose
+            magnitude the client feels as jerks.
+    """
+
+    bandwidth_hz: float = 30.0
+    max_speed_m_s: float = 0.25
+    max_accel_m_s2: float = 10.0
+    force_noise_n: float = 0.07
+    max_bias_n: float = 0.1
+    refresh_m: float = 0.002
+    refresh_s: float = 0.05
+    accel_window_s: float = 0.03
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            x = getattr(self, f.name)
+            if not (math.isfinite(x) and x >= 0.0):
+                raise RobotError(f"SimRobotParams.{f.name} must be finite and ≥ 0, got {x!r}")
+        if self.bandwidth_hz <= 0 or self.max_speed_m_s <= 0 or self.max_accel_m_s2 <= 0:
+            raise RobotError("SimRobotParams: bandwidth, speed and acceleration limits must be > 0")
+        if self.refresh_m <= 0 or self.refresh_s <= 0 or self.accel_window_s <= 0:
+            raise RobotError("SimRobotParams: refresh_m, refresh_s, accel_window_s must be > 0")
+
+
+_SURFACES: weakref.WeakKeyDictionary[BackModel, dict[tuple[float, int, int], SurfaceTables]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _surface_tables(back: BackModel, grid: ChartGrid) -> SurfaceTables:
+    """The skin tables of a back on a grid, cached per back model (they are read-only)."""
+    per_back = _SURFACES.setdefault(back, {})
+    key = (grid.dv_m, grid.n_u, grid.n_v)
+    if key not in per_back:
+        per_back[key] = SurfaceTables(back, grid)
+    return per_back[key]
+
+
+def _taylor(node: tuple[float, ...], du: float, dv: float) -> tuple[float, ...]:
+    """Skin at ``(du, dv)`` from a node (second order): point, S_u, S_v, unit normal and
+    the halved second fundamental form ``(L/2, M, N/2)`` (15 floats)."""
+    (
+        sx, sy, sz, ux, uy, uz, vx, vy, vz,
+        uux, uuy, uuz, uvx, uvy, uvz, vvx, vvy, vvz,
+    ) = node  # fmt: skip
+    h1 = 0.5 * du * du
+    h2 = du * dv
+    h3 = 0.5 * dv * dv
+    px = sx + ux * du + vx * dv + uux * h1 + uvx * h2 + vvx * h3
+    py = sy + uy * du + vy * dv + uuy * h1 + uvy * h2 + vvy * h3
+    pz = sz + uz * du + vz * dv + uuz * h1 + uvz * h2 + vvz * h3
+    ax = ux + uux * du + uvx * dv
+    ay = uy + uuy * du + uvy * dv
+    az = uz + uuz * du + uvz * dv
+    bx = vx + uvx * du + vvx * dv
+    by = vy + uvy * du + vvy * dv
+    bz = vz + uvz * du + vvz * dv
+    nx = ay * bz - az * by
+    ny = az * bx - ax * bz
+    nz = ax * by - ay * bx
+    inv = 1.0 / math.sqrt(nx * nx + ny * ny + nz * nz)
+    nx *= inv
+    ny *= inv
+    nz *= inv
+    return (
+        px, py, pz, ax, ay, az, bx, by, bz, nx, ny, nz,
+        0.5 * (nx * uux + ny * uuy + nz * uuz),
+        nx * uvx + ny * uvy + nz * uvz,
+        0.5 * (nx * vvx + ny * vvy + nz * vvz),
+    )  # fmt: skip
+
+
+def _vec3(x: Any, what: str) -> Vec3:
+    try:
+        a, b, c = (float(t) for t in x)
+    except (TypeError, ValueError):
+        raise RobotError(f"{what} must be three numbers, got {x!r}", backend="sim") from None
+    if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c)):
+        raise RobotError(f"{what} must be finite, got {x!r}", backend="sim")
+    return a, b, c
+
+
+def _unit(x: Any, what: str) -> Vec3:
+    a, b, c = _vec3(x, what)
+    n = math.sqrt(a * a + b * b + c * c)
+    if n < 1e-9:
+        raise RobotError(f"{what} must be a non-zero vector", backend="sim")
+    return a / n, b / n, c / n
+
+
+class SimRobot:
+    """The built-in simulated robot (implements :class:`~backstroke.robot.protocol.Robot`).
+
+    Args:
+        back: the client's back model (frame B, chart).
+        tissue: the simulated client pressed on (built on the same back).
+        seed: seeds the sensor bias and noise.
+        control_rate_hz: control/sensor rate (Hz); one :meth:`step` per period.
+        params: arm and sensor constants (defaults: :class:`SimRobotParams`).
+    """
+
+    name = "sim"
+
+    def __init__(
+        self,
+        back: BackModel,
+        tissue: Tissue,
+        *,
+        seed: int,
+        control_rate_hz: float = 1000.0,
+        params: SimRobotParams | None = None,
+    ) -> None:
+        if not (math.isfinite(control_rate_hz) and 50.0 <= control_rate_hz <= 20000.0):
+            raise RobotError(
+                f"control_rate_hz must be within 50..20000, got {control_rate_hz!r}", backend="sim"
+            )
+        if tissue.back is not back and tissue.back.back_length_m != back.back_length_m:
+            raise RobotError("the tissue was built on a different back model", backend="sim")
+        self.params = SimRobotParams() if params is None else params
+        self.control_rate_hz = float(control_rate_hz)
+        self.back = back
+        self.tissue = tissue
+        self.seed = int(seed)
+        self.dt_s = 1.0 / self.control_rate_hz
+        grid = tissue.grid
+        self._grid = grid
+        self._surface = _surface_tables(back, grid)
+        self._nodes = self._surface.nodes
+        self._rng = np.random.default_rng(np.random.SeedSequence([self.seed, 0x51A]))
+        direction = self._rng.standard_normal(3)
+        direction /= np.linalg.norm(direction)
+        mag = float(self._rng.uniform(0.0, self.params.max_bias_n))
+        self.sensor_bias_n: Vec3 = (
+            float(direction[0] * mag),
+            float(direction[1] * mag),
+            float(direction[2] * mag),
+        )
+        self._noise: list[float] = []
+        self._noise_i = 0
+        self._noise_end = 0
+        self._refill_noise()
+        # actuator constants
+        w = 2.0 * math.pi * self.params.bandwidth_hz
+        dt = self.dt_s
+        self._w2 = w * w
+        self._zw = 2.0 * w
+        self._ax_beta = 1.0 - math.exp(-w * dt)
+        self._acc_alpha = min(dt / self.params.accel_window_s, 1.0)
+        self._amax2 = self.params.max_accel_m_s2**2
+        self._vmax2 = self.params.max_speed_m_s**2
+        self._h2 = self.params.refresh_m**2
+        self._mu = tissue.friction_coefficient
+        self._u_lim = (float(grid.u[0]), float(grid.u[-1]))
+        self._v_lim = (float(grid.v_m[0]), float(grid.v_m[-1]))
+        self._started = False
+        self._closed = False
+        self._n = 0
+        self._seq = 0
+        self._tool: Tool | None = None
+        self._tissue_state = tissue
+        self._k = (
+            self.dt_s,
+            self._w2,
+            self._zw,
+            self._amax2,
+            self._vmax2,
+            self._acc_alpha,
+            self._ax_beta,
+            self._h2,
+            self._mu,
+        )
+        self._pads: tuple[float, ...] = (0.0,)
+        self._cols: tuple[int, ...] = (0,)
+        # dynamic state: p(3), v(3), axis(3), mean-square accel
+        self._s: tuple[float, ...] = (0.0, 0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
+        self._plane: tuple[float, ...] = (0.0,) * 14
+        self._padgeo: tuple[float, ...] = (0.0,) * 14
+        self._lat: tuple[float, ...] = (0.0,) * 5
+        self._two = False
+        self._t_refresh = -math.inf
+        self._refresh_s = self.params.refresh_s
+        self._press = tissue.press
+        tissue.set_control_period(self.dt_s)
+        self._refreshes = 0
+
+    # ------------------------------------------------------------------ helpers
+    def _refill_noise(self) -> None:
+        """Next block of sensor noise (σ per axis), with the constant bias added."""
+        sigma = self.params.force_noise_n
+        z = self._rng.standard_normal((_NOISE_BLOCK, 3)) * sigma + np.asarray(self.sensor_bias_n)
+        self._noise = z.ravel().tolist()
+        self._noise_i = 0
+        self._noise_end = len(self._noise) - 2
+
+    def _refresh(self, u: float, v_m: float, axis: Vec3) -> None:
+        """Skin lookup at the foot ``(u, v_m)``: local quadratic skin under the TCP and pads.
+
+        Second-order Taylor expansion from the nearest node; caches for the tick: the
+        foot, its tangent plane, the pseudo-inverse of the chart Jacobian, and for each
+        pad the plane constant, normal and second fundamental form (halved).
+        """
+        g = self._grid
+        u = min(max(u, self._u_lim[0]), self._u_lim[1])
+        v_m = min(max(v_m, self._v_lim[0]), self._v_lim[1])
+        i = min(max(int((u - g.u0) / g.du + 0.5), 0), g.n_u - 1)
+        j = min(max(int((v_m - g.v0_m) / g.dv_m + 0.5), 0), g.n_v - 1)
+        du = u - (g.u0 + i * g.du)
+        dv = v_m - (g.v0_m + j * g.dv_m)
+        nv = g.n_v
+        nodes = self._nodes
+        sx, sy, sz, aux, auy, auz, avx, avy, avz, nx, ny, nz, _, _, _ = _taylor(
+            nodes[i * nv + j], du, dv
+        )
+        # pseudo-inverse of J = [Su Sv] (3×2): (JᵀJ)⁻¹ Jᵀ
+        e11 = aux * aux + auy * auy + auz * auz
+        e12 = aux * avx + auy * avy + auz * avz
+        e22 = avx * avx + avy * avy + avz * avz
+        det = e11 * e22 - e12 * e12
+        i11, i12, i22 = e22 / det, -e12 / det, e11 / det
+        # lateral direction of the tool: skin's ∂/∂v made perpendicular to the axis
+        ax, ay, az = axis
+        d = avx * ax + avy * ay + avz * az
+        ex, ey, ez = avx - d * ax, avy - d * ay, avz - d * az
+        en = math.sqrt(ex * ex + ey * ey + ez * ez)
+        if en < 1e-9:
+            ex, ey, ez = avx, avy, avz
+            en = math.sqrt(ex * ex + ey * ey + ez * ez)
+        ex, ey, ez = ex / en, ey / en, ez / en
+        pads: list[float] = []
+        for o, col in zip(self._pads, self._cols, strict=True):
+            jj = min(max(j + col, 0), nv - 1)
+            qx_, qy_, qz_, _, _, _, _, _, _, mx, my, mz, hl, hm, hn = _taylor(
+                nodes[i * nv + jj], du, dv + (o - col * g.dv_m)
+            )
+            c = (qx_ - o * ex) * mx + (qy_ - o * ey) * my + (qz_ - o * ez) * mz
+            pads += [c, mx, my, mz, hl, hm, hn]
+        if len(pads) == 7:
+            pads += pads  # pad 1 mirrors pad 0 (ignored by the tissue)
+        self._plane = (
+            sx, sy, sz, nx, ny, nz, u, v_m,
+            i11 * aux + i12 * avx, i11 * auy + i12 * avy, i11 * auz + i12 * avz,
+            i12 * aux + i22 * avx, i12 * auy + i22 * avy, i12 * auz + i22 * avz,
+        )  # fmt: skip
+        self._padgeo = tuple(pads)
+        o1 = self._pads[1] if len(self._pads) > 1 else 0.0
+        self._lat = (ex, ey, ez, self._pads[0], o1)
+        self._refreshes += 1
+
+    def _select(self, tool: Tool | None) -> None:
+        if not self._started or tool is None:
+            raise RobotError("step() before start()", backend="sim")
+        try:
+            self._tool = Tool(tool)
+        except ValueError:
+            raise RobotError(f"unknown tool {tool!r}", backend="sim") from None
+        self.tissue.select_tool(self._tool)
+        self._pads = self.tissue.pad_offsets_v_m(self._tool)
+        self._cols = self.tissue.tool_fields(self._tool).pad_columns
+        self._two = len(self._pads) > 1
+        self._t_refresh = -math.inf
+
+    # ------------------------------------------------------------------ protocol
+    def start(self, tool: Tool, position_m: Vec3, axis: Vec3) -> RobotState:
+        """Teleport the tool to a pose (meant to be above the skin), at rest; measure."""
+        if self._closed:
+            raise RobotError("start() after close()", backend="sim")
+        p = _vec3(position_m, "position_m")
+        a = _unit(axis, "axis")
+        try:
+            tool = Tool(tool)
+        except ValueError:
+            raise RobotError(f"unknown tool {tool!r}", backend="sim") from None
+        self._started = True
+        self._select(tool)
+        uu, vv = self.back.project(np.asarray([p]))
+        self._s = (*p, 0.0, 0.0, 0.0, *a, 0.0, 0.0, 0.0)
+        self._refresh(float(uu[0]), float(vv[0]), a)
+        self._t_refresh = self._n * self.dt_s
+        return self.step(RobotCommand(tool, p, a, self._n * self.dt_s))
+
+    def stop(self) -> RobotState:
+        """Brake: zero velocity, hold the current pose for one period, return the state."""
+        if not self._started:
+            raise RobotError("stop() before start()", backend="sim")
+        px, py, pz, _, _, _, ux, uy, uz, _, _, _ = self._s
+        self._s = (px, py, pz, 0.0, 0.0, 0.0, ux, uy, uz, 0.0, 0.0, 0.0)
+        tool = self._tool if self._tool is not None else Tool.PALMS
+        return self.step(RobotCommand(tool, (px, py, pz), (ux, uy, uz), self._n * self.dt_s))
+
+    def close(self) -> None:
+        """Release the backend (idempotent; nothing to release)."""
+        self._closed = True
+
+    # ------------------------------------------------------------------ the tick
+    def step(self, command: RobotCommand) -> RobotState:
+        """Send one command, advance one control period, return the measured state."""
+        if command.tool is not self._tool:  # also the not-started check (_tool is None)
+            self._select(command.tool)
+        px, py, pz, vx, vy, vz, ux, uy, uz, fax, fay, faz = self._s
+        dt, w2, zw, amax2, vmax2, alpha, beta, h2, mu = self._k
+        cx, cy, cz = command.position_m
+        kx, ky, kz = command.axis
+        if type(cx) is not float or type(kx) is not float:  # e.g. numpy scalars
+            cx, cy, cz, kx, ky, kz = (
+                float(cx),
+                float(cy),
+                float(cz),
+                float(kx),
+                float(ky),
+                float(kz),
+            )
+        self._n = n = self._n + 1
+        t = n * dt
+        # critically damped second-order lag with acceleration and speed limits
+        ax = w2 * (cx - px) - zw * vx
+        ay = w2 * (cy - py) - zw * vy
+        az = w2 * (cz - pz) - zw * vz
+        a2 = ax * ax + ay * ay + az * az
+        if a2 > amax2:
+            sc = math.sqrt(amax2 / a2)
+            ax *= sc
+            ay *= sc
+            az *= sc
+            a2 = amax2
+        vx += ax * dt
+        vy += ay * dt
+        vz += az * dt
+        v2 = vx * vx + vy * vy + vz * vz
+        if v2 > vmax2:
+            sc = math.sqrt(vmax2 / v2)
+            vx *= sc
+            vy *= sc
+            vz *= sc
+        px += vx * dt
+        py += vy * dt
+        pz += vz * dt
+        # low-passed acceleration vector (vibration averages out, a jerk does not)
+        fax += (ax - fax) * alpha
+        fay += (ay - fay) * alpha
+        faz += (az - faz) * alpha
+        # tool axis: first-order lag, renormalised
+        ux += (kx - ux) * beta
+        uy += (ky - uy) * beta
+        uz += (kz - uz) * beta
+        inv = 1.0 / math.sqrt(ux * ux + uy * uy + uz * uz)
+        ux *= inv
+        uy *= inv
+        uz *= inv
+        self._s = (px, py, pz, vx, vy, vz, ux, uy, uz, fax, fay, faz)
+        # contact geometry: tangent plane at the last foot; chart point by J⁺
+        sx, sy, sz, nx, ny, nz, fu, fv, ju0, ju1, ju2, jv0, jv1, jv2 = self._plane
+        rx = px - sx
+        ry = py - sy
+        rz = pz - sz
+        rn = rx * nx + ry * ny + rz * nz
+        du = ju0 * rx + ju1 * ry + ju2 * rz
+        dv = jv0 * rx + jv1 * ry + jv2 * rz
+        if rx * rx + ry * ry + rz * rz - rn * rn > h2 or t >= self._t_refresh:
+            self._refresh(fu + du, fv + dv, (ux, uy, uz))
+            self._t_refresh = t + self._refresh_s
+            nx, ny, nz, fu, fv = self._plane[3:8]
+            du = dv = 0.0
+        else:
+            fu += du
+            fv += dv
+        q1 = du * du
+        q2 = du * dv
+        q3 = dv * dv
+        c0, n0x, n0y, n0z, l0, m0, k0, c1, n1x, n1y, n1z, l1, m1, k1 = self._padgeo
+        vn = vx * nx + vy * ny + vz * nz
+        tx = vx - vn * nx
+        ty = vy - vn * ny
+        tz = vz - vn * nz
+        vt2 = tx * tx + ty * ty + tz * tz
+        f0, f1 = self._press(
+            t,
+            fu,
+            fv,
+            c0 - (px * n0x + py * n0y + pz * n0z) + l0 * q1 + m0 * q2 + k0 * q3,
+            c1 - (px * n1x + py * n1y + pz * n1z) + l1 * q1 + m1 * q2 + k1 * q3,
+            vt2,
+            fax * fax + fay * fay + faz * faz,
+        )
+        i = self._noise_i
+        if i >= self._noise_end:
+            self._refill_noise()
+            i = 0
+        self._noise_i = i + 3
+        noise = self._noise
+        if f0 or f1:
+            cf = mu / math.sqrt(vt2 + _V_EPS2)
+            fr = cf * (f0 + f1)
+            force = (
+                f0 * n0x + f1 * n1x - fr * tx + noise[i],
+                f0 * n0y + f1 * n1y - fr * ty + noise[i + 1],
+                f0 * n0z + f1 * n1z - fr * tz + noise[i + 2],
+            )
+            if self._two:
+                # τ = Σ (o_i e) × f_i n_i = e × M, M = o0 f0 n0 + o1 f1 n1 (normal forces)
+                ex, ey, ez, o0, o1 = self._lat
+                g0 = o0 * f0
+                g1 = o1 * f1
+                mx = g0 * n0x + g1 * n1x
+                my = g0 * n0y + g1 * n1y
+                mz = g0 * n0z + g1 * n1z
+                torque = (ey * mz - ez * my, ez * mx - ex * mz, ex * my - ey * mx)
+            else:
+                torque = _ZERO3
+        else:
+            force = (noise[i], noise[i + 1], noise[i + 2])
+            torque = _ZERO3
+        self._seq = seq = self._seq + 1
+        return RobotState(
+            t, seq, command.tool, (px, py, pz), (ux, uy, uz), force, torque,
+            self._tissue_state.client_signal,
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------ truth
+    @property
+    def foot(self) -> tuple[float, float]:
+        """Chart point ``(u, v_m)`` under the TCP now (TRUTH)."""
+        sx, sy, sz, _, _, _, fu, fv, ju0, ju1, ju2, jv0, jv1, jv2 = self._plane
+        rx, ry, rz = self._s[0] - sx, self._s[1] - sy, self._s[2] - sz
+        return fu + ju0 * rx + ju1 * ry + ju2 * rz, fv + jv0 * rx + jv1 * ry + jv2 * rz
+
+    @property
+    def velocity_m_s(self) -> Vec3:
+        """TCP velocity (m/s, frame B) (TRUTH)."""
+        return self._s[3], self._s[4], self._s[5]
+
+    def sim_truth(self) -> dict[str, Any]:
+        """What the simulated client actually received, for the summary's ``sim_truth``.
+
+        JSON-ready: forces in N, pressures in N/cm², times in s, fractions 0..1.
+        """
+        rec = self.tissue.records()
+        out: dict[str, Any] = {}
+        for key, value in rec.items():
+            out[key] = round(value, 6) if isinstance(value, float) else value
+        out.update(
+            {
+                "sim_time_s": round(self._n * self.dt_s, 6),
+                "ticks": self._n,
+                "sensor_bias_n": [round(b, 6) for b in self.sensor_bias_n],
+                "force_noise_n": self.params.force_noise_n,
+                "friction_coefficient": round(self.tissue.friction_coefficient, 6),
+                "surface_refreshes": self._refreshes,
+            }
+        )
+        return out

@@ -1,0 +1,480 @@
+"""Knots: local stiffness peaks along the thumb strips (DESIGN §1, §6.3).
+
+"You will probably feel tight spots and/or knots." On each strip (one leg of u in one
+pass on one side of the spine, side = sign of v) the secant stiffness is binned every
+millimetre along the back, compared with its neighbourhood (the median over ±3 cm,
+leaving out the central ±8 mm so a wide knot does not raise its own baseline), and a
+knot is a run of bins at least ``min_width_m`` wide where ``stiffness / neighbourhood``
+exceeds ``ratio_threshold`` (1.3) and falls back below it on both sides (a local
+maximum, not the rising end of a strip). Detections from every pass and side are merged
+when closer than 15 mm on the skin.
+
+Distances along the back are ``Δu × back_length_m``; across it, ``v`` is already in
+metres on the skin.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import ArrayLike, NDArray
+
+from backstroke.sense.passes import DEFAULT_HYSTERESIS_U, turnarounds
+from backstroke.sense.stiffness import binned_median
+
+DEFAULT_BACK_LENGTH_M = 0.51
+RATIO_THRESHOLD = 1.3
+WINDOW_M = 0.03
+GUARD_M = 0.008
+BIN_M = 0.001
+MIN_WIDTH_M = 0.002
+MERGE_M = 0.015
+# Lateral band around the midline that counts as "on the spine" (side 0).
+MIDLINE_BAND_M = 0.005
+# Force below this fraction of the strip's median force is a touch-down or a lift,
+# not the strip (secant stiffness of a nonlinear tissue depends on depth).
+FORCE_FRACTION = 0.5
+_MAX_GAP_BINS = 3
+
+
+@dataclass(frozen=True)
+class KnotDetection:
+    """One knot seen on one strip.
+
+    Attributes:
+        u, v: chart position (v in m).
+        x_m, y_m, z_m: body-frame position, NaN when the log has no positions.
+        stiffness_ratio: peak stiffness over its neighbourhood.
+        pass_index: the pass it was seen in.
+        side: +1 left, -1 right, 0 on the midline.
+    """
+
+    u: float
+    v: float
+    x_m: float
+    y_m: float
+    z_m: float
+    stiffness_ratio: float
+    pass_index: int
+    side: int
+
+
+@dataclass(frozen=True)
+class Knot:
+    """A knot merged over passes and strips.
+
+    Attributes:
+        u, v: chart position (v in m): the mean of its detections.
+        x_m, y_m, z_m: body-frame position (m), ``None`` when not measured.
+        stiffness_ratio: median over its detections of the peak stiffness ratio.
+        passes_seen: number of distinct passes it was detected in.
+    """
+
+    u: float
+    v: float
+    x_m: float | None
+    y_m: float | None
+    z_m: float | None
+    stiffness_ratio: float
+    passes_seen: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, rounded (u 1e-4, metres 0.1 mm, ratio 1e-3)."""
+
+        def r(x: float | None, nd: int) -> float | None:
+            return None if x is None or not math.isfinite(x) else round(float(x), nd)
+
+        return {
+            "u": r(self.u, 4),
+            "v": r(self.v, 4),
+            "x_m": r(self.x_m, 4),
+            "y_m": r(self.y_m, 4),
+            "z_m": r(self.z_m, 4),
+            "stiffness_ratio": r(self.stiffness_ratio, 3),
+            "passes_seen": int(self.passes_seen),
+        }
+
+
+def _fill_gaps(prof: NDArray[np.float64], max_gap: int) -> NDArray[np.float64]:
+    """Linear fill of NaN runs of at most ``max_gap`` bins between finite bins."""
+    out = prof.copy()
+    fin = np.flatnonzero(np.isfinite(out))
+    if fin.size < 2:
+        return out
+    gaps = np.flatnonzero(np.diff(fin) > 1)
+    for g in gaps:
+        a, b = int(fin[g]), int(fin[g + 1])
+        if b - a - 1 <= max_gap:
+            out[a + 1 : b] = np.interp(np.arange(a + 1, b), [a, b], [out[a], out[b]])
+    return out
+
+
+def _ring_median(prof: NDArray[np.float64], half: int, guard: int) -> NDArray[np.float64]:
+    """Median over ``[-half, half]`` bins around each bin, leaving out ``[-guard, guard]``."""
+    n = prof.size
+    padded = np.concatenate([np.full(half, np.nan), prof, np.full(half, np.nan)])
+    win = sliding_window_view(padded, 2 * half + 1).copy()
+    win[:, half - guard : half + guard + 1] = np.nan
+    counts = np.sum(np.isfinite(win), axis=1)
+    out = np.full(n, np.nan)
+    enough = counts >= max(3, (half - guard) // 2)
+    if np.any(enough):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out[enough] = np.nanmedian(win[enough], axis=1)
+    return out
+
+
+def _opt(x: ArrayLike | None, n: int) -> NDArray[np.float64]:
+    if x is None:
+        return np.full(n, np.nan)
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.shape != (n,):
+        raise ValueError(f"expected shape ({n},), got {arr.shape}")
+    return arr
+
+
+def _nanmedian(x: NDArray[np.float64]) -> float:
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else float("nan")
+
+
+def strip_knots(
+    u: ArrayLike,
+    v: ArrayLike,
+    stiffness_n_m: ArrayLike,
+    *,
+    pass_index: int = 0,
+    back_length_m: float = DEFAULT_BACK_LENGTH_M,
+    ratio_threshold: float = RATIO_THRESHOLD,
+    window_m: float = WINDOW_M,
+    min_width_m: float = MIN_WIDTH_M,
+    bin_m: float = BIN_M,
+    x_m: ArrayLike | None = None,
+    y_m: ArrayLike | None = None,
+    z_m: ArrayLike | None = None,
+) -> list[KnotDetection]:
+    """Knots on one strip (one leg, one side).
+
+    Args:
+        u: ``(N,)`` chart coordinate of each sample.
+        v: ``(N,)`` lateral chart coordinate, m.
+        stiffness_n_m: ``(N,)`` secant stiffness, N/m, NaN where masked.
+        pass_index: recorded in the detections.
+        back_length_m: converts u to metres along the back.
+        ratio_threshold: stiffness over neighbourhood needed for a knot.
+        window_m: half-width of the neighbourhood, m.
+        min_width_m: narrowest run above the threshold that counts, m.
+        bin_m: bin length along the back, m.
+        x_m, y_m, z_m: optional ``(N,)`` positions, m.
+
+    Returns:
+        Detections in increasing u.
+    """
+    uu = np.asarray(u, dtype=np.float64)
+    n = uu.size
+    vv, k = _opt(v, n), _opt(stiffness_n_m, n)
+    xs, ys, zs = _opt(x_m, n), _opt(y_m, n), _opt(z_m, n)
+    s = uu * back_length_m
+    ok = np.isfinite(k) & np.isfinite(s)
+    if np.count_nonzero(ok) < 5:
+        return []
+    s0 = float(s[ok].min())
+    length = float(s[ok].max()) - s0
+    if length < window_m:
+        return []
+    nb = int(length / bin_m) + 1
+    b = np.floor((s - s0) / bin_m).astype(np.int64)
+    b[~ok] = -1
+    prof, _ = binned_median(k[ok], b[ok], nb)
+    prof = _fill_gaps(prof, _MAX_GAP_BINS)
+    half = max(1, round(window_m / bin_m))
+    guard = min(half - 1, round(GUARD_M / bin_m))
+    base = _ring_median(prof, half, guard)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = prof / base
+    above = np.isfinite(ratio) & (ratio > ratio_threshold)
+    edges = np.diff(np.concatenate([[0], above.astype(np.int8), [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    min_bins = max(1, math.ceil(min_width_m / bin_m - 1e-9))
+    out: list[KnotDetection] = []
+    for a, e in zip(starts.tolist(), stops.tolist(), strict=True):
+        if e - a < min_bins:
+            continue
+        # A local maximum: the ratio is measured, and low, on both sides.
+        if a == 0 or e >= nb or not np.isfinite(ratio[a - 1]) or not np.isfinite(ratio[e]):
+            continue
+        seg = ratio[a:e]
+        w = seg - 1.0
+        centres = s0 + (np.arange(a, e) + 0.5) * bin_m
+        centre_m = float(np.sum(w * centres) / np.sum(w))
+        sel = (b >= a) & (b < e)
+        out.append(
+            KnotDetection(
+                u=centre_m / back_length_m,
+                v=_nanmedian(vv[sel]),
+                x_m=_nanmedian(xs[sel]),
+                y_m=_nanmedian(ys[sel]),
+                z_m=_nanmedian(zs[sel]),
+                stiffness_ratio=float(seg.max()),
+                pass_index=int(pass_index),
+                side=_side(_nanmedian(vv[sel])),
+            )
+        )
+    return out
+
+
+def _side(v: float) -> int:
+    if not math.isfinite(v) or abs(v) < MIDLINE_BAND_M:
+        return 0
+    return 1 if v > 0 else -1
+
+
+def merge_knots(
+    detections: list[KnotDetection],
+    *,
+    back_length_m: float = DEFAULT_BACK_LENGTH_M,
+    merge_m: float = MERGE_M,
+) -> list[Knot]:
+    """Merge detections closer than ``merge_m`` on the skin (strongest first).
+
+    Returns:
+        Knots sorted by u, then v.
+    """
+    order = sorted(
+        range(len(detections)),
+        key=lambda i: (-detections[i].stiffness_ratio, detections[i].u, detections[i].v),
+    )
+    seeds: list[tuple[float, float]] = []
+    groups: list[list[KnotDetection]] = []
+    for i in order:
+        d = detections[i]
+        p = (d.u * back_length_m, d.v)
+        for j, (su, sv) in enumerate(seeds):
+            if math.hypot(p[0] - su, p[1] - sv) <= merge_m:
+                groups[j].append(d)
+                break
+        else:
+            seeds.append(p)
+            groups.append([d])
+    knots = []
+    for g in groups:
+
+        def mean(vals: list[float]) -> float | None:
+            fin = [x for x in vals if math.isfinite(x)]
+            return float(np.mean(fin)) if fin else None
+
+        knots.append(
+            Knot(
+                u=float(np.mean([d.u for d in g])),
+                v=float(np.mean([d.v for d in g])),
+                x_m=mean([d.x_m for d in g]),
+                y_m=mean([d.y_m for d in g]),
+                z_m=mean([d.z_m for d in g]),
+                stiffness_ratio=float(np.median([d.stiffness_ratio for d in g])),
+                passes_seen=len({d.pass_index for d in g}),
+            )
+        )
+    knots.sort(key=lambda kn: (kn.u, kn.v))
+    return knots
+
+
+def strip_groups(
+    u: ArrayLike,
+    v: ArrayLike,
+    pass_of: ArrayLike,
+    hysteresis: float = DEFAULT_HYSTERESIS_U,
+) -> list[NDArray[np.int64]]:
+    """Sample indices of each strip: one leg of u (between turnarounds) in one pass, one side.
+
+    Args:
+        u: ``(N,)`` chart coordinate.
+        v: ``(N,)`` lateral coordinate, m.
+        pass_of: ``(N,)`` pass number (``-1`` = in no pass; dropped).
+        hysteresis: see ``turnarounds``.
+
+    Returns:
+        Index arrays in order of first sample.
+    """
+    uu = np.asarray(u, dtype=np.float64)
+    vv = np.asarray(v, dtype=np.float64)
+    p = np.asarray(pass_of, dtype=np.int64)
+    n = uu.size
+    if n == 0:
+        return []
+    turns, _ = turnarounds(uu, hysteresis)
+    leg = np.searchsorted(turns, np.arange(n), side="right").astype(np.int64)
+    side = np.where(np.abs(vv) < MIDLINE_BAND_M, 0, np.sign(vv)).astype(np.int64) + 1
+    key = (p * (leg.max() + 1) + leg) * 3 + side
+    key[p < 0] = -1
+    groups: list[NDArray[np.int64]] = []
+    uniq, first = np.unique(key, return_index=True)
+    for kv in uniq[np.argsort(first, kind="stable")]:
+        if kv < 0:
+            continue
+        groups.append(np.flatnonzero(key == kv))
+    return groups
+
+
+def knot_detections(
+    u: ArrayLike,
+    v: ArrayLike,
+    stiffness_n_m: ArrayLike,
+    pass_of: ArrayLike,
+    *,
+    normal_force_n: ArrayLike | None = None,
+    x_m: ArrayLike | None = None,
+    y_m: ArrayLike | None = None,
+    z_m: ArrayLike | None = None,
+    back_length_m: float = DEFAULT_BACK_LENGTH_M,
+    ratio_threshold: float = RATIO_THRESHOLD,
+    window_m: float = WINDOW_M,
+    min_width_m: float = MIN_WIDTH_M,
+    hysteresis: float = DEFAULT_HYSTERESIS_U,
+) -> list[KnotDetection]:
+    """Per-strip detections over a record (unmerged); arguments as ``detect_knots``."""
+    uu = np.asarray(u, dtype=np.float64)
+    n = uu.size
+    vv, k, p = _opt(v, n), _opt(stiffness_n_m, n), np.asarray(pass_of, dtype=np.int64)
+    f = None if normal_force_n is None else _opt(normal_force_n, n)
+    xs, ys, zs = _opt(x_m, n), _opt(y_m, n), _opt(z_m, n)
+    dets: list[KnotDetection] = []
+    for idx in strip_groups(uu, vv, p, hysteresis):
+        ks = k[idx]
+        if f is not None:
+            fs = f[idx]
+            typical = _nanmedian(np.where(np.isfinite(ks), fs, np.nan))
+            if math.isfinite(typical):
+                ks = np.where(fs >= FORCE_FRACTION * typical, ks, np.nan)
+        dets += strip_knots(
+            uu[idx],
+            vv[idx],
+            ks,
+            pass_index=int(p[idx[0]]),
+            back_length_m=back_length_m,
+            ratio_threshold=ratio_threshold,
+            window_m=window_m,
+            min_width_m=min_width_m,
+            x_m=xs[idx],
+            y_m=ys[idx],
+            z_m=zs[idx],
+        )
+    return dets
+
+
+def detect_knots(
+    u: ArrayLike,
+    v: ArrayLike,
+    stiffness_n_m: ArrayLike,
+    pass_of: ArrayLike,
+    *,
+    normal_force_n: ArrayLike | None = None,
+    x_m: ArrayLike | None = None,
+    y_m: ArrayLike | None = None,
+    z_m: ArrayLike | None = None,
+    back_length_m: float = DEFAULT_BACK_LENGTH_M,
+    ratio_threshold: float = RATIO_THRESHOLD,
+    window_m: float = WINDOW_M,
+    min_width_m: float = MIN_WIDTH_M,
+    merge_m: float = MERGE_M,
+    hysteresis: float = DEFAULT_HYSTERESIS_U,
+) -> list[Knot]:
+    """Knots over every strip of a record, merged across passes and sides.
+
+    Args:
+        u, v: ``(N,)`` chart coordinates (v in m) of thumb-strip samples.
+        stiffness_n_m: ``(N,)`` secant stiffness, N/m (NaN = masked).
+        pass_of: ``(N,)`` pass numbers (see ``pass_indices``).
+        normal_force_n: optional ``(N,)`` force, N: samples under half the strip's median
+            force (touch-down, lift, a light return glide) are left out.
+        x_m, y_m, z_m: optional ``(N,)`` body-frame positions, m.
+        back_length_m, ratio_threshold, window_m, min_width_m: see ``strip_knots``.
+        merge_m: merge distance on the skin, m.
+        hysteresis: see ``turnarounds``.
+
+    Returns:
+        Knots sorted by u, then v.
+    """
+    dets = knot_detections(
+        u,
+        v,
+        stiffness_n_m,
+        pass_of,
+        normal_force_n=normal_force_n,
+        x_m=x_m,
+        y_m=y_m,
+        z_m=z_m,
+        back_length_m=back_length_m,
+        ratio_threshold=ratio_threshold,
+        window_m=window_m,
+        min_width_m=min_width_m,
+        hysteresis=hysteresis,
+    )
+    return merge_knots(dets, back_length_m=back_length_m, merge_m=merge_m)
+
+
+class KnotDetector:
+    """Incremental knot finder: add each thumb-strip pass, read the merged knots.
+
+    Args:
+        back_length_m: converts u to metres along the back.
+        ratio_threshold: see ``strip_knots``.
+    """
+
+    def __init__(
+        self,
+        back_length_m: float = DEFAULT_BACK_LENGTH_M,
+        *,
+        ratio_threshold: float = RATIO_THRESHOLD,
+    ) -> None:
+        self.back_length_m = back_length_m
+        self.ratio_threshold = ratio_threshold
+        self._detections: list[KnotDetection] = []
+        self._passes = 0
+
+    def add_pass(
+        self,
+        u: ArrayLike,
+        v: ArrayLike,
+        stiffness_n_m: ArrayLike,
+        *,
+        normal_force_n: ArrayLike | None = None,
+        x_m: ArrayLike | None = None,
+        y_m: ArrayLike | None = None,
+        z_m: ArrayLike | None = None,
+    ) -> None:
+        """Add one pass's thumb samples (``(N,)`` each; see ``detect_knots``)."""
+        n = np.asarray(u).size
+        self._detections += knot_detections(
+            u,
+            v,
+            stiffness_n_m,
+            np.full(n, self._passes, dtype=np.int64),
+            normal_force_n=normal_force_n,
+            x_m=x_m,
+            y_m=y_m,
+            z_m=z_m,
+            back_length_m=self.back_length_m,
+            ratio_threshold=self.ratio_threshold,
+        )
+        self._passes += 1
+
+    @property
+    def passes(self) -> int:
+        """Passes added so far."""
+        return self._passes
+
+    @property
+    def detections(self) -> list[KnotDetection]:
+        """Every per-strip detection so far."""
+        return list(self._detections)
+
+    @property
+    def knots(self) -> list[Knot]:
+        """Detections merged within 15 mm, sorted by u then v."""
+        return merge_knots(self._detections, back_length_m=self.back_length_m)

@@ -1,0 +1,51 @@
+"""Contact breaks and still holds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from backstroke.sense.contact import contact_breaks, still_holds
+
+
+def _force(rate_hz: float, gaps_ms: list[float], end_release: bool = True) -> tuple:
+    t = np.arange(0, 10, 1 / rate_hz)
+    f = np.full(t.size, 10.0)
+    f[t < 0.5] = 0.0  # approach: not a break
+    for i, g in enumerate(gaps_ms):
+        a = 2.0 + 2 * i
+        f[(t >= a) & (t < a + g / 1000 - 1e-9)] = 0.1
+    if end_release:
+        f[t > 9.5] = 0.0  # lift-off: not a break
+    return t, f
+
+
+def test_breaks_counted_once_each_and_not_at_the_ends() -> None:
+    for rate in (100.0, 1000.0):
+        t, f = _force(rate, [50.0, 500.0, 30.0])
+        assert contact_breaks(t, f) == 3
+
+
+def test_short_dips_are_not_breaks() -> None:
+    t, f = _force(1000.0, [10.0, 20.0])
+    assert contact_breaks(t, f) == 0
+    t, f = _force(1000.0, [25.0])
+    assert contact_breaks(t, f) == 1
+
+
+def test_nan_is_no_contact_and_no_contact_at_all() -> None:
+    t, f = _force(100.0, [])
+    f[300:310] = np.nan
+    assert contact_breaks(t, f) == 1
+    assert contact_breaks(t, np.zeros(t.size)) == 0
+
+
+def test_still_holds() -> None:
+    t = np.arange(0, 60, 0.01)
+    u = np.where(t < 20, 0.8, np.where(t < 40, 0.8 - (t - 20) * 0.03, 0.2))
+    u = u + np.random.default_rng(0).normal(0, 0.001, t.size)
+    holds = still_holds(t, u)
+    assert len(holds) == 2
+    (a, b), (c, d) = holds
+    assert t[a] == 0 and 19 <= t[b - 1] <= 20.01
+    assert 40 <= t[c] <= 41.5 and t[d - 1] == t[-1]
+    assert still_holds(t[:1000], u[:1000]) == []  # 10 s is too short

@@ -1,0 +1,166 @@
+"""Knots on thumb strips, scored against the tests' own stiffness field."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from backstroke.sense.knots import (
+    KnotDetection,
+    KnotDetector,
+    detect_knots,
+    merge_knots,
+    strip_knots,
+)
+from backstroke.sense.passes import pass_indices
+from backstroke.sense.stiffness import secant_stiffness
+from tests.sense.synth import (
+    BACK_LENGTH_M,
+    THUMB,
+    Field,
+    TrueKnot,
+    knot_scores,
+    random_knot_field,
+    thumb_log,
+)
+
+
+def _knots(cols: dict[str, np.ndarray], *, use_pass_index: bool = True) -> list:
+    thumb = cols["tool"] == THUMB
+    c = {k: v[thumb] for k, v in cols.items()}
+    k = secant_stiffness(c["normal_force_n"], c["indentation_m"])
+    p = pass_indices(c["u"], c["pass_index"] if use_pass_index else None)
+    return detect_knots(
+        c["u"],
+        c["v"],
+        k,
+        p,
+        normal_force_n=c["normal_force_n"],
+        x_m=c["x_m"],
+        y_m=c["y_m"],
+        z_m=c["z_m"],
+    )
+
+
+def _random_case(seed: int) -> tuple[Field, dict[str, np.ndarray]]:
+    """The accuracy scenario: 1.5–2.5× knots 5–15 mm across, σ 0.1 N at 10–20 N,
+    1000–4000 N/m, 2–3 cm/s, 100 Hz–1 kHz, 1–2 passes."""
+    rng = np.random.default_rng(seed)
+    fld = random_knot_field(rng)
+    log = thumb_log(
+        fld,
+        passes=int(rng.integers(1, 3)),
+        rate_hz=float(rng.choice([100.0, 250.0, 500.0, 1000.0])),
+        speed_m_s=float(rng.uniform(0.02, 0.03)),
+        force_n=float(rng.uniform(10, 20)),
+        noise_n=0.1,
+        seed=seed,
+    )
+    return fld, log.columns
+
+
+def test_precision_and_recall_over_50_random_fields() -> None:
+    tp = found = matched = truth = 0
+    pos_err_m: list[float] = []
+    for seed in range(50):
+        fld, cols = _random_case(seed)
+        knots = _knots(cols)
+        a, b, c, d = knot_scores([(k.u, k.v) for k in knots], fld.knots)
+        tp, found, matched, truth = tp + a, found + b, matched + c, truth + d
+        for kn in fld.knots:
+            near = [math.hypot((k.u - kn.u) * BACK_LENGTH_M, k.v - kn.v) for k in knots]
+            if near and min(near) <= 0.015:
+                pos_err_m.append(min(near))
+    precision, recall = tp / found, matched / truth
+    assert truth >= 100
+    assert precision >= 0.95, (precision, tp, found)
+    assert recall >= 0.9, (recall, matched, truth)
+    assert float(np.median(pos_err_m)) < 0.003
+
+
+def test_knot_fields_and_positions() -> None:
+    fld = Field(base_n_m=2000.0, region_amp=0.1, knots=[TrueKnot(0.5, 0.03, 0.010, 2.0)])
+    cols = thumb_log(fld, passes=2, rate_hz=500.0, noise_n=0.1).columns
+    knots = _knots(cols)
+    assert len(knots) == 1
+    kn = knots[0]
+    assert kn.u == pytest.approx(0.5, abs=0.004)
+    assert kn.v == pytest.approx(0.03, abs=1e-9)
+    assert kn.passes_seen == 2
+    assert kn.stiffness_ratio == pytest.approx(2.0, rel=0.15)
+    assert kn.x_m == pytest.approx(0.05 + 0.5 * BACK_LENGTH_M, abs=0.003)
+    assert kn.y_m == pytest.approx(0.03, abs=1e-6)
+    assert kn.z_m is not None
+    d = kn.to_dict()
+    assert set(d) == {"u", "v", "x_m", "y_m", "z_m", "stiffness_ratio", "passes_seen"}
+
+
+def test_without_positions_and_pass_index() -> None:
+    fld = Field(knots=[TrueKnot(0.4, -0.03, 0.008, 1.8)])
+    cols = thumb_log(fld, passes=1, noise_n=0.1).columns
+    thumb = cols["tool"] == THUMB
+    k = secant_stiffness(cols["normal_force_n"][thumb], cols["indentation_m"][thumb])
+    u, v = cols["u"][thumb], cols["v"][thumb]
+    knots = detect_knots(u, v, k, pass_indices(u))
+    assert len(knots) == 1
+    assert knots[0].x_m is None and knots[0].y_m is None and knots[0].z_m is None
+    assert knots[0].to_dict()["x_m"] is None
+
+
+def test_smooth_field_has_no_knots() -> None:
+    for seed in range(10):
+        rng = np.random.default_rng(100 + seed)
+        fld = Field(
+            base_n_m=float(rng.uniform(1000, 4000)),
+            region_amp=0.3,
+            region_phase=float(rng.uniform(0, 6.28)),
+        )
+        assert _knots(thumb_log(fld, passes=2, noise_n=0.1, seed=seed).columns) == []
+
+
+def test_rising_strip_end_is_not_a_knot() -> None:
+    """Stiffness climbing steeply toward bone at the strip's end: no local maximum."""
+    s = np.linspace(0.1, 0.9, 4000)
+    k = 2000.0 * (1 + 3.0 * np.clip((s - 0.8) / 0.1, 0, 1) ** 2)
+    assert strip_knots(s, np.full(s.size, 0.03), k) == []
+
+
+def test_narrow_spike_is_not_a_knot() -> None:
+    s = np.linspace(0.1, 0.9, 8000)  # 0.05 mm per sample
+    k = np.full(s.size, 2000.0)
+    k[4000:4010] = 5000.0  # 0.5 mm wide: narrower than 2 mm
+    assert strip_knots(s, np.zeros(s.size) + 0.03, k) == []
+    k[4000:4060] = 5000.0  # 3 mm
+    found = strip_knots(s, np.zeros(s.size) + 0.03, k)
+    assert len(found) == 1 and found[0].stiffness_ratio == pytest.approx(2.5, rel=0.01)
+
+
+def test_merge_within_15_mm_strongest_first() -> None:
+    def det(u: float, v: float, r: float, p: int) -> KnotDetection:
+        return KnotDetection(u, v, math.nan, math.nan, math.nan, r, p, 1 if v > 0 else -1)
+
+    du = 0.010 / BACK_LENGTH_M
+    dets = [det(0.5, 0.03, 1.8, 0), det(0.5 + du, 0.03, 2.0, 1), det(0.5, -0.03, 1.6, 0)]
+    knots = merge_knots(dets)
+    assert len(knots) == 2
+    left = next(k for k in knots if k.v > 0)
+    assert left.passes_seen == 2 and left.stiffness_ratio == pytest.approx(1.9)
+    far = [det(0.5, 0.03, 1.8, 0), det(0.5 + 2 * du, 0.03, 1.8, 1)]
+    assert len(merge_knots(far)) == 2
+
+
+def test_incremental_detector() -> None:
+    fld = Field(knots=[TrueKnot(0.6, 0.03, 0.012, 2.2), TrueKnot(0.3, -0.03, 0.006, 1.6)])
+    cols = thumb_log(fld, passes=2, noise_n=0.1, rate_hz=200.0).columns
+    det = KnotDetector()
+    thumb = cols["tool"] == THUMB
+    k_all = secant_stiffness(cols["normal_force_n"], cols["indentation_m"])
+    for p in (0, 1):
+        m = thumb & (cols["pass_index"] == p)
+        det.add_pass(cols["u"][m], cols["v"][m], k_all[m], normal_force_n=cols["normal_force_n"][m])
+    assert det.passes == 2
+    assert len(det.detections) == 4
+    assert [round(k.u, 2) for k in det.knots] == [0.3, 0.6]
+    assert all(k.passes_seen == 2 for k in det.knots)
