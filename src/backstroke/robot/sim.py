@@ -185,6 +185,8 @@ class SimRobot:
             )
         if tissue.back is not back and tissue.back.back_length_m != back.back_length_m:
             raise RobotError("the tissue was built on a different back model", backend="sim")
+        if tissue.time_s > 0.0:
+            raise RobotError("the tissue has already been driven: one Tissue per SimRobot")
         self.params = SimRobotParams() if params is None else params
         self.control_rate_hz = float(control_rate_hz)
         self.back = back
@@ -240,7 +242,7 @@ class SimRobot:
         )
         self._pads: tuple[float, ...] = (0.0,)
         self._cols: tuple[int, ...] = (0,)
-        # dynamic state: p(3), v(3), axis(3), mean-square accel
+        # dynamic state: p(3), v(3), axis(3), low-passed acceleration(3)
         self._s: tuple[float, ...] = (0.0, 0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
         self._plane: tuple[float, ...] = (0.0,) * 14
         self._padgeo: tuple[float, ...] = (0.0,) * 14

@@ -606,6 +606,11 @@ class Tissue:
 
     # ================================================================== truth API
     @property
+    def time_s(self) -> float:
+        """Time (s) of the client's last slow update (0 before the first press)."""
+        return self._t_now
+
+    @property
     def trust(self) -> float:
         """Current trust, 0..1 (TRUTH: tests and benchmarks only)."""
         return self._trust
