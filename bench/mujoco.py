@@ -169,6 +169,14 @@ def bench_session(backend: str, routine: Routine, bpm: float = 60.0) -> dict[str
     return out
 
 
+def _guarded(backend: str, routine: Routine) -> dict[str, Any]:
+    """One session's figures, or the error that stopped it (the other still runs)."""
+    try:
+        return bench_session(backend, routine)
+    except Exception as exc:  # a failing session must not hide the other's figures
+        return {"backend": backend, "routine": routine.name, "error": repr(exc)}
+
+
 def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -184,14 +192,14 @@ def main() -> None:
             "cores_used": 1,
         },
         "contact_law": contact_law(),
-        "sessions": [bench_session("mujoco", routine), bench_session("sim", routine)],
+        "sessions": [_guarded(backend, routine) for backend in ("mujoco", "sim")],
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / "mujoco.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     for row in results["sessions"]:
         keys = ("backend", "sim_realtime_factor", "sim_realtime_factor_cpu", "force_rmse_n")
-        print({k: row[k] for k in keys}, row.get("ik_us_per_tick"))
+        print({k: row.get(k) for k in (*keys, "error")}, row.get("ik_us_per_tick"))
     print(f"wrote {out}")
 
 

@@ -1,7 +1,8 @@
 """The end effector's contact tools: palms, forearm and thumb.
 
 backstroke's end effector carries three contact faces on one flange (DESIGN §1): a
-double palm pad that straddles the spine, the fleshy side of a forearm-like roller,
+double palm pad that straddles the spine (the two pads ride on springs and conform to
+the back, so the tool centre point rests on the skin midway between them), the fleshy side of a forearm-like roller,
 and a thumb knob. Changing tool is a rolling transition on the skin at light force,
 so the stroke never leaves the client.
 

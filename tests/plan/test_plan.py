@@ -114,10 +114,12 @@ def test_one_more_pass_chains_without_replanning(default_back: BackModel) -> Non
     from backstroke.plan.planner import Planner
 
     planner = Planner(load_routine("spa"), default_back, BeatGrid.constant(60))
-    a = planner.one_pass(1, 0, 40)
-    b = planner.one_pass(1, 1, a.end_beat)
+    a = planner.one_pass(1, 0, 40, (12.0, Tool.PALMS))
+    b = planner.one_pass(1, 1, a.end_beat, a.handoff)
     assert a.end_point == b.timed[0].segment.start
     assert abs(a.t1_s - b.t0_s) < 1e-9
+    # The force carries over: no step at the pass boundary.
+    assert abs(a.samples["target_force_n"][-1] - b.samples["target_force_n"][0]) < 0.2
 
 
 def test_plan_command_writes_plan_json(tmp_path: Path) -> None:

@@ -94,14 +94,13 @@ class BackModel:
         """Width of the back (flank to flank, projected) at chart height ``u``."""
         uu = np.asarray(u, dtype=np.float64)
         w, sw = self.waist_width_m, self.shoulder_width_m
-        rise = np.clip((uu - 0.2) / 0.6, 0.0, 1.0)
-        rise = rise * rise * (3 - 2 * rise)
-        pelvis = np.clip((0.2 - uu) / 0.2, 0.0, 1.0)
+        rise = _smoothstep((uu - 0.2) / 0.6)
+        pelvis = _smoothstep((0.2 - uu) / 0.2)
         return np.asarray(w + (sw - w) * rise + 0.12 * w * pelvis, dtype=np.float64)
 
     def _bulge_m(self, u: FloatArray) -> FloatArray:
-        u_l1 = anatomy.level_u("L1")
-        t = np.clip((u - u_l1 + 0.1) / 0.3, 0.0, 1.0)
+        # Smooth (C¹) blend so the skin has no creases: a crease would flip the normal.
+        t = _smoothstep((u - anatomy.level_u("L1") + 0.1) / 0.3)
         return np.asarray(0.010 * (1 - t) + 0.004 * t, dtype=np.float64)
 
     def _height_m(self, u: FloatArray, y: FloatArray) -> FloatArray:
@@ -342,6 +341,12 @@ class BackModel:
         if float(np.mean(m.face_normals[:, 2])) < 0:
             m.invert()
         return m
+
+
+def _smoothstep(x: FloatArray) -> FloatArray:
+    """0 below 0, 1 above 1, C¹ in between."""
+    c = np.clip(x, 0.0, 1.0)
+    return np.asarray(c * c * (3.0 - 2.0 * c), dtype=np.float64)
 
 
 def back_model_from_client(client: ClientSpec) -> BackModel:

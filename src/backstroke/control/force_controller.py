@@ -21,7 +21,6 @@ from backstroke.errors import BackstrokeError
 # Stiffness assumed for a face that just touched: the loop starts slow and speeds up
 # as the estimate converges (about 50 ms).
 TOOL_CHANGE_STIFFNESS_N_M = 5_000.0
-TOOL_CHANGE_DEPTH_M = 0.001
 
 
 @dataclass(frozen=True)
@@ -84,13 +83,14 @@ class ForceController:
     def reset_depth(self, depth_m: float = 0.0) -> None:
         self.depth_m = depth_m
 
-    def on_tool_change(self) -> None:
-        """A new face meets the skin after the old one unloaded (see the planner's handover).
+    def on_tool_change(self, measured_depth_m: float) -> None:
+        """A new face meets the skin after the old one unloaded (the planner's handover).
 
-        Each face has its own zero-indentation reference, so the depth restarts at a
-        light touch, and the face is assumed stiff until measured (a gentle loop).
+        Every face shares the zero of indentation at the skin, so the new face starts
+        where the tool physically is (the measured depth), not where the old face's
+        command was; it is assumed stiff until measured (a gentle loop at first).
         """
-        self.depth_m = TOOL_CHANGE_DEPTH_M
+        self.depth_m = min(max(measured_depth_m, 0.0), self.gains.max_depth_m)
         self.stiffness_n_m = max(self.stiffness_n_m, TOOL_CHANGE_STIFFNESS_N_M)
 
     def update(

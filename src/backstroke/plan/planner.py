@@ -29,7 +29,7 @@ from backstroke.routine.schema import (
 from backstroke.technique import forearm, glide, rest, thumb_strip
 from backstroke.technique.segment import Segment, hold
 from backstroke.technique.transition import transition
-from backstroke.tools import TOOLS, Tool
+from backstroke.tools import Tool
 
 # The tool hovers this far above the skin before first touch and after lift-off (m).
 HOVER_M = 0.03
@@ -165,29 +165,6 @@ class Planner:
     def _tool_of(self, index: int) -> Tool:
         return self.routine.blocks[index].tool()
 
-    def _tcp(
-        self, u: NDArray[np.float64], v: NDArray[np.float64], tool: NDArray[np.float64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Tool centre point and reference normal at zero indentation, per sample.
-
-        A one-pad tool's TCP is the skin point itself. The palms' TCP lies midway
-        between its two pads resting on the skin either side of the spine, and its
-        normal is the mean of theirs.
-        """
-        pos = self.back.point(u, v)
-        nrm = self.back.normal(u, v)
-        for code, tl in enumerate(TOOL_CODES):
-            pads = TOOLS[tl].pads_v_m
-            m = tool == code
-            if len(pads) < 2 or not np.any(m):
-                continue
-            pts = [self.back.point(u[m], v[m] + o) for o in pads]
-            nrms = [self.back.normal(u[m], v[m] + o) for o in pads]
-            pos[m] = sum(pts) / len(pts)
-            nsum = sum(nrms)
-            nrm[m] = nsum / np.linalg.norm(nsum, axis=1, keepdims=True)
-        return pos, nrm
-
     def _time(
         self, segs: list[Segment], start_beat: int, block: int, pass_index: int
     ) -> list[TimedSegment]:
@@ -290,8 +267,8 @@ class Planner:
             blk[m] = ts.block
             pss[m] = ts.pass_index
         _force_and_tool(t, idx, timed, prev, force, tool)
-        pos, nrm = self._tcp(u, v, tool)
-        tu, tv, _ = self.back.frame(u, v)
+        pos = self.back.point(u, v)
+        tu, tv, nrm = self.back.frame(u, v)
         # Travel direction on the skin, from the chart velocity.
         du = np.gradient(u, t) if n > 1 else np.zeros(n)
         dv = np.gradient(v, t) if n > 1 else np.zeros(n)

@@ -279,7 +279,7 @@ class SimRobot:
         dv = v_m - (g.v0_m + j * g.dv_m)
         nv = g.n_v
         nodes = self._nodes
-        sx, sy, sz, aux, auy, auz, avx, avy, avz, nx, ny, nz, _, _, _ = _taylor(
+        sx, sy, sz, aux, auy, auz, avx, avy, avz, nx, ny, nz, cl, cm, cn = _taylor(
             nodes[i * nv + j], du, dv
         )
         # pseudo-inverse of J = [Su Sv] (3×2): (JᵀJ)⁻¹ Jᵀ
@@ -300,11 +300,12 @@ class SimRobot:
         pads: list[float] = []
         for o, col in zip(self._pads, self._cols, strict=True):
             jj = min(max(j + col, 0), nv - 1)
-            qx_, qy_, qz_, _, _, _, _, _, _, mx, my, mz, hl, hm, hn = _taylor(
-                nodes[i * nv + jj], du, dv + (o - col * g.dv_m)
-            )
-            c = (qx_ - o * ex) * mx + (qy_ - o * ey) * my + (qz_ - o * ez) * mz
-            pads += [c, mx, my, mz, hl, hm, hn]
+            mx, my, mz = _taylor(nodes[i * nv + jj], du, dv + (o - col * g.dv_m))[9:12]
+            # Pads ride on springs and conform to the back: each is as deep in its own
+            # skin as the TCP is below the skin at the foot (all faces share that zero),
+            # so the depth follows the foot's surface (its curvature terms).
+            c = sx * mx + sy * my + sz * mz
+            pads += [c, mx, my, mz, cl, cm, cn]
         if len(pads) == 7:
             pads += pads  # pad 1 mirrors pad 0 (ignored by the tissue)
         self._plane = (

@@ -69,6 +69,7 @@ class Supervisor:
         self._invalid_s = 0.0
         self._late_s = 0.0
         self._force_hist: list[float] = [0.0] * 10
+        self._last2 = (0.0, 0.0)
         self._hist_i = 0
         self._clamping: dict[str, bool] = {}
         self._last_signal = ""
@@ -226,9 +227,14 @@ class Supervisor:
         if fn > self.max_normal_force_n:
             self.max_normal_force_n = fn
         spec = TOOLS[st.tool]
+        if fn / spec.area_cm2 > self.max_pressure_n_cm2:
+            self.max_pressure_n_cm2 = fn / spec.area_cm2
+        # Limits act on the median of the last three samples: a one-sample spike (sensor
+        # glitch) rides through, anything lasting two samples (2 ms) is acted on.
+        a, b = self._last2
+        self._last2 = (b, fn)
+        fn = max(min(a, b), min(max(a, b), fn))
         pressure = max(fn, 0.0) / spec.area_cm2
-        if pressure > self.max_pressure_n_cm2:
-            self.max_pressure_n_cm2 = pressure
         f_lim = lim.force_limit_n(st.tool, over_bone)
         p_lim = lim.pressure_limit_n_cm2(st.tool, over_bone)
         # Force rate over the last 10 ticks.

@@ -274,7 +274,7 @@ class SessionRunner:
             depth = (X[i] - px) * nx + (Y[i] - py) * ny + (Z[i] - pz) * nz
             tool = tools[i]
             if tool is not last_tool:
-                ctrl.on_tool_change()
+                ctrl.on_tool_change(depth)
                 last_tool = tool
             target = F[i] if transition[i] else F[i] * scale
             cap = TOOLS[tool].max_force_n * soft_cap * (self.limits.bone_factor if bone[i] else 1.0)
