@@ -175,6 +175,36 @@ def _build_plan(
     return built, float(step[on].sum())
 
 
+@app.command()
+def analyze(
+    log: Annotated[Path, typer.Argument(help="contact log: CSV, Parquet or MCAP")],
+    softening: Annotated[
+        float, typer.Option(help="stiffness drop that counts as softening (0.05 = 5 %)")
+    ] = 0.05,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Analyse a recorded massage (a master's demonstration or a session): its elements."""
+    from backstroke.analyze import analyze as analyze_log
+
+    try:
+        result = analyze_log(log, softening)
+    except BackstrokeError as exc:
+        _fail(exc)
+        return
+    except ValueError as exc:
+        _fail(BackstrokeError(f"--softening: {exc}"))
+        return
+    if as_json:
+        typer.echo(json.dumps(result, allow_nan=False))
+        return
+    typer.echo(
+        f"{log}: {result.get('duration_s')} s, {result.get('passes')} passes, "
+        f"tempo {result.get('tempo_bpm')} BPM, mean force {result.get('mean_force_n')} N, "
+        f"contact breaks {result.get('contact_breaks')}, "
+        f"softening pass {result.get('softening_pass')}, {len(result.get('knots') or [])} knots"
+    )
+
+
 def _register_extras() -> None:
     from backstroke.report.cli import report
     from backstroke.store.cli import clients, history

@@ -161,13 +161,17 @@ def _breaks(result) -> list[tuple[float, float]]:  # type: ignore[no-untyped-def
 
 
 def _planner_transition(result, t0: float) -> bool:  # type: ignore[no-untyped-def]
-    """Whether a break starts at a tool change or in the final zero-force release."""
-    p = result.data.plan_columns
-    t = p["t_s"]
+    """Whether a break starts at a tool change or in the release before lift-off.
+
+    The release ramps the target force to zero while the plan is still "in contact":
+    once the target is below the 0.5 N contact threshold, the measured force follows it.
+    """
+    c, p = result.data.columns, result.data.plan_columns
+    t = c["t_s"]
     i = int(np.searchsorted(t, t0))
     window = slice(max(0, i - 200), i + 1)
     tool_change = np.unique(p["tool"][window]).size > 1
-    releasing = bool(np.all(p["target_force_n"][i:] <= 1e-9))
+    releasing = bool(np.all(c["target_force_n"][i:] < 0.5))
     return tool_change or releasing
 
 

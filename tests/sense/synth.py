@@ -39,11 +39,19 @@ class Field:
     region_amp: float = 0.2
     region_phase: float = 0.0
     back_length_m: float = BACK_LENGTH_M
+    hump_amp: float = 0.0  # segmental humps (ribs, vertebral levels): ± this fraction
+    hump_period_m: float = 0.08
+    hump_phase: float = 0.0
 
     def stiffness(self, u: NDArray[np.float64], v: NDArray[np.float64]) -> NDArray[np.float64]:
         k = self.base_n_m * (
             1.0 + self.region_amp * np.cos(2 * np.pi * (u - 0.5) * 1.1 + self.region_phase)
         )
+        if self.hump_amp:
+            s_m = u * self.back_length_m
+            k = k * (
+                1.0 + self.hump_amp * np.cos(2 * np.pi * s_m / self.hump_period_m + self.hump_phase)
+            )
         for kn in self.knots:
             sigma = kn.diameter_m / 4.0
             r2 = ((u - kn.u) * self.back_length_m) ** 2 + (v - kn.v) ** 2
@@ -167,9 +175,11 @@ def random_knot_field(
     *,
     ratio: tuple[float, float] = (1.5, 2.5),
     offset_fraction: float = 0.25,
+    hump_amp: float = 0.25,
 ) -> Field:
-    """Base 1000–4000 N/m; 1–3 knots per side on the strips, 1.5–2.5×, 5–15 mm across,
-    centred within ``offset_fraction`` of their radius from the strip's line."""
+    """Base 1000–4000 N/m with a smooth ±5–25 % trend and segmental humps of up to
+    ±``hump_amp`` every 6–10 cm; 1–3 knots per side on the strips, 1.5–2.5×, 5–15 mm
+    across, centred within ``offset_fraction`` of their radius from the strip's line."""
     knots: list[TrueKnot] = []
     for side in (1.0, -1.0):
         placed: list[float] = []
@@ -189,6 +199,9 @@ def random_knot_field(
         knots=knots,
         region_amp=float(rng.uniform(0.05, 0.25)),
         region_phase=float(rng.uniform(0, 2 * math.pi)),
+        hump_amp=float(rng.uniform(0.0, hump_amp)),
+        hump_period_m=float(rng.uniform(0.06, 0.10)),
+        hump_phase=float(rng.uniform(0, 2 * math.pi)),
     )
 
 

@@ -249,6 +249,8 @@ class MujocoRobot:
         self._imp_last = [-1.0, -1.0]
         self._geo: list[tuple[float, ...]] = [(0.0,) * 9, (0.0,) * 9]
         self._gaps = [-_FAR_M, -_FAR_M]
+        self._pad_low: list[Vec3] = [(0.0, 0.0, -_FAR_M), (0.0, 0.0, -_FAR_M)]
+        self._depth = -_FAR_M
         self._k_mult = [1.0, 1.0]
         self._d_mult = [1.0, 1.0]
         self._t_soft = -math.inf
@@ -458,7 +460,28 @@ class MujocoRobot:
             or t_s - self._t_refresh >= REFRESH_S
         ):
             self._refresh_foot(u, v_m, t_s)
+            sx, sy, sz, nx, ny, nz = self._foot_node[:6]
+            rn = (p[0] - sx) * nx + (p[1] - sy) * ny + (p[2] - sz) * nz
+        self._depth = -rn  # the TCP below the skin at its foot (m)
         return u, v_m
+
+    def _pads_from_state(self) -> None:
+        """Each pad's indentation and lowest point from the current kinematics.
+
+        The palms' pads ride on springs and conform to the back (``tools.py``): every
+        pad is as deep in its own skin as the TCP is below the skin at its foot, so pad
+        k's indentation is ``depth · (n_foot · n_k)``.
+        """
+        _, _, _, fx, fy, fz = self._foot_node[:6]
+        depth = self._depth
+        r = PAD_SPHERE_RADIUS_M
+        xpos = self.data.geom_xpos
+        for k in range(len(self._pads)):
+            geo = self._geo[k]
+            nx, ny, nz = geo[3], geo[4], geo[5]
+            self._gaps[k] = depth * (fx * nx + fy * ny + fz * nz)
+            cx, cy, cz = xpos[self._pad_geom[k]].tolist()
+            self._pad_low[k] = (cx - r * nx, cy - r * ny, cz - r * nz)
 
     def _select(self, tool: Tool) -> None:
         self._tool = Tool(tool)
@@ -481,6 +504,8 @@ class MujocoRobot:
             self._gaps[k] = -_FAR_M
         if self._foot_node:
             self._refresh_foot(*self._foot_uv, self._t_refresh)
+            mujoco.mj_kinematics(m, self.data)  # the new pads' positions now
+            self._pads_from_state()
         self._t_soft = -math.inf
 
     # ================================================================ checks
@@ -517,6 +542,8 @@ class MujocoRobot:
         self._set_servo_damping()
         uu, vv = self.back.project(np.asarray([p]))
         self._refresh_foot(float(uu[0]), float(vv[0]), 0.0)
+        self._foot(p, 0.0)
+        self._pads_from_state()  # kinematics are current (mj_forward above)
         self._p_prev = p
         self._v_prev = (0.0, 0.0, 0.0)
         self._started = True
@@ -663,10 +690,14 @@ class MujocoRobot:
         solref, solimp = self._solref, self._solimp
         mocap_pos, mocap_quat = d.mocap_pos, d.mocap_quat
         for k in range(len(self._pads)):
-            sx, sy, sz, nx, ny, nz, kf, df, amp = self._geo[k]
+            _, _, _, nx, ny, nz, kf, df, amp = self._geo[k]
             off = amp * frac
+            # the pad's skin patch: its tangent plane, as far above the pad's lowest point
+            # as the pad is indented (conforming pads) plus the breathing offset
+            h = self._gaps[k] + off
+            lx, ly, lz = self._pad_low[k]
             mid = self._skin_mocap[k]
-            mocap_pos[mid] = (sx + off * nx, sy + off * ny, sz + off * nz)
+            mocap_pos[mid] = (lx + h * nx, ly + h * ny, lz + h * nz)
             pid = self._pair[k]
             if self._geo_dirty[k]:
                 dd = df * self._d_mult[k]
@@ -683,7 +714,7 @@ class MujocoRobot:
                 self._geo_dirty[k] = False
                 self._imp_last[k] = -1.0
             # the damping term's impedance factor at the penetration now
-            pen = self._gaps[k] + off
+            pen = h
             imp = shape.impedance(pen, self._width[k]) if pen > 0.0 else shape.d0
             if imp != self._imp_last[k]:
                 solref[pid, 1] = self._damp_coef[k] * imp
@@ -751,13 +782,8 @@ class MujocoRobot:
         self._v_prev = (vx, vy, vz)
         # the TCP's foot on the skin; pad k sits over chart point (u, v + o_k)
         u_tcp, v_tcp = self._foot((px, py, pz), t_s)
-        r = PAD_SPHERE_RADIUS_M
+        self._pads_from_state()
         gaps = self._gaps
-        xpos = d.geom_xpos
-        for k in range(len(self._pads)):
-            geo = self._geo[k]
-            cx, cy, cz = xpos[self._pad_geom[k]].tolist()
-            gaps[k] = (geo[0] - cx) * geo[3] + (geo[1] - cy) * geo[4] + (geo[2] - cz) * geo[5] + r
         nx, ny, nz = self._geo[0][3:6]
         vn = vx * nx + vy * ny + vz * nz
         speed2 = vx * vx + vy * vy + vz * vz - vn * vn
