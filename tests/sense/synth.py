@@ -42,6 +42,7 @@ class Field:
     hump_amp: float = 0.0  # segmental humps (ribs, vertebral levels): ± this fraction
     hump_period_m: float = 0.08
     hump_phase: float = 0.0
+    pad_sigma_m: float = 0.0  # contact-patch blur of the knots (Gaussian σ), 0 = a point
 
     def stiffness(self, u: NDArray[np.float64], v: NDArray[np.float64]) -> NDArray[np.float64]:
         k = self.base_n_m * (
@@ -53,9 +54,11 @@ class Field:
                 1.0 + self.hump_amp * np.cos(2 * np.pi * s_m / self.hump_period_m + self.hump_phase)
             )
         for kn in self.knots:
-            sigma = kn.diameter_m / 4.0
+            sig2 = (kn.diameter_m / 4.0) ** 2
+            # A Gaussian pad of σ_p over a Gaussian knot: wider, and lower by σ²/(σ²+σ_p²).
+            wide2 = sig2 + self.pad_sigma_m**2
             r2 = ((u - kn.u) * self.back_length_m) ** 2 + (v - kn.v) ** 2
-            k = k * (1.0 + (kn.ratio - 1.0) * np.exp(-r2 / (2 * sigma**2)))
+            k = k * (1.0 + (kn.ratio - 1.0) * sig2 / wide2 * np.exp(-r2 / (2 * wide2)))
         return k
 
 
@@ -176,6 +179,7 @@ def random_knot_field(
     ratio: tuple[float, float] = (1.5, 2.5),
     offset_fraction: float = 0.25,
     hump_amp: float = 0.25,
+    pad_sigma_m: float = 0.0,
 ) -> Field:
     """Base 1000–4000 N/m with a smooth ±5–25 % trend and segmental humps of up to
     ±``hump_amp`` every 6–10 cm; 1–3 knots per side on the strips, 1.5–2.5×, 5–15 mm
@@ -202,6 +206,7 @@ def random_knot_field(
         hump_amp=float(rng.uniform(0.0, hump_amp)),
         hump_period_m=float(rng.uniform(0.06, 0.10)),
         hump_phase=float(rng.uniform(0, 2 * math.pi)),
+        pad_sigma_m=pad_sigma_m,
     )
 
 

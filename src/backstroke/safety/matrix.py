@@ -32,17 +32,18 @@ MATRIX_KINDS = ("dropout", "stale", "nan", "spike", "drift", "latency", "move", 
 # tissue stays within limits; every other kind must end in a retreat.
 RIDE_THROUGH = {
     "spike": "a single-sample spike is below the persistence needed to act on",
-    "drift": "bias drift makes the loop press lighter (positive drift) or is caught by "
-    "the force/depth consistency check",
+    "drift": "a sensor reading high makes the loop press lighter; the force/depth "
+    "consistency check stops the session once the bias is large (≤ 10 s at 2 N/s)",
     "latency": "20 ms of latency keeps the loop stable (10 Hz bandwidth)",
+    "move": "the force loop follows the new skin; soft limits back the tool off",
 }
 REACTION_LIMIT_S = {
     "dropout": 0.05,
     "stale": 0.05,
     "nan": 0.05,
     "stop": 0.1,
-    "move": 0.3,
-    "drift": 5.0,
+    "move": 1.0,
+    "drift": 10.0,
 }
 
 
