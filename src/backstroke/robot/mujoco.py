@@ -76,7 +76,7 @@ CONE_LIMIT_DEG = 10.0  # "stacking the bones": contact force within 10° of the 
 CONE_LOAD_FORCE_N = 5.0  # the cone is checked under load (axial force at least this)
 CONE_LIGHT_FORCE_N = 1.0  # light touch (transitions) is reported separately
 LAW_RANGE_N = (5.0, 30.0)  # working range of the contact-law comparison
-CONTACT_LIGHTNESS = 100.0  # scale on the tool's contact inverse weight (see _ids)
+CONTACT_LIGHTNESS = 1.0e4  # scale on the tool's contact inverse weight (see _ids)
 TORQUE_NOISE_PER_N = 0.02  # torque noise σ (N·m) per newton of force noise σ
 REFRESH_M = 0.0005  # foot slide that triggers a skin lookup
 REFRESH_S = 0.02  # longest time between skin lookups
@@ -322,10 +322,10 @@ class MujocoRobot:
         adr_t = m.sensor("ft_torque").adr[0]
         self._adr_f, self._adr_t = int(adr_f), int(adr_t)
         self._tool_mass = float(m.body_subtreemass[self._tool_body])
-        # Contact "lightness": MuJoCo's soft contact force is (aref − a1)/R with
-        # R ∝ the diagonal inverse inertia Â (body_invweight0). Raising Â (and K with
-        # it) keeps the static law and shrinks the acceleration term a1/R, so the
-        # contact acts as the tissue's spring–damper even while the arm accelerates.
+        # Contact "lightness": MuJoCo's soft contact force solves (A + R) f = aref − a0
+        # with R ∝ the diagonal inverse inertia Â (body_invweight0). Raising Â (and K
+        # with it) keeps the static law aref/R and shrinks the acceleration term a0/R,
+        # so the contact acts as the tissue's spring–damper while the arm accelerates.
         m.body_invweight0[self._tool_body, 0] *= CONTACT_LIGHTNESS
         self._invweight = float(m.body_invweight0[self._tool_body, 0])
         self._faces = {

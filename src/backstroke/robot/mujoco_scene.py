@@ -16,10 +16,11 @@ Contents (MJCF built as text at run time; no file is written or downloaded):
   (palms: two pads; forearm; thumb) sharing one TCP site ``tcp``; the active face is
   indexed into place, the others are parked (drawn faint, no contact);
 * the skin contact: two small spheres on the tool (one per pad) each pressing on its
-  own *skin patch*, a mocap plane that is the BackModel's tangent plane under that
-  pad, moved every tick (with the breathing offset). The contact pairs carry the
-  soft-contact parameters (``solref``/``solimp``) that reproduce the tissue's
-  force–indentation law (see :mod:`backstroke.robot.mujoco_contact`).
+  own *skin patch*, a mocap plane with the skin's normal under that pad, placed every
+  tick so the pad is as deep as the tissue model says (conforming pads, breathing).
+  The contact pairs carry the soft-contact parameters (``solref``/``solimp``) that
+  reproduce the tissue's force–indentation law (see
+  :mod:`backstroke.robot.mujoco_contact`).
 
 Contact bits: arm links ``contype=2, conaffinity=4``; environment (table, client
 proxies) ``contype=4, conaffinity=2``; the skin pairs are explicit ``<pair>`` elements
@@ -308,6 +309,8 @@ def build_scene(
     table_x = 0.5 * (float(lm["C7"].point_m[0]) + 0.35 + float(lm["L5"].point_m[0]) - 1.35)
     bx, by, bz = base.position_m
     ped_h = bz - FLOOR_Z_M
+    # Provisional damping; MujocoRobot.start() sets it critically damped for the arm's
+    # joint-space inertia at the start pose.
     kv = [
         2.0 * SERVO_DAMPING_RATIO * math.sqrt(kp * max(a, 0.05) * 4.0)
         for kp, a in zip(SERVO_KP, ARMATURE, strict=True)
