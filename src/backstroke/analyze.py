@@ -514,7 +514,7 @@ def _analyze_block(
     det = SofteningDetector(threshold)
     for p in range(passes):
         m = pass_of == p
-        det.add_pass(k[m], u[m])
+        det.add_pass(k[m], u[m], t[m])
     b.softening_pass = det.softening_pass
     b.stiffness = det.stiffness_by_pass_n_m
     b.periods = stroke_periods_s(t, u, hysteresis_u)

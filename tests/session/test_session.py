@@ -214,19 +214,23 @@ def test_softening_pass_matches_the_tissue_truth() -> None:
         robot = make_robot("sim", client, back, seed=seed)
         tissue = robot.tissue  # type: ignore[attr-defined]
         path_u = np.linspace(0.3, 0.7, 41)
-        medians: list[float] = []
+        snapshots: list[float] = []
 
         def after_chunk(
-            cols, plan_cols, events, tissue=tissue, medians=medians, path_u=path_u
+            cols, plan_cols, events, tissue=tissue, snaps=snapshots, path_u=path_u
         ) -> None:  # type: ignore[no-untyped-def]
-            if plan_cols["pass_index"].size and plan_cols["pass_index"][-1] >= 0:
-                k = tissue.stiffness_along_n_m(path_u, np.zeros_like(path_u), Tool.PALMS, 12.0)
-                medians.append(float(np.median(k)))
+            # The tissue's true stiffness along the glide at the end of every chunk
+            # (approach, each pass, lift-off).
+            k = tissue.stiffness_along_n_m(path_u, np.zeros_like(path_u), Tool.PALMS, 12.0)
+            snaps.append(float(np.median(k)))
 
         runner = SessionRunner(
             routine, back, BeatGrid.constant(60.0), robot, seed=seed, on_chunk=after_chunk
         )
         s = runner.run().summary
+        # A pass's true stiffness: the mean of the truth before and after it.
+        n_pass = s["blocks"][0]["passes"]
+        medians = [0.5 * (snapshots[k] + snapshots[k + 1]) for k in range(n_pass)]
         heard = s["blocks"][0]["softening_pass"]
         truth = _truth_softening_pass(medians, threshold)
         if heard is None and truth is None:

@@ -4,11 +4,18 @@
 stiffness is at least ``threshold`` (5 % by default) below pass 0's, confirmed by the
 next pass: one soft pass alone (a breath, a wobble) is not softening.
 
-Passes are compared bin by bin along u (the same bins as the first pass), and the
-pass's figure is the median of its per-bin ratios to pass 0: the stiff ends of the
-back, the knots and the thick muscle are in both passes and cancel. The detector
-reports this as a stiffness, ``pass-0 median × ratio``, so that
-``softening_pass(detector.stiffness_by_pass_n_m)`` gives the detector's answer.
+Passes are compared along u, over the first pass's u range: the stiff ends of the
+back, the knots and the thick muscle are in every pass and cancel.
+
+- With sample times, the comparison takes the client's breathing out (see
+  ``sense.compliance``): one compliance profile along the back shared by all passes,
+  a scale per pass, and a breathing sinusoid per pass. Breathing moves the back by a
+  few millimetres, which otherwise scatters per-pass figures by ±5–15 %.
+- Without times, a pass's figure is the median of its per-bin ratios to pass 0
+  (40 bins).
+
+The detector reports ``pass-0 median × relative stiffness`` as the pass's stiffness,
+so that ``softening_pass(detector.stiffness_by_pass_n_m)`` gives the detector's answer.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from backstroke.sense.compliance import PassSamples, pass_samples, relative_stiffness_by_pass
 from backstroke.sense.stiffness import (
     DEFAULT_BINS,
     StiffnessProfile,
@@ -72,8 +80,10 @@ class SofteningDetector:
         bins: u bins over the first pass's u range.
         min_bin_count: samples a bin needs to be compared.
 
-    Use: ``det = SofteningDetector()``, then ``det.add_pass(stiffness_n_m, u)`` after
-    every pass and read ``det.softened`` / ``det.softening_pass``.
+    Use: ``det = SofteningDetector()``, then ``det.add_pass(stiffness_n_m, u, t_s)``
+    after every pass and read ``det.softened`` / ``det.softening_pass``. Give ``t_s``
+    with every pass to have the breathing taken out; the model is refitted over all
+    passes when a figure is read, so earlier passes' figures can still move a little.
     """
 
     def __init__(
@@ -92,19 +102,32 @@ class SofteningDetector:
         self._reference: StiffnessProfile | None = None
         self._reference_median = float("nan")
         self._ratios: list[float] = []
+        self._timed: list[PassSamples | None] = []
+        self._joint: list[float] | None = None
 
-    def add_pass(self, stiffness_samples_n_m: ArrayLike, u: ArrayLike) -> None:
+    def add_pass(
+        self, stiffness_samples_n_m: ArrayLike, u: ArrayLike, t_s: ArrayLike | None = None
+    ) -> None:
         """Add one finished pass.
 
         Args:
             stiffness_samples_n_m: ``(N,)`` secant stiffness of the pass's samples, N/m,
                 NaN where masked (see ``secant_stiffness``).
             u: ``(N,)`` chart coordinate of each sample.
+            t_s: optional ``(N,)`` sample times, s: with them the breathing is taken out.
         """
         k = np.asarray(stiffness_samples_n_m, dtype=np.float64)
         uu = np.asarray(u, dtype=np.float64)
         if k.shape != uu.shape or k.ndim != 1:
             raise ValueError(f"stiffness {k.shape} and u {uu.shape} must be equal 1-D shapes")
+        if t_s is None:
+            self._timed.append(None)
+        else:
+            tt = np.asarray(t_s, dtype=np.float64)
+            if tt.shape != k.shape:
+                raise ValueError(f"t_s {tt.shape} and stiffness {k.shape} differ in shape")
+            self._timed.append(pass_samples(k, uu, tt))
+        self._joint = None
         if self._reference is None:
             med = median_stiffness(k)
             if not math.isfinite(med):
@@ -132,12 +155,17 @@ class SofteningDetector:
     @property
     def relative_by_pass(self) -> list[float]:
         """Each pass's stiffness relative to the reference pass (1.0 = unchanged)."""
-        return list(self._ratios)
+        timed = [p for p in self._timed if p is not None]
+        if self._reference is None or len(timed) != len(self._timed):
+            return list(self._ratios)
+        if self._joint is None:
+            self._joint = relative_stiffness_by_pass(timed, self._reference.u_edges)
+        return list(self._joint)
 
     @property
     def stiffness_by_pass_n_m(self) -> list[float]:
         """Reference median × each pass's relative stiffness, N/m (NaN = no data)."""
-        return [self._reference_median * r for r in self._ratios]
+        return [self._reference_median * r for r in self.relative_by_pass]
 
     @property
     def softening_pass(self) -> int | None:

@@ -15,12 +15,14 @@ from backstroke.body.back_model import BackModel
 from backstroke.plan.plan import TOOL_CODES
 from backstroke.routine.schema import Block, RestBlock, ThumbStripBlock
 from backstroke.sense.breathing import rest_listening
+from backstroke.sense.breathing_removal import remove_breathing
 from backstroke.sense.knots import KnotDetector
 from backstroke.sense.softening import SofteningDetector
 from backstroke.sense.stiffness import secant_stiffness
 
 Columns = dict[str, NDArray[np.float64]]
 MIN_STROKE_SPEED_M_S = 0.005
+STEADY_FORCE_RATE_N_S = 0.5
 
 
 class BlockListener:
@@ -31,7 +33,10 @@ class BlockListener:
         back: the BackModel (for metres along the back).
     """
 
-    def __init__(self, block: Block, back: BackModel) -> None:
+    def __init__(
+        self, block: Block, back: BackModel, breathing_rate_bpm: float | None = None
+    ) -> None:
+        self.breathing_rate_bpm = breathing_rate_bpm
         self.block = block
         self.tool_code = TOOL_CODES.index(block.tool())
         threshold = 0.05 if isinstance(block, RestBlock) else block.repeat.threshold
@@ -40,10 +45,14 @@ class BlockListener:
         self.is_thumb = isinstance(block, ThumbStripBlock)
 
     def _stroke_mask(self, cols: Columns) -> NDArray[np.bool_]:
+        t = cols["t_s"]
+        # Steady target only: force ramps change the depth for reasons other than tissue.
+        steady = np.abs(np.gradient(cols["target_force_n"], t)) < STEADY_FORCE_RATE_N_S
         return (
             (cols["plan_tool"] == self.tool_code)
             & (cols["plan_in_contact"] > 0)
             & (cols["plan_speed_m_s"] > MIN_STROKE_SPEED_M_S)
+            & steady
         )
 
     def add_pass(self, cols: Columns) -> None:
@@ -51,7 +60,10 @@ class BlockListener:
         if isinstance(self.block, RestBlock):
             return
         m = self._stroke_mask(cols)
-        k = secant_stiffness(cols["normal_force_n"][m], cols["indentation_m"][m])
+        depth = remove_breathing(
+            cols["t_s"][m], cols["plan_u"][m], cols["indentation_m"][m], self.breathing_rate_bpm
+        )
+        k = secant_stiffness(cols["normal_force_n"][m], depth)
         self.softening.add_pass(k, cols["plan_u"][m])
         if self.is_thumb:
             self.knot_detector.add_pass(

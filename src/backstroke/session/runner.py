@@ -157,7 +157,7 @@ class SessionRunner:
                 if lead is not None:
                     self._execute(lead)
                     beat, point, handoff = lead.end_beat, lead.end_point, lead.handoff
-                listener = BlockListener(block, self.back)
+                listener = BlockListener(block, self.back, breathing)
                 dwell: tuple[tuple[float, float], ...] = tuple(
                     k for k in self.known_knots if isinstance(block, ThumbStripBlock)
                 )

@@ -504,7 +504,7 @@ class Tissue:
             if self._wmf > self._max_force_n:
                 self._max_force_n = self._wmf
                 self._max_force_at = (t_s, u, v_m)
-            if self._wm0 >= self._wm1:
+            if self._wm0 >= self._wm1 or not self._two:
                 pm, pv = self._wm0 * inv_area, self._tf.pads_v_m[0]
             else:
                 pm, pv = self._wm1 * inv_area, self._tf.pads_v_m[1]
