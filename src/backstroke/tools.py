@@ -2,9 +2,9 @@
 
 backstroke's end effector carries three contact faces on one flange (DESIGN §1): a
 double palm pad that straddles the spine (the two pads ride on springs and conform to
-the back, so the tool centre point rests on the skin midway between them), the fleshy side of a forearm-like roller,
-and a thumb knob. Changing tool is a rolling transition on the skin at light force,
-so the stroke never leaves the client.
+the back, so the tool centre point rests on the skin midway between them), the fleshy
+side of a forearm-like roller, and a thumb knob. Changing tool is a rolling transition
+on the skin at light force, so the stroke never leaves the client.
 
 Limits here are the per-tool ceilings (force, pressure over soft tissue); the
 Supervisor applies them with lower values over bone (see ``safety/limits.py``).
