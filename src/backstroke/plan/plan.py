@@ -52,6 +52,8 @@ class TimedSegment:
         beat0: index of its first beat; ``beats`` whole beats long.
         t0_s, t1_s: start and end times (on beats).
         length_m: path length on the skin.
+        delay_s: the move starts this long after ``t0_s`` (a handover from a tool that
+            must stay in its lane happens in place first).
     """
 
     segment: Segment
@@ -62,6 +64,7 @@ class TimedSegment:
     t0_s: float
     t1_s: float
     length_m: float
+    delay_s: float = 0.0
 
     @property
     def duration_s(self) -> float:

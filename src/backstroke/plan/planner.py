@@ -151,8 +151,7 @@ class Planner:
 
     def lift_off(self, start_beat: int, point: tuple[float, float], prev: Handoff) -> PlanChunk:
         """Force ramps to zero on the skin, then the tool rises off it."""
-        last = len(self.routine.blocks) - 1
-        tool = self._tool_of(last)
+        tool = prev[1]  # release with the face in contact: no tool change at the end
         settle = hold(tool, *point, force_n=0.0, beats=self.step, label="release")
         rise = hold(tool, *point, force_n=0.0, beats=2 * self.step, label="lift-off")
         a = self._chunk([settle], start_beat, prev, block=-1, pass_index=-1)
@@ -166,12 +165,25 @@ class Planner:
         return self.routine.blocks[index].tool()
 
     def _time(
-        self, segs: list[Segment], start_beat: int, block: int, pass_index: int
+        self,
+        segs: list[Segment],
+        start_beat: int,
+        block: int,
+        pass_index: int,
+        prev_tool: Tool,
     ) -> list[TimedSegment]:
         out = []
         beat = start_beat
         period = self.grid.period_s
         for seg in segs:
+            # A face with a lane to keep (forearm, thumb) unloads in place before the
+            # move starts; the palms may unload while already moving.
+            delay = (
+                HANDOVER_S
+                if seg.tool != prev_tool and prev_tool != Tool.PALMS and seg.kind != "hold"
+                else 0.0
+            )
+            prev_tool = seg.tool
             if seg.kind == "hold":
                 length = 0.0
                 beats = max(self.step, -(-int(seg.beats or 1) // self.step) * self.step)
@@ -188,10 +200,12 @@ class Planner:
                             block=block,
                         )
                 else:
-                    beats = beats_for_move(length, seg.speed_m_s, period, self.step, self.limits)
+                    beats = beats_for_move(
+                        length, seg.speed_m_s, period, self.step, self.limits, delay
+                    )
             t0 = float(self.grid.beat_time(beat))
             t1 = float(self.grid.beat_time(beat + beats))
-            out.append(TimedSegment(seg, block, pass_index, beat, beats, t0, t1, length))
+            out.append(TimedSegment(seg, block, pass_index, beat, beats, t0, t1, length, delay))
             beat += beats
         return out
 
@@ -206,8 +220,8 @@ class Planner:
         hover: tuple[float, float] | None = None,
         last: bool = False,
     ) -> PlanChunk:
-        timed = self._time(segs, start_beat, block, pass_index)
-        first = timed[0].segment
+        first = segs[0]
+        timed = self._time(segs, start_beat, block, pass_index, prev[1] if prev else first.tool)
         samples = self._sample(
             timed, prev or (first.force_n, first.tool), hover=hover, include_end=last
         )
@@ -253,7 +267,9 @@ class Planner:
             if seg.kind == "hold" or ts.length_m == 0.0:
                 u[m], v[m] = seg.u[-1], seg.v_m[-1]
             else:
-                s, ds, _ = sample_move(ts.length_m, ts.duration_s, self.limits, tr)
+                s, ds, _ = sample_move(
+                    ts.length_m, ts.duration_s - ts.delay_s, self.limits, tr - ts.delay_s
+                )
                 pts = self.back.point(seg.u, seg.v_m)
                 arc = np.concatenate(
                     [[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))]

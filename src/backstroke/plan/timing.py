@@ -62,16 +62,22 @@ def fastest_duration_s(length_m: float, limits: Limits) -> float:
 
 
 def beats_for_move(
-    length_m: float, cruise_m_s: float, period_s: float, step: int, limits: Limits
+    length_m: float,
+    cruise_m_s: float,
+    period_s: float,
+    step: int,
+    limits: Limits,
+    delay_s: float = 0.0,
 ) -> int:
     """Whole beats (a multiple of ``step``) for a move aiming at ``cruise_m_s``.
 
     The mean speed of a rest-to-rest move is below its cruise speed; we aim the mean at
-    90 % of cruise, then make sure the move is feasible within the limits.
+    90 % of cruise, then make sure the move (starting ``delay_s`` into the segment) is
+    feasible within the limits.
     """
-    wanted = length_m / (0.9 * cruise_m_s)
+    wanted = length_m / (0.9 * cruise_m_s) + delay_s
     beats = max(step, step * round(wanted / (step * period_s)))
-    fastest = fastest_duration_s(length_m, limits)
+    fastest = fastest_duration_s(length_m, limits) + delay_s
     while beats * period_s < fastest - 1e-9:
         beats += step
     return int(beats)
