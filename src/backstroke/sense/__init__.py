@@ -6,6 +6,7 @@ robot measures: force, pose, time. Nothing here imports ``tissue/`` (DESIGN §2)
 - ``passes``: passes and strokes from the turning points of u.
 - ``stiffness``: secant stiffness and per-pass profiles along u.
 - ``softening``: the first softened pass, confirmed by the next.
+- ``compliance``: pass-to-pass stiffness change with the breathing taken out.
 - ``knots``: local stiffness peaks on thumb strips.
 - ``breathing``: breathing rate and baseline stiffness from a rest hold.
 - ``contact``: contact breaks and still holds.

@@ -66,3 +66,33 @@ def session_metrics(
         },
         "contact_time_s": round(float(np.sum(in_contact) * dt_s), 3),
     }
+
+
+def beat_alignment(
+    t_s: NDArray[np.float64],
+    measured_u: NDArray[np.float64],
+    beats_s: NDArray[np.float64],
+) -> dict[str, Any]:
+    """How close the measured stroke turnarounds fall to the beats.
+
+    Args:
+        t_s: ``(N,)`` sample times (s) while in contact.
+        measured_u: ``(N,)`` chart u of the measured tool position.
+        beats_s: ``(B,)`` beat times (s).
+
+    Returns:
+        ``{"turnarounds": K, "worst_beat_error_ms": …, "median_beat_error_ms": …}``.
+    """
+    from backstroke.sense.passes import turnarounds
+
+    idx, _ = turnarounds(measured_u)
+    if idx.size == 0 or beats_s.size == 0:
+        return {"turnarounds": 0, "worst_beat_error_ms": None, "median_beat_error_ms": None}
+    tt = t_s[idx]
+    j = np.clip(np.searchsorted(beats_s, tt), 1, beats_s.size - 1)
+    err = np.minimum(np.abs(tt - beats_s[j - 1]), np.abs(tt - beats_s[j]))
+    return {
+        "turnarounds": int(idx.size),
+        "worst_beat_error_ms": round(float(err.max()) * 1000.0, 2),
+        "median_beat_error_ms": round(float(np.median(err)) * 1000.0, 2),
+    }

@@ -379,10 +379,17 @@ class SessionRunner:
         wall_s: float,
     ) -> dict[str, Any]:
         from backstroke import __version__
-        from backstroke.session.metrics import session_metrics
+        from backstroke.session.metrics import beat_alignment, session_metrics
 
         c, p = data.columns, data.plan_columns
         metrics = session_metrics(c, p, self.dt_s)
+        # Turnarounds as the robot measured them (every 10th tick is plenty), vs beats.
+        on = np.flatnonzero(p["in_contact"] > 0)[::10]
+        pts = np.stack([c["x_m"][on], c["y_m"][on], c["z_m"][on]], axis=1)
+        measured_u = self.back.project(pts)[0] if on.size else np.zeros(0)
+        t_on = c["t_s"][on]
+        beats = self.grid.beats_between(float(t_on[0]), float(t_on[-1])) if on.size else t_on
+        alignment = beat_alignment(t_on, measured_u, beats)
         duration = float(c["t_s"][-1] - c["t_s"][0]) if c["t_s"].size else 0.0
         sup = self.supervisor
         return {
@@ -411,6 +418,7 @@ class SessionRunner:
                 "source": self.grid.source,
                 "beat_step": self.planner.step,
                 "beats_s": [round(float(b), 4) for b in self.grid.beats_s],
+                **alignment,
             },
             "pressure_preference": round(self.preferred_scale, 3),
             "safety_events": [

@@ -19,6 +19,11 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         f"max pressure {summary['max_pressure_n_cm2']:.2f} N/cm², "
         f"safety events {len(summary['safety_events'])}",
     ]
+    if tempo.get("worst_beat_error_ms") is not None:
+        lines.append(
+            f"  strokes on the beat: {tempo['turnarounds']} turnarounds, worst "
+            f"{tempo['worst_beat_error_ms']:.0f} ms, median {tempo['median_beat_error_ms']:.0f} ms"
+        )
     if summary.get("breathing_rate_bpm") is not None:
         lines.append(f"  breathing {summary['breathing_rate_bpm']:.1f} breaths/min")
     for i, b in enumerate(summary["blocks"]):
