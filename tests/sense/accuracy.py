@@ -13,7 +13,8 @@ import numpy as np
 
 from backstroke.analyze import analyze_columns
 from backstroke.sense.breathing import breathing_rate_bpm
-from backstroke.sense.softening import softening_pass
+from backstroke.sense.softening import SofteningDetector, softening_pass
+from backstroke.sense.stiffness import secant_stiffness
 from tests.sense.synth import (
     BACK_LENGTH_M,
     Field,
@@ -122,6 +123,41 @@ def softening(seeds: int = 40) -> None:
         for lg in clean
     )
     print(f"softening (clean step drops): exact {ok}/{len(clean)}")
+    for timed in (False, True):
+        errs, spread = [], []
+        for seed in range(seeds):
+            rng = np.random.default_rng(seed)
+            log = glide_log(
+                passes=8,
+                soften_from=int(rng.integers(1, 5)),
+                drop=float(rng.uniform(0.07, 0.15)),
+                fld=Field(base_n_m=float(rng.uniform(1500, 3000)), region_amp=0.2),
+                noise_n=0.1,
+                force_n=15.0,
+                breath_m=0.002,
+                speed_m_s=0.04,
+                rate_hz=100.0,
+                seed=seed,
+            )
+            cols = dict(log.columns)
+            k = secant_stiffness(cols["normal_force_n"], cols["indentation_m"])
+            det = SofteningDetector(0.05)
+            for q in range(log.true_passes):
+                m = cols["pass_index"] == q
+                det.add_pass(k[m], cols["u"][m], cols["t_s"][m] if timed else None)
+            truth = softening_pass(log.pass_scale, 0.05)
+            got = det.softening_pass
+            errs.append(None if got is None or truth is None else got - truth)
+            rel = np.asarray(det.relative_by_pass)
+            spread.append(float(np.max(np.abs(rel - np.asarray(log.pass_scale)))))
+        within = sum(e is not None and abs(e) <= 1 for e in errs)
+        exact = sum(e == 0 for e in errs)
+        print(
+            f"softening with 2 mm breathing ({'with times' if timed else 'bins only '}):"
+            f" exact {exact}/{seeds}, within one pass {within}/{seeds},"
+            f" per-pass error median {100 * np.median(spread):.1f} %,"
+            f" max {100 * max(spread):.1f} %"
+        )
 
 
 def breathing(seeds: int = 100) -> None:

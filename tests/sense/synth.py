@@ -130,9 +130,13 @@ def glide_log(
     u_min: float = 0.08,
     u_max: float = 0.92,
     pass_jitter: float = 0.0,
+    breath_m: float = 0.0,
     seed: int = 0,
 ) -> Log:
     """Glide passes shoulders → waist → shoulders on the midline.
+
+    ``breath_m``: the back rises and falls this much (amplitude, 12–20 breaths/min) and
+    the indentation is measured against a surface model that does not.
 
     Stiffness drops by ``drop`` from pass ``soften_from`` on (all at once, or reaching
     ``drop`` there linearly from pass 1 when ``gradual``). ``pass_jitter`` is a random
@@ -167,6 +171,11 @@ def glide_log(
     v = np.zeros(u.size)
     target = np.full(u.size, force_n)
     cols = _measure(u, v, target, np.concatenate(scales), fld, rate_hz, noise_n, rng)
+    if breath_m:
+        f_hz = rng.uniform(12, 20) / 60.0
+        cols["indentation_m"] += breath_m * np.sin(
+            2 * np.pi * f_hz * cols["t_s"] + rng.uniform(0, 2 * np.pi)
+        )
     cols["pass_index"] = np.concatenate(ps)
     cols["tool"] = np.full(u.size, float(PALMS))
     return Log(cols, passes, fld, [float(s[0]) for s in scales])
