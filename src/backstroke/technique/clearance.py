@@ -12,6 +12,7 @@ import numpy as np
 
 from backstroke.body.back_model import BackModel
 from backstroke.errors import PlanError
+from backstroke.routine.schema import ForearmBlock, ThumbStripBlock
 from backstroke.tools import TOOLS, Tool
 
 # Extra distance kept between the tool's edge and a bony zone (m).
@@ -50,3 +51,19 @@ def clear_u_interval(
     lo = u[best[0]] + (step if best[0] > 0 else 0.0)
     hi = u[best[1]] - (step if best[1] < u.size - 1 else 0.0)
     return float(lo), float(hi)
+
+
+SIDE_SIGNS = {"both": (1.0, -1.0), "left": (1.0,), "right": (-1.0,)}
+
+
+def lanes(
+    block: ForearmBlock | ThumbStripBlock, back: BackModel, index: int
+) -> list[tuple[float, float, float]]:
+    """``(v_m, u_lo, u_hi)`` of each side's clear stroke line, left (+v) first."""
+    tool = block.tool()
+    out = []
+    for sgn in SIDE_SIGNS[block.side]:
+        v = sgn * block.lateral_m
+        lo, hi = clear_u_interval(back, tool, v, block.u_min, block.u_max, block=index)
+        out.append((v, lo, hi))
+    return out

@@ -11,25 +11,10 @@ from __future__ import annotations
 
 from backstroke.body.back_model import BackModel
 from backstroke.routine.schema import ForearmBlock
-from backstroke.technique.clearance import clear_u_interval
+from backstroke.technique.clearance import lanes
 from backstroke.technique.segment import Segment, line, stroke
 from backstroke.technique.transition import transition
 from backstroke.tools import Tool
-
-
-def sides(block: ForearmBlock) -> list[float]:
-    """Signed lateral offsets of the stroke lines, left (+v) first."""
-    return {"both": [1.0, -1.0], "left": [1.0], "right": [-1.0]}[block.side]
-
-
-def lanes(block: ForearmBlock, back: BackModel, index: int) -> list[tuple[float, float, float]]:
-    """``(v_m, u_lo, u_hi)`` of each side's clear stroke line."""
-    out = []
-    for sgn in sides(block):
-        v = sgn * block.lateral_m
-        lo, hi = clear_u_interval(back, Tool.FOREARM, v, block.u_min, block.u_max, block=index)
-        out.append((v, lo, hi))
-    return out
 
 
 def start_point(block: ForearmBlock, back: BackModel, index: int) -> tuple[float, float]:

@@ -13,21 +13,10 @@ import numpy as np
 
 from backstroke.body.back_model import BackModel
 from backstroke.routine.schema import ThumbStripBlock
-from backstroke.technique.clearance import clear_u_interval
+from backstroke.technique.clearance import lanes
 from backstroke.technique.segment import Segment, hold, line, stroke
 from backstroke.technique.transition import transition
 from backstroke.tools import Tool
-
-
-def lanes(block: ThumbStripBlock, back: BackModel, index: int) -> list[tuple[float, float, float]]:
-    """``(v_m, u_lo, u_hi)`` of each strip, left (+v) first."""
-    signs = {"both": [1.0, -1.0], "left": [1.0], "right": [-1.0]}[block.side]
-    out = []
-    for sgn in signs:
-        v = sgn * block.lateral_m
-        lo, hi = clear_u_interval(back, Tool.THUMB, v, block.u_min, block.u_max, block=index)
-        out.append((v, lo, hi))
-    return out
 
 
 def start_point(block: ThumbStripBlock, back: BackModel, index: int) -> tuple[float, float]:
