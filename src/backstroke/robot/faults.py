@@ -12,8 +12,8 @@ nan         duration ms (10)        force and torque become NaN
 spike       newtons (60)            one sample with a force spike along the normal
 drift       N per second (2)        sensor bias grows linearly from the start
 latency     delay ms (20)           measurements arrive late, with ±25 % jitter
-move        centimetres (2)         the client shifts (along a random direction, 1/3
-                                    of it toward the tool) and stays there
+move        centimetres (2)         the client shifts over 0.3 s (along a random
+                                    direction, 1/3 of it toward the tool) and stays
 stop        —                       the client presses stop
 kill        —                       the process is killed (SIGKILL) at the start time
 ==========  ======================  =================================================
@@ -35,6 +35,8 @@ import numpy as np
 from backstroke.errors import InputFileError
 from backstroke.robot.protocol import Robot, RobotCommand, RobotState, Vec3
 from backstroke.tools import Tool
+
+MOVE_DURATION_S = 0.3
 
 FAULT_KINDS: dict[str, float | None] = {
     "dropout": 50.0,
@@ -163,7 +165,9 @@ class FaultInjector:
         if f is None:
             return (0.0, 0.0, 0.0)
         self._note(t_s, "move")
-        d = (f.param or 0.0) / 100.0
+        # A person shifts on the table over a few hundred milliseconds, not in one tick.
+        ramp = min(1.0, (t_s - (f.at_s or 0.0)) / MOVE_DURATION_S)
+        d = (f.param or 0.0) / 100.0 * ramp * ramp * (3.0 - 2.0 * ramp)
         return (
             float(self._move_dir[0] * d),
             float(self._move_dir[1] * d),

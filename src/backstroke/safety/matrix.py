@@ -35,14 +35,15 @@ RIDE_THROUGH = {
     "drift": "a sensor reading high makes the loop press lighter; the force/depth "
     "consistency check stops the session once the bias is large (≤ 10 s at 2 N/s)",
     "latency": "20 ms of latency keeps the loop stable (10 Hz bandwidth)",
-    "move": "the force loop follows the new skin; soft limits back the tool off",
+    "move": "the force loop follows the new skin and soft limits back the tool off; "
+    "the force/depth check stops the session when the model no longer fits (≤ 5 s)",
 }
 REACTION_LIMIT_S = {
     "dropout": 0.05,
     "stale": 0.05,
     "nan": 0.05,
     "stop": 0.1,
-    "move": 1.0,
+    "move": 5.0,
     "drift": 10.0,
 }
 
