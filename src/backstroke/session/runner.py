@@ -52,8 +52,6 @@ RECORD_COLUMNS = (
     "target_force_n",
     "indentation_m",
 )
-CONTACT_FORCE_N = 0.5
-BREAK_MIN_S = 0.02
 
 
 @dataclass
