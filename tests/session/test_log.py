@@ -26,22 +26,9 @@ from backstroke.session.log import (
     read_contact_mcap,
     read_session_log,
 )
+from backstroke.session.runner import RECORD_COLUMNS
 
-RECORDED = (
-    "t_s",
-    "x_m",
-    "y_m",
-    "z_m",
-    "ax",
-    "ay",
-    "az",
-    "fx_n",
-    "fy_n",
-    "fz_n",
-    "normal_force_n",
-    "target_force_n",
-    "indentation_m",
-)
+RECORDED = RECORD_COLUMNS  # what the runner records each tick
 
 
 @dataclass(frozen=True)
