@@ -92,20 +92,26 @@ _INJECT_HELP = (
 )
 
 
+# Options shared by `run` and `demo` (and `plan` for the tempo).
+MusicOpt = Annotated[Path | None, typer.Option(help="audio file to take the beats from")]
+BackendOpt = Annotated[str, typer.Option(help=_BACKEND_HELP)]
+InjectOpt = Annotated[list[str] | None, typer.Option(help=_INJECT_HELP)]
+ClientNameOpt = Annotated[str | None, typer.Option(help=_NAME_HELP)]
+DbOpt = Annotated[Path | None, typer.Option(help="client database (default: user data dir)")]
+
+
 @app.command()
 def run(
     routine: Annotated[str, typer.Option(help="routine TOML file or preset (spa, sports)")],
     out: Annotated[Path, typer.Option(help="output directory")],
     client: Annotated[Path | None, typer.Option(help="client TOML file (default client)")] = None,
     bpm: Annotated[float | None, typer.Option(help="tempo in beats per minute")] = None,
-    music: Annotated[Path | None, typer.Option(help="audio file to take the beats from")] = None,
+    music: MusicOpt = None,
     seed: Annotated[int | None, typer.Option(help="session seed (default: the client's)")] = None,
-    backend: Annotated[str, typer.Option(help=_BACKEND_HELP)] = "sim",
-    inject: Annotated[list[str] | None, typer.Option(help=_INJECT_HELP)] = None,
-    client_name: Annotated[str | None, typer.Option(help=_NAME_HELP)] = None,
-    db: Annotated[
-        Path | None, typer.Option(help="client database (default: user data dir)")
-    ] = None,
+    backend: BackendOpt = "sim",
+    inject: InjectOpt = None,
+    client_name: ClientNameOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Run a whole session; writes summary.json, session.mcap and report.html to OUT."""
     from backstroke.session.session import SessionRequest
@@ -117,13 +123,11 @@ def run(
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="output directory")] = Path("out/demo"),
-    music: Annotated[Path | None, typer.Option(help="audio file to take the beats from")] = None,
-    backend: Annotated[str, typer.Option(help=_BACKEND_HELP)] = "sim",
-    inject: Annotated[list[str] | None, typer.Option(help=_INJECT_HELP)] = None,
-    client_name: Annotated[str | None, typer.Option(help=_NAME_HELP)] = None,
-    db: Annotated[
-        Path | None, typer.Option(help="client database (default: user data dir)")
-    ] = None,
+    music: MusicOpt = None,
+    backend: BackendOpt = "sim",
+    inject: InjectOpt = None,
+    client_name: ClientNameOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """A full simulated spa session on the default client at 60 BPM (or your music)."""
     from backstroke.session.session import SessionRequest
