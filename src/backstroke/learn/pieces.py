@@ -1,0 +1,247 @@
+"""Cutting a demonstration into pieces: strokes, light moves, holds and lifts.
+
+What the hands did, sample by sample, without any label:
+
+- **off**: the measured force is below the contact force (0.5 N): the hands left the skin.
+- **still**: the surface speed stays below 0.5 cm/s for at least 1.5 s (a rest, a dwell
+  on a knot, a pause).
+- **light**: a move at a force well below the work around it (under 62 % of the higher
+  neighbouring level and at most 10 N): a transition between blocks, a thumb strip's
+  return, a forearm crossing the spine.
+- **work**: every other move; split at the stroke's turnarounds into single strokes.
+
+Force levels change at *change points*: where the mean log-force of the next 0.75 s
+differs from that of the last 0.75 s by a factor above 1.45.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backstroke.analyze import TOOL_NAMES
+from backstroke.learn.demo import Demo
+from backstroke.sense.contact import CONTACT_FORCE_N
+from backstroke.sense.passes import DEFAULT_HYSTERESIS_U, turnarounds
+
+STILL_SPEED_M_S = 0.005
+STILL_MIN_S = 1.5
+CHANGE_WINDOW_S = 0.75
+CHANGE_RATIO = 1.45
+LIGHT_FRACTION = 0.62
+LIGHT_MAX_N = 10.0
+# Lateral offset bands (m): palms straddle the spine, thumbs on the erector spinae
+# 2.5–4 cm out, the forearm further out on the paraspinals and latissimus.
+THUMB_LANE_M = 0.015
+FOREARM_LANE_M = 0.045
+REST_MIN_S = 4.0
+# A turnaround this close to a piece's end does not split off a stroke of its own.
+MIN_STROKE_S = 0.6
+
+
+@dataclass
+class Piece:
+    """A stretch of samples ``[a, b)`` of one kind.
+
+    Attributes:
+        kind: ``work``, ``light``, ``still`` or ``off``.
+        a, b: sample range.
+        level_n: median force.
+        technique: for work pieces ``glide``/``forearm``/``thumb_strip``; for still
+            pieces ``rest``/``dwell``/``pause``; ``None`` for light and off pieces.
+        tool: majority tool name when the log has tools, else ``None``.
+    """
+
+    kind: str
+    a: int
+    b: int
+    level_n: float = 0.0
+    technique: str | None = None
+    tool: str | None = None
+
+    def t0(self, d: Demo) -> float:
+        return float(d.t_s[self.a])
+
+    def t1(self, d: Demo) -> float:
+        return float(d.t_s[self.b - 1])
+
+    def duration_s(self, d: Demo) -> float:
+        return self.t1(d) - self.t0(d)
+
+
+def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
+def _change_points(d: Demo) -> list[int]:
+    lf = np.log(np.maximum(d.force_smooth_n, 0.3))
+    w = max(2, int(round(CHANGE_WINDOW_S * d.rate_hz)))
+    n = lf.size
+    if n < 2 * w + 2:
+        return []
+    cs = np.concatenate([[0.0], np.cumsum(lf)])
+    i = np.arange(w, n - w)
+    diff = (cs[i + w] - cs[i]) / w - (cs[i] - cs[i - w]) / w
+    mag = np.abs(diff)
+    thr = np.log(CHANGE_RATIO)
+    out: list[int] = []
+    order = np.argsort(-mag)
+    taken = np.zeros(n, dtype=bool)
+    for j in order:
+        if mag[j] < thr:
+            break
+        k = int(i[j])
+        if taken[max(0, k - w) : k + w].any():
+            continue
+        taken[k] = True
+        out.append(k)
+    return sorted(out)
+
+
+def _tool_of(d: Demo, a: int, b: int) -> str | None:
+    if d.tool is None:
+        return None
+    codes = d.tool[a:b]
+    fin = codes[np.isfinite(codes)].astype(np.int64)
+    if fin.size < 0.5 * (b - a) or fin.size == 0:
+        return None
+    return TOOL_NAMES[int(np.bincount(fin, minlength=3).argmax())]
+
+
+def stroke_technique(d: Demo, a: int, b: int, tool: str | None) -> str:
+    """Technique of a moving stroke: the tool if logged, else where on the back it ran."""
+    if tool == "thumb":
+        return "thumb_strip"
+    if tool == "forearm":
+        return "forearm"
+    lat = float(np.median(np.abs(d.v_m[a:b])))
+    if tool == "palms" or lat < THUMB_LANE_M:
+        return "glide"
+    return "thumb_strip" if lat < FOREARM_LANE_M else "forearm"
+
+
+def _still_technique(d: Demo, p: Piece) -> str:
+    lat = float(np.median(np.abs(d.v_m[p.a : p.b])))
+    if p.tool == "thumb" or THUMB_LANE_M <= lat < FOREARM_LANE_M:
+        return "dwell"
+    if p.tool in (None, "palms") and lat < THUMB_LANE_M and p.duration_s(d) >= REST_MIN_S:
+        return "rest"
+    return "pause"
+
+
+def turnaround_samples(d: Demo) -> NDArray[np.int64]:
+    """Turnarounds of ``u``, each moved to the slowest sample within 1 s (the true stop)."""
+    idx, _ = turnarounds(d.u, DEFAULT_HYSTERESIS_U)
+    w = int(round(1.0 * d.rate_hz))
+    out = []
+    for i in idx:
+        a, b = max(0, int(i) - w), min(d.samples, int(i) + w + 1)
+        out.append(a + int(np.argmin(d.speed_m_s[a:b])))
+    return np.asarray(out, dtype=np.int64)
+
+
+def cut_pieces(d: Demo) -> list[Piece]:
+    """The demonstration as consecutive pieces (see the module docstring)."""
+    n = d.samples
+    f = d.force_n
+    touching = f >= CONTACT_FORCE_N
+    on = np.flatnonzero(touching)
+    if on.size == 0:
+        return [Piece("off", 0, n)]
+    first, last = int(on[0]), int(on[-1]) + 1
+    bounds = {first, last}
+    # Lifts: off-skin runs longer than 20 ms between first touch and the end.
+    off_runs = [
+        (a + first, b + first)
+        for a, b in _runs(~touching[first:last])
+        if d.t_s[min(b + first, n - 1)] - d.t_s[a + first] > 0.02
+    ]
+    for a, b in off_runs:
+        bounds.update((a, b))
+    still = (d.speed_m_s < STILL_SPEED_M_S)[first:last]
+    still_runs = [
+        (a + first, b + first)
+        for a, b in _runs(still)
+        if d.t_s[b + first - 1] - d.t_s[a + first] >= STILL_MIN_S
+    ]
+    for a, b in still_runs:
+        bounds.update((a, b))
+    bounds.update(k for k in _change_points(d) if first < k < last)
+    cuts = sorted(bounds)
+    off_mask = np.zeros(n, dtype=bool)
+    for a, b in off_runs:
+        off_mask[a:b] = True
+    still_mask = np.zeros(n, dtype=bool)
+    for a, b in still_runs:
+        still_mask[a:b] = True
+    pieces: list[Piece] = []
+    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+        if b <= a:
+            continue
+        mid = slice(a, b)
+        if off_mask[mid].mean() > 0.5:
+            kind = "off"
+        elif still_mask[mid].mean() > 0.5:
+            kind = "still"
+        else:
+            kind = "move"
+        p = Piece(kind, a, b, float(np.median(d.force_smooth_n[mid])), tool=_tool_of(d, a, b))
+        # Merge tiny moves (< 0.4 s, a ramp between two change points) into the previous.
+        if pieces and kind == "move" and pieces[-1].kind == "move" and (
+            d.t_s[b - 1] - d.t_s[a] < 0.4
+        ):
+            pieces[-1].b = b
+            continue
+        pieces.append(p)
+    _mark_light(pieces)
+    for p in pieces:
+        if p.kind == "still":
+            p.technique = _still_technique(d, p)
+    return _split_strokes(d, pieces)
+
+
+def _mark_light(pieces: list[Piece]) -> None:
+    moves = [i for i, p in enumerate(pieces) if p.kind == "move"]
+    for j, i in enumerate(moves):
+        p = pieces[i]
+        nb = []
+        for k in (j - 1, j + 1):
+            if 0 <= k < len(moves):
+                nb.append(pieces[moves[k]].level_n)
+        ref = max(nb) if nb else p.level_n
+        light = p.level_n <= LIGHT_MAX_N and p.level_n < LIGHT_FRACTION * ref
+        if p.tool == "palms" and any(
+            pieces[moves[k]].tool in ("thumb", "forearm")
+            for k in (j - 1, j + 1)
+            if 0 <= k < len(moves)
+        ):
+            light = light or p.level_n <= LIGHT_MAX_N
+        p.kind = "light" if light else "work"
+
+
+def _split_strokes(d: Demo, pieces: list[Piece]) -> list[Piece]:
+    turns = turnaround_samples(d)
+    out: list[Piece] = []
+    for p in pieces:
+        if p.kind != "work":
+            out.append(p)
+            continue
+        gap = int(MIN_STROKE_S * d.rate_hz)
+        inner = [int(k) for k in turns if p.a + gap < k < p.b - gap]
+        edges = [p.a, *inner, p.b]
+        for a, b in zip(edges[:-1], edges[1:], strict=True):
+            tool = _tool_of(d, a, b)
+            out.append(
+                Piece(
+                    "work",
+                    a,
+                    b,
+                    float(np.median(d.force_smooth_n[a:b])),
+                    technique=stroke_technique(d, a, b, tool),
+                    tool=tool,
+                )
+            )
+    return out

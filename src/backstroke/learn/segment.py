@@ -1,0 +1,222 @@
+"""From pieces to blocks: the techniques the master used, in order, and the transitions.
+
+Without block labels, a block is a run of work strokes of one technique (rests are
+blocks of their own). A light move between strokes of the same technique belongs to
+the block (a thumb strip's return, the forearm crossing the spine); a light move
+between different techniques is a transition. A hold in a thumb lane inside a thumb
+block is a dwell; other short holds are pauses of the block they fall in.
+
+With block labels (free text: ``Rest``, ``long glides``, ``thumbs``, or numbers), the
+labels decide where blocks start and end; the technique is read from the label when it
+names one, else from what the hands did. Samples labelled ``transition`` (or blank, or
+a negative block number) are transitions, and so is a light move before a block's
+first stroke (a lead-in).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from backstroke.learn.demo import Demo
+from backstroke.learn.pieces import Piece, cut_pieces
+
+TECHNIQUES = ("rest", "glide", "forearm", "thumb_strip")
+_LABEL_WORDS: tuple[tuple[str, str], ...] = (
+    ("transition", "transition"),
+    ("lead-in", "transition"),
+    ("lead in", "transition"),
+    ("approach", "transition"),
+    ("lift", "transition"),
+    ("rest", "rest"),
+    ("listen", "rest"),
+    ("breath", "rest"),
+    ("forearm", "forearm"),
+    ("elbow", "forearm"),
+    ("thumb", "thumb_strip"),
+    ("strip", "thumb_strip"),
+    ("glide", "glide"),
+    ("effleurage", "glide"),
+    ("palm", "glide"),
+    ("long stroke", "glide"),
+)
+
+
+def technique_of_label(label: str) -> str | None:
+    """The technique a free-text block label names, ``transition``, or ``None``."""
+    key = label.strip().lower().replace("_", " ")
+    if not key:
+        return "transition"
+    for word, tech in _LABEL_WORDS:
+        if word in key:
+            return tech
+    return None
+
+
+@dataclass
+class Block:
+    """One block of the demonstration.
+
+    Attributes:
+        technique: ``rest``, ``glide``, ``forearm`` or ``thumb_strip``.
+        pieces: its pieces in order (work strokes, dwells, pauses, returns, lifts).
+        label: the log's block label, when it had one.
+    """
+
+    technique: str
+    pieces: list[Piece] = field(default_factory=list)
+    label: str | None = None
+
+    @property
+    def a(self) -> int:
+        return self.pieces[0].a
+
+    @property
+    def b(self) -> int:
+        return self.pieces[-1].b
+
+    def strokes(self) -> list[Piece]:
+        return [p for p in self.pieces if p.kind == "work"]
+
+
+@dataclass
+class Segmentation:
+    """A demonstration cut into blocks and transitions."""
+
+    demo: Demo
+    pieces: list[Piece]
+    blocks: list[Block]
+    transitions: list[Piece]
+
+    @property
+    def sequence(self) -> list[str]:
+        return [b.technique for b in self.blocks]
+
+
+def _piece_label(d: Demo, p: Piece) -> str:
+    names = d.block_names or []
+    seg = names[p.a : p.b]
+    if not seg:
+        return ""
+    return Counter(seg).most_common(1)[0][0]
+
+
+def _piece_kind_technique(p: Piece) -> str | None:
+    if p.kind == "work":
+        return p.technique
+    if p.kind == "still" and p.technique == "rest":
+        return "rest"
+    return None
+
+
+def segment(d: Demo, *, use_labels: bool = True) -> Segmentation:
+    """Blocks and transitions of a demonstration (see the module docstring)."""
+    pieces = cut_pieces(d)
+    body = [p for p in pieces if not (p.kind == "off" and (p is pieces[0] or p is pieces[-1]))]
+    if use_labels and d.block_names is not None and any(d.block_names):
+        blocks, trans = _by_labels(d, body)
+    else:
+        blocks, trans = _by_motion(body)
+    blocks = _drop_slivers(d, blocks, trans)
+    return Segmentation(d, pieces, blocks, trans)
+
+
+def _by_motion(pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
+    blocks: list[Block] = []
+    trans: list[Piece] = []
+    pending: list[Piece] = []  # light/still/off pieces since the last work or rest
+    for p in pieces:
+        tech = _piece_kind_technique(p)
+        if tech is None:
+            pending.append(p)
+            continue
+        cur = blocks[-1] if blocks else None
+        if cur is not None and cur.technique == tech and tech != "rest":
+            cur.pieces.extend(pending)
+        elif cur is not None and cur.technique == "rest" and tech == "rest":
+            cur.pieces.extend(pending)
+        else:
+            # Holds right after a block (dwell at its end, pause) stay with it; light
+            # moves in between are the transition.
+            while pending and pending[0].kind in ("still", "off") and cur is not None:
+                cur.pieces.append(pending.pop(0))
+            trans.extend(q for q in pending if q.kind == "light")
+            blocks.append(Block(tech))
+        pending = []
+        blocks[-1].pieces.append(p)
+    if blocks:
+        blocks[-1].pieces.extend(q for q in pending if q.kind != "light")
+        trans.extend(q for q in pending if q.kind == "light")
+    return blocks, trans
+
+
+def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
+    blocks: list[Block] = []
+    trans: list[Piece] = []
+    for p in pieces:
+        label = _piece_label(d, p)
+        named = technique_of_label(label)
+        if named == "transition":
+            trans.append(p) if p.kind == "light" else None
+            continue
+        if not blocks or blocks[-1].label != label:
+            blocks.append(Block("", label=label))
+        blocks[-1].pieces.append(p)
+    out: list[Block] = []
+    for b in blocks:
+        named = technique_of_label(b.label or "")
+        work = Counter()
+        for p in b.pieces:
+            tech = _piece_kind_technique(p)
+            if tech is not None:
+                work[tech] += p.b - p.a
+        tech = named if named in TECHNIQUES else (work.most_common(1)[0][0] if work else None)
+        if tech is None:
+            trans.extend(p for p in b.pieces if p.kind == "light")
+            continue
+        if tech == "rest":
+            still = [p for p in b.pieces if p.kind == "still"]
+            for p in still:
+                p.technique = "rest"
+        else:
+            for p in b.pieces:
+                if p.kind == "work":
+                    p.technique = tech
+        # Lead-in and lead-out: light moves before the first / after the last stroke.
+        while b.pieces and b.pieces[0].kind == "light":
+            trans.append(b.pieces.pop(0))
+        while b.pieces and b.pieces[-1].kind == "light" and tech == "glide":
+            trans.append(b.pieces.pop())
+        if b.pieces:
+            b.technique = tech
+            if out and out[-1].label == b.label:
+                out[-1].pieces.extend(b.pieces)
+            else:
+                out.append(b)
+    trans.sort(key=lambda p: p.a)
+    return out, trans
+
+
+def _drop_slivers(d: Demo, blocks: list[Block], trans: list[Piece]) -> list[Block]:
+    """A block of one short stroke (< 3 s, a mis-read ramp) joins its predecessor."""
+    out: list[Block] = []
+    for b in blocks:
+        strokes = b.strokes()
+        work_s = sum(p.duration_s(d) for p in strokes)
+        sliver = b.technique != "rest" and len(strokes) <= 1 and work_s < 3.0 and b.label is None
+        if b.technique == "rest":
+            sliver = sum(p.duration_s(d) for p in b.pieces) < 2.0
+        if sliver and out:
+            for p in b.pieces:
+                if p.kind == "work":
+                    p.technique = out[-1].technique
+            out[-1].pieces.extend(b.pieces)
+            continue
+        if sliver:
+            trans.extend(b.pieces)
+            continue
+        if out and out[-1].technique == b.technique and b.label is None:
+            out[-1].pieces.extend(b.pieces)
+            continue
+        out.append(b)
+    return out
