@@ -186,10 +186,17 @@ def analyze(
         float, typer.Option(help="stiffness drop that counts as softening (0.05 = 5 %)")
     ] = 0.05,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    explain: Annotated[bool, typer.Option(help="the elements in plain words")] = False,
+    report: Annotated[Path | None, typer.Option(help="with --explain: learn.html here")] = None,
 ) -> None:
     """Analyse a recorded massage (a master's demonstration or a session): its elements."""
     from backstroke.analyze import analyze as analyze_log
 
+    if explain or report is not None:
+        from backstroke.learn.cli import explain_command
+
+        explain_command(log, softening, report, as_json)
+        return
     try:
         result = analyze_log(log, softening)
     except BackstrokeError as exc:
@@ -210,12 +217,16 @@ def analyze(
 
 
 def _register_extras() -> None:
+    from backstroke.learn.cli import coach, compare, learn
     from backstroke.report.cli import report
     from backstroke.store.cli import clients, history
 
     app.command()(report)
     app.command()(clients)
     app.command()(history)
+    app.command()(learn)
+    app.command()(compare)
+    app.command()(coach)
 
 
 _register_extras()

@@ -114,19 +114,21 @@ def _length_m(d: Demo, p: Piece) -> float:
     return float(np.sum(d.speed_m_s[p.a : p.b - 1] * dt))
 
 
-def _strips(block: Block) -> list[list[Piece]]:
-    """Strokes, thumb-strip parts split by a dwell joined into one strip."""
+def _strips(d: Demo, block: Block) -> list[list[Piece]]:
+    """Strokes; parts split by a dwell, a lift or a blip (< 1 s) joined into one stroke."""
     out: list[list[Piece]] = []
     after_dwell = False
     for p in block.pieces:
+        if p.kind != "work" and p.duration_s(d) < 1.0 and after_dwell:
+            continue
         if p.kind == "work":
             if after_dwell and out:
                 out[-1].append(p)
             else:
                 out.append([p])
             after_dwell = False
-        elif p.kind == "still" and p.technique == "dwell":
-            after_dwell = True
+        elif (p.kind == "still" and p.technique == "dwell") or p.kind == "off":
+            after_dwell = True  # a dwell or a lift does not end the strip
         else:
             after_dwell = False
     return out
@@ -151,7 +153,7 @@ def _block_figures(
             strokes=0,
             passes=1,
         )
-    strips = _strips(b)
+    strips = _strips(d, b)
     strokes = b.strokes()
     idx = np.concatenate([np.arange(p.a, p.b) for p in strokes])
     per_force = np.array([np.median(d.force_smooth_n[p.a : p.b]) for p in strokes])
