@@ -3,7 +3,8 @@
 A master working to music starts and ends strokes on beats: every turnaround lands on
 ``t0 + k · P`` for a beat period ``P``. For each candidate period the events' phases
 ``2π t / P`` are averaged on the unit circle (a Rayleigh test); the beat is the period
-where they line up best. The search is over slow music (45–90 BPM by default, DESIGN §5):
+where they line up best (when several line up about as well, the one nearest
+66 BPM). The search is over slow music (45–90 BPM by default, DESIGN §5):
 within that range neither half nor double the true tempo is a candidate for 50–80 BPM.
 
 Strokes per minute (what ``analyze`` calls ``tempo_bpm``) is a different figure: the
@@ -18,6 +19,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 BPM_RANGE = (45.0, 90.0)
+# Tempo preferred when the timing fits several equally well (slow massage music).
+PRIOR_BPM = 66.0
+AMBIGUITY = 0.92
 
 
 @dataclass(frozen=True)
@@ -65,13 +69,19 @@ def fit_beat(
     step = (lo * lo / span) / 5.0
     periods = np.arange(lo, hi + step, step)
     rel = ev - ev[0]
-    best_r, best_p = -1.0, lo
-    for chunk in np.array_split(periods, max(1, periods.size // 2000)):
-        z = np.exp(2j * np.pi * rel[None, :] / chunk[:, None]).mean(axis=1)
-        r = np.abs(z)
-        i = int(np.argmax(r))
-        if r[i] > best_r:
-            best_r, best_p = float(r[i]), float(chunk[i])
+    coh = np.concatenate(
+        [
+            np.abs(np.exp(2j * np.pi * rel[None, :] / chunk[:, None]).mean(axis=1))
+            for chunk in np.array_split(periods, max(1, periods.size // 2000))
+        ]
+    )
+    # Strokes that all last multiples of m beats fit m/k times the beat as well: among
+    # tempi fitting nearly as well as the best, take the one nearest the usual tempo.
+    near = coh >= AMBIGUITY * float(coh.max())
+    peaks = np.flatnonzero(near & (coh >= np.roll(coh, 1)) & (coh >= np.roll(coh, -1)))
+    if peaks.size == 0:
+        peaks = np.array([int(np.argmax(coh))])
+    best_p = float(periods[peaks[np.argmin(np.abs(60.0 / periods[peaks] - PRIOR_BPM))]])
     # Refine around the peak.
     fine = np.linspace(best_p - 2 * step, best_p + 2 * step, 81)
     z = np.exp(2j * np.pi * rel[None, :] / fine[:, None]).mean(axis=1)

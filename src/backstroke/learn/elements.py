@@ -19,6 +19,7 @@ import numpy as np
 from backstroke.analyze import analyze_log
 from backstroke.learn.beat import BeatFit, fit_beat
 from backstroke.learn.demo import Demo
+from backstroke.learn.onsets import stop_samples, stroke_onsets_s
 from backstroke.learn.pieces import Piece, turnaround_samples
 from backstroke.learn.segment import Block, Segmentation, segment
 from backstroke.sense.contact import contact_breaks
@@ -250,7 +251,9 @@ def figures(
     """Every element of the demonstration (see the module docstring)."""
     seg = segment(d, use_labels=use_labels)
     turns = turnaround_samples(d)
-    beat = fit_beat(d.t_s[turns])
+    holds_end = [p.b - 1 for p in seg.pieces if p.kind == "still"]
+    stops = np.concatenate([stop_samples(d), np.asarray(holds_end, dtype=np.int64)])
+    beat = fit_beat(stroke_onsets_s(d, stops))
     k_all = secant_stiffness(d.force_n, d.indentation_m)
     blocks = [_block_figures(d, b, beat, k_all, threshold) for b in seg.blocks]
     strokes = [s for b in blocks for s in [b] if b.stroke_s]

@@ -116,12 +116,42 @@ def segment(d: Demo, *, use_labels: bool = True) -> Segmentation:
     if use_labels and d.block_names is not None and any(d.block_names):
         blocks, trans = _by_labels(d, body)
     else:
-        blocks, trans = _by_motion(body)
+        blocks, trans = _by_motion(d, body)
     blocks = _drop_slivers(d, blocks, trans)
     return Segmentation(d, pieces, blocks, trans)
 
 
-def _by_motion(pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
+FINAL_REST_MIN_S = 8.0
+
+
+def _holds_between_strokes(d: Demo, pieces: list[Piece]) -> None:
+    """A still palm hold straight between two strokes of one technique is a pause there;
+    so is a short one at the very end (the release before lift-off)."""
+    for i, p in enumerate(pieces):
+        if p.kind != "still" or p.technique != "rest":
+            continue
+        before = next((q for q in reversed(pieces[:i]) if q.kind != "off"), None)
+        after = next((q for q in pieces[i + 1 :] if q.kind != "off"), None)
+        if after is None or (
+            after.kind != "work" and not any(q.kind == "work" for q in pieces[i + 1 :])
+        ):
+            # The hands' last stillness before lifting off is a release, not a rest,
+            # unless it is a long one.
+            if p.duration_s(d) >= FINAL_REST_MIN_S:
+                continue
+            p.technique = "pause"
+            continue
+        if (
+            before is not None
+            and before.kind == "work"
+            and after.kind == "work"
+            and before.technique == after.technique
+        ):
+            p.technique = "pause"
+
+
+def _by_motion(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
+    _holds_between_strokes(d, pieces)
     blocks: list[Block] = []
     trans: list[Piece] = []
     pending: list[Piece] = []  # light/still/off pieces since the last work or rest
@@ -157,7 +187,8 @@ def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
         label = _piece_label(d, p)
         named = technique_of_label(label)
         if named == "transition":
-            trans.append(p) if p.kind == "light" else None
+            if p.kind == "light":
+                trans.append(p)
             continue
         if not blocks or blocks[-1].label != label:
             blocks.append(Block("", label=label))
