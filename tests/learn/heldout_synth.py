@@ -71,9 +71,7 @@ def draw_routine(rng: np.random.Generator, n_blocks: int) -> list[Truth]:
             out.append(Truth("rest", float(rng.uniform(4.5, 8.0))))
         elif tech == "glide":
             until = bool(rng.random() < 0.6)
-            out.append(
-                Truth("glide", float(rng.uniform(9, 20)), int(rng.integers(2, 5)), until)
-            )
+            out.append(Truth("glide", float(rng.uniform(9, 20)), int(rng.integers(2, 5)), until))
         elif tech == "forearm":
             side = str(rng.choice(["both", "both", "left", "right"]))
             out.append(
@@ -172,8 +170,18 @@ def generate(seed: int, *, labels: bool, n_blocks: int | None = None) -> HeldOut
                     )
                     if j < len(marks) - 2:
                         moves.append(
-                            ("hold", bi, "thumb", marks[j + 1], v, marks[j + 1], v,
-                             tr.dwell_beats, tr.force_n, p)
+                            (
+                                "hold",
+                                bi,
+                                "thumb",
+                                marks[j + 1],
+                                v,
+                                marks[j + 1],
+                                v,
+                                tr.dwell_beats,
+                                tr.force_n,
+                                p,
+                            )
                         )
                 here = (hi, v)
     # Timeline on beats, human jitter.
@@ -197,10 +205,13 @@ def generate(seed: int, *, labels: bool, n_blocks: int | None = None) -> HeldOut
     # Linear ramps between levels over ramp_s; touch-down and lift-off ramps.
     ramp_n = max(2, int(float(rng.uniform(0.3, 0.7)) * rate))
     kern = np.ones(ramp_n) / ramp_n
-    level = np.convolve(np.concatenate([np.full(ramp_n, level[0]), level, np.full(ramp_n, level[-1])]), kern, "same")[ramp_n:-ramp_n]
+    level = np.convolve(
+        np.concatenate([np.full(ramp_n, level[0]), level, np.full(ramp_n, level[-1])]), kern, "same"
+    )[ramp_n:-ramp_n]
     env = np.clip(t / (1.5 * beat), 0, 1) * np.clip((end - t) / (1.5 * beat), 0, 1)
     wob = sum(
-        float(rng.uniform(0.01, 0.025)) * np.sin(2 * np.pi * float(rng.uniform(0.05, 0.3)) * t + float(rng.uniform(0, 6.3)))
+        float(rng.uniform(0.01, 0.025))
+        * np.sin(2 * np.pi * float(rng.uniform(0.05, 0.3)) * t + float(rng.uniform(0, 6.3)))
         for _ in range(3)
     )
     br_hz = float(rng.uniform(12, 18)) / 60.0
@@ -237,8 +248,6 @@ def generate(seed: int, *, labels: bool, n_blocks: int | None = None) -> HeldOut
         pick = {kk: str(rng.choice(vv)) for kk, vv in TOOL_WORDS.items()}
         bpick = {kk: str(rng.choice(vv)) for kk, vv in BLOCK_WORDS.items()}
         cols["tool"] = [pick[moves[i][2]] for i in k]
-        cols["block"] = [
-            bpick[truth[moves[i][1]].technique] if moves[i][1] >= 0 else "" for i in k
-        ]
+        cols["block"] = [bpick[truth[moves[i][1]].technique] if moves[i][1] >= 0 else "" for i in k]
     del cols["operator_note"]
     return HeldOut(cols, truth, bpm, length, float(t[-1]), knots)

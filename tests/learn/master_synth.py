@@ -114,9 +114,7 @@ def _moves(blocks: list[TrueBlock], style: Style) -> tuple[list[_Move], list[int
         if dist < 0.003:
             return
         beats = max(2, round(dist / 0.04))
-        out.append(
-            _Move("light", block, technique, "palms", *pos, *target, beats, LIGHT_FORCE_N)
-        )
+        out.append(_Move("light", block, technique, "palms", *pos, *target, beats, LIGHT_FORCE_N))
         pos = target
 
     for bi, b in enumerate(blocks):
@@ -148,7 +146,19 @@ def _moves(blocks: list[TrueBlock], style: Style) -> tuple[list[_Move], list[int
                     )
                     if nxt != v:
                         out.append(
-                            _Move("light", bi, "forearm", "palms", b.u_max, v, b.u_max, nxt, 2, LIGHT_FORCE_N, p)
+                            _Move(
+                                "light",
+                                bi,
+                                "forearm",
+                                "palms",
+                                b.u_max,
+                                v,
+                                b.u_max,
+                                nxt,
+                                2,
+                                LIGHT_FORCE_N,
+                                p,
+                            )
                         )
                     pos = (b.u_max, nxt)
                 else:
@@ -159,15 +169,51 @@ def _moves(blocks: list[TrueBlock], style: Style) -> tuple[list[_Move], list[int
                     for j in range(len(marks) - 1):
                         part = max(1.0, round(bps * (marks[j + 1] - marks[j]) / length))
                         out.append(
-                            _Move("stroke", bi, "thumb_strip", "thumb", marks[j], v, marks[j + 1], v, part, f, p)
+                            _Move(
+                                "stroke",
+                                bi,
+                                "thumb_strip",
+                                "thumb",
+                                marks[j],
+                                v,
+                                marks[j + 1],
+                                v,
+                                part,
+                                f,
+                                p,
+                            )
                         )
                         if j < len(stops) and b.dwell_beats:
                             out.append(
-                                _Move("hold", bi, "thumb_strip", "thumb", marks[j + 1], v, marks[j + 1], v, b.dwell_beats, f, p)
+                                _Move(
+                                    "hold",
+                                    bi,
+                                    "thumb_strip",
+                                    "thumb",
+                                    marks[j + 1],
+                                    v,
+                                    marks[j + 1],
+                                    v,
+                                    b.dwell_beats,
+                                    f,
+                                    p,
+                                )
                             )
                     ret = max(2, round((length * 0.51) / 0.05))
                     out.append(
-                        _Move("light", bi, "thumb_strip", "palms", b.u_max, v, b.u_min, nxt, ret, LIGHT_FORCE_N, p)
+                        _Move(
+                            "light",
+                            bi,
+                            "thumb_strip",
+                            "palms",
+                            b.u_max,
+                            v,
+                            b.u_min,
+                            nxt,
+                            ret,
+                            LIGHT_FORCE_N,
+                            p,
+                        )
                     )
                     pos = (b.u_min, nxt)
     return out, done
@@ -237,9 +283,9 @@ def synthesize(
     # Force ramps (0.5 s) at every change of level, touch-down and release.
     kernel = int(0.5 * rate_hz)
     padded = np.concatenate([np.full(kernel, force[0]), force, np.full(kernel, force[-1])])
-    force = np.convolve(padded, np.hanning(2 * kernel + 1) / np.hanning(2 * kernel + 1).sum(), "same")[
-        kernel:-kernel
-    ]
+    force = np.convolve(
+        padded, np.hanning(2 * kernel + 1) / np.hanning(2 * kernel + 1).sum(), "same"
+    )[kernel:-kernel]
     ramp = np.clip((t - 0.2 * period) / (0.8 * period), 0.0, 1.0) * np.clip(
         (total - t - 0.2 * period) / (0.8 * period), 0.0, 1.0
     )
@@ -248,7 +294,9 @@ def synthesize(
     force = force * ramp * (1.0 + st.force_cv * human + 0.02 * breath)
     # Lifts: the hands leave the skin for a moment in the middle of a stroke.
     strokes = [i for i, m in enumerate(moves) if m.kind == "stroke"]
-    for i in rng.choice(strokes, size=min(st.lifts, len(strokes)), replace=False) if st.lifts else []:
+    for i in (
+        rng.choice(strokes, size=min(st.lifts, len(strokes)), replace=False) if st.lifts else []
+    ):
         mid = 0.5 * (bounds[i] + bounds[i + 1])
         force[(t > mid) & (t < mid + rng.uniform(0.4, 0.9))] = 0.0
     force = force + rng.normal(0.0, 0.08, n)
@@ -285,8 +333,19 @@ def spa_like(bpm: float = 60.0) -> list[TrueBlock]:
     return [
         TrueBlock("rest", 6.0, rest_beats=round(18 * bpm / 60)),
         TrueBlock("glide", 12.0, beats_per_stroke=10, until_softening=True, drop_per_pass=0.03),
-        TrueBlock("forearm", 20.0, beats_per_stroke=6, passes=2, lateral_m=0.075, u_min=0.12, u_max=0.5),
-        TrueBlock("thumb_strip", 11.0, beats_per_stroke=12, passes=2, lateral_m=0.03, u_min=0.1, u_max=0.9, dwell_beats=4),
+        TrueBlock(
+            "forearm", 20.0, beats_per_stroke=6, passes=2, lateral_m=0.075, u_min=0.12, u_max=0.5
+        ),
+        TrueBlock(
+            "thumb_strip",
+            11.0,
+            beats_per_stroke=12,
+            passes=2,
+            lateral_m=0.03,
+            u_min=0.1,
+            u_max=0.9,
+            dwell_beats=4,
+        ),
     ]
 
 

@@ -22,6 +22,9 @@ BPM_RANGE = (45.0, 90.0)
 # Tempo preferred when the timing fits several equally well (slow massage music).
 PRIOR_BPM = 66.0
 AMBIGUITY = 0.92
+# Lag of a fitted onset behind the beat, as a fraction of its move's duration.
+MAX_LAG = 0.2
+LAG_GRID = np.linspace(-0.04, MAX_LAG, 25)
 
 
 @dataclass(frozen=True)
@@ -48,33 +51,55 @@ class BeatFit:
 
 
 def fit_beat(
-    event_times_s: ArrayLike, bpm_range: tuple[float, float] = BPM_RANGE
+    event_times_s: ArrayLike,
+    bpm_range: tuple[float, float] = BPM_RANGE,
+    durations_s: ArrayLike | None = None,
 ) -> BeatFit:
     """Fit a beat grid to event times (turnarounds, starts and ends of holds).
 
     Args:
         event_times_s: ``(K,)`` times, s.
         bpm_range: the tempi searched.
+        durations_s: optional ``(K,)`` durations of the moves the events start (NaN =
+            unknown): the events may then lag the beat by a common fraction ``b`` of
+            their move's duration (``b`` in -0.04..``MAX_LAG``, searched too).
 
     Returns:
         The best fit; ``bpm`` is ``None`` with fewer than 4 events.
     """
-    ev = np.sort(np.asarray(event_times_s, dtype=np.float64))
-    ev = ev[np.isfinite(ev)]
-    if ev.size < 4:
-        return BeatFit(None, 0.0, 0.0, 0.0, int(ev.size))
+    ev_all = np.asarray(event_times_s, dtype=np.float64)
+    du_all = (
+        np.full(ev_all.size, np.nan)
+        if durations_s is None
+        else np.asarray(durations_s, dtype=np.float64)
+    )
+    ok = np.isfinite(ev_all)
+    order = np.argsort(ev_all[ok])
+    ev0, du = ev_all[ok][order], du_all[ok][order]
+    if ev0.size < 4:
+        return BeatFit(None, 0.0, 0.0, 0.0, int(ev0.size))
+    fill = float(np.nanmedian(du)) if np.isfinite(du).any() else 0.0
+    du = np.where(np.isfinite(du), du, fill)
     lo, hi = 60.0 / bpm_range[1], 60.0 / bpm_range[0]
-    span = max(float(ev[-1] - ev[0]), 1.0)
+    span = max(float(ev0[-1] - ev0[0]), 1.0)
     # Peak width in P is about P² / span; sample it five times finer.
     step = (lo * lo / span) / 5.0
     periods = np.arange(lo, hi + step, step)
+    lags = LAG_GRID if durations_s is not None else np.zeros(1)
+    best_coh, lag, coh = -1.0, 0.0, np.zeros(periods.size)
+    for b in lags:
+        rel = ev0 - b * du / (1.0 - 2.0 * b)
+        rel = rel - rel[0]
+        c = np.concatenate(
+            [
+                np.abs(np.exp(2j * np.pi * rel[None, :] / chunk[:, None]).mean(axis=1))
+                for chunk in np.array_split(periods, max(1, periods.size // 2000))
+            ]
+        )
+        if float(c.max()) > best_coh:
+            best_coh, lag, coh = float(c.max()), float(b), c
+    ev = np.sort(ev0 - lag * du / (1.0 - 2.0 * lag))
     rel = ev - ev[0]
-    coh = np.concatenate(
-        [
-            np.abs(np.exp(2j * np.pi * rel[None, :] / chunk[:, None]).mean(axis=1))
-            for chunk in np.array_split(periods, max(1, periods.size // 2000))
-        ]
-    )
     # Strokes that all last multiples of m beats fit m/k times the beat as well: among
     # tempi fitting nearly as well as the best, take the one nearest the usual tempo.
     near = coh >= AMBIGUITY * float(coh.max())

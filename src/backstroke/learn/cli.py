@@ -25,7 +25,9 @@ def _figures(path: Path, softening: float, back_length_m: float | None):  # type
         raise BackstrokeError(f"--softening {softening}: must be between 0 and 1 (e.g. 0.05)")
     if back_length_m is not None and not 0.3 <= back_length_m <= 0.8:
         raise InputFileError(
-            "back length out of range", key="--back-length", value=back_length_m,
+            "back length out of range",
+            key="--back-length",
+            value=back_length_m,
             allowed="0.3 to 0.8 m",
         )
     demo = load_demo(path, back_length_m)
@@ -49,7 +51,9 @@ SofteningOpt = Annotated[
 def learn(
     demo: Annotated[Path, typer.Argument(help="demonstration contact log: CSV, Parquet or MCAP")],
     out: Annotated[Path, typer.Option(help="routine TOML file to write")],
-    name: Annotated[str | None, typer.Option(help="routine name (default: the file's stem)")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="routine name (default: the file's stem)")
+    ] = None,
     softening: SofteningOpt = 0.05,
     back_length: BackLengthOpt = None,
 ) -> None:
@@ -116,7 +120,9 @@ def compare(
 def coach(
     routine: Annotated[str, typer.Option(help="routine TOML file or preset (spa, sports)")],
     out: Annotated[Path, typer.Option(help="coach.html to write")],
-    music: Annotated[Path | None, typer.Option(help="music to embed and take the beat from")] = None,
+    music: Annotated[
+        Path | None, typer.Option(help="music to embed and take the beat from")
+    ] = None,
     bpm: Annotated[float | None, typer.Option(help="tempo (a click track is embedded)")] = None,
     client: Annotated[Path | None, typer.Option(help="client TOML file (default client)")] = None,
 ) -> None:

@@ -122,7 +122,7 @@ def click_track_wav(beats_s: np.ndarray, duration_s: float) -> bytes:
     click_n = int(0.04 * CLICK_RATE_HZ)
     tt = np.arange(click_n) / CLICK_RATE_HZ
     for i, b in enumerate(beats_s):
-        k = int(round(float(b) * CLICK_RATE_HZ))
+        k = round(float(b) * CLICK_RATE_HZ)
         if k < 0 or k + click_n > n:
             continue
         freq = 1760.0 if i % 4 == 0 else 1320.0

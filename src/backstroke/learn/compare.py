@@ -56,7 +56,7 @@ def _num(x: float) -> float | int:
 def _ratio_words(r: float, more: str, less: str) -> str:
     if 1.85 <= r <= 2.2:
         return f"twice as {more}"
-    if 2.2 < r:
+    if r > 2.2:
         return f"{r:.1f} times as {more}"
     if 0.45 <= r <= 0.55:
         return f"half as {more}"
@@ -99,17 +99,17 @@ def differences(master: Figures, learner: Figures) -> list[Difference]:
         )
     # Tempo.
     if master.strokes_per_min and learner.strokes_per_min:
-        m, lv = master.strokes_per_min, learner.strokes_per_min
-        words = _ratio_words(lv / m, "fast", "slow")
+        sm, sl = master.strokes_per_min, learner.strokes_per_min
+        words = _ratio_words(sl / sm, "fast", "slow")
         out.append(
             Difference(
                 "tempo",
-                round(m, 2),
-                round(lv, 2),
-                f"your strokes came {words}: {lv:.1f} vs {m:.1f} strokes/min "
+                round(sm, 2),
+                round(sl, 2),
+                f"your strokes came {words}: {sl:.1f} vs {sm:.1f} strokes/min "
                 f"(beat {learner.beat.bpm or 0:.0f} vs {master.beat.bpm or 0:.0f} BPM): "
                 "give each stroke its beats",
-                _log_effect(m, lv, 0.0, TEMPO_FLOOR),
+                _log_effect(sm, sl, 0.0, TEMPO_FLOOR),
             )
         )
     # Per technique: speed, pressure, passes, dwells.
@@ -151,7 +151,9 @@ def differences(master: Figures, learner: Figures) -> list[Difference]:
                     f"you pressed {_ratio_words(l0.force_n / m0.force_n, 'hard', 'light')} "
                     f"in the {name}: {l0.force_n:.1f} vs {m0.force_n:.1f} N",
                     _log_effect(
-                        m0.force_n, l0.force_n, math.hypot(m0.force_cv, l0.force_cv) / 1.414,
+                        m0.force_n,
+                        l0.force_n,
+                        math.hypot(m0.force_cv, l0.force_cv) / 1.414,
                         FORCE_FLOOR,
                     ),
                 )
@@ -213,7 +215,11 @@ def differences(master: Figures, learner: Figures) -> list[Difference]:
                 round(master.rest_s, 1),
                 round(learner.rest_s, 1),
                 f"you rested {learner.rest_s:.0f} s at the start, the master {master.rest_s:.0f} s"
-                + (": listen longer before the first stroke" if learner.rest_s < master.rest_s else ""),
+                + (
+                    ": listen longer before the first stroke"
+                    if learner.rest_s < master.rest_s
+                    else ""
+                ),
                 abs(master.rest_s - learner.rest_s) / max(3.0, 0.2 * master.rest_s),
             )
         )
@@ -234,9 +240,7 @@ def differences(master: Figures, learner: Figures) -> list[Difference]:
 def compare_lines(diffs: list[Difference]) -> list[str]:
     if not diffs:
         return ["no difference that matters: you did what the master did"]
-    return [
-        f"{i}. {d.element}: {d.advice} (effect {d.effect:.1f})" for i, d in enumerate(diffs, 1)
-    ]
+    return [f"{i}. {d.element}: {d.advice} (effect {d.effect:.1f})" for i, d in enumerate(diffs, 1)]
 
 
 def compare_json(diffs: list[Difference]) -> dict[str, Any]:

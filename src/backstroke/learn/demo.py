@@ -189,8 +189,8 @@ def make_demo(log: ContactLog, back_length_m: float | None = None) -> Demo:
     rate = 1.0 / dt if dt > 0 else 100.0
     length = back_length_m or estimate_back_length_m(c) or DEFAULT_BACK_LENGTH_M
     f = c["normal_force_n"]
-    n_f = max(1, int(round(FORCE_SMOOTH_S * rate)))
-    speed = _speed_m_s(t, c["u"] * length, c["v"], max(1, int(round(SPEED_HALF_WINDOW_S * rate))))
+    n_f = max(1, round(FORCE_SMOOTH_S * rate))
+    speed = _speed_m_s(t, c["u"] * length, c["v"], max(1, round(SPEED_HALF_WINDOW_S * rate)))
     names: list[str] | None = None
     if "block" in c:
         bv = c["block"]

@@ -149,7 +149,7 @@ def _block_figures(
             float(t[a]),
             float(t[e - 1] - t[a]),
             float(np.median(f)),
-            float(np.std(f) / max(np.mean(f), 1e-9)),
+            float(np.std(f)) / max(float(np.mean(f)), 1e-9),
             u_rest=float(np.median(d.u[a:e])),
             strokes=0,
             passes=1,
@@ -165,7 +165,7 @@ def _block_figures(
     side = "both" if b.technique == "glide" else _sides(v)
     sides = 2 if side == "both" else 1
     per_pass = {"glide": 2, "forearm": 2 * sides, "thumb_strip": sides}[b.technique]
-    passes = max(1, int(round(len(strips) / per_pass)))
+    passes = max(1, round(len(strips) / per_pass))
     det = SofteningDetector(threshold)
     for p in range(passes):
         group = strips[p * per_pass : (p + 1) * per_pass]
@@ -189,9 +189,9 @@ def _block_figures(
         t0_s=float(t[b.a]),
         duration_s=float(t[b.b - 1] - t[b.a]),
         force_n=float(np.median(d.force_smooth_n[idx])),
-        force_cv=float(np.std(per_force) / max(np.mean(per_force), 1e-9)),
+        force_cv=float(np.std(per_force)) / max(float(np.mean(per_force)), 1e-9),
         speed_m_s=float(lens.sum() / max(durs.sum(), 1e-6)),
-        speed_cv=float(np.std(speeds) / max(np.mean(speeds), 1e-9)),
+        speed_cv=float(np.std(speeds)) / max(float(np.mean(speeds)), 1e-9),
         lateral_m=float(np.median(np.abs(v))),
         side=side,
         u_min=float(np.percentile(d.u[idx], 1)),
@@ -245,15 +245,14 @@ def _coverage_and_zones(
     return cov, zf, zp
 
 
-def figures(
-    d: Demo, *, threshold: float = DEFAULT_THRESHOLD, use_labels: bool = True
-) -> Figures:
+def figures(d: Demo, *, threshold: float = DEFAULT_THRESHOLD, use_labels: bool = True) -> Figures:
     """Every element of the demonstration (see the module docstring)."""
     seg = segment(d, use_labels=use_labels)
     turns = turnaround_samples(d)
     holds_end = [p.b - 1 for p in seg.pieces if p.kind == "still"]
     stops = np.concatenate([stop_samples(d), np.asarray(holds_end, dtype=np.int64)])
-    beat = fit_beat(stroke_onsets_s(d, stops))
+    onsets, move_s = stroke_onsets_s(d, stops)
+    beat = fit_beat(onsets, durations_s=move_s)
     k_all = secant_stiffness(d.force_n, d.indentation_m)
     blocks = [_block_figures(d, b, beat, k_all, threshold) for b in seg.blocks]
     strokes = [s for b in blocks for s in [b] if b.stroke_s]

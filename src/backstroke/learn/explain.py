@@ -92,7 +92,9 @@ def explain_lines(fig: Figures, source: str = "demonstration") -> list[str]:
     else:
         out.append("rest at the start: none — the first stroke began straight away")
     if fig.lifts == 0 and fig.pauses == 0:
-        out.append("continuity: the hands never left the skin and never stopped (0 lifts, 0 pauses)")
+        out.append(
+            "continuity: the hands never left the skin and never stopped (0 lifts, 0 pauses)"
+        )
     else:
         out.append(
             f"continuity: {_plural(fig.lifts, 'lift')} off the skin, "
@@ -113,7 +115,7 @@ def explain_lines(fig: Figures, source: str = "demonstration") -> list[str]:
         out.append(
             "speed: "
             + "; ".join(
-                f"{NAMES[b.technique]} {b.speed_m_s * 100:.1f} cm/s"
+                f"{NAMES[b.technique]} {(b.speed_m_s or 0.0) * 100:.1f} cm/s"
                 + (f" ({b.stroke_beats} beats a stroke)" if b.stroke_beats else "")
                 for b in moving
             )

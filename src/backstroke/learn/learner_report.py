@@ -62,7 +62,9 @@ def _force_figure(fig: Figures) -> go.Figure | None:
     return _layout(out, "Force over time, blocks shaded", "time (s)", "normal force (N)")
 
 
-def _bars(title: str, names: list[str], values: list[float], unit: str, colours: list[str]) -> go.Figure:
+def _bars(
+    title: str, names: list[str], values: list[float], unit: str, colours: list[str]
+) -> go.Figure:
     out = go.Figure(go.Bar(x=names, y=values, marker_color=colours, name=title))
     return _layout(out, title, "", unit)
 
@@ -132,8 +134,14 @@ def _beats_figure(fig: Figures) -> go.Figure | None:
     for b in seg.blocks:
         durs = [p.duration_s(d) / period for p in b.strokes() if p.duration_s(d) > 1.0]
         if durs:
-            out.add_trace(go.Histogram(x=durs, name=NAMES[b.technique], xbins=dict(size=0.25),
-                                       marker_color=COLOURS[b.technique]))
+            out.add_trace(
+                go.Histogram(
+                    x=durs,
+                    name=NAMES[b.technique],
+                    xbins=dict(size=0.25),
+                    marker_color=COLOURS[b.technique],
+                )
+            )
     out.update_layout(barmode="overlay")
     out.update_traces(opacity=0.6)
     return _layout(

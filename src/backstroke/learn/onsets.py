@@ -4,20 +4,28 @@ A master starts every stroke on a beat; where a stroke *ends* depends on whether
 held at the turnaround. So the beat is fitted to stroke onsets. Any smooth
 rest-to-rest move — a cosine bell, minimum jerk, a jerk-limited robot profile —
 leaves its stop as a cube of time: ``s(t) ≈ a · (t − t0)³``. Fitting ``∛s`` against
-``t`` over the first 2–12 mm of travel gives ``t0``, the onset, without knowing the
-move's length, duration or profile.
+``t`` over the first 1–6 % of the move's distance gives ``t0``, the onset, without
+knowing the move's length or duration. A profile that is not cubic at the start (a
+Gaussian velocity bell) makes every fitted onset late by the same fraction of its
+move's duration; the arrivals, fitted the same way backwards, are early by as much, so
+the durations tell ``learn.beat`` how much to take off.
 """
 
 from __future__ import annotations
+
+import itertools
+import math
 
 import numpy as np
 from numpy.typing import NDArray
 
 from backstroke.learn.demo import Demo
 
-ONSET_FROM_M = 0.002
-ONSET_TO_M = 0.012
-SEARCH_S = 6.0
+ONSET_FROM_M = 0.0015
+ONSET_TO_M = 0.006
+ONSET_LO_FRACTION = 0.01
+ONSET_HI_FRACTION = 0.06
+SAME_STOP_M = 0.003
 SMOOTH_S = 0.1
 DUPLICATE_S = 0.3
 
@@ -62,8 +70,57 @@ def stop_samples(d: Demo) -> NDArray[np.int64]:
     return np.asarray(out, dtype=np.int64)
 
 
-def stroke_onsets_s(d: Demo, stops: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Onset time of the move leaving each stop (sample index), where one can be fitted.
+def _departure_s(
+    t: NDArray[np.float64],
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    i0: int,
+    i1: int,
+    direction: int,
+) -> float | None:
+    """When the move from the stop at ``i0`` to the stop at ``i1`` left ``i0``
+    (``direction`` +1) or reached ``i1`` (−1): the cube-root fit over 1–6 % of its
+    distance, measured from the stop's position."""
+    dist = float(np.hypot(x[i1] - x[i0], y[i1] - y[i0]))
+    if dist < 2 * ONSET_TO_M:
+        return None
+    lo = max(ONSET_FROM_M, ONSET_LO_FRACTION * dist)
+    hi = max(3 * lo, ONSET_HI_FRACTION * dist)
+    ref = i0 if direction > 0 else i1
+    seg_idx = np.arange(i0, i1 + 1) if direction > 0 else np.arange(i1, i0 - 1, -1)
+    s = np.hypot(x[seg_idx] - x[ref], y[seg_idx] - y[ref])
+    far = np.flatnonzero(s > hi)
+    if far.size == 0:
+        return None
+    k = int(far[0])
+    below = np.flatnonzero(s[:k] <= lo)
+    a = int(below[-1]) + 1 if below.size else 0
+    if k - a < 4:
+        return None
+    tt = direction * (t[seg_idx[a:k]] - t[ref])
+    slope, icpt = np.polyfit(tt, np.cbrt(s[a:k]), 1)
+    if slope <= 0:
+        return None
+    return float(t[ref] + direction * (-icpt / slope))
+
+
+def _stop_clusters(
+    x: NDArray[np.float64], y: NDArray[np.float64], stops: NDArray[np.int64]
+) -> list[tuple[int, int]]:
+    """Consecutive stops at the same place (a hold, a slow start) as ``(first, last)``."""
+    out: list[tuple[int, int]] = []
+    for i in np.unique(stops).tolist():
+        if out and math.hypot(x[i] - x[out[-1][0]], y[i] - y[out[-1][0]]) < SAME_STOP_M:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
+
+
+def stroke_onsets_s(
+    d: Demo, stops: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Onsets of the moves between consecutive stops, and each move's duration.
 
     Args:
         d: the demonstration.
@@ -71,37 +128,30 @@ def stroke_onsets_s(d: Demo, stops: NDArray[np.int64]) -> NDArray[np.float64]:
             the ends of holds.
 
     Returns:
-        ``(M,)`` onset times, s, sorted, ``M ≤ K``.
+        ``(onsets_s, durations_s)``, ``(M,)`` each, sorted by onset; a duration is the
+        time from the fitted departure to the fitted arrival at the next stop (NaN when
+        the arrival could not be fitted). Any smooth profile's fitted departure lags the
+        true start by the same fraction of the move's duration, and its arrival leads
+        the true end by as much: ``learn.beat`` takes that fraction out.
     """
-    n_s = max(1, int(round(SMOOTH_S * d.rate_hz)))
+    n_s = max(1, round(SMOOTH_S * d.rate_hz))
     x = _smooth(d.u * d.back_length_m, n_s)
     y = _smooth(d.v_m, n_s)
     t = d.t_s
-    span = int(SEARCH_S * d.rate_hz)
-    out: list[float] = []
-    for i0 in np.unique(stops):
-        i0 = int(i0)
-        j1 = min(t.size, i0 + span)
-        s = np.hypot(x[i0:j1] - x[i0], y[i0:j1] - y[i0])
-        far = np.flatnonzero(s > ONSET_TO_M)
-        if far.size == 0:
+    ons: list[float] = []
+    durs: list[float] = []
+    for (a0, _a1), (b0, _b1) in itertools.pairwise(_stop_clusters(x, y, stops)):
+        t0 = _departure_s(t, x, y, a0, b0, +1)
+        if t0 is None or not t[a0] - 0.5 <= t0 <= t[b0]:
             continue
-        k = int(far[0])
-        seg = s[:k]
-        below = np.flatnonzero(seg <= ONSET_FROM_M)
-        a = int(below[-1]) + 1 if below.size else 0
-        if k - a < 4:
-            continue
-        tt = t[i0 + a : i0 + k]
-        slope, icpt = np.polyfit(tt - tt[0], np.cbrt(seg[a:k]), 1)
-        if slope <= 0:
-            continue
-        t0 = float(tt[0] - icpt / slope)
-        if t[i0] - 0.5 <= t0 <= tt[-1]:
-            out.append(t0)
-    ons = np.sort(np.asarray(out, dtype=np.float64))
-    if ons.size < 2:
-        return ons
+        t1 = _departure_s(t, x, y, a0, b0, -1)
+        ons.append(t0)
+        durs.append(t1 - t0 if t1 is not None and t1 > t0 + 0.3 else float("nan"))
+    if not ons:
+        return np.zeros(0), np.zeros(0)
+    order = np.argsort(ons)
+    o = np.asarray(ons)[order]
+    du = np.asarray(durs)[order]
     # Several stops inside one hold find the same onset: keep it once.
-    keep = np.concatenate([[True], np.diff(ons) > DUPLICATE_S])
-    return ons[keep]
+    keep = np.concatenate([[True], np.diff(o) > DUPLICATE_S])
+    return o[keep], du[keep]

@@ -16,6 +16,7 @@ differs from that of the last 0.75 s by a factor above 1.45.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,7 +79,7 @@ def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
 
 def _change_points(d: Demo) -> list[int]:
     lf = np.log(np.maximum(d.force_smooth_n, 0.3))
-    w = max(2, int(round(CHANGE_WINDOW_S * d.rate_hz)))
+    w = max(2, round(CHANGE_WINDOW_S * d.rate_hz))
     n = lf.size
     if n < 2 * w + 2:
         return []
@@ -135,7 +136,7 @@ def _still_technique(d: Demo, p: Piece) -> str:
 def turnaround_samples(d: Demo) -> NDArray[np.int64]:
     """Turnarounds of ``u``, each moved to the slowest sample within 1 s (the true stop)."""
     idx, _ = turnarounds(d.u, DEFAULT_HYSTERESIS_U)
-    w = int(round(1.0 * d.rate_hz))
+    w = round(1.0 * d.rate_hz)
     out = []
     for i in idx:
         a, b = max(0, int(i) - w), min(d.samples, int(i) + w + 1)
@@ -178,7 +179,7 @@ def cut_pieces(d: Demo) -> list[Piece]:
     for a, b in still_runs:
         still_mask[a:b] = True
     pieces: list[Piece] = []
-    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+    for a, b in itertools.pairwise(cuts):
         if b <= a:
             continue
         mid = slice(a, b)
@@ -190,8 +191,11 @@ def cut_pieces(d: Demo) -> list[Piece]:
             kind = "move"
         p = Piece(kind, a, b, float(np.median(d.force_smooth_n[mid])), tool=_tool_of(d, a, b))
         # Merge tiny moves (< 0.4 s, a ramp between two change points) into the previous.
-        if pieces and kind == "move" and pieces[-1].kind == "move" and (
-            d.t_s[b - 1] - d.t_s[a] < 0.4
+        if (
+            pieces
+            and kind == "move"
+            and pieces[-1].kind == "move"
+            and (d.t_s[b - 1] - d.t_s[a] < 0.4)
         ):
             pieces[-1].b = b
             continue
@@ -232,7 +236,7 @@ def _split_strokes(d: Demo, pieces: list[Piece]) -> list[Piece]:
         gap = int(MIN_STROKE_S * d.rate_hz)
         inner = [int(k) for k in turns if p.a + gap < k < p.b - gap]
         edges = [p.a, *inner, p.b]
-        for a, b in zip(edges[:-1], edges[1:], strict=True):
+        for a, b in itertools.pairwise(edges):
             tool = _tool_of(d, a, b)
             out.append(
                 Piece(

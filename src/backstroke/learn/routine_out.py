@@ -54,11 +54,12 @@ def block_dict(b: BlockFigures, threshold: float) -> dict[str, Any]:
         "target_force_n": _r(_clip(b.force_n, 0.5, limit), 1),
         "speed_m_s": _r(_cruise_m_s(b), 4),
     }
-    lo, hi = _clip(b.u_min, 0.0, 0.9), _clip(b.u_max, 0.1, 1.0)
-    if hi - lo < 0.1:
-        hi = min(1.0, lo + 0.1)
-        lo = hi - 0.1
-    out["u_min"], out["u_max"] = _r(lo, 3), _r(hi, 3)
+    lo = math.floor(_clip(b.u_min, 0.0, 0.899) * 1000) / 1000
+    hi = math.ceil(_clip(b.u_max, 0.1, 1.0) * 1000) / 1000
+    if hi - lo < 0.101:  # the schema wants at least 0.1 (a little more: rounding)
+        hi = min(1.0, round(lo + 0.101, 3))
+        lo = round(hi - 0.101, 3)
+    out["u_min"], out["u_max"] = lo, hi
     if b.technique == "forearm":
         out["side"] = b.side
         out["lateral_m"] = _r(_clip(b.lateral_m, 0.05, 0.12), 3)

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from backstroke.learn.demo import Demo
 from backstroke.learn.pieces import Piece, cut_pieces
 
@@ -161,9 +163,7 @@ def _by_motion(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
             pending.append(p)
             continue
         cur = blocks[-1] if blocks else None
-        if cur is not None and cur.technique == tech and tech != "rest":
-            cur.pieces.extend(pending)
-        elif cur is not None and cur.technique == "rest" and tech == "rest":
+        if cur is not None and cur.technique == tech:
             cur.pieces.extend(pending)
         else:
             # Holds right after a block (dwell at its end, pause) stay with it; light
@@ -196,7 +196,7 @@ def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
     out: list[Block] = []
     for b in blocks:
         named = technique_of_label(b.label or "")
-        work = Counter()
+        work: Counter[str] = Counter()
         for p in b.pieces:
             tech = _piece_kind_technique(p)
             if tech is not None:
@@ -228,13 +228,28 @@ def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
     return out, trans
 
 
+SLIVER_U = 0.08
+SLIVER_M = 0.10
+
+
+def _travel_m(d: Demo, p: Piece) -> float:
+    dt = np.diff(d.t_s[p.a : p.b])
+    return float(np.sum(d.speed_m_s[p.a : p.b - 1] * dt))
+
+
 def _drop_slivers(d: Demo, blocks: list[Block], trans: list[Piece]) -> list[Block]:
-    """A block of one short stroke (< 3 s, a mis-read ramp) joins its predecessor."""
+    """A block of one short stroke (< 3 s, a mis-read ramp), or whose strokes cover
+    less than 0.08 of the back's length or 10 cm of skin (a small repositioning), joins
+    its predecessor, or the transitions when it comes first."""
     out: list[Block] = []
     for b in blocks:
         strokes = b.strokes()
         work_s = sum(p.duration_s(d) for p in strokes)
         sliver = b.technique != "rest" and len(strokes) <= 1 and work_s < 3.0 and b.label is None
+        if strokes and b.label is None and b.technique != "rest":
+            uu = np.concatenate([d.u[p.a : p.b] for p in strokes])
+            travel = sum(_travel_m(d, p) for p in strokes)
+            sliver = sliver or float(np.ptp(uu)) < SLIVER_U or travel < SLIVER_M
         if b.technique == "rest":
             sliver = sum(p.duration_s(d) for p in b.pieces) < 2.0
         if sliver and out:

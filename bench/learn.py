@@ -1,0 +1,165 @@
+"""Benchmark of ``backstroke.learn`` → bench/results/learn.json.
+
+Held-out figures (the issue's "Done when") on generator C (tests/learn/blind_synth.py,
+written after the learner and never used to change it), and the same on generator B
+(tests/learn/heldout_synth.py, used during development): per demonstration, the
+learned block sequence, the worst block force error, the worst pass error, the BPM
+error and the planned duration error; with no labels, free-text labels and (C only)
+numeric labels as backstroke's own logs write them. Then ``compare`` on generator A's
+learner variants (too hard, too fast, lifting off): the rank of the real fault.
+
+Run: ``.venv/bin/python -m bench.learn [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "learn.json"
+sys.path.insert(0, str(ROOT))
+
+from tests.learn.blind_synth import blind  # noqa: E402
+from tests.learn.heldout_synth import generate  # noqa: E402
+from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize  # noqa: E402
+from tests.learn.scoring import score  # noqa: E402
+
+from backstroke.learn.compare import differences  # noqa: E402
+from backstroke.learn.demo import log_from_columns, make_demo  # noqa: E402
+from backstroke.learn.elements import figures  # noqa: E402
+
+FAULTS = {
+    "too_hard": ("pressure", {"force_scale": 1.4}),
+    "too_fast": ("speed", {"beat_scale": 0.5}),
+    "lifting_off": ("continuity", {"lifts": 3}),
+}
+
+
+def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    ok = [r for r in rows if "error" not in r]
+    seq = [r for r in ok if r["sequence_ok"]]
+
+    def frac(key: str, lim: float) -> float:
+        return round(sum(r[key] <= lim for r in seq) / max(len(rows), 1), 3)
+
+    return {
+        "demonstrations": len(rows),
+        "errors": len(rows) - len(ok),
+        "sequence_right": round(len(seq) / max(len(rows), 1), 3),
+        "force_within_15pct": frac("force_err", 0.15),
+        "passes_within_1": frac("passes_err", 1),
+        "bpm_within_3pct": round(sum(r["bpm_err"] <= 0.03 for r in ok) / max(len(rows), 1), 3),
+        "duration_within_30pct": round(
+            sum(r["duration_err"] <= 0.30 for r in ok) / max(len(rows), 1), 3
+        ),
+        "all_criteria": round(sum(r.get("ok", False) for r in rows) / max(len(rows), 1), 3),
+        "worst_force_err": max((r["force_err"] for r in seq), default=None),
+        "worst_passes_err": max((r["passes_err"] for r in seq), default=None),
+        "worst_bpm_err": max((r["bpm_err"] for r in ok), default=None),
+        "worst_duration_err": max((r["duration_err"] for r in ok), default=None),
+        "median_duration_err": float(np.median([r["duration_err"] for r in ok])) if ok else None,
+    }
+
+
+def _score_one(
+    cols: dict[str, Any], truth: Any, bpm: float, length: float, dur: float
+) -> dict[str, Any]:
+    try:
+        s = score(
+            cols,
+            techniques=[b.technique for b in truth],
+            forces_n=[b.force_n for b in truth],
+            passes=[b.passes for b in truth],
+            bpm=bpm,
+            back_length_m=length,
+            duration_s=dur,
+        )
+        return s.to_dict()
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"[:300], "ok": False}
+
+
+def run_c(n: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for mode in ("none", "text", "numeric"):
+        rows = []
+        for seed in range(n):
+            g = blind(seed, labels=mode != "none", numeric=mode == "numeric")
+            row = _score_one(g.columns, g.blocks, g.bpm, g.back_length_m, g.duration_s)
+            row.update(seed=seed, bpm=round(g.bpm, 2), blocks=len(g.blocks))
+            rows.append(row)
+        out[mode] = {"summary": _summary(rows), "failures": [r for r in rows if not r.get("ok")]}
+    return out
+
+
+def run_b(n: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for mode in ("none", "text"):
+        rows = []
+        for seed in range(n):
+            g = generate(seed, labels=mode == "text")
+            row = _score_one(g.columns, g.truth, g.bpm, g.back_length_m, g.duration_s)
+            row.update(seed=seed, bpm=round(g.bpm, 2))
+            rows.append(row)
+        out[mode] = {"summary": _summary(rows), "failures": [r for r in rows if not r.get("ok")]}
+    return out
+
+
+def run_compare(n: int) -> dict[str, Any]:
+    knots = [TrueKnot(0.5, 0.03), TrueKnot(0.68, -0.03)]
+    res: dict[str, Any] = {k: [] for k in FAULTS}
+    for seed in range(n):
+        bpm = 50 + 30 * (seed / max(n - 1, 1))
+        blocks = spa_like(bpm)
+
+        def fig(style: Style, blocks: list[Any] = blocks, bpm: float = bpm):  # type: ignore[no-untyped-def]
+            d = synthesize(blocks, bpm=bpm, style=style)
+            return figures(make_demo(log_from_columns(d.columns), 0.51))
+
+        master = fig(Style(seed=seed, knots=knots))
+        for name, (element, kw) in FAULTS.items():
+            learner = fig(Style(seed=seed + 100, knots=knots, **kw))
+            diffs = differences(master, learner)
+            rank = next((i + 1 for i, d in enumerate(diffs) if d.element == element), None)
+            res[name].append(
+                {
+                    "seed": seed,
+                    "bpm": round(bpm, 1),
+                    "rank": rank,
+                    "top3": [d.element for d in diffs[:3]],
+                }
+            )
+    return {
+        k: {"in_top3": sum(1 for r in v if r["rank"] and r["rank"] <= 3) / len(v), "runs": v}
+        for k, v in res.items()
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args(argv)
+    n = 8 if args.quick else 40
+    result = {
+        "heldout_generator_C": run_c(n),
+        "development_generator_B": run_b(n),
+        "compare_generator_A": run_compare(4 if args.quick else 10),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
+    for gen in ("heldout_generator_C", "development_generator_B"):
+        for mode, r in result[gen].items():
+            print(gen, mode, json.dumps(r["summary"]))
+    for k, v in result["compare_generator_A"].items():
+        print("compare", k, "in top 3:", v["in_top3"])
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

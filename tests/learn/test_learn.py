@@ -1,0 +1,159 @@
+"""``backstroke learn``: from a synthesised master's demonstration back to its routine."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from backstroke.cli import app
+from backstroke.learn.beat import fit_beat
+from backstroke.learn.demo import log_from_columns, make_demo, tool_code
+from backstroke.learn.elements import figures
+from backstroke.learn.segment import technique_of_label
+from backstroke.routine.io import load_routine
+from backstroke.routine.schema import GlideBlock, RestBlock, ThumbStripBlock
+from tests.learn.heldout_synth import generate
+from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize
+from tests.learn.scoring import score
+
+KNOTS = [TrueKnot(0.5, 0.03), TrueKnot(0.7, -0.03)]
+
+
+def write_csv(path: Path, cols: dict[str, Any]) -> Path:
+    keys = list(cols)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(keys)
+        for row in zip(*[cols[k] for k in keys], strict=True):
+            w.writerow(row)
+    return path
+
+
+@pytest.fixture(scope="module")
+def master_demo() -> Any:
+    return synthesize(spa_like(64), bpm=64, style=Style(seed=1, knots=KNOTS))
+
+
+@pytest.mark.parametrize("labels", [False, True])
+def test_learns_the_spa_like_routine(labels: bool) -> None:
+    demo = synthesize(spa_like(64), bpm=64, style=Style(seed=2, knots=KNOTS, labels=labels))
+    fig = figures(make_demo(log_from_columns(demo.columns), 0.51))
+    assert [b.technique for b in fig.blocks] == ["rest", "glide", "forearm", "thumb_strip"]
+    assert fig.beat.bpm == pytest.approx(64, rel=0.01)
+    forces = [b.force_n for b in fig.blocks]
+    assert forces == pytest.approx([6.0, 12.0, 20.0, 11.0], rel=0.1)
+    glide, forearm, thumb = fig.blocks[1:]
+    assert glide.until_softening and abs(glide.passes - demo.passes[1]) <= 1
+    assert not forearm.until_softening and forearm.passes == 2 and forearm.side == "both"
+    assert forearm.lateral_m == pytest.approx(0.075, abs=0.005)
+    assert thumb.passes == 2 and thumb.dwells == 4 and thumb.dwell_beats == 4
+    assert glide.stroke_beats == 10 and forearm.stroke_beats == 6
+    assert fig.lifts == 0 and fig.rest_s == pytest.approx(18 * 60 / 64 * 64 / 60, abs=2.0)
+
+
+def test_learn_command_writes_a_routine_check_accepts(tmp_path: Path, master_demo: Any) -> None:
+    log = write_csv(tmp_path / "master.csv", master_demo.columns)
+    out = tmp_path / "learned.toml"
+    runner = CliRunner()
+    res = runner.invoke(app, ["learn", str(log), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "rest → glide → forearm → thumb strip" in res.output
+    assert runner.invoke(app, ["check", str(out)]).exit_code == 0
+    r = load_routine(out)
+    assert isinstance(r.blocks[0], RestBlock)
+    assert isinstance(r.blocks[1], GlideBlock) and r.blocks[1].repeat.until == "softening"
+    assert isinstance(r.blocks[3], ThumbStripBlock) and r.blocks[3].dwell_on_knots
+    assert r.bpm == pytest.approx(64, abs=1)
+
+
+def test_learned_routine_plans_as_long_as_the_demonstration(master_demo: Any) -> None:
+    s = score(
+        master_demo.columns,
+        techniques=["rest", "glide", "forearm", "thumb_strip"],
+        forces_n=[b.force_n for b in master_demo.blocks],
+        passes=master_demo.passes,
+        bpm=64,
+        back_length_m=0.51,
+        duration_s=master_demo.duration_s,
+    )
+    assert s.ok, s.to_dict()
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+@pytest.mark.parametrize("labels", [False, True])
+def test_generator_b_demonstrations(seed: int, labels: bool) -> None:
+    g = generate(seed, labels=labels)
+    s = score(
+        g.columns,
+        techniques=[b.technique for b in g.truth],
+        forces_n=[b.force_n for b in g.truth],
+        passes=[b.passes for b in g.truth],
+        bpm=g.bpm,
+        back_length_m=g.back_length_m,
+        duration_s=g.duration_s,
+    )
+    assert s.ok, s.to_dict()
+
+
+def test_back_length_from_positions() -> None:
+    g = generate(5, labels=False)
+    d = make_demo(log_from_columns(g.columns))
+    assert d.back_length_m == pytest.approx(g.back_length_m, rel=0.03)
+
+
+def test_free_text_labels() -> None:
+    assert [tool_code(x) for x in ("palm", "Hands", "THUMBS", "elbow", "2", 1, "paw")][:6] == [
+        0.0,
+        0.0,
+        2.0,
+        1.0,
+        2.0,
+        1.0,
+    ]
+    assert np.isnan(tool_code("paw"))
+    assert technique_of_label("Opening rest") == "rest"
+    assert technique_of_label("thumbs along the spine") == "thumb_strip"
+    assert technique_of_label("") == "transition"
+    assert technique_of_label("7") is None
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    bpm=st.floats(50, 80),
+    beats=st.lists(st.integers(1, 12), min_size=12, max_size=40),
+    jitter=st.floats(0.0, 0.03),
+    seed=st.integers(0, 1000),
+)
+def test_beat_fit_recovers_the_tempo(
+    bpm: float, beats: list[int], jitter: float, seed: int
+) -> None:
+    """Onsets on whole beats (any pattern with a 1- or 2-beat step) give the tempo back."""
+    rng = np.random.default_rng(seed)
+    beats = [*beats, 1, 2, 3]  # a pattern that is not all multiples of one number
+    times = np.cumsum([0, *beats]) * 60.0 / bpm + rng.normal(0, jitter, len(beats) + 1)
+    fit = fit_beat(times)
+    assert fit.bpm == pytest.approx(bpm, rel=0.01)
+
+
+def test_bad_demo_is_one_line_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("t_s,u\n0,0.5\n")
+    out = tmp_path / "r.toml"
+    res = CliRunner().invoke(app, ["learn", str(bad), "--out", str(out)])
+    assert res.exit_code == 2
+    assert res.output.count("\n") == 1 and "backstroke: error:" in res.output
+    assert not out.exists()
+
+
+def test_lifts_are_counted_not_strokes() -> None:
+    demo = synthesize(spa_like(60), bpm=60, style=Style(seed=4, knots=KNOTS, lifts=3))
+    fig = figures(make_demo(log_from_columns(demo.columns), 0.51))
+    assert fig.lifts == 3
+    assert [b.passes for b in fig.blocks[2:]] == [2, 2]
