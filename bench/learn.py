@@ -1,8 +1,10 @@
 """Benchmark of ``backstroke.learn`` → bench/results/learn.json.
 
-Held-out figures (the issue's "Done when") on generator C (tests/learn/blind_synth.py,
-written after the learner and never used to change it), and the same on generator B
-(tests/learn/heldout_synth.py, used during development): per demonstration, the
+Held-out figures (the issue's "Done when") on generator D (tests/learn/fresh_synth.py,
+written last and run once, blind), on generator C (tests/learn/blind_synth.py: its first
+blind run is kept in bench/results/learn_first_blind_run.json; its failures were then
+fixed, so it is no longer blind) and on generator B (tests/learn/heldout_synth.py, used
+during development): per demonstration, the
 learned block sequence, the worst block force error, the worst pass error, the BPM
 error and the planned duration error; with no labels, free-text labels and (C only)
 numeric labels as backstroke's own logs write them. Then ``compare`` on generator A's
@@ -26,6 +28,7 @@ RESULTS = ROOT / "bench" / "results" / "learn.json"
 sys.path.insert(0, str(ROOT))
 
 from tests.learn.blind_synth import blind  # noqa: E402
+from tests.learn.fresh_synth import fresh  # noqa: E402
 from tests.learn.heldout_synth import generate  # noqa: E402
 from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize  # noqa: E402
 from tests.learn.scoring import score  # noqa: E402
@@ -98,6 +101,19 @@ def run_c(n: int) -> dict[str, Any]:
     return out
 
 
+def run_d(n: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for mode in ("none", "text"):
+        rows = []
+        for seed in range(n):
+            g = fresh(seed, labels=mode == "text")
+            row = _score_one(g.columns, g.blocks, g.bpm, g.back_length_m, g.duration_s)
+            row.update(seed=seed, bpm=round(g.bpm, 2), blocks=len(g.blocks))
+            rows.append(row)
+        out[mode] = {"summary": _summary(rows), "failures": [r for r in rows if not r.get("ok")]}
+    return out
+
+
 def run_b(n: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for mode in ("none", "text"):
@@ -147,13 +163,14 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     n = 8 if args.quick else 40
     result = {
+        "blind_generator_D": run_d(n),
         "heldout_generator_C": run_c(n),
         "development_generator_B": run_b(n),
         "compare_generator_A": run_compare(4 if args.quick else 10),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=1) + "\n")
-    for gen in ("heldout_generator_C", "development_generator_B"):
+    for gen in ("blind_generator_D", "heldout_generator_C", "development_generator_B"):
         for mode, r in result[gen].items():
             print(gen, mode, json.dumps(r["summary"]))
     for k, v in result["compare_generator_A"].items():

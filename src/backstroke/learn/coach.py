@@ -190,7 +190,8 @@ function frame(){
   hand.setAttribute('r', [4.5, 2.5, 0.9][C.kf.tool[k]] || 2);
   hand.setAttribute('opacity', C.kf.on[k] ? '0.85' : '0.3');
   const beat = Math.floor((t - C.beat0) / C.period) + 1;
-  clock.textContent = t.toFixed(1) + ' s · beat ' + Math.max(beat, 0) + ' · ' + C.bpm.toFixed(1) + ' BPM';
+  clock.textContent = t.toFixed(1) + ' s · beat ' + Math.max(beat, 0) + ' · '
+    + C.bpm.toFixed(1) + ' BPM';
   if (running) requestAnimationFrame(frame);
 }
 btn.addEventListener('click', function(){

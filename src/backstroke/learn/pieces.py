@@ -5,9 +5,9 @@ What the hands did, sample by sample, without any label:
 - **off**: the measured force is below the contact force (0.5 N): the hands left the skin.
 - **still**: the surface speed stays below 0.5 cm/s for at least 1.5 s (a rest, a dwell
   on a knot, a pause).
-- **light**: a move at a force well below the work around it (under 62 % of the higher
-  neighbouring level and at most 10 N): a transition between blocks, a thumb strip's
-  return, a forearm crossing the spine.
+- **light**: a move at a force well below the work around it (under 62 % of the highest
+  level within two moves either side, and at most 10 N): a transition between blocks,
+  a thumb strip's return, a forearm crossing the spine.
 - **work**: every other move; split at the stroke's turnarounds into single strokes.
 
 Force levels change at *change points*: where the mean log-force of the next 0.75 s
@@ -208,20 +208,15 @@ def cut_pieces(d: Demo) -> list[Piece]:
 
 
 def _mark_light(pieces: list[Piece]) -> None:
+    """Light moves: well below the work within two moves either side (see module doc);
+    a palm move next to thumb or forearm work (a return, a crossing) at most 10 N."""
     moves = [i for i, p in enumerate(pieces) if p.kind == "move"]
     for j, i in enumerate(moves):
         p = pieces[i]
-        nb = []
-        for k in (j - 1, j + 1):
-            if 0 <= k < len(moves):
-                nb.append(pieces[moves[k]].level_n)
-        ref = max(nb) if nb else p.level_n
+        near = [pieces[moves[k]] for k in range(max(0, j - 2), min(len(moves), j + 3)) if k != j]
+        ref = max((q.level_n for q in near), default=p.level_n)
         light = p.level_n <= LIGHT_MAX_N and p.level_n < LIGHT_FRACTION * ref
-        if p.tool == "palms" and any(
-            pieces[moves[k]].tool in ("thumb", "forearm")
-            for k in (j - 1, j + 1)
-            if 0 <= k < len(moves)
-        ):
+        if p.tool == "palms" and any(q.tool in ("thumb", "forearm") for q in near):
             light = light or p.level_n <= LIGHT_MAX_N
         p.kind = "light" if light else "work"
 

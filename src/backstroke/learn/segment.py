@@ -202,6 +202,9 @@ def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
             if tech is not None:
                 work[tech] += p.b - p.a
         tech = named if named in TECHNIQUES else (work.most_common(1)[0][0] if work else None)
+        strokes = sum(1 for p in b.pieces if p.kind == "work")
+        if named is None and tech not in (None, "rest") and strokes <= 1:
+            tech = None  # an unnamed label over one move: a transition in other words
         if tech is None:
             trans.extend(p for p in b.pieces if p.kind == "light")
             continue
@@ -211,7 +214,9 @@ def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
                 p.technique = "rest"
         else:
             for p in b.pieces:
-                if p.kind == "work":
+                if p.kind == "work" and tech in ("forearm", "thumb_strip") and p.tool == "palms":
+                    p.kind, p.technique = "light", None  # the palms' return or crossing
+                elif p.kind == "work":
                     p.technique = tech
         # Lead-in and lead-out: light moves before the first / after the last stroke.
         while b.pieces and b.pieces[0].kind == "light":
