@@ -157,3 +157,30 @@ def test_lifts_are_counted_not_strokes() -> None:
     fig = figures(make_demo(log_from_columns(demo.columns), 0.51))
     assert fig.lifts == 3
     assert [b.passes for b in fig.blocks[2:]] == [2, 2]
+
+
+@pytest.mark.parametrize("fmt", ["mcap", "parquet"])
+def test_reads_mcap_and_parquet_with_numeric_labels(tmp_path: Path, fmt: str) -> None:
+    """Tool codes and block indices (-1 between blocks), as backstroke's own logs write."""
+    demo = synthesize(spa_like(70), bpm=70, style=Style(seed=5, knots=KNOTS, labels=True))
+    cols = dict(demo.columns)
+    names = {"rest": 0, "glide": 1, "forearm": 2, "thumbs": 3, "transition": -1}
+    cols["block"] = np.array([names[b] for b in cols["block"]], dtype=float)
+    cols["tool"] = np.array([tool_code(x) for x in cols["tool"]], dtype=float)
+    path = tmp_path / f"demo.{fmt}"
+    if fmt == "mcap":
+        from backstroke.session.log import SessionLogWriter
+
+        with SessionLogWriter(path) as log:
+            log.write_contact(cols)
+    else:
+        pa = pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({k: np.asarray(v) for k, v in cols.items()}), path)
+    out = tmp_path / "r.toml"
+    res = CliRunner().invoke(app, ["learn", str(path), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    r = load_routine(out)
+    assert [b.technique for b in r.blocks] == ["rest", "glide", "forearm", "thumb_strip"]
+    assert r.bpm == pytest.approx(70, rel=0.03)

@@ -278,7 +278,9 @@ def figures(d: Demo, *, threshold: float = DEFAULT_THRESHOLD, use_labels: bool =
         zone_force_n=zf,
         zone_pressure_n_cm2=zp,
         transition_force_n=float(np.median(trans_f)) if trans_f else None,
-        transitions=len(seg.transitions),
+        transitions=sum(
+            1 for p in seg.transitions if seg.blocks and seg.blocks[0].a <= p.a < seg.blocks[-1].b
+        ),
         knots=list(base.get("knots") or []),
         breathing_rate_bpm=base.get("breathing_rate_bpm"),
         segmentation=seg,

@@ -105,7 +105,7 @@ def explain_lines(fig: Figures, source: str = "demonstration") -> list[str]:
         beats = fig.beat.bpm / spm if spm else 0.0
         out.append(
             f"tempo: the strokes follow a beat of {fig.beat.bpm:.1f} BPM "
-            f"({fig.beat.on_beat * 100:.0f} % of turnarounds on a beat); {spm:.2f} strokes/min, "
+            f"({fig.beat.on_beat * 100:.0f} % of stroke starts on a beat); {spm:.2f} strokes/min, "
             f"a stroke lasting about {beats:.0f} beats (analyze's 'tempo' figure is strokes/min)"
         )
     else:

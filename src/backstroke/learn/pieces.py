@@ -5,9 +5,11 @@ What the hands did, sample by sample, without any label:
 - **off**: the measured force is below the contact force (0.5 N): the hands left the skin.
 - **still**: the surface speed stays below 0.5 cm/s for at least 1.5 s (a rest, a dwell
   on a knot, a pause).
-- **light**: a move at a force well below the work around it (under 62 % of the highest
-  level within two moves either side, and at most 10 N): a transition between blocks,
-  a thumb strip's return, a forearm crossing the spine.
+- **light**: a move at a force well below the work around it (under 62 % of the higher
+  of the nearest moves of 1.5 s or more either side — a tool handover's short dip does
+  not count — and at most 10 N), or a palm move of at most 10 N beside thumb or forearm
+  work: a transition between blocks, a thumb strip's return, a forearm crossing the
+  spine.
 - **work**: every other move; split at the stroke's turnarounds into single strokes.
 
 Force levels change at *change points*: where the mean log-force of the next 0.75 s
@@ -40,6 +42,8 @@ FOREARM_LANE_M = 0.045
 REST_MIN_S = 4.0
 # A turnaround this close to a piece's end does not split off a stroke of its own.
 MIN_STROKE_S = 0.6
+# Moves shorter than this (a handover's dip) are not a reference for "light".
+SHORT_MOVE_S = 1.5
 
 
 @dataclass
@@ -200,23 +204,32 @@ def cut_pieces(d: Demo) -> list[Piece]:
             pieces[-1].b = b
             continue
         pieces.append(p)
-    _mark_light(pieces)
+    _mark_light(d, pieces)
     for p in pieces:
         if p.kind == "still":
             p.technique = _still_technique(d, p)
     return _split_strokes(d, pieces)
 
 
-def _mark_light(pieces: list[Piece]) -> None:
-    """Light moves: well below the work within two moves either side (see module doc);
-    a palm move next to thumb or forearm work (a return, a crossing) at most 10 N."""
-    moves = [i for i, p in enumerate(pieces) if p.kind == "move"]
-    for j, i in enumerate(moves):
-        p = pieces[i]
-        near = [pieces[moves[k]] for k in range(max(0, j - 2), min(len(moves), j + 3)) if k != j]
-        ref = max((q.level_n for q in near), default=p.level_n)
+def _mark_light(d: Demo, pieces: list[Piece]) -> None:
+    """Light moves: well below the nearest substantial moves either side (see the module
+    docstring); a palm move at most 10 N beside thumb or forearm work (a return)."""
+    moves = [p for p in pieces if p.kind == "move"]
+    long_ = [p.duration_s(d) >= SHORT_MOVE_S for p in moves]
+
+    def nearest(j: int, step: int) -> Piece | None:
+        k = j + step
+        while 0 <= k < len(moves):
+            if long_[k]:
+                return moves[k]
+            k += step
+        return None
+
+    for j, p in enumerate(moves):
+        beside = [q for q in (nearest(j, -1), nearest(j, +1)) if q is not None]
+        ref = max((q.level_n for q in beside), default=p.level_n)
         light = p.level_n <= LIGHT_MAX_N and p.level_n < LIGHT_FRACTION * ref
-        if p.tool == "palms" and any(q.tool in ("thumb", "forearm") for q in near):
+        if p.tool == "palms" and any(q.tool in ("thumb", "forearm") for q in beside):
             light = light or p.level_n <= LIGHT_MAX_N
         p.kind = "light" if light else "work"
 

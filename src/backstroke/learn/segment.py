@@ -128,7 +128,8 @@ FINAL_REST_MIN_S = 8.0
 
 def _holds_between_strokes(d: Demo, pieces: list[Piece]) -> None:
     """A still palm hold straight between two strokes of one technique is a pause there;
-    so is a short one at the very end (the release before lift-off)."""
+    so is a short one (< 8 s) that leads straight into a stroke after the massage has
+    begun, and a short one at the very end (the release before lift-off)."""
     for i, p in enumerate(pieces):
         if p.kind != "still" or p.technique != "rest":
             continue
@@ -142,6 +143,14 @@ def _holds_between_strokes(d: Demo, pieces: list[Piece]) -> None:
             if p.duration_s(d) >= FINAL_REST_MIN_S:
                 continue
             p.technique = "pause"
+            continue
+        if (
+            pieces[i + 1] is after
+            and after.kind == "work"
+            and p.duration_s(d) < FINAL_REST_MIN_S
+            and any(q.kind == "work" for q in pieces[:i])
+        ):
+            p.technique = "pause"  # a short hold that leads straight into a stroke
             continue
         if (
             before is not None
@@ -203,7 +212,8 @@ def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
                 work[tech] += p.b - p.a
         tech = named if named in TECHNIQUES else (work.most_common(1)[0][0] if work else None)
         strokes = sum(1 for p in b.pieces if p.kind == "work")
-        if named is None and tech not in (None, "rest") and strokes <= 1:
+        numbered = (b.label or "").strip().lstrip("-").replace(".", "", 1).isdigit()
+        if named is None and not numbered and tech not in (None, "rest") and strokes <= 1:
             tech = None  # an unnamed label over one move: a transition in other words
         if tech is None:
             trans.extend(p for p in b.pieces if p.kind == "light")
@@ -223,6 +233,9 @@ def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
             trans.append(b.pieces.pop(0))
         while b.pieces and b.pieces[-1].kind == "light" and tech == "glide":
             trans.append(b.pieces.pop())
+        if tech != "rest" and not any(p.kind == "work" for p in b.pieces):
+            trans.extend(p for p in b.pieces if p.kind == "light")
+            continue
         if b.pieces:
             b.technique = tech
             if out and out[-1].label == b.label:
