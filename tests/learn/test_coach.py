@@ -124,3 +124,34 @@ def test_coach_page_plays_in_headless_chromium(tmp_path: Path) -> None:
         finally:
             browser.close()
     assert not errors, errors
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_learner_page_renders_in_headless_chromium(tmp_path: Path) -> None:
+    exe = _chromium()
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the 'browser' extra")
+    from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize
+    from tests.learn.test_learn import write_csv
+
+    demo = synthesize(spa_like(62), bpm=62, style=Style(seed=3, knots=[TrueKnot(0.5, 0.03)]))
+    log = write_csv(tmp_path / "m.csv", demo.columns)
+    res = CliRunner().invoke(app, ["analyze", str(log), "--explain", "--report", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    errors: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto((tmp_path / "learn.html").resolve().as_uri())
+            page.wait_for_selector(".plotly-graph-div .main-svg")
+            page.wait_for_timeout(500)
+            figs = page.eval_on_selector_all(".plotly-graph-div", "d => d.length")
+            drawn = page.eval_on_selector_all(
+                ".plotly-graph-div", "d => d.filter(x => x.querySelector('.main-svg')).length"
+            )
+        finally:
+            browser.close()
+    assert figs >= 6 and drawn == figs
+    assert not errors, errors
