@@ -186,7 +186,7 @@ def analyze(
         float, typer.Option(help="stiffness drop that counts as softening (0.05 = 5 %)")
     ] = 0.05,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-    explain: Annotated[bool, typer.Option(help="the elements in plain words")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="the elements in plain words")] = False,
     report: Annotated[Path | None, typer.Option(help="with --explain: learn.html here")] = None,
 ) -> None:
     """Analyse a recorded massage (a master's demonstration or a session): its elements."""
