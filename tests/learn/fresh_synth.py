@@ -1,4 +1,4 @@
-"""Fresh blind demonstrations (generator D), written last, run once for the figures.
+"""Fresh blind demonstrations (generator D), written last; its first run was blind.
 
 Its own choices: a skewed velocity profile (Beta(2, 3): quick start, long slow end;
 the start is quadratic, not cubic), stroke-to-stroke force changes (log-normal, 5 %),
