@@ -34,6 +34,8 @@ class ControllerGains:
         stiffness_filter_s: time constant of the stiffness estimate.
         max_depth_rate_m_s: largest commanded normal speed (soft touch, soft re-contact).
         max_depth_m: deepest commanded depth below the model surface.
+        max_lift_m: highest the loop may hold the tool *above* the model surface (a
+            client who rose toward the tool is followed, not pressed into).
         contact_force_n: measured force above which the tool counts as touching.
     """
 
@@ -43,6 +45,7 @@ class ControllerGains:
     stiffness_filter_s: float = 0.05
     max_depth_rate_m_s: float = 0.03
     max_depth_m: float = 0.035
+    max_lift_m: float = 0.06
     contact_force_n: float = 0.5
 
     def __post_init__(self) -> None:
@@ -126,5 +129,5 @@ class ForceController:
         self._prev_target_n = target_force_n
         limit = g.max_depth_rate_m_s
         rate = min(max(rate, -limit), limit)
-        self.depth_m = min(max(self.depth_m + rate * self.dt_s, -0.01), g.max_depth_m)
+        self.depth_m = min(max(self.depth_m + rate * self.dt_s, -g.max_lift_m), g.max_depth_m)
         return self.depth_m

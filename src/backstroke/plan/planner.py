@@ -17,6 +17,7 @@ from backstroke.plan.plan import (
     TimedSegment,
 )
 from backstroke.plan.timing import Limits, beat_step, beats_for_move, sample_move
+from backstroke.plan.zone_limits import zone_limits_for
 from backstroke.routine.schema import (
     SPEED_FLOOR_M_S,
     Block,
@@ -64,6 +65,7 @@ class Planner:
         self.grid = grid
         self.rate_hz = rate_hz
         self.step = beat_step(grid.period_s)
+        self.zones = zone_limits_for(back)
         sp = routine.speed
         self.limits = Limits(sp.max_m_s, sp.max_accel_m_s2, sp.max_jerk_m_s3)
 
@@ -283,6 +285,10 @@ class Planner:
             blk[m] = ts.block
             pss[m] = ts.pass_index
         _force_and_tool(t, idx, timed, prev, force, tool)
+        # Never ask for more than the zone the path crosses allows (bone within a
+        # client's shift of a pad: the stricter limit), tool changes included.
+        caps = self.zones.force_cap_n([TOOL_CODES[int(k)] for k in tool], u, v, t)
+        np.minimum(force, caps, out=force)
         pos = self.back.point(u, v)
         tu, tv, nrm = self.back.frame(u, v)
         # Travel direction on the skin, from the chart velocity.

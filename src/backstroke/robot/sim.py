@@ -245,7 +245,7 @@ class SimRobot:
         # dynamic state: p(3), v(3), axis(3), low-passed acceleration(3)
         self._s: tuple[float, ...] = (0.0, 0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
         self._plane: tuple[float, ...] = (0.0,) * 14
-        self._padgeo: tuple[float, ...] = (0.0,) * 14
+        self._padgeo: tuple[float, ...] = (0.0,) * 18
         self._lat: tuple[float, ...] = (0.0,) * 5
         self._two = False
         self._t_refresh = -math.inf
@@ -305,8 +305,12 @@ class SimRobot:
             # skin as the TCP is below the skin at the foot (all faces share that zero),
             # so the depth follows the foot's surface (its curvature terms).
             c = sx * mx + sy * my + sz * mz
-            pads += [c, mx, my, mz, cl, cm, cn]
-        if len(pads) == 7:
+            # first-order terms: the foot's skin slides under a pad normal that is not
+            # perpendicular to it (without them the gap saw-tooths between refreshes)
+            lu = aux * mx + auy * my + auz * mz
+            lv = avx * mx + avy * my + avz * mz
+            pads += [c, mx, my, mz, cl, cm, cn, lu, lv]
+        if len(pads) == 9:
             pads += pads  # pad 1 mirrors pad 0 (ignored by the tissue)
         self._plane = (
             sx, sy, sz, nx, ny, nz, u, v_m,
@@ -428,17 +432,28 @@ class SimRobot:
         du = ju0 * rx + ju1 * ry + ju2 * rz
         dv = jv0 * rx + jv1 * ry + jv2 * rz
         if rx * rx + ry * ry + rz * rz - rn * rn > h2 or t >= self._t_refresh:
+            old = self._gaps(px, py, pz, du, dv)
             self._refresh(fu + du, fv + dv, (ux, uy, uz))
             self._t_refresh = t + self._refresh_s
-            nx, ny, nz, fu, fv = self._plane[3:8]
-            du = dv = 0.0
+            sx, sy, sz, nx, ny, nz, fu, fv, ju0, ju1, ju2, jv0, jv1, jv2 = self._plane
+            # the foot estimate is not exactly p's foot: keep the residual step
+            rx, ry, rz = px - sx, py - sy, pz - sz
+            du = ju0 * rx + ju1 * ry + ju2 * rz
+            dv = jv0 * rx + jv1 * ry + jv2 * rz
+            fu += du
+            fv += dv
+            # The new local expansion differs from the old one by O(slide³): shift the
+            # tissue's memory of the last gap by the same, so its viscous term does not
+            # read the re-expansion as a velocity (a one-tick force spike).
+            new = self._gaps(px, py, pz, du, dv)
+            self.tissue.shift_gaps(new[0] - old[0], new[1] - old[1])
         else:
             fu += du
             fv += dv
         q1 = du * du
         q2 = du * dv
         q3 = dv * dv
-        c0, n0x, n0y, n0z, l0, m0, k0, c1, n1x, n1y, n1z, l1, m1, k1 = self._padgeo
+        c0, n0x, n0y, n0z, l0, m0, k0, a0, b0, c1, n1x, n1y, n1z, l1, m1, k1, a1, b1 = self._padgeo
         vn = vx * nx + vy * ny + vz * nz
         tx = vx - vn * nx
         ty = vy - vn * ny
@@ -448,8 +463,8 @@ class SimRobot:
             t,
             fu,
             fv,
-            c0 - (px * n0x + py * n0y + pz * n0z) + l0 * q1 + m0 * q2 + k0 * q3,
-            c1 - (px * n1x + py * n1y + pz * n1z) + l1 * q1 + m1 * q2 + k1 * q3,
+            c0 - (px * n0x + py * n0y + pz * n0z) + a0 * du + b0 * dv + l0 * q1 + m0 * q2 + k0 * q3,
+            c1 - (px * n1x + py * n1y + pz * n1z) + a1 * du + b1 * dv + l1 * q1 + m1 * q2 + k1 * q3,
             vt2,
             fax * fax + fay * fay + faz * faz,
         )
@@ -486,6 +501,16 @@ class SimRobot:
             t, seq, command.tool, (px, py, pz), (ux, uy, uz), force, torque,
             self._tissue_state.client_signal,
         )  # fmt: skip
+
+    def _gaps(self, px: float, py: float, pz: float, du: float, dv: float) -> tuple[float, float]:
+        """Each pad's geometric indentation at TCP ``p``, chart step ``(du, dv)`` from the
+        last refresh (the same expression as in :meth:`step`)."""
+        c0, n0x, n0y, n0z, l0, m0, k0, a0, b0, c1, n1x, n1y, n1z, l1, m1, k1, a1, b1 = self._padgeo
+        q1, q2, q3 = du * du, du * dv, dv * dv
+        return (
+            c0 - (px * n0x + py * n0y + pz * n0z) + a0 * du + b0 * dv + l0 * q1 + m0 * q2 + k0 * q3,
+            c1 - (px * n1x + py * n1y + pz * n1z) + a1 * du + b1 * dv + l1 * q1 + m1 * q2 + k1 * q3,
+        )
 
     # ------------------------------------------------------------------ truth
     @property
