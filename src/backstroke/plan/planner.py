@@ -40,6 +40,7 @@ FORCE_RAMP_S = 1.0
 # the first HANDOVER_S of the new segment, then the new face loads up.
 HANDOVER_FORCE_N = 1.5
 HANDOVER_S = 0.5
+PALMS_TAKEOVER_RATIO = 0.5
 
 # What a chunk hands to the next: the target force and the tool it ended with.
 Handoff = tuple[float, Tool]
@@ -361,7 +362,11 @@ def _force_and_tool(
         load_t0 = 0.0
         if seg.tool != prev_tool and ts.duration_s > 0:
             hand = min(HANDOVER_S, 0.3 * ts.duration_s)
-            low = min(HANDOVER_FORCE_N, prev_force, max(seg.force_n, 0.0))
+            # All faces share the skin's zero of depth: at one depth the broad palms
+            # press about twice what a thumb or forearm does, so a face handing over to
+            # the palms unloads to half the handover force first (no step of force).
+            hand_n = HANDOVER_FORCE_N * (PALMS_TAKEOVER_RATIO if seg.tool == Tool.PALMS else 1.0)
+            low = min(hand_n, prev_force, max(seg.force_n, 0.0))
             before = tr < hand
             code[before] = TOOL_CODES.index(prev_tool)
             f[before] = prev_force + (low - prev_force) * _cosine(tr[before] / hand)

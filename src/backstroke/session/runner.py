@@ -35,7 +35,7 @@ from backstroke.routine.schema import RestBlock, Routine, ThumbStripBlock
 from backstroke.safety.limits import SafetyLimits
 from backstroke.safety.supervisor import Supervisor
 from backstroke.session.listening import BlockListener, breathing_and_baseline
-from backstroke.tools import TOOLS, Tool
+from backstroke.tools import TOOLS
 
 # Recorded per tick (1 kHz), in this order.
 RECORD_COLUMNS = (
@@ -286,7 +286,7 @@ class SessionRunner:
             tool = tools[i]
             target = F[i] if transition[i] else F[i] * scale
             if tool is not last_tool:
-                ctrl.on_tool_change(self._handover_depth(tool, depth, target))
+                ctrl.on_tool_change(depth)
                 last_tool = tool
             # Cap by the zones near the plan and by where the tool is measured to be.
             cap = CAP[i]
@@ -346,15 +346,6 @@ class SessionRunner:
                 self._finish_retreat(chunk)
             raise SafetyFault(ev.kind, value=ev.value, limit=ev.limit, t_s=ev.t_s)
         return {**cols, **{f"plan_{c}": v for c, v in plan_cols.items()}}
-
-    def _handover_depth(self, tool: Tool, measured_depth_m: float, target_n: float) -> float:
-        """Where a new face starts: where it is (all faces share the skin's zero), but no
-        deeper than its own force needs — a broad face (the palms) that took over at a
-        small face's depth would land with a step of force."""
-        k = self._baseline_n_m
-        if tool is not Tool.PALMS or k is None or k <= 0.0:
-            return measured_depth_m
-        return min(measured_depth_m, max(target_n, 0.0) / k)
 
     def _finish_retreat(self, chunk: PlanChunk) -> None:
         """Keep ticking the Supervisor's retreat until the tool is clear of the skin."""
