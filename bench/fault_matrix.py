@@ -132,6 +132,7 @@ def run_case(
     size_cm: float | None = None,
     direction: str | None = None,
     at_fraction: float | None = None,
+    routine: Routine | None = None,
 ) -> CaseResult:
     """Run one matrix case and judge it.
 
@@ -141,10 +142,11 @@ def run_case(
             ``robot.faults.MOVE_DIRECTIONS``); None = the injector's defaults.
         at_fraction: where in the technique's first pass the fault starts (0..1);
             None = drawn from the seed in 0.3..0.6.
+        routine: instead of :func:`case_routine` (its last block is the one faulted).
     """
     client = client or load_client()
     back = BackModel(client)
-    routine = case_routine(technique)
+    routine = routine or case_routine(technique)
     grid = BeatGrid.constant(60.0)
     plan = compile_plan(routine, back, grid)
     last = plan.blocks[-1].index
