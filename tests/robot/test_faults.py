@@ -21,7 +21,9 @@ def test_out_of_range_parameters_are_refused_in_one_line(text: str) -> None:
     assert "\n" not in msg and "--inject" in msg and text in msg
 
 
-@pytest.mark.parametrize(("text", "value"), [("move:0.1", 0.1), ("move:10", 10.0), ("drift:-2", -2.0)])
+@pytest.mark.parametrize(
+    ("text", "value"), [("move:0.1", 0.1), ("move:10", 10.0), ("drift:-2", -2.0)]
+)
 def test_in_range_parameters_parse(text: str, value: float) -> None:
     assert FaultSpec.parse(text).param == value
 

@@ -63,7 +63,9 @@ def test_nan_fault_on_a_guarded_client_writes_a_valid_summary(tmp_path: Path) ->
     outcome = run_session(req)
     assert outcome.exit_code == 3  # a controlled safety stop, not a crash
     summary = _strict_json((tmp_path / "out" / "summary.json").read_text())
-    assert any(e["kind"] == "invalid" and e["action"] == "retreat" for e in summary["safety_events"])
+    assert any(
+        e["kind"] == "invalid" and e["action"] == "retreat" for e in summary["safety_events"]
+    )
     assert summary["sim_truth"]["faults_injected"][0]["kind"] == "nan"
 
 
@@ -90,6 +92,8 @@ def test_every_fault_kind_is_survived_on_held_out_clients(name: str, kind: str) 
     assert [k["kind"] for k in truth["faults_injected"]] == [kind.split(":")[0]]  # type: ignore[index]
     if kind in RETREATS:
         assert res.safety_fault is not None
-        assert any(e["action"] == "retreat" and e["t_s"] >= 6.0 for e in res.summary["safety_events"])
+        assert any(
+            e["action"] == "retreat" and e["t_s"] >= 6.0 for e in res.summary["safety_events"]
+        )
     if kind not in ("drift:-2",):
         assert truth["limit_fraction_force"] <= 1.0  # type: ignore[operator]

@@ -369,7 +369,9 @@ def _force_and_tool(
             low = min(hand_n, prev_force, max(seg.force_n, 0.0))
             before = tr < hand
             code[before] = TOOL_CODES.index(prev_tool)
-            f[before] = prev_force + (low - prev_force) * _cosine(tr[before] / hand)
+            # unload over the first 60 % and hold: the old face settles at the low
+            # force (and its depth) before the new face takes over
+            f[before] = prev_force + (low - prev_force) * _cosine(tr[before] / (0.6 * hand))
             start_force, load_t0 = low, hand
         if start_force != seg.force_n:
             ramp = min(FORCE_RAMP_S, 0.4 * ts.duration_s)

@@ -179,6 +179,7 @@ class FaultInjector:
         self._held: RobotState | None = None
         self._queue: deque[RobotState] = deque()
         self._spiked = False
+        self._last_off: Vec3 = (0.0, 0.0, 0.0)
         self.injected: list[tuple[float, str]] = []
 
     def _active(self, kind: str, t_s: float) -> FaultSpec | None:
@@ -220,8 +221,18 @@ class FaultInjector:
         if self._active("kill", t) is not None:
             os.kill(os.getpid(), signal.SIGKILL)
         off = self._offset(t)
-        # The client moved by `off`: in the client's (simulated) frame the tool goes to
-        # command − off; what the robot measures is reported back in the model frame.
+        shift = getattr(self.robot, "set_client_offset", None)
+        if callable(shift):
+            # The backend moves the skin itself (the arm's dynamics unaffected).
+            dt = 1.0 / self.control_rate_hz
+            p = self._last_off
+            vel = ((off[0] - p[0]) / dt, (off[1] - p[1]) / dt, (off[2] - p[2]) / dt)
+            self._last_off = off
+            shift(off, vel)
+            return self._corrupt(self.robot.step(command), t)
+        # Otherwise: in the client's (simulated) frame the tool goes to command − off;
+        # what the robot measures is reported back in the model frame. (The arm's lag
+        # then also acts on the client's motion: a gentler push than a real one.)
         inner = RobotCommand(
             command.tool,
             (

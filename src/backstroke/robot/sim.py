@@ -8,7 +8,8 @@ Model, per control tick ``dt`` (default 1 ms):
 
 * Actuator: each TCP coordinate follows its command as a critically damped
   second-order system (``bandwidth_hz``, default 30 Hz), with the acceleration limited
-  to ``max_accel_m_s2`` and the speed to ``max_speed_m_s`` (0.25 m/s). The tool axis
+  to ``max_accel_m_s2`` (10 m/s²) and the speed to ``max_speed_m_s`` (1 m/s, a
+  collaborative arm's TCP limit: fast enough to get away from a client who pushes up). The tool axis
   follows its command with a first-order lag of the same bandwidth. Deterministic.
 * Contact: the TCP's foot ``(u, v)`` on the nominal skin is tracked incrementally on
   the tissue's chart grid. A refresh expands the skin to second order from the nearest
@@ -72,7 +73,7 @@ class SimRobotParams:
     """
 
     bandwidth_hz: float = 30.0
-    max_speed_m_s: float = 0.25
+    max_speed_m_s: float = 1.0
     max_accel_m_s2: float = 10.0
     force_noise_n: float = 0.07
     max_bias_n: float = 0.1
@@ -253,6 +254,7 @@ class SimRobot:
         self._press = tissue.press
         tissue.set_control_period(self.dt_s)
         self._refreshes = 0
+        self._client_offset: tuple[float, ...] = (0.0,) * 6
 
     # ------------------------------------------------------------------ helpers
     def _refill_noise(self) -> None:
@@ -363,6 +365,12 @@ class SimRobot:
         tool = self._tool if self._tool is not None else Tool.PALMS
         return self.step(RobotCommand(tool, (px, py, pz), (ux, uy, uz), self._n * self.dt_s))
 
+    def set_client_offset(self, offset_m: Vec3, velocity_m_s: Vec3) -> None:
+        """The client's body has moved by ``offset_m`` (frame B) at ``velocity_m_s``:
+        from the next tick the skin is pressed there (a fault injector's ``move``). The
+        arm's own dynamics are unaffected; the measured TCP stays the world position."""
+        self._client_offset = (*_vec3(offset_m, "offset_m"), *_vec3(velocity_m_s, "velocity"))
+
     def close(self) -> None:
         """Release the backend (idempotent; nothing to release)."""
         self._closed = True
@@ -423,6 +431,12 @@ class SimRobot:
         uy *= inv
         uz *= inv
         self._s = (px, py, pz, vx, vy, vz, ux, uy, uz, fax, fay, faz)
+        wx, wy, wz = px, py, pz  # the TCP in the world: what the encoders measure
+        ox, oy, oz, ovx, ovy, ovz = self._client_offset
+        if ox or oy or oz or ovx or ovy or ovz:
+            # the client moved: contact happens in the client's (shifted) frame
+            px, py, pz = px - ox, py - oy, pz - oz
+            vx, vy, vz = vx - ovx, vy - ovy, vz - ovz
         # contact geometry: tangent plane at the last foot; chart point by J⁺
         sx, sy, sz, nx, ny, nz, fu, fv, ju0, ju1, ju2, jv0, jv1, jv2 = self._plane
         rx = px - sx
@@ -498,7 +512,7 @@ class SimRobot:
             torque = _ZERO3
         self._seq = seq = self._seq + 1
         return RobotState(
-            t, seq, command.tool, (px, py, pz), (ux, uy, uz), force, torque,
+            t, seq, command.tool, (wx, wy, wz), (ux, uy, uz), force, torque,
             self._tissue_state.client_signal,
         )  # fmt: skip
 
@@ -517,7 +531,8 @@ class SimRobot:
     def foot(self) -> tuple[float, float]:
         """Chart point ``(u, v_m)`` under the TCP now (TRUTH)."""
         sx, sy, sz, _, _, _, fu, fv, ju0, ju1, ju2, jv0, jv1, jv2 = self._plane
-        rx, ry, rz = self._s[0] - sx, self._s[1] - sy, self._s[2] - sz
+        o = self._client_offset
+        rx, ry, rz = self._s[0] - o[0] - sx, self._s[1] - o[1] - sy, self._s[2] - o[2] - sz
         return fu + ju0 * rx + ju1 * ry + ju2 * rz, fv + jv0 * rx + jv1 * ry + jv2 * rz
 
     @property
