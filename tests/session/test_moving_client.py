@@ -7,6 +7,7 @@ truth fields, the planned lift-off not counted as a break, and the MuJoCo backen
 from __future__ import annotations
 
 import pytest
+from bench.fault_matrix import run_case
 
 from backstroke.body.back_model import BackModel
 from backstroke.body.client_file import load_client
@@ -14,7 +15,6 @@ from backstroke.music.grid import BeatGrid
 from backstroke.robot.factory import make_robot
 from backstroke.routine.schema import Routine
 from backstroke.session.runner import SessionRunner
-from bench.fault_matrix import run_case
 
 
 def short_thumb() -> Routine:
