@@ -26,7 +26,7 @@ from bench.fault_matrix import (
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "safety.json"
 DOC = ROOT / "docs" / "safety.md"
-SEEDS = (1, 2)
+SEEDS = (1,)
 MUJOCO_MOVES = (("thumb_strip", 3.0, "toward"), ("thumb_strip", 3.0, "left"))
 BEGIN, END = "<!-- fault-matrix:begin -->", "<!-- fault-matrix:end -->"
 MOVE_BEGIN, MOVE_END = "<!-- move-matrix:begin -->", "<!-- move-matrix:end -->"
