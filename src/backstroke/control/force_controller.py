@@ -93,7 +93,9 @@ class ForceController:
         where the tool physically is (the measured depth), not where the old face's
         command was; it is assumed stiff until measured (a gentle loop at first).
         """
-        self.depth_m = min(max(measured_depth_m, 0.0), self.gains.max_depth_m)
+        # (the skin may be above the model surface — breathing, a client who rose —
+        # so a negative depth is kept: clamping it to 0 would push the new face in)
+        self.depth_m = min(max(measured_depth_m, -self.gains.max_lift_m), self.gains.max_depth_m)
         self.stiffness_n_m = max(self.stiffness_n_m, TOOL_CHANGE_STIFFNESS_N_M)
 
     def update(

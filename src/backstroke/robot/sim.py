@@ -30,6 +30,8 @@ Model, per control tick ``dt`` (default 1 ms):
 * Torque at the TCP: ``Σ (o_i e) × F_i n_i`` from the pads' normal forces (the two
   palm pads' imbalance; friction's small share is left out); one-pad tools press at the
   TCP, so their torque is zero (no torque noise).
+* A tool change is a rolling handover: the new face starts at ``ROLL_START`` of the
+  TCP's depth and comes fully onto the skin over ``ROLL_S`` (0.1 s).
 * The tissue advances every tick (dose, trust, breathing) and its signal goes into
   ``RobotState.client_signal``.
 """
@@ -54,6 +56,10 @@ _NOISE_BLOCK = 4096  # noise samples drawn per refill (× 3 axes)
 _V_EPS_M_S = 0.002  # friction regularisation speed
 _V_EPS2 = _V_EPS_M_S * _V_EPS_M_S
 _ZERO3: Vec3 = (0.0, 0.0, 0.0)
+# A tool change rolls the new face onto the skin: it starts at this fraction of the
+# TCP's depth and reaches all of it after ROLL_S.
+ROLL_START = 0.3
+ROLL_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -255,6 +261,8 @@ class SimRobot:
         tissue.set_control_period(self.dt_s)
         self._refreshes = 0
         self._client_offset: tuple[float, ...] = (0.0,) * 6
+        self._roll_m = 0.0
+        self._roll_step_m = 0.0
 
     # ------------------------------------------------------------------ helpers
     def _refill_noise(self) -> None:
@@ -379,7 +387,14 @@ class SimRobot:
     def step(self, command: RobotCommand) -> RobotState:
         """Send one command, advance one control period, return the measured state."""
         if command.tool is not self._tool:  # also the not-started check (_tool is None)
+            rolling = self._tool is not None
+            depth = self.tissue.last_indentation_m
             self._select(command.tool)
+            if rolling:
+                # A rolling handover: the new face comes onto the skin progressively
+                # (from ROLL_START of the TCP's depth to all of it over ROLL_S).
+                self._roll_m = (1.0 - ROLL_START) * max(depth, 0.0)
+                self._roll_step_m = self._roll_m * self.dt_s / ROLL_S
         px, py, pz, vx, vy, vz, ux, uy, uz, fax, fay, faz = self._s
         dt, w2, zw, amax2, vmax2, alpha, beta, h2, mu = self._k
         cx, cy, cz = command.position_m
@@ -473,15 +488,13 @@ class SimRobot:
         ty = vy - vn * ny
         tz = vz - vn * nz
         vt2 = tx * tx + ty * ty + tz * tz
-        f0, f1 = self._press(
-            t,
-            fu,
-            fv,
-            c0 - (px * n0x + py * n0y + pz * n0z) + a0 * du + b0 * dv + l0 * q1 + m0 * q2 + k0 * q3,
-            c1 - (px * n1x + py * n1y + pz * n1z) + a1 * du + b1 * dv + l1 * q1 + m1 * q2 + k1 * q3,
-            vt2,
-            fax * fax + fay * fay + faz * faz,
-        )
+        g0 = c0 - (px * n0x + py * n0y + pz * n0z) + a0 * du + b0 * dv + l0 * q1 + m0 * q2 + k0 * q3
+        g1 = c1 - (px * n1x + py * n1y + pz * n1z) + a1 * du + b1 * dv + l1 * q1 + m1 * q2 + k1 * q3
+        if self._roll_m > 0.0:
+            g0 -= self._roll_m
+            g1 -= self._roll_m
+            self._roll_m = max(0.0, self._roll_m - self._roll_step_m)
+        f0, f1 = self._press(t, fu, fv, g0, g1, vt2, fax * fax + fay * fay + faz * faz)
         i = self._noise_i
         if i >= self._noise_end:
             self._refill_noise()

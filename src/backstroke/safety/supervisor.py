@@ -327,6 +327,9 @@ class Supervisor:
         self._last_fn = fn
         self._last_flim = lim.force_limit_n(st.tool, False)
         self._rate_ticks += 1
+        if prev is not None and st.tool is not prev.tool:
+            # a new face settling onto the skin is not the client pushing: 30 ms grace
+            self._rate_ticks = -20
         # The client pushing into the tool: force rising faster than any plan asks
         # (once the rate window holds real samples).
         if rate > lim.move_rate_n_s and fn > 1.0 and self._rate_ticks > len(self._force_hist):

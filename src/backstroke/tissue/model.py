@@ -448,6 +448,11 @@ class Tissue:
             self._prev1 = gap1_m
         return f0, f1
 
+    @property
+    def last_indentation_m(self) -> float:
+        """The shallowest pad's indentation at the last press (m, breathing included)."""
+        return min(self._prev0, self._prev1) if self._two else self._prev0
+
     def shift_gaps(self, d0_m: float, d1_m: float) -> None:
         """The caller re-expanded its skin geometry: the pads' last gaps move by
         ``(d0_m, d1_m)`` with no motion (keeps the viscous term continuous)."""
