@@ -183,16 +183,6 @@ def run_case(
         outcome, retreat = "ride-through", None
     else:
         outcome, retreat = "failed", None
-    if kind == "move" and (size_cm or 0.0) > ZONE_LIMITED_CM:
-        within = (
-            f_max <= 1.5 * f_lim
-            and f_max <= ISO_TS_15066_FORCE_N
-            and p_max <= ISO_TS_15066_PRESSURE_SHOULDER_N_CM2
-        )
-    else:
-        within = frac_f <= 1.0 and frac_p <= 1.0
-    limit_s = REACTION_LIMIT_S.get(kind.split(":")[0] if kind != "drift:-2" else kind, 1.0)
-    timely = retreat is None or retreat <= limit_s
     return CaseResult(
         kind=kind,
         technique=technique,
@@ -211,8 +201,42 @@ def run_case(
         pressure_limit_n_cm2=p_lim,
         limit_fraction_force=frac_f,
         limit_fraction_pressure=frac_p,
-        survived=within and timely and outcome != "failed",
+        survived=judge(kind, size_cm, outcome, retreat, f_max, f_lim, p_max, frac_f, frac_p),
     )
+
+
+def judge(
+    kind: str,
+    size_cm: float | None,
+    outcome: str,
+    retreat_s: float | None,
+    max_force_n: float,
+    force_limit_n: float,
+    max_pressure_n_cm2: float,
+    frac_force: float,
+    frac_pressure: float,
+) -> bool:
+    """Whether a case survived (see the module docstring).
+
+    Moves up to 3 cm may ride through or end in any retreat (the client may also ask
+    to stop later); larger moves must end in a retreat within 0.5 s. Other kinds that
+    must retreat do so within their reaction limit.
+    """
+    if outcome == "failed":
+        return False
+    if kind == "move" and (size_cm or 0.0) > ZONE_LIMITED_CM:
+        return (
+            max_force_n <= 1.5 * force_limit_n
+            and max_force_n <= ISO_TS_15066_FORCE_N
+            and max_pressure_n_cm2 <= ISO_TS_15066_PRESSURE_SHOULDER_N_CM2
+            and retreat_s is not None
+            and retreat_s <= REACTION_LIMIT_S["move"]
+        )
+    within = frac_force <= 1.0 and frac_pressure <= 1.0
+    if kind == "move":
+        return within
+    timely = retreat_s is None or retreat_s <= REACTION_LIMIT_S.get(kind, 1.0)
+    return within and timely
 
 
 def limits_table() -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from bench.fault_matrix import (
     MOVE_DIRECTIONS,
     MOVE_SIZES_CM,
     TECHNIQUES,
+    judge,
     limits_table,
     run_case,
 )
@@ -136,8 +137,52 @@ def _replace(text: str, begin: str, end: str, table: str) -> str:
     return re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S)
 
 
+def rejudge(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stored measurements judged again with :func:`bench.fault_matrix.judge`."""
+    out = []
+    for r in rows:
+        ok = judge(
+            r["kind"],
+            r["size_cm"],
+            r["outcome"],
+            r["retreat_s"],
+            r["truth_max_force_n"],
+            r["force_limit_n"],
+            r["truth_max_pressure_n_cm2"],
+            r["limit_fraction_force"],
+            r["limit_fraction_pressure"],
+        )
+        out.append({**r, "survived": ok})
+    return out
+
+
+def write(rows: list[dict[str, Any]], *, doc: bool) -> None:
+    summary = summarise(rows)
+    moves = summarise_moves(rows)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {"summary": summary, "moves": moves, "cases": rows, "limits": limits_table()},
+            indent=2,
+        )
+        + "\n"
+    )
+    table, move_table = markdown(summary), markdown_moves(moves)
+    print(table)
+    print(move_table)
+    if DOC.exists() and doc:
+        text = DOC.read_text()
+        text = _replace(text, BEGIN, END, table)
+        text = _replace(text, MOVE_BEGIN, MOVE_END, move_table)
+        DOC.write_text(text)
+    print(f"wrote {RESULTS}")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    if "--rejudge" in args:  # new criteria, stored measurements: no session re-run
+        write(rejudge(json.loads(RESULTS.read_text())["cases"]), doc=True)
+        return
     quick = "--quick" in args
     seeds = SEEDS[:1] if quick else SEEDS
     sizes = (3.0, 10.0) if quick else MOVE_SIZES_CM
@@ -171,25 +216,7 @@ def main(argv: list[str] | None = None) -> None:
             ).as_dict()
             rows.append(r)
             _print(r)
-    summary = summarise(rows)
-    moves = summarise_moves(rows)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {"summary": summary, "moves": moves, "cases": rows, "limits": limits_table()},
-            indent=2,
-        )
-        + "\n"
-    )
-    table, move_table = markdown(summary), markdown_moves(moves)
-    print(table)
-    print(move_table)
-    if DOC.exists() and not quick:
-        text = DOC.read_text()
-        text = _replace(text, BEGIN, END, table)
-        text = _replace(text, MOVE_BEGIN, MOVE_END, move_table)
-        DOC.write_text(text)
-    print(f"wrote {RESULTS}")
+    write(rows, doc=not quick)
 
 
 if __name__ == "__main__":
