@@ -52,6 +52,17 @@ class ToolSpec:
         return self.area_m2 * 1e4
 
 
+# Over bone (a keep-out zone under a pad's centre) every limit is multiplied by this.
+BONE_LIMIT_FACTOR = 0.5
+
+
+def limits_for(tool: Tool, over_bone: bool) -> tuple[float, float]:
+    """``(force_n, pressure_n_cm2)`` limits of ``tool`` over bone or soft tissue."""
+    spec = TOOLS[tool]
+    f = BONE_LIMIT_FACTOR if over_bone else 1.0
+    return spec.max_force_n * f, spec.max_pressure_n_cm2 * f
+
+
 TOOLS: dict[Tool, ToolSpec] = {
     # Two 7 × 9 cm palm pads centred 5 cm either side of the spine.
     Tool.PALMS: ToolSpec(Tool.PALMS, 0.085, 0.045, 2 * 0.07 * 0.09, 40.0, 4.0, 8.0, (0.05, -0.05)),

@@ -184,3 +184,79 @@ def test_pressed_controls_reach_the_supervisor_within_a_tick() -> None:
     assert sup.fault is not None and sup.fault.kind == "client_stop"
     with pytest.raises(Exception, match="unknown client control"):
         sup.press("harder")
+
+
+def test_request_stop_retreats_at_the_next_tick() -> None:
+    robot = ScriptedRobot(lambda k, p: 10.0)
+    sup = Supervisor(robot, SafetyLimits(), DT)
+    sup.start(Tool.PALMS, (0.0, 0.0, 0.0), UP)
+    sup.step(RobotCommand(Tool.PALMS, (0.0, 0.0, -0.005), UP, 0.0), UP, 0.005, False)
+    sup.request_stop("interrupted")
+    assert sup.mode == "running"  # queued, not acted on from another thread
+    sup.step(RobotCommand(Tool.PALMS, (0.0, 0.0, -0.005), UP, DT), UP, 0.005, False)
+    assert sup.fault is not None and sup.fault.kind == "interrupted"
+    assert sup.fault.action == "retreat" and sup.fault.t_s == DT
+
+
+def test_a_client_pushing_into_the_tool_is_escaped_fast() -> None:
+    # The skin rises toward the tool at 15 cm/s (a 3 cm shift in 0.3 s) on 3000 N/m
+    # tissue: the force grows at 450 N/s until the tool gets away.
+    lim = SafetyLimits()
+    skin = {"z": -0.005}
+
+    def force(k: int, p: Vec3) -> float:
+        if k > 100:
+            skin["z"] = min(skin["z"] + 0.15 * DT, 0.025)
+        return max(0.0, skin["z"] - p[2]) * 3000.0 + 10.0
+
+    robot = ScriptedRobot(force)
+    sup = Supervisor(robot, lim, DT)
+    sup.start(Tool.THUMB, (0.0, 0.0, 0.0), UP)
+    peak = 0.0
+    for i in range(1500):
+        cmd = RobotCommand(Tool.THUMB, (0.0, 0.0, -0.005), UP, i * DT)
+        st_ = sup.step(cmd, UP, 0.005, False)
+        peak = max(peak, st_.force_n[2])
+        if sup.mode == "stopped":
+            break
+    assert sup.fault is not None and sup.fault.kind == "client_moved"
+    assert sup.fault.t_s - 0.1 < 0.05  # noticed within 50 ms of the push starting
+    assert peak < TOOLS[Tool.THUMB].max_force_n * lim.bone_factor
+    assert sup.mode == "stopped"
+
+
+def test_bone_is_decided_from_the_measured_position() -> None:
+    # The plan says 3 cm left of the spine (soft tissue); the robot is measured 2.5 cm
+    # further toward the midline, over the spinous processes: bone limits apply.
+    from backstroke.body.back_model import BackModel
+    from backstroke.body.client_file import load_client
+    from backstroke.plan.zone_limits import ZoneLimits
+
+    back = BackModel(load_client())
+    zones = ZoneLimits(back)
+    u, v = 0.5, 0.03
+    p = tuple(float(x) for x in back.point(u, v))
+    tu, tv, n = (tuple(float(x) for x in a) for a in back.frame(u, v))
+    for offset_m, bone in ((0.0, False), (-0.025, True)):
+        where = tuple(p[i] + offset_m * tv[i] for i in range(3))
+
+        class Offset(ScriptedRobot):
+            at: Vec3 = (0.0, 0.0, 0.0)
+
+            def step(self, command: RobotCommand) -> RobotState:
+                super().step(command)
+                return self._state(self.at, command.tool)
+
+        robot = Offset(lambda k, q: 10.0)
+        robot.at = where  # type: ignore[assignment]
+        sup = Supervisor(robot, SafetyLimits(), DT, zones=zones)
+        sup.start(Tool.THUMB, p, n)  # type: ignore[arg-type]
+        sup.step(
+            RobotCommand(Tool.THUMB, p, n, 0.0),  # type: ignore[arg-type]
+            n,  # type: ignore[arg-type]
+            0.0,
+            False,
+            (u, v),
+            (tu, tv),  # type: ignore[arg-type]
+        )
+        assert sup.over_bone_now is bone

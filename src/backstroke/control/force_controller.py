@@ -34,6 +34,8 @@ class ControllerGains:
         stiffness_filter_s: time constant of the stiffness estimate.
         max_depth_rate_m_s: largest commanded normal speed (soft touch, soft re-contact).
         max_depth_m: deepest commanded depth below the model surface.
+        max_lift_m: highest the loop may hold the tool *above* the model surface (a
+            client who rose toward the tool is followed, not pressed into).
         contact_force_n: measured force above which the tool counts as touching.
     """
 
@@ -43,6 +45,7 @@ class ControllerGains:
     stiffness_filter_s: float = 0.05
     max_depth_rate_m_s: float = 0.03
     max_depth_m: float = 0.035
+    max_lift_m: float = 0.06
     contact_force_n: float = 0.5
 
     def __post_init__(self) -> None:
@@ -90,7 +93,9 @@ class ForceController:
         where the tool physically is (the measured depth), not where the old face's
         command was; it is assumed stiff until measured (a gentle loop at first).
         """
-        self.depth_m = min(max(measured_depth_m, 0.0), self.gains.max_depth_m)
+        # (the skin may be above the model surface — breathing, a client who rose —
+        # so a negative depth is kept: clamping it to 0 would push the new face in)
+        self.depth_m = min(max(measured_depth_m, -self.gains.max_lift_m), self.gains.max_depth_m)
         self.stiffness_n_m = max(self.stiffness_n_m, TOOL_CHANGE_STIFFNESS_N_M)
 
     def update(
@@ -126,5 +131,5 @@ class ForceController:
         self._prev_target_n = target_force_n
         limit = g.max_depth_rate_m_s
         rate = min(max(rate, -limit), limit)
-        self.depth_m = min(max(self.depth_m + rate * self.dt_s, -0.01), g.max_depth_m)
+        self.depth_m = min(max(self.depth_m + rate * self.dt_s, -g.max_lift_m), g.max_depth_m)
         return self.depth_m

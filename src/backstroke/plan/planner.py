@@ -17,6 +17,7 @@ from backstroke.plan.plan import (
     TimedSegment,
 )
 from backstroke.plan.timing import Limits, beat_step, beats_for_move, sample_move
+from backstroke.plan.zone_limits import zone_limits_for
 from backstroke.routine.schema import (
     SPEED_FLOOR_M_S,
     Block,
@@ -39,6 +40,7 @@ FORCE_RAMP_S = 1.0
 # the first HANDOVER_S of the new segment, then the new face loads up.
 HANDOVER_FORCE_N = 1.5
 HANDOVER_S = 0.5
+PALMS_TAKEOVER_RATIO = 0.5
 
 # What a chunk hands to the next: the target force and the tool it ended with.
 Handoff = tuple[float, Tool]
@@ -64,6 +66,7 @@ class Planner:
         self.grid = grid
         self.rate_hz = rate_hz
         self.step = beat_step(grid.period_s)
+        self.zones = zone_limits_for(back)
         sp = routine.speed
         self.limits = Limits(sp.max_m_s, sp.max_accel_m_s2, sp.max_jerk_m_s3)
 
@@ -283,6 +286,10 @@ class Planner:
             blk[m] = ts.block
             pss[m] = ts.pass_index
         _force_and_tool(t, idx, timed, prev, force, tool)
+        # Never ask for more than the zone the path crosses allows (bone within a
+        # client's shift of a pad: the stricter limit), tool changes included.
+        caps = self.zones.force_cap_n([TOOL_CODES[int(k)] for k in tool], u, v, t)
+        np.minimum(force, caps, out=force)
         pos = self.back.point(u, v)
         tu, tv, nrm = self.back.frame(u, v)
         # Travel direction on the skin, from the chart velocity.
@@ -355,10 +362,16 @@ def _force_and_tool(
         load_t0 = 0.0
         if seg.tool != prev_tool and ts.duration_s > 0:
             hand = min(HANDOVER_S, 0.3 * ts.duration_s)
-            low = min(HANDOVER_FORCE_N, prev_force, max(seg.force_n, 0.0))
+            # All faces share the skin's zero of depth: at one depth the broad palms
+            # press about twice what a thumb or forearm does, so a face handing over to
+            # the palms unloads to half the handover force first (no step of force).
+            hand_n = HANDOVER_FORCE_N * (PALMS_TAKEOVER_RATIO if seg.tool == Tool.PALMS else 1.0)
+            low = min(hand_n, prev_force, max(seg.force_n, 0.0))
             before = tr < hand
             code[before] = TOOL_CODES.index(prev_tool)
-            f[before] = prev_force + (low - prev_force) * _cosine(tr[before] / hand)
+            # unload over the first 60 % and hold: the old face settles at the low
+            # force (and its depth) before the new face takes over
+            f[before] = prev_force + (low - prev_force) * _cosine(tr[before] / (0.6 * hand))
             start_force, load_t0 = low, hand
         if start_force != seg.force_n:
             ramp = min(FORCE_RAMP_S, 0.4 * ts.duration_s)

@@ -11,6 +11,7 @@ stale       duration ms (30)        the same sample repeats (seq frozen), robot 
 nan         duration ms (10)        force and torque become NaN
 spike       newtons (60)            one sample with a force spike along the normal
 drift       N per second (2)        sensor bias grows linearly from the start
+                                    (negative: the sensor reads ever lower)
 latency     delay ms (20)           measurements arrive late, with ±25 % jitter
 move        centimetres (2)         the client shifts over 0.3 s (along a random
                                     direction, 1/3 of it toward the tool) and stays
@@ -37,6 +38,15 @@ from backstroke.robot.protocol import Robot, RobotCommand, RobotState, Vec3
 from backstroke.tools import Tool
 
 MOVE_DURATION_S = 0.3
+# Named directions of a client's shift (frame B: x cranial, y to the client's left,
+# z posterior = toward the tool).
+MOVE_DIRECTIONS: dict[str, Vec3] = {
+    "toward": (0.0, 0.0, 1.0),
+    "left": (0.0, 1.0, 0.0),
+    "right": (0.0, -1.0, 0.0),
+    "cranial": (1.0, 0.0, 0.0),
+    "caudal": (-1.0, 0.0, 0.0),
+}
 
 FAULT_KINDS: dict[str, float | None] = {
     "dropout": 50.0,
@@ -54,7 +64,7 @@ _PARAM_RANGE: dict[str, tuple[float, float]] = {
     "stale": (1.0, 5000.0),
     "nan": (1.0, 5000.0),
     "spike": (1.0, 500.0),
-    "drift": (0.01, 50.0),
+    "drift": (-50.0, 50.0),  # N/s; negative = the sensor reads low, |rate| ≥ 0.01
     "latency": (1.0, 500.0),
     "move": (0.1, 10.0),
 }
@@ -91,9 +101,11 @@ class FaultSpec:
                     "parameter is not a number", key="--inject", value=text
                 ) from None
             lo, hi = _PARAM_RANGE[kind]
-            if not (math.isfinite(value) and lo <= value <= hi):
+            tiny = kind == "drift" and abs(value) < 0.01
+            if not (math.isfinite(value) and lo <= value <= hi) or tiny:
+                allowed = f"{lo:g}..{hi:g}" + (", |rate| ≥ 0.01" if kind == "drift" else "")
                 raise InputFileError(
-                    "parameter out of range", key="--inject", value=text, allowed=f"{lo:g}..{hi:g}"
+                    "parameter out of range", key="--inject", value=text, allowed=allowed
                 )
         at_s = None
         if at:
@@ -118,6 +130,9 @@ class FaultInjector:
         faults: what to inject.
         seed: draws start times (uniform in ``window_s``) and fault details.
         window_s: start-time range for faults without ``@T``.
+        move_direction: direction (frame B) of a ``move`` fault, or one of
+            :data:`MOVE_DIRECTIONS`; None = drawn from the seed (random direction with a
+            third of the shift toward the tool).
     """
 
     def __init__(
@@ -127,6 +142,7 @@ class FaultInjector:
         *,
         seed: int,
         window_s: tuple[float, float] = (5.0, 60.0),
+        move_direction: Vec3 | str | None = None,
     ) -> None:
         self.robot = robot
         self.name = f"{robot.name}+faults"
@@ -138,11 +154,32 @@ class FaultInjector:
         ]
         direction = rng.normal(size=3)
         direction[2] = abs(direction[2])  # toward the tool: the client pushes up
-        self._move_dir = direction / np.linalg.norm(direction)
+        direction /= np.linalg.norm(direction)
+        direction[2] /= 3.0  # a third of it toward the tool
+        if move_direction is not None:
+            named = MOVE_DIRECTIONS.get(move_direction) if isinstance(move_direction, str) else None
+            if isinstance(move_direction, str) and named is None:
+                raise InputFileError(
+                    "unknown move direction",
+                    key="move_direction",
+                    value=move_direction,
+                    allowed=", ".join(MOVE_DIRECTIONS),
+                )
+            d = np.asarray(named if named is not None else move_direction, dtype=np.float64)
+            norm = float(np.linalg.norm(d))
+            if not (d.shape == (3,) and math.isfinite(norm) and norm > 1e-9):
+                raise InputFileError(
+                    "move direction must be a non-zero 3-vector",
+                    key="move_direction",
+                    value=str(move_direction),
+                )
+            direction = d / norm
+        self._move_dir = direction
         self._jitter = rng
         self._held: RobotState | None = None
         self._queue: deque[RobotState] = deque()
         self._spiked = False
+        self._last_off: Vec3 = (0.0, 0.0, 0.0)
         self.injected: list[tuple[float, str]] = []
 
     def _active(self, kind: str, t_s: float) -> FaultSpec | None:
@@ -171,7 +208,7 @@ class FaultInjector:
         return (
             float(self._move_dir[0] * d),
             float(self._move_dir[1] * d),
-            float(self._move_dir[2] * d / 3.0),
+            float(self._move_dir[2] * d),
         )
 
     def start(self, tool: Tool, position_m: Vec3, axis: Vec3) -> RobotState:
@@ -184,8 +221,18 @@ class FaultInjector:
         if self._active("kill", t) is not None:
             os.kill(os.getpid(), signal.SIGKILL)
         off = self._offset(t)
-        # The client moved by `off`: in the client's (simulated) frame the tool goes to
-        # command − off; what the robot measures is reported back in the model frame.
+        shift = getattr(self.robot, "set_client_offset", None)
+        if callable(shift):
+            # The backend moves the skin itself (the arm's dynamics unaffected).
+            dt = 1.0 / self.control_rate_hz
+            p = self._last_off
+            vel = ((off[0] - p[0]) / dt, (off[1] - p[1]) / dt, (off[2] - p[2]) / dt)
+            self._last_off = off
+            shift(off, vel)
+            return self._corrupt(self.robot.step(command), t)
+        # Otherwise: in the client's (simulated) frame the tool goes to command − off;
+        # what the robot measures is reported back in the model frame. (The arm's lag
+        # then also acts on the client's motion: a gentler push than a real one.)
         inner = RobotCommand(
             command.tool,
             (
@@ -255,4 +302,15 @@ class FaultInjector:
         truth = getattr(self.robot, "sim_truth", None)
         out: dict[str, object] = dict(truth()) if callable(truth) else {}
         out["faults_injected"] = [{"t_s": round(t, 4), "kind": k} for t, k in self.injected]
-        return out
+        return {k: _finite(v) for k, v in out.items()}
+
+
+def _finite(x: object) -> object:
+    """Non-finite floats → None (the summary must be valid JSON)."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_finite(v) for v in x]
+    return x

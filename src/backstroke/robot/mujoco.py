@@ -895,6 +895,8 @@ class _Truth:
         self.max_force_at = (0.0, 0.0, 0.0)
         self.max_pressure_n_cm2 = 0.0
         self.max_pressure_at = (0.0, 0.0, 0.0)
+        self.limit_fraction_force = 0.0
+        self.limit_fraction_pressure = 0.0
         self.min_joint_margin = [math.inf] * 6
         self.cone_max_deg = 0.0
         self.cone_sum = 0.0
@@ -925,6 +927,12 @@ class _Truth:
         if ftot > self.max_force_n:
             self.max_force_n = ftot
             self.max_force_at = (t_s, uv[0], uv[1])
+        # worst received / limit of the tool and the TRUE zone under its pads now
+        ff, fp = robot.tissue.limit_fractions(f0, f1)
+        if ff > self.limit_fraction_force:
+            self.limit_fraction_force = ff
+        if fp > self.limit_fraction_pressure:
+            self.limit_fraction_pressure = fp
         pm = (f0 if f0 > f1 else f1) / robot._pad_area_cm2
         if pm > self.max_pressure_n_cm2:
             self.max_pressure_n_cm2 = pm
@@ -971,6 +979,8 @@ class _Truth:
             "max_force_v_m": round(self.max_force_at[2], 5),
             "max_pressure_n_cm2": round(self.max_pressure_n_cm2, 6),
             "max_pressure_t_s": round(self.max_pressure_at[0], 4),
+            "limit_fraction_force": round(self.limit_fraction_force, 6),
+            "limit_fraction_pressure": round(self.limit_fraction_pressure, 6),
             "joint_margin_min_deg": [round(math.degrees(x), 3) for x in margins],
             "joint_limits_reached": bool(min(margins) <= math.radians(0.5)),
             "cone": {

@@ -8,7 +8,8 @@ Model, per control tick ``dt`` (default 1 ms):
 
 * Actuator: each TCP coordinate follows its command as a critically damped
   second-order system (``bandwidth_hz``, default 30 Hz), with the acceleration limited
-  to ``max_accel_m_s2`` and the speed to ``max_speed_m_s`` (0.25 m/s). The tool axis
+  to ``max_accel_m_s2`` (10 m/s²) and the speed to ``max_speed_m_s`` (1 m/s, a
+  collaborative arm's TCP limit: fast enough to get away from a client who pushes up). The tool axis
   follows its command with a first-order lag of the same bandwidth. Deterministic.
 * Contact: the TCP's foot ``(u, v)`` on the nominal skin is tracked incrementally on
   the tissue's chart grid. A refresh expands the skin to second order from the nearest
@@ -29,6 +30,8 @@ Model, per control tick ``dt`` (default 1 ms):
 * Torque at the TCP: ``Σ (o_i e) × F_i n_i`` from the pads' normal forces (the two
   palm pads' imbalance; friction's small share is left out); one-pad tools press at the
   TCP, so their torque is zero (no torque noise).
+* A tool change is a rolling handover: the new face starts at ``ROLL_START`` of the
+  TCP's depth and comes fully onto the skin over ``ROLL_S`` (0.1 s).
 * The tissue advances every tick (dose, trust, breathing) and its signal goes into
   ``RobotState.client_signal``.
 """
@@ -53,6 +56,10 @@ _NOISE_BLOCK = 4096  # noise samples drawn per refill (× 3 axes)
 _V_EPS_M_S = 0.002  # friction regularisation speed
 _V_EPS2 = _V_EPS_M_S * _V_EPS_M_S
 _ZERO3: Vec3 = (0.0, 0.0, 0.0)
+# A tool change rolls the new face onto the skin: it starts at this fraction of the
+# TCP's depth and reaches all of it after ROLL_S.
+ROLL_START = 0.3
+ROLL_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,7 @@ class SimRobotParams:
     """
 
     bandwidth_hz: float = 30.0
-    max_speed_m_s: float = 0.25
+    max_speed_m_s: float = 1.0
     max_accel_m_s2: float = 10.0
     force_noise_n: float = 0.07
     max_bias_n: float = 0.1
@@ -245,7 +252,7 @@ class SimRobot:
         # dynamic state: p(3), v(3), axis(3), low-passed acceleration(3)
         self._s: tuple[float, ...] = (0.0, 0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
         self._plane: tuple[float, ...] = (0.0,) * 14
-        self._padgeo: tuple[float, ...] = (0.0,) * 14
+        self._padgeo: tuple[float, ...] = (0.0,) * 18
         self._lat: tuple[float, ...] = (0.0,) * 5
         self._two = False
         self._t_refresh = -math.inf
@@ -253,6 +260,9 @@ class SimRobot:
         self._press = tissue.press
         tissue.set_control_period(self.dt_s)
         self._refreshes = 0
+        self._client_offset: tuple[float, ...] = (0.0,) * 6
+        self._roll_m = 0.0
+        self._roll_step_m = 0.0
 
     # ------------------------------------------------------------------ helpers
     def _refill_noise(self) -> None:
@@ -305,8 +315,12 @@ class SimRobot:
             # skin as the TCP is below the skin at the foot (all faces share that zero),
             # so the depth follows the foot's surface (its curvature terms).
             c = sx * mx + sy * my + sz * mz
-            pads += [c, mx, my, mz, cl, cm, cn]
-        if len(pads) == 7:
+            # first-order terms: the foot's skin slides under a pad normal that is not
+            # perpendicular to it (without them the gap saw-tooths between refreshes)
+            lu = aux * mx + auy * my + auz * mz
+            lv = avx * mx + avy * my + avz * mz
+            pads += [c, mx, my, mz, cl, cm, cn, lu, lv]
+        if len(pads) == 9:
             pads += pads  # pad 1 mirrors pad 0 (ignored by the tissue)
         self._plane = (
             sx, sy, sz, nx, ny, nz, u, v_m,
@@ -359,6 +373,12 @@ class SimRobot:
         tool = self._tool if self._tool is not None else Tool.PALMS
         return self.step(RobotCommand(tool, (px, py, pz), (ux, uy, uz), self._n * self.dt_s))
 
+    def set_client_offset(self, offset_m: Vec3, velocity_m_s: Vec3) -> None:
+        """The client's body has moved by ``offset_m`` (frame B) at ``velocity_m_s``:
+        from the next tick the skin is pressed there (a fault injector's ``move``). The
+        arm's own dynamics are unaffected; the measured TCP stays the world position."""
+        self._client_offset = (*_vec3(offset_m, "offset_m"), *_vec3(velocity_m_s, "velocity"))
+
     def close(self) -> None:
         """Release the backend (idempotent; nothing to release)."""
         self._closed = True
@@ -367,7 +387,14 @@ class SimRobot:
     def step(self, command: RobotCommand) -> RobotState:
         """Send one command, advance one control period, return the measured state."""
         if command.tool is not self._tool:  # also the not-started check (_tool is None)
+            rolling = self._tool is not None
+            depth = self.tissue.last_indentation_m
             self._select(command.tool)
+            if rolling:
+                # A rolling handover: the new face comes onto the skin progressively
+                # (from ROLL_START of the TCP's depth to all of it over ROLL_S).
+                self._roll_m = (1.0 - ROLL_START) * max(depth, 0.0)
+                self._roll_step_m = self._roll_m * self.dt_s / ROLL_S
         px, py, pz, vx, vy, vz, ux, uy, uz, fax, fay, faz = self._s
         dt, w2, zw, amax2, vmax2, alpha, beta, h2, mu = self._k
         cx, cy, cz = command.position_m
@@ -419,6 +446,12 @@ class SimRobot:
         uy *= inv
         uz *= inv
         self._s = (px, py, pz, vx, vy, vz, ux, uy, uz, fax, fay, faz)
+        wx, wy, wz = px, py, pz  # the TCP in the world: what the encoders measure
+        ox, oy, oz, ovx, ovy, ovz = self._client_offset
+        if ox or oy or oz or ovx or ovy or ovz:
+            # the client moved: contact happens in the client's (shifted) frame
+            px, py, pz = px - ox, py - oy, pz - oz
+            vx, vy, vz = vx - ovx, vy - ovy, vz - ovz
         # contact geometry: tangent plane at the last foot; chart point by J⁺
         sx, sy, sz, nx, ny, nz, fu, fv, ju0, ju1, ju2, jv0, jv1, jv2 = self._plane
         rx = px - sx
@@ -428,31 +461,40 @@ class SimRobot:
         du = ju0 * rx + ju1 * ry + ju2 * rz
         dv = jv0 * rx + jv1 * ry + jv2 * rz
         if rx * rx + ry * ry + rz * rz - rn * rn > h2 or t >= self._t_refresh:
+            old = self._gaps(px, py, pz, du, dv)
             self._refresh(fu + du, fv + dv, (ux, uy, uz))
             self._t_refresh = t + self._refresh_s
-            nx, ny, nz, fu, fv = self._plane[3:8]
-            du = dv = 0.0
+            sx, sy, sz, nx, ny, nz, fu, fv, ju0, ju1, ju2, jv0, jv1, jv2 = self._plane
+            # the foot estimate is not exactly p's foot: keep the residual step
+            rx, ry, rz = px - sx, py - sy, pz - sz
+            du = ju0 * rx + ju1 * ry + ju2 * rz
+            dv = jv0 * rx + jv1 * ry + jv2 * rz
+            fu += du
+            fv += dv
+            # The new local expansion differs from the old one by O(slide³): shift the
+            # tissue's memory of the last gap by the same, so its viscous term does not
+            # read the re-expansion as a velocity (a one-tick force spike).
+            new = self._gaps(px, py, pz, du, dv)
+            self.tissue.shift_gaps(new[0] - old[0], new[1] - old[1])
         else:
             fu += du
             fv += dv
         q1 = du * du
         q2 = du * dv
         q3 = dv * dv
-        c0, n0x, n0y, n0z, l0, m0, k0, c1, n1x, n1y, n1z, l1, m1, k1 = self._padgeo
+        c0, n0x, n0y, n0z, l0, m0, k0, a0, b0, c1, n1x, n1y, n1z, l1, m1, k1, a1, b1 = self._padgeo
         vn = vx * nx + vy * ny + vz * nz
         tx = vx - vn * nx
         ty = vy - vn * ny
         tz = vz - vn * nz
         vt2 = tx * tx + ty * ty + tz * tz
-        f0, f1 = self._press(
-            t,
-            fu,
-            fv,
-            c0 - (px * n0x + py * n0y + pz * n0z) + l0 * q1 + m0 * q2 + k0 * q3,
-            c1 - (px * n1x + py * n1y + pz * n1z) + l1 * q1 + m1 * q2 + k1 * q3,
-            vt2,
-            fax * fax + fay * fay + faz * faz,
-        )
+        g0 = c0 - (px * n0x + py * n0y + pz * n0z) + a0 * du + b0 * dv + l0 * q1 + m0 * q2 + k0 * q3
+        g1 = c1 - (px * n1x + py * n1y + pz * n1z) + a1 * du + b1 * dv + l1 * q1 + m1 * q2 + k1 * q3
+        if self._roll_m > 0.0:
+            g0 -= self._roll_m
+            g1 -= self._roll_m
+            self._roll_m = max(0.0, self._roll_m - self._roll_step_m)
+        f0, f1 = self._press(t, fu, fv, g0, g1, vt2, fax * fax + fay * fay + faz * faz)
         i = self._noise_i
         if i >= self._noise_end:
             self._refill_noise()
@@ -483,16 +525,27 @@ class SimRobot:
             torque = _ZERO3
         self._seq = seq = self._seq + 1
         return RobotState(
-            t, seq, command.tool, (px, py, pz), (ux, uy, uz), force, torque,
+            t, seq, command.tool, (wx, wy, wz), (ux, uy, uz), force, torque,
             self._tissue_state.client_signal,
         )  # fmt: skip
+
+    def _gaps(self, px: float, py: float, pz: float, du: float, dv: float) -> tuple[float, float]:
+        """Each pad's geometric indentation at TCP ``p``, chart step ``(du, dv)`` from the
+        last refresh (the same expression as in :meth:`step`)."""
+        c0, n0x, n0y, n0z, l0, m0, k0, a0, b0, c1, n1x, n1y, n1z, l1, m1, k1, a1, b1 = self._padgeo
+        q1, q2, q3 = du * du, du * dv, dv * dv
+        return (
+            c0 - (px * n0x + py * n0y + pz * n0z) + a0 * du + b0 * dv + l0 * q1 + m0 * q2 + k0 * q3,
+            c1 - (px * n1x + py * n1y + pz * n1z) + a1 * du + b1 * dv + l1 * q1 + m1 * q2 + k1 * q3,
+        )
 
     # ------------------------------------------------------------------ truth
     @property
     def foot(self) -> tuple[float, float]:
         """Chart point ``(u, v_m)`` under the TCP now (TRUTH)."""
         sx, sy, sz, _, _, _, fu, fv, ju0, ju1, ju2, jv0, jv1, jv2 = self._plane
-        rx, ry, rz = self._s[0] - sx, self._s[1] - sy, self._s[2] - sz
+        o = self._client_offset
+        rx, ry, rz = self._s[0] - o[0] - sx, self._s[1] - o[1] - sy, self._s[2] - o[2] - sz
         return fu + ju0 * rx + ju1 * ry + ju2 * rz, fv + jv0 * rx + jv1 * ry + jv2 * rz
 
     @property

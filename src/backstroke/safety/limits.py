@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backstroke.errors import BackstrokeError
-from backstroke.tools import TOOLS, Tool
+from backstroke.tools import BONE_LIMIT_FACTOR, TOOLS, Tool
 
 ISO_TS_15066_FORCE_N = 210.0
 ISO_TS_15066_PRESSURE_SHOULDER_N_CM2 = 160.0
@@ -39,9 +39,19 @@ class SafetyLimits:
             force/depth consistency check: deeper than ``mismatch_depth_m`` with less
             than ``low × k × depth`` of force, or more than ``high × k × (depth + 3 mm)
             + 5 N``, for longer than ``mismatch_s`` → retreat (k: expected stiffness).
+        escape_speed_m_s: how fast the tool backs off the skin when the force rises
+            past a soft limit or the client pushes into it (a clamp or a retreat).
+        move_rate_n_s, move_confirm_s: the normal force rising faster than this for
+            longer than ``move_confirm_s`` is the client moving into the tool → retreat
+            (checked after the force limits: a step of force is a force fault).
+        move_memory_s: after a sign of movement, bone limits apply this long.
+        disagree_m: measured TCP this far (tangentially) from the plan → bone limits.
+        retreat_clear_force_n, retreat_max_extra_m: a retreat ends once it has lifted
+            ``retreat_height_m`` past the skin *and* the force is below this — going up
+            to ``retreat_max_extra_m`` further if the client keeps following the tool.
     """
 
-    bone_factor: float = 0.5
+    bone_factor: float = BONE_LIMIT_FACTOR
     soft_fraction: float = 0.85
     max_speed_m_s: float = 0.12
     max_normal_speed_m_s: float = 0.04
@@ -55,6 +65,13 @@ class SafetyLimits:
     mismatch_ratio_low: float = 0.2
     mismatch_ratio_high: float = 6.0
     mismatch_s: float = 0.1
+    escape_speed_m_s: float = 0.6
+    move_rate_n_s: float = 300.0
+    move_confirm_s: float = 0.003
+    move_memory_s: float = 1.0
+    disagree_m: float = 0.005
+    retreat_clear_force_n: float = 0.5
+    retreat_max_extra_m: float = 0.2
 
     def __post_init__(self) -> None:
         if not 0.1 <= self.bone_factor <= 1.0:

@@ -6,6 +6,15 @@ contact pressure, force rate, the client's signals — and (4) reacts: a *clamp*
 the tool off along the normal while a soft limit is exceeded; a *fault* starts a
 controlled retreat (force ramps down as the tool withdraws along the normal, then it
 lifts clear) after which the session stops. Every clamp and fault is a SafetyEvent.
+
+Where the tool is: "over bone" (the lower limits) is decided from the *measured* TCP,
+projected on the model's chart around the plan point, with the pad's margin; the
+stricter limits also apply while the measured position and the plan disagree by more
+than ``disagree_m`` and for ``move_memory_s`` after any sign that the client moved.
+A client pushing into the tool shows as the normal force rising faster than
+``move_rate_n_s``: the tool escapes (backs off at ``escape_speed_m_s``) and the session
+ends in a retreat (``client_moved``). Retreats withdraw fast while the skin still
+presses on the tool, then at the retreat speed, and end only once the tool is clear.
 """
 
 from __future__ import annotations
@@ -16,9 +25,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from backstroke.errors import BackstrokeError
+from backstroke.plan.zone_limits import ZoneLimits, pad_margin_m
 from backstroke.robot.protocol import Robot, RobotCommand, RobotState, Vec3
 from backstroke.safety.limits import SafetyLimits
 from backstroke.tools import TOOLS, Tool
+
+# Retreats whose sensor data cannot be trusted go at the plain retreat speed.
+_BLIND_KINDS = ("stale", "invalid", "watchdog")
 
 Mode = Literal["running", "retreating", "stopped"]
 CLIENT_CONTROLS = ("stop", "lighter", "firmer")
@@ -51,10 +64,15 @@ class Supervisor:
         robot: any backend.
         limits: safety limits.
         dt_s: control period (s).
+        zones: the back's bone map; with it (and ``plan_uv`` in :meth:`step`) the
+            Supervisor decides "over bone" from the measured position.
     """
 
-    def __init__(self, robot: Robot, limits: SafetyLimits, dt_s: float) -> None:
+    def __init__(
+        self, robot: Robot, limits: SafetyLimits, dt_s: float, zones: ZoneLimits | None = None
+    ) -> None:
         self.robot = robot
+        self.zones = zones
         self.limits = limits
         self.dt_s = dt_s
         self.mode: Mode = "running"
@@ -83,6 +101,13 @@ class Supervisor:
         # runner refines it from the rest phase.
         self.expected_stiffness_n_m = 2000.0
         self._mismatch_s = 0.0
+        self._rise_s = 0.0
+        self._rate_ticks = 0
+        self._moved_until = -math.inf
+        self._last_fn = 0.0
+        self._last_flim = 1.0
+        self._requests: deque[str] = deque()
+        self.over_bone_now = False
         self.max_normal_force_n = 0.0
         self.max_pressure_n_cm2 = 0.0
 
@@ -111,6 +136,11 @@ class Supervisor:
             self._retreat_from = self._last_cmd
         self._retreat_travel_m = 0.0
 
+    def request_stop(self, kind: str) -> None:
+        """Queue an external stop (thread-safe, e.g. a signal handler): at the next tick
+        the Supervisor starts a controlled retreat with a safety event ``kind``."""
+        self._requests.append(str(kind))
+
     # ------------------------------------------------------------------ ticks
     def start(self, tool: Tool, position_m: Vec3, axis: Vec3) -> RobotState:
         st = self.robot.start(tool, position_m, axis)
@@ -120,7 +150,13 @@ class Supervisor:
         return st
 
     def step(
-        self, command: RobotCommand, normal: Vec3, depth_m: float, over_bone: bool
+        self,
+        command: RobotCommand,
+        normal: Vec3,
+        depth_m: float,
+        over_bone: bool,
+        plan_uv: tuple[float, float] | None = None,
+        tangents: tuple[Vec3, Vec3] | None = None,
     ) -> RobotState:
         """Check, limit and forward one command; check the measurement.
 
@@ -128,9 +164,19 @@ class Supervisor:
             command: the controller's command.
             normal: the model's outward skin normal at the plan point (unit, frame B).
             depth_m: the commanded depth below the model surface (for retreat sizing).
-            over_bone: whether the tool is over a bony zone (lower limits).
+            over_bone: the plan's own verdict (lower limits when True).
+            plan_uv: the plan's chart point ``(u, v_m)`` now; with ``tangents`` (the unit
+                ∂/∂u and ∂/∂v directions of the skin there) and ``zones`` the measured
+                position decides too.
         """
         lim = self.limits
+        while self._requests:
+            self.start_retreat(command.t_s, self._requests.popleft(), 1.0, 0.0)
+        surface = (
+            command.position_m[0] + depth_m * normal[0],
+            command.position_m[1] + depth_m * normal[1],
+            command.position_m[2] + depth_m * normal[2],
+        )
         if self.mode != "running":
             command = self._retreat_command(command)
         else:
@@ -140,9 +186,38 @@ class Supervisor:
             command = self._limit_command(command, normal)
         self._last_cmd = command.position_m
         state = self.robot.step(command)
-        self._check(state, command, normal, over_bone, depth_m)
+        bone = over_bone or self._measured_bone(state, surface, normal, plan_uv, tangents)
+        self.over_bone_now = bone
+        self._check(state, command, normal, bone, depth_m)
         self._last_state = state
         return state
+
+    def _measured_bone(
+        self,
+        st: RobotState,
+        surface: Vec3,
+        n: Vec3,
+        plan_uv: tuple[float, float] | None,
+        tangents: tuple[Vec3, Vec3] | None,
+    ) -> bool:
+        """Bone limits from where the tool is measured to be (conservative)."""
+        if st.t_s < self._moved_until:
+            return True
+        zones = self.zones
+        if zones is None or plan_uv is None or tangents is None:
+            return False
+        p = st.position_m
+        if not _finite3(p):
+            return True
+        dx, dy, dz = p[0] - surface[0], p[1] - surface[1], p[2] - surface[2]
+        dn = dx * n[0] + dy * n[1] + dz * n[2]
+        dx, dy, dz = dx - dn * n[0], dy - dn * n[1], dz - dn * n[2]
+        if dx * dx + dy * dy + dz * dz > self.limits.disagree_m**2:
+            return True
+        tu, tv = tangents
+        u = plan_uv[0] + (dx * tu[0] + dy * tu[1] + dz * tu[2]) / zones.length_m
+        v = plan_uv[1] + dx * tv[0] + dy * tv[1] + dz * tv[2]
+        return zones.over_bone(st.tool, u, v, pad_margin_m(st.tool))
 
     def _limit_command(self, command: RobotCommand, normal: Vec3) -> RobotCommand:
         lim = self.limits
@@ -181,9 +256,17 @@ class Supervisor:
     def _retreat_command(self, command: RobotCommand) -> RobotCommand:
         lim = self.limits
         if self.mode == "retreating":
-            self._retreat_travel_m += lim.retreat_speed_m_s * self.dt_s
-            if self._retreat_travel_m >= self._retreat_total_m:
-                self._retreat_travel_m = self._retreat_total_m
+            fault = self.fault
+            blind = fault is not None and fault.kind in _BLIND_KINDS
+            pressed = self._last_fn > lim.retreat_clear_force_n
+            # Fast while the skin still presses on the tool (graded by how hard), then at
+            # the retreat speed; blind retreats (no trustworthy force) stay slow.
+            w = 0.0 if blind else min(max((self._last_fn - 2.0) / self._last_flim, 0.0), 1.0)
+            speed = lim.retreat_speed_m_s + w * (lim.escape_speed_m_s - lim.retreat_speed_m_s)
+            self._retreat_travel_m += speed * self.dt_s
+            done = self._retreat_travel_m >= self._retreat_total_m
+            too_far = self._retreat_travel_m >= self._retreat_total_m + lim.retreat_max_extra_m
+            if (done and (not pressed or blind)) or too_far:
                 self.mode = "stopped"
         d = self._retreat_travel_m
         o, n = self._retreat_from, self._retreat_normal
@@ -241,6 +324,19 @@ class Supervisor:
         self._force_hist[self._hist_i] = fn
         self._hist_i = (self._hist_i + 1) % len(self._force_hist)
         rate = (fn - self._force_hist[self._hist_i]) / (dt * (len(self._force_hist) - 1))
+        self._last_fn = fn
+        self._last_flim = lim.force_limit_n(st.tool, False)
+        self._rate_ticks += 1
+        if prev is not None and st.tool is not prev.tool:
+            # a new face settling onto the skin is not the client pushing: 30 ms grace
+            self._rate_ticks = -20
+        # The client pushing into the tool: force rising faster than any plan asks
+        # (once the rate window holds real samples).
+        if rate > lim.move_rate_n_s and fn > 1.0 and self._rate_ticks > len(self._force_hist):
+            self._rise_s += dt
+            self._moved_until = t + lim.move_memory_s
+        else:
+            self._rise_s = 0.0
         if self.mode != "running":
             return
         if fn > f_lim:
@@ -248,6 +344,9 @@ class Supervisor:
             return
         if pressure > p_lim:
             self.start_retreat(t, "pressure", pressure, p_lim)
+            return
+        if self._rise_s > lim.move_confirm_s:
+            self.start_retreat(t, "client_moved", rate, lim.move_rate_n_s)
             return
         self._force_depth_check(st, command, normal, depth_cmd_m, fn, t)
         if self.mode != "running":
@@ -260,7 +359,9 @@ class Supervisor:
             t, "force_rate", rate, lim.max_force_rate_n_s, rate > lim.max_force_rate_n_s
         )
         if over > 1.0:
-            self._backoff_m += lim.max_normal_speed_m_s * dt
+            # Back off faster the further past the soft limit (up to the escape speed).
+            speed = min(lim.max_normal_speed_m_s * over * over, lim.escape_speed_m_s)
+            self._backoff_m += speed * dt
         elif self._backoff_m > 0.0:
             self._backoff_m = max(0.0, self._backoff_m - 0.25 * lim.max_normal_speed_m_s * dt)
 

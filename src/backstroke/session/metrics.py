@@ -52,11 +52,13 @@ def session_metrics(
     # changes and release are transients the loop follows but does not "hold").
     steady = in_contact & (np.abs(np.gradient(c["target_force_n"], dt_s)) < 0.5)
     err = fn[steady] - c["target_force_n"][steady]
+    err = err[np.isfinite(err)]  # a sensor fault's NaN samples are not tracking error
     rmse = float(np.sqrt(np.mean(err**2))) if err.size else None
     a_meas = np.stack([c["ax"], c["ay"], c["az"]], axis=1)
     a_plan = np.stack([p["ax"], p["ay"], p["az"]], axis=1)
     cosang = np.clip(np.einsum("ij,ij->i", a_meas, a_plan), -1.0, 1.0)
     ang = np.degrees(np.arccos(cosang))[in_contact]
+    ang = ang[np.isfinite(ang)]
     return {
         "contact_breaks": breaks,
         "force_rmse_n": None if rmse is None else round(rmse, 4),

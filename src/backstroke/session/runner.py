@@ -29,6 +29,7 @@ from backstroke.errors import RobotError, SafetyFault
 from backstroke.music.grid import BeatGrid
 from backstroke.plan.plan import COLUMNS, TOOL_CODES, PlanChunk
 from backstroke.plan.planner import Planner
+from backstroke.plan.zone_limits import PLAN_FRACTION, zone_limits_for
 from backstroke.robot.protocol import Robot, RobotCommand
 from backstroke.routine.schema import RestBlock, Routine, ThumbStripBlock
 from backstroke.safety.limits import SafetyLimits
@@ -121,7 +122,9 @@ class SessionRunner:
         self.dt_s = 1.0 / control_rate_hz
         self.planner = Planner(routine, back, grid, rate_hz=control_rate_hz)
         self.limits = limits or SafetyLimits()
-        self.supervisor = Supervisor(robot, self.limits, self.dt_s)
+        self.zones = zone_limits_for(back)
+        self.supervisor = Supervisor(robot, self.limits, self.dt_s, zones=self.zones)
+        self._baseline_n_m: float | None = None
         self.controller = ForceController(self.dt_s, gains)
         self.preferred_scale = float(np.clip(preferred_scale, 0.5, 1.5))
         self.known_knots = known_knots
@@ -131,6 +134,7 @@ class SessionRunner:
         self._cols: list[dict[str, NDArray[np.float64]]] = []
         self._plan_cols: list[dict[str, NDArray[np.float64]]] = []
         self._started = False
+        self._cap_now = 0.0
         # Wall time of every tick (ns) when asked: for the benchmark only.
         self.tick_ns: list[int] | None = [] if time_ticks else None
 
@@ -173,6 +177,7 @@ class SessionRunner:
                         breathing, baseline = breathing_and_baseline(cols)
                         if baseline is not None:
                             self.supervisor.expected_stiffness_n_m = baseline
+                            self._baseline_n_m = baseline
                         res.ended_because = "rest complete"
                         break
                     if isinstance(block, ThumbStripBlock) and block.dwell_on_knots:
@@ -238,6 +243,12 @@ class SessionRunner:
         IC = (s["in_contact"] > 0).tolist()
         tools = [TOOL_CODES[int(k)] for k in s["tool"]]
         bone = self._over_bone(s).tolist()
+        U, V = s["u"].tolist(), s["v"].tolist()
+        tu_a, tv_a, _ = self.back.frame(s["u"], s["v"])
+        TU = [tuple(r) for r in tu_a.tolist()]
+        TV = [tuple(r) for r in tv_a.tolist()]
+        # The most a target may be here (zones within a client's shift of the pads).
+        CAP = self.zones.force_cap_n(tools, s["u"], s["v"], s["t_s"]).tolist()
         transition = self._is_transition(chunk)
         sup = self.supervisor
         ctrl = self.controller
@@ -250,7 +261,9 @@ class SessionRunner:
         st = last
         rec: list[tuple[float, ...]] = []
         append = rec.append
-        soft_cap = self.limits.soft_fraction * 0.9
+        bone_f = self.limits.bone_factor
+        cap_rise = 12.0 * self.dt_s  # N per tick: a cap comes back up gently
+        cap_now = self._cap_now
         sig_seen = len(sup.signals)
         scale = self._scale_now
         goal = self._force_scale()
@@ -271,20 +284,24 @@ class SessionRunner:
             px, py, pz = st.position_m
             depth = (X[i] - px) * nx + (Y[i] - py) * ny + (Z[i] - pz) * nz
             tool = tools[i]
+            target = F[i] if transition[i] else F[i] * scale
             if tool is not last_tool:
                 ctrl.on_tool_change(depth)
                 last_tool = tool
-            target = F[i] if transition[i] else F[i] * scale
-            cap = TOOLS[tool].max_force_n * soft_cap * (self.limits.bone_factor if bone[i] else 1.0)
-            if target > cap:
-                target = cap
+            # Cap by the zones near the plan and by where the tool is measured to be.
+            cap = CAP[i]
+            if bone[i] or sup.over_bone_now:
+                cap = min(cap, TOOLS[tool].max_force_n * PLAN_FRACTION * bone_f)
+            cap_now = cap if cap < cap_now else min(cap, cap_now + cap_rise)
+            if target > cap_now:
+                target = cap_now
             if not math.isfinite(fn):
                 fn = target  # hold: the Supervisor decides whether the data is bad for long
             d = ctrl.update(target, fn, depth, IC[i])
             cmd = RobotCommand(
                 tool, (X[i] - d * nx, Y[i] - d * ny, Z[i] - d * nz), (AX[i], AY[i], AZ[i]), t
             )
-            st = sup.step(cmd, (nx, ny, nz), d, bone[i])
+            st = sup.step(cmd, (nx, ny, nz), d, bone[i], (U[i], V[i]), (TU[i], TV[i]))
             fx, fy, fz = st.force_n
             px, py, pz = st.position_m
             ax, ay, az = st.axis
@@ -314,6 +331,7 @@ class SessionRunner:
             if sup.mode == "stopped":
                 break
         self._scale_now = scale
+        self._cap_now = cap_now
         arr = np.asarray(rec, dtype=np.float64).reshape(-1, len(RECORD_COLUMNS))
         cols = {c: arr[:, j] for j, c in enumerate(RECORD_COLUMNS)}
         m = arr.shape[0]
@@ -390,45 +408,61 @@ class SessionRunner:
         alignment = beat_alignment(t_on, measured_u, beats)
         duration = float(c["t_s"][-1] - c["t_s"][0]) if c["t_s"].size else 0.0
         sup = self.supervisor
-        return {
-            "duration_s": round(duration, 3),
-            "sim_realtime_factor": round(duration / wall_s, 2) if wall_s > 0 else None,
-            **metrics,
-            "max_normal_force_n": round(sup.max_normal_force_n, 3),
-            "max_pressure_n_cm2": round(sup.max_pressure_n_cm2, 4),
-            "blocks": [
-                {
-                    "technique": b.technique,
-                    "passes": b.passes,
-                    "softening_pass": b.softening_pass,
-                    "stiffness_by_pass_n_m": [round(x, 1) for x in b.stiffness_by_pass_n_m],
-                    "ended_because": b.ended_because,
-                    "force_scale": round(b.force_scale, 3),
-                    "threshold": b.threshold,
-                }
-                for b in blocks
-            ],
-            "knots": knots,
-            "breathing_rate_bpm": None if breathing is None else round(breathing, 2),
-            "baseline_stiffness_n_m": None if baseline is None else round(baseline, 1),
-            "tempo": {
-                "bpm": round(self.grid.bpm, 3),
-                "source": self.grid.source,
-                "beat_step": self.planner.step,
-                "beats_s": [round(float(b), 4) for b in self.grid.beats_s],
-                **alignment,
-            },
-            "pressure_preference": round(self.preferred_scale, 3),
-            "safety_events": [
-                {
-                    "t_s": round(e.t_s, 4),
-                    "kind": e.kind,
-                    "value": round(e.value, 4),
-                    "limit": round(e.limit, 4),
-                    "action": e.action,
-                }
-                for e in sup.events
-            ],
-            "seed": self.seed,
-            "backstroke_version": __version__,
-        }
+        return finite_json(
+            {
+                "duration_s": round(duration, 3),
+                "sim_realtime_factor": round(duration / wall_s, 2) if wall_s > 0 else None,
+                **metrics,
+                "max_normal_force_n": round(sup.max_normal_force_n, 3),
+                "max_pressure_n_cm2": round(sup.max_pressure_n_cm2, 4),
+                "blocks": [
+                    {
+                        "technique": b.technique,
+                        "passes": b.passes,
+                        "softening_pass": b.softening_pass,
+                        "stiffness_by_pass_n_m": [round(x, 1) for x in b.stiffness_by_pass_n_m],
+                        "ended_because": b.ended_because,
+                        "force_scale": round(b.force_scale, 3),
+                        "threshold": b.threshold,
+                    }
+                    for b in blocks
+                ],
+                "knots": knots,
+                "breathing_rate_bpm": None if breathing is None else round(breathing, 2),
+                "baseline_stiffness_n_m": None if baseline is None else round(baseline, 1),
+                "tempo": {
+                    "bpm": round(self.grid.bpm, 3),
+                    "source": self.grid.source,
+                    "beat_step": self.planner.step,
+                    "beats_s": [round(float(b), 4) for b in self.grid.beats_s],
+                    **alignment,
+                },
+                "pressure_preference": round(self.preferred_scale, 3),
+                "safety_events": [
+                    {
+                        "t_s": round(e.t_s, 4),
+                        "kind": e.kind,
+                        "value": round(e.value, 4),
+                        "limit": round(e.limit, 4),
+                        "action": e.action,
+                    }
+                    for e in sup.events
+                ],
+                "seed": self.seed,
+                "backstroke_version": __version__,
+            }
+        )
+
+
+def finite_json(obj: Any) -> Any:
+    """``obj`` with every non-finite float (NaN, ±inf from a faulty sensor) as None, so
+    the summary is valid JSON; numpy scalars become Python numbers."""
+    if isinstance(obj, dict):
+        return {k: finite_json(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [finite_json(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj

@@ -35,7 +35,7 @@ from backstroke.tissue.fields import TissueFields, ToolFields
 from backstroke.tissue.grid import ChartGrid
 from backstroke.tissue.mechanics import pad_force_array_n, pad_force_n
 from backstroke.tissue.params import TissueParams
-from backstroke.tools import Tool
+from backstroke.tools import Tool, limits_for
 
 FloatArray = NDArray[np.float64]
 
@@ -96,6 +96,11 @@ class Tissue:
                 tf.comfort_n_cm2.ravel().tolist(),
             )
         self._amp_list: list[float] = self.fields.breath_amplitude_m.ravel().tolist()
+        # TRUTH zones: a node is over bone when a keep-out zone covers it.
+        g = self.grid
+        self._bone_list: list[bool] = (
+            (back.keep_out_clearance_m(g.uu, g.vv_m) < 0.0).ravel().tolist()
+        )
         # Softening: dose grid stored as D·exp((t - t_ref)/tau) (lazy decay).
         self.softening_max = min(p.softening_cap, p.softening_max * client.value("softening_rate"))
         self._dose = np.zeros(self.grid.shape)
@@ -179,6 +184,12 @@ class Tissue:
         self._max_force_at: tuple[float, float, float] = (0.0, 0.0, 0.0)
         self._max_pressure = 0.0
         self._max_pressure_at: tuple[float, float, float] = (0.0, 0.0, 0.0)
+        self._frac_f = 0.0
+        self._frac_p = 0.0
+        self._frac_f_at: tuple[float, float, float] = (0.0, 0.0, 0.0)
+        self._frac_p_at: tuple[float, float, float] = (0.0, 0.0, 0.0)
+        self._bone_s = 0.0
+        self._break_open = False
         self._contact_time_s = 0.0
         self._dose_total = 0.0
         self._counts = {
@@ -216,6 +227,8 @@ class Tissue:
         self._ithr = [0.0] * n
         self._pad0: tuple[float, ...] = (0.0,) * 9
         self._pad1: tuple[float, ...] = (0.0,) * 9
+        self._bone = [False] * n
+        self._inv_lim = (1.0, 1.0, 1.0)
         self._locate(0.5, 0.0)
 
     def _locate(self, u: float, v_m: float) -> None:
@@ -270,6 +283,8 @@ class Tissue:
                      at(c_list, k))
                 )  # fmt: skip
             self._dose_scale[n] = at(q_list, k)
+            bl = self._bone_list
+            self._bone[n] = bl[k] or bl[k + 1] or bl[k + nv] or bl[k + nv + 1]
             sl = g.box_slices(u, v_m + tf.pads_v_m[n], tf.pad_half_u_m, tf.pad_half_v_m)
             old = self._slices[n]
             if sl != old and (
@@ -284,6 +299,13 @@ class Tissue:
                 self._slices[n] = sl
                 self._dose_mean[n] = float(self._dose[sl].mean())
         self._coef = coefs
+        bone0, bone1 = self._bone[0], self._bone[-1]
+        f_lim = limits_for(self.tool, bone0 or bone1)[0]
+        self._inv_lim = (
+            1.0 / f_lim,
+            1.0 / limits_for(self.tool, bone0)[1],
+            1.0 / limits_for(self.tool, bone1)[1],
+        )
         self._rebuild_pads()
 
     def _rebuild_pads(self) -> None:
@@ -408,10 +430,34 @@ class Tissue:
                         self._wm1 = f1
                 if ftot > self._wmf:
                     self._wmf = ftot
+                # worst received / limit of the tool and the TRUE zone under it now
+                il_f, il_p0, il_p1 = self._inv_lim
+                r = ftot * il_f
+                if r > self._frac_f:
+                    self._frac_f = r
+                    self._frac_f_at = (t_s, u, v_m + self._tf.pads_v_m[0 if f0 >= f1 else 1])
+                r = (f0 * il_p0 if f0 * il_p0 > f1 * il_p1 else f1 * il_p1) * self._inv_area
+                if r > self._frac_p:
+                    self._frac_p = r
+                    pv = self._tf.pads_v_m[0 if f0 * il_p0 >= f1 * il_p1 else 1]
+                    self._frac_p_at = (t_s, u, v_m + pv)
+                if self._bone[0] or self._bone[-1]:
+                    self._bone_s += self.tick_s
         else:
             self._prev0 = gap0_m
             self._prev1 = gap1_m
         return f0, f1
+
+    @property
+    def last_indentation_m(self) -> float:
+        """The shallowest pad's indentation at the last press (m, breathing included)."""
+        return min(self._prev0, self._prev1) if self._two else self._prev0
+
+    def shift_gaps(self, d0_m: float, d1_m: float) -> None:
+        """The caller re-expanded its skin geometry: the pads' last gaps move by
+        ``(d0_m, d1_m)`` with no motion (keeps the viscous term continuous)."""
+        self._prev0 += d0_m
+        self._prev1 += d1_m
 
     # ================================================================== slow path
     def _breath_fraction(self, t_s: float) -> float:
@@ -517,6 +563,7 @@ class Tissue:
                 if r1 > ratio:
                     ratio = r1
             self._contact_time_s += contact_s
+            self._break_open = False
             # contact run (for breaks)
             if not self._had_contact:
                 self._had_contact = True
@@ -544,6 +591,7 @@ class Tissue:
         elif self._had_contact and t_s - self._t_last_contact >= brk_gap:
             if self._t_last_contact - self._t_run_start >= brk_min:
                 self._counts["contact_breaks"] += 1
+                self._break_open = True
                 dg += brk_g
                 trust -= brk_t
             self._had_contact = False
@@ -829,6 +877,15 @@ class Tissue:
             "overspeed_s": self._overspeed_s,
             "overpressure_s": self._overpressure_s,
             **self._counts,
+            # a break still open at the end is the lift-off (planned or a retreat's)
+            "contact_breaks": self._counts["contact_breaks"] - int(self._break_open),
+            "limit_fraction_force": self._frac_f,
+            "limit_fraction_force_t_s": self._frac_f_at[0],
+            "limit_fraction_force_zone": self.zone_at(*self._frac_f_at[1:]),
+            "limit_fraction_pressure": self._frac_p,
+            "limit_fraction_pressure_t_s": self._frac_p_at[0],
+            "limit_fraction_pressure_zone": self.zone_at(*self._frac_p_at[1:]),
+            "bone_contact_s": self._bone_s,
             "trust": self._trust,
             "guarding": self._guarding,
             "tone_multiplier": self._tone_ratio,
@@ -836,6 +893,13 @@ class Tissue:
             "softening_mean_fraction": float(np.mean(soft[on_back])),
             "softening_cap_fraction": self.softening_max,
         }
+
+    def limit_fractions(self, force0_n: float, force1_n: float) -> tuple[float, float]:
+        """``(force, pressure)`` of the pads' forces as fractions of the limits for the
+        current tool and the TRUE zone under its pads (from the last :meth:`press`)."""
+        il_f, il_p0, il_p1 = self._inv_lim
+        p = max(force0_n * il_p0, force1_n * il_p1) * self._inv_area
+        return (force0_n + force1_n) * il_f, p
 
     def pad_offsets_v_m(self, tool: Tool) -> tuple[float, ...]:
         """Lateral chart offsets (m) of ``tool``'s pads from the TCP."""

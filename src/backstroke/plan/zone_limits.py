@@ -1,0 +1,165 @@
+"""Which limits apply where: bony keep-out zones near the tool's pads, as fast lookups.
+
+One table, shared by the planner (caps every target) and the Supervisor (decides "over
+bone" from where the tool is *measured* to be): the clearance from each chart point to
+the nearest keep-out zone, sampled on a 2.5 mm chart grid and read bilinearly.
+
+Two questions, two margins:
+
+* ``near_bone`` with ``SHIFT_REACH_M`` — could a pad end up over bone if the client
+  shifts by up to 3 cm? A sideways shift on oiled skin barely shows in the force
+  sensor, so the plan respects the stricter limit wherever bone lies within that reach
+  of a pad: after any such shift the force the loop holds is still within the limit.
+* ``over_bone`` with the tool's own margin — is bone under the patch now (the
+  Supervisor, from the measured position)?
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backstroke.body.back_model import BackModel
+from backstroke.tools import BONE_LIMIT_FACTOR, TOOLS, Tool
+
+FloatArray = NDArray[np.float64]
+
+# How far (m, on the skin) a client can shift before the Supervisor can tell.
+SHIFT_REACH_M = 0.035
+# A pad is "over bone" for the Supervisor when its centre is this close to a zone (m):
+# half the pad's lateral size, at most 1.5 cm (the palms' pads are 7 cm wide but ride
+# on springs: their edges carry little).
+MAX_PAD_MARGIN_M = 0.015
+# Fraction of a limit a plan may ask for (the Supervisor's soft limit is 0.85).
+PLAN_FRACTION = 0.85 * 0.9
+# Steepest change of a force cap along the plan (N/s): the loop follows it calmly.
+CAP_SLOPE_N_S = 12.0
+_SPACING_M = 0.0025
+_V_EXTENT_M = 0.30
+
+
+def pad_margin_m(tool: Tool) -> float:
+    """The Supervisor's bone margin for one pad of ``tool`` (m)."""
+    spec = TOOLS[tool]
+    half = spec.half_width_m if len(spec.pads_v_m) == 1 else 0.035
+    return min(half, MAX_PAD_MARGIN_M)
+
+
+class ZoneLimits:
+    """Clearance to bone on a chart grid of one BackModel.
+
+    Args:
+        back: the BackModel the plan and the Supervisor use.
+    """
+
+    def __init__(self, back: BackModel) -> None:
+        self.back = back
+        self.length_m = back.back_length_m
+        n_u = max(round(self.length_m / _SPACING_M), 8)
+        self.u = np.linspace(0.0, 1.0, n_u + 1)
+        self.v_m = np.arange(-_V_EXTENT_M, _V_EXTENT_M + 1e-9, _SPACING_M)
+        uu = np.repeat(self.u[:, None], self.v_m.size, axis=1)
+        vv = np.repeat(self.v_m[None, :], self.u.size, axis=0)
+        self.clearance = np.asarray(back.keep_out_clearance_m(uu, vv), dtype=np.float64)
+        self._flat: list[float] = self.clearance.ravel().tolist()
+        self._nv = int(self.v_m.size)
+        self._nu = int(self.u.size)
+        self._du = float(self.u[1] - self.u[0])
+        self._v0 = float(self.v_m[0])
+
+    # ------------------------------------------------------------------ scalar (1 kHz)
+    def clearance_at(self, u: float, v_m: float) -> float:
+        """Signed distance (m) from chart point ``(u, v_m)`` to the nearest zone's edge."""
+        fu = min(max(u / self._du, 0.0), self._nu - 1.000001)
+        fv = min(max((v_m - self._v0) / _SPACING_M, 0.0), self._nv - 1.000001)
+        i, j = int(fu), int(fv)
+        a, b = fu - i, fv - j
+        k = i * self._nv + j
+        c = self._flat
+        return (
+            c[k] * (1 - a) * (1 - b)
+            + c[k + 1] * (1 - a) * b
+            + c[k + self._nv] * a * (1 - b)
+            + c[k + self._nv + 1] * a * b
+        )
+
+    def over_bone(self, tool: Tool, u: float, v_m: float, margin_m: float) -> bool:
+        """Whether any pad centre of ``tool`` at TCP ``(u, v_m)`` is within ``margin_m``
+        of a keep-out zone."""
+        return any(self.clearance_at(u, v_m + pad) < margin_m for pad in TOOLS[tool].pads_v_m)
+
+    # ------------------------------------------------------------------ vectorised (plan)
+    def clearances(self, u: FloatArray, v_m: FloatArray) -> FloatArray:
+        """(N,) clearance (m) at chart points (N,)."""
+        fu = np.clip(np.asarray(u) / self._du, 0.0, self._nu - 1.000001)
+        fv = np.clip((np.asarray(v_m) - self._v0) / _SPACING_M, 0.0, self._nv - 1.000001)
+        i, j = fu.astype(int), fv.astype(int)
+        a, b = fu - i, fv - j
+        c = self.clearance
+        return np.asarray(
+            c[i, j] * (1 - a) * (1 - b)
+            + c[i, j + 1] * (1 - a) * b
+            + c[i + 1, j] * a * (1 - b)
+            + c[i + 1, j + 1] * a * b,
+            dtype=np.float64,
+        )
+
+    def near_bone(self, tool: Tool, u: FloatArray, v_m: FloatArray, reach_m: float) -> NDArray:
+        """(N,) bool: a pad of ``tool`` lies within ``reach_m`` of a keep-out zone."""
+        out = np.zeros(np.shape(u), dtype=bool)
+        for pad in TOOLS[tool].pads_v_m:
+            out |= self.clearances(u, np.asarray(v_m) + pad) < reach_m
+        return out
+
+    def force_cap_n(
+        self, tools: list[Tool], u: FloatArray, v_m: FloatArray, t_s: FloatArray
+    ) -> FloatArray:
+        """(N,) the largest target force a plan may ask for at each sample.
+
+        ``PLAN_FRACTION`` of the tool's limit, halved where bone lies within
+        ``SHIFT_REACH_M`` of a pad, then made to change by at most ``CAP_SLOPE_N_S`` so
+        the force is already down when the patch gets near bone (and comes back up
+        gently after).
+        """
+        n = len(tools)
+        cap = np.empty(n)
+        codes = np.asarray([str(t) for t in tools])
+        for tool in set(tools):
+            m = codes == str(tool)
+            near = self.near_bone(tool, np.asarray(u)[m], np.asarray(v_m)[m], SHIFT_REACH_M)
+            full = TOOLS[tool].max_force_n * PLAN_FRACTION
+            cap[m] = np.where(near, full * BONE_LIMIT_FACTOR, full)
+        return lipschitz_envelope(cap, np.asarray(t_s), CAP_SLOPE_N_S)
+
+
+_CACHE: weakref.WeakKeyDictionary[BackModel, ZoneLimits] = weakref.WeakKeyDictionary()
+
+
+def zone_limits_for(back: BackModel) -> ZoneLimits:
+    """The (cached, read-only) ZoneLimits of a back."""
+    z = _CACHE.get(back)
+    if z is None:
+        z = _CACHE[back] = ZoneLimits(back)
+    return z
+
+
+def lipschitz_envelope(values: FloatArray, t_s: FloatArray, slope: float) -> FloatArray:
+    """Largest function ≤ ``values`` whose slope is at most ``slope`` (per unit of t)."""
+    out = np.array(values, dtype=np.float64)
+    n = out.size
+    if n < 2:
+        return out
+    dt = np.diff(np.asarray(t_s, dtype=np.float64))
+    vals = out.tolist()
+    steps = (np.abs(dt) * slope).tolist()
+    for i in range(1, n):
+        lim = vals[i - 1] + steps[i - 1]
+        if vals[i] > lim:
+            vals[i] = lim
+    for i in range(n - 2, -1, -1):
+        lim = vals[i + 1] + steps[i]
+        if vals[i] > lim:
+            vals[i] = lim
+    return np.asarray(vals, dtype=np.float64)
