@@ -1,7 +1,7 @@
 """The exception tree. Every error carries the data a user needs to fix the cause.
 
-``BackstrokeError`` is the root; the command line maps it to exit code 2 (bad input)
-or 3 (``SafetyFault``). Messages are one line.
+``BackstrokeError`` is the root; the command line maps it to exit code 2 (bad input),
+3 (``SafetyFault``) or 4 (``SessionInterrupted``). Messages are one line.
 """
 
 from __future__ import annotations
@@ -128,6 +128,26 @@ class SafetyFault(BackstrokeError):
         self.limit = limit
         self.t_s = t_s
         super().__init__(f"safety stop at t={t_s:.3f} s: {kind} {value:.4g} (limit {limit:.4g})")
+
+
+class SessionInterrupted(SafetyFault):
+    """A signal (SIGINT, SIGTERM, SIGHUP) or a full disk ended the session (exit 4).
+
+    Attributes:
+        reason: ``interrupted: SIGINT`` … or ``disk_full``.
+        immediate: a second signal stopped the robot at once (no retreat).
+    """
+
+    exit_code = 4
+
+    def __init__(self, reason: str, *, t_s: float, immediate: bool = False) -> None:
+        self.reason = reason
+        self.immediate = immediate
+        BackstrokeError.__init__(self, reason + (" (stopped at once)" if immediate else ""))
+        self.kind = "interrupted"
+        self.value = 1.0
+        self.limit = 0.0
+        self.t_s = t_s
 
 
 class RobotError(BackstrokeError):

@@ -74,6 +74,7 @@ class Supervisor:
         self._clamping: dict[str, bool] = {}
         self._last_signal = ""
         self._pressed: deque[str] = deque()
+        self._stop_requests: deque[str] = deque()
         self._retreat_from: Vec3 = (0.0, 0.0, 0.0)
         self._retreat_normal: Vec3 = (0.0, 0.0, 1.0)
         self._retreat_axis: Vec3 = (0.0, 0.0, 1.0)
@@ -131,6 +132,8 @@ class Supervisor:
             over_bone: whether the tool is over a bony zone (lower limits).
         """
         lim = self.limits
+        while self._stop_requests:
+            self.start_retreat(command.t_s, self._stop_requests.popleft(), 1.0, 0.0)
         if self.mode != "running":
             command = self._retreat_command(command)
         else:
@@ -296,6 +299,14 @@ class Supervisor:
                 self.start_retreat(t, "force_depth", fn, k * depth)
         else:
             self._mismatch_s = 0.0
+
+    def request_stop(self, kind: str) -> None:
+        """Ask for a controlled retreat (thread-safe; safe in a signal handler).
+
+        Queued; at the next tick the Supervisor calls ``start_retreat(t, kind, 1.0, 0.0)``
+        (e.g. ``kind = "interrupted"`` on SIGINT/SIGTERM/SIGHUP or a full disk).
+        """
+        self._stop_requests.append(str(kind))
 
     def press(self, signal: str) -> None:
         """The client's control: ``stop``, ``lighter`` or ``firmer`` (thread-safe).
