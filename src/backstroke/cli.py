@@ -270,9 +270,6 @@ def analyze(
     except BackstrokeError as exc:
         _fail(exc)
         return
-    except ValueError as exc:
-        _fail(BackstrokeError(f"--softening: {exc}"))
-        return
     if as_json:
         typer.echo(json.dumps(result, allow_nan=False))
         return
