@@ -142,37 +142,74 @@ def read_contact_log(path: str | Path) -> ContactLog:
     return validate_columns(raw, path=p, fmt=fmt, row_label=label)
 
 
+_TEXT_COLUMNS = ("tool", "block")
+
+
 def _read_csv(p: Path) -> dict[str, Any]:
+    """The known columns of a CSV log: numbers as float64 arrays, labels as text.
+
+    Other columns are skipped while reading (memory stays ~8 bytes per number).
+    """
+    from array import array
+
     try:
         with open(p, newline="", encoding="utf-8-sig") as f:
             reader = csv.reader(f)
             header: list[str] | None = None
-            rows: list[list[str]] = []
+            want: list[tuple[int, str]] = []
+            nums: dict[str, array[float]] = {}
+            texts: dict[str, list[str]] = {}
+            seen: dict[str, str] = {}
+            rows = 0
             for row in reader:
                 if not row or all(not c.strip() for c in row):
                     continue
                 if header is None:
                     header = [c.strip() for c in row]
+                    dup = sorted({c for c in header if header.count(c) > 1})
+                    if dup:
+                        raise LogError("duplicate column", path=p, key=dup[0])
+                    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+                    want = [(j, c) for j, c in enumerate(header) if c in known]
+                    for _, c in want:
+                        if c in _TEXT_COLUMNS:
+                            texts[c] = []
+                        else:
+                            nums[c] = array("d")
                     continue
                 if len(row) != len(header):
                     raise LogError(
                         f"line {reader.line_num}: {len(row)} fields, the header has {len(header)}",
                         path=p,
                     )
-                rows.append(row)
+                rows += 1
+                for j, c in want:
+                    cell = row[j]
+                    if c in texts:
+                        texts[c].append(seen.setdefault(cell, cell))
+                        continue
+                    try:
+                        nums[c].append(float(cell))
+                    except ValueError:
+                        if c in REQUIRED_COLUMNS:
+                            raise LogError(
+                                f"not a number at line {reader.line_num}",
+                                path=p,
+                                key=c,
+                                value=cell,
+                            ) from None
+                        nums[c].append(math.nan)  # optional: not given
     except UnicodeDecodeError as exc:
         raise LogError(f"not a text CSV file ({exc.reason})", path=p) from exc
     except csv.Error as exc:
         raise LogError(f"unreadable CSV ({exc})", path=p) from exc
     if header is None:
         raise LogError("empty file (no header)", path=p)
-    dup = sorted({c for c in header if header.count(c) > 1})
-    if dup:
-        raise LogError("duplicate column", path=p, key=dup[0])
     if not rows:
         raise LogError("no samples (only a header)", path=p)
-    cols = list(zip(*rows, strict=True))
-    return {name: list(col) for name, col in zip(header, cols, strict=True)}
+    out: dict[str, Any] = {c: np.frombuffer(v, dtype=np.float64) for c, v in nums.items()}
+    out.update(texts)
+    return out
 
 
 def _read_parquet(p: Path) -> dict[str, Any]:
@@ -181,12 +218,14 @@ def _read_parquet(p: Path) -> dict[str, Any]:
         import pyarrow.parquet as pq
     except ImportError as exc:
         raise MissingExtraError("parquet", "pyarrow") from exc
+    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
     try:
-        table = pq.read_table(p)
+        names = pq.read_schema(p).names
+        # Only the columns analyze reads: others (any type, any size) stay on disk.
+        table = pq.read_table(p, columns=[c for c in names if c in known])
     except (pa.ArrowException, OSError) as exc:
         raise LogError(f"not a readable Parquet file ({exc})", path=p) from exc
     out: dict[str, Any] = {}
-    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
     for name in table.column_names:
         if name not in known:
             continue  # other columns, of any type, are ignored
@@ -203,7 +242,7 @@ def _read_parquet(p: Path) -> dict[str, Any]:
             )
         else:
             out[name] = ["" if v is None else str(v) for v in col.to_pylist()]
-    if not out and table.column_names:
+    if not out and names:
         raise LogError(
             "missing required column", path=p, key=REQUIRED_COLUMNS[0], allowed=_ALLOWED_COLUMNS
         )
