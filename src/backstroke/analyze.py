@@ -31,7 +31,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from backstroke.errors import BackstrokeError, LogError, MissingExtraError
-from backstroke.log_input import LIMITS, MAX_DURATION_S, face_code, normalise_label
+from backstroke.log_input import (
+    LIMITS,
+    MAX_BLOCKS,
+    MAX_DURATION_S,
+    MAX_PASSES,
+    face_code,
+    normalise_label,
+)
 from backstroke.sense.breathing import MIN_REST_S, baseline_stiffness_n_m, breathing_rate_bpm
 from backstroke.sense.contact import contact_breaks, in_contact_mask, still_holds
 from backstroke.sense.knots import (
@@ -400,6 +407,7 @@ def validate_columns(
             cols[name], tool_labels = _tool_codes(raw[name])
         elif name == "block":
             cols[name], block_labels = _blocks(raw[name], p, label)
+            _check_count(cols[name], name, MAX_BLOCKS, p)
         else:
             # Optional columns are information, never a reason to refuse the log:
             # entries that are not numbers are "not given".
@@ -412,12 +420,23 @@ def validate_columns(
                 if np.any(frac):
                     notes.append(f"column {name} ignored: not whole numbers; passes derived from u")
                     continue
+                _check_count(x, name, MAX_PASSES, p)
             else:
                 _check_range(x, name, p, label)
             cols[name] = x
     return ContactLog(
         None if p is None else str(p), fmt, cols, block_labels, tool_labels, tuple(notes)
     )
+
+
+def _check_count(x: NDArray[np.float64], name: str, most: int, path: Path | None) -> None:
+    """At most ``most`` distinct labels (blocks or passes) in one log."""
+    ok = x[np.isfinite(x) & (x >= 0)]
+    count = int(np.unique(ok).size)
+    if count > most:
+        raise LogError(
+            f"{count} distinct values", path=path, key=name, allowed=f"at most {most} in one log"
+        )
 
 
 def _lenient_numbers(values: Any) -> NDArray[np.float64]:
@@ -566,7 +585,15 @@ def analyze_log(
     for b in blocks:
         b.pass_offset = offset
         _analyze_block(
-            b, c, k, contact, softening_threshold, back_length_m, hysteresis_u, log.tool_labels
+            b,
+            c,
+            k,
+            contact,
+            softening_threshold,
+            back_length_m,
+            hysteresis_u,
+            log.tool_labels,
+            log.path,
         )
         offset += b.result["passes"]
     main = next((b for b in blocks if b.softening_pass is not None), None)
@@ -633,12 +660,20 @@ def _analyze_block(
     back_length_m: float,
     hysteresis_u: float,
     tool_labels: Mapping[int, str],
+    log_path: str | None = None,
 ) -> None:
     i = b.idx
     t, u, v, f, k = c["t_s"][i], c["u"][i], c["v"][i], c["normal_force_n"][i], k_all[i]
     contact = contact_all[i]
     pass_of = pass_indices(u, c["pass_index"][i] if "pass_index" in c else None, hysteresis_u)
     passes = pass_count(pass_of)
+    if passes > MAX_PASSES:
+        raise LogError(
+            f"u turns back {passes} times (passes)",
+            path=log_path,
+            key="u",
+            allowed=f"at most {MAX_PASSES} passes in one log",
+        )
     det = SofteningDetector(threshold)
     for p in range(passes):
         m = pass_of == p

@@ -89,3 +89,7 @@ LIMITS: dict[str, tuple[float, float, str]] = {
 }
 # The longest log analysed: a day of recording (a session is minutes to an hour).
 MAX_DURATION_S = 86_400.0
+# Most blocks and passes one log may hold (a routine has at most 40 blocks of at most
+# 50 passes): the analysis runs per block and per pass.
+MAX_BLOCKS = 1000
+MAX_PASSES = 10_000

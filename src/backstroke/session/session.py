@@ -112,7 +112,7 @@ def _run_session(req: SessionRequest, interrupts: Interrupts) -> SessionOutcome:
                 value=text,
                 allowed=f"0..{longest_s:.0f} s",
             )
-    memory = _ClientMemory.open(req, back) if req.client_name else None
+    memory = _ClientMemory.open(req, back) if req.client_name is not None else None
     with OutputDir(req.out) as outdir:
         robot = make_robot(req.backend, client, back, seed=seed)
         try:

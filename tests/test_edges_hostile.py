@@ -1,0 +1,136 @@
+"""One line for every bad input (issue 11, item 9).
+
+Runs every hostile command line in ``tests/corpus/hostile/cases.txt`` through
+``backstroke.cli.main`` in this process (fast: no interpreter start per case) and
+checks: the documented exit code, exactly one line on stderr starting
+``backstroke: error:``, no traceback, no numpy reprs (``np.float64(…)``), nothing on
+stdout, and no numpy warning.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+
+from backstroke.cli import main
+
+CORPUS = Path(__file__).parent / "corpus" / "hostile"
+
+
+def _cases() -> list[tuple[int, str]]:
+    out = []
+    for raw in (CORPUS / "cases.txt").read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        code, _, args = line.partition(":")
+        out.append((int(code), args.strip()))
+    return out
+
+
+CASES = _cases()
+
+
+@pytest.fixture(scope="module")
+def corpus_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy: databases and folders may be touched by a failing command."""
+    dst = tmp_path_factory.mktemp("hostile") / "c"
+    shutil.copytree(CORPUS, dst)
+    return dst
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy RuntimeWarning is a failure
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+    out, err = capsys.readouterr()
+    code = info.value.code
+    return (code if isinstance(code, int) else 0), out, err
+
+
+def _assert_one_line(code: int, want: int, out: str, err: str, label: str) -> None:
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == want, f"{label}: exit {code}\n{err}"
+    assert len(lines) == 1, f"{label}: {len(lines)} lines\n{err}"
+    assert lines[0].startswith("backstroke: error: "), f"{label}: {lines[0]}"
+    assert "Traceback" not in err and "np.float64" not in err and "np.int64" not in err
+    assert out == "", f"{label}: stdout {out!r}"
+
+
+def test_corpus_is_big_enough() -> None:
+    assert len(CASES) >= 80
+
+
+@pytest.mark.parametrize(("want", "args"), CASES, ids=[a for _, a in CASES])
+def test_hostile_case(
+    want: int, args: str, corpus_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [
+        w.replace("{c}", str(corpus_copy)).replace("{t}", str(tmp_path)) for w in shlex.split(args)
+    ]
+    code, out, err = _run(argv, capsys)
+    _assert_one_line(code, want, out, err, args)
+    # Bad input never leaves a half-written output behind.
+    assert not (tmp_path / "r").exists() and not (tmp_path / "plan.json").exists()
+
+
+@pytest.mark.parametrize("command", ["history", "run"])
+def test_client_name_not_utf8(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = os.fsdecode(b"ab\xff")  # as Python hands over a non-UTF-8 argument
+    if command == "history":
+        argv = ["history", name, "--db", str(tmp_path / "c.db")]
+    else:
+        argv = ["run", "--routine", "spa", "--out", str(tmp_path / "r")]
+        argv += ["--client-name", name, "--db", str(tmp_path / "c.db")]
+    code, out, err = _run(argv, capsys)
+    _assert_one_line(code, 2, out, err, command)
+    assert "valid UTF-8" in err and not (tmp_path / "r").exists()
+
+
+def test_usage_errors_read_like_the_issue(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(["run", "--routine", "spa", "--out", "x", "--seed", "abc"], capsys)
+    assert code == 2 and err.strip() == "backstroke: error: --seed 'abc': not an integer"
+    code, _, err = _run(["analyze", "x.csv", "--softening", "lots"], capsys)
+    assert err.strip() == "backstroke: error: --softening 'lots': not a number"
+
+
+def test_parquet_with_extra_columns_of_any_type(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    import datetime as dt
+
+    import numpy as np
+
+    n = 400
+    t = np.arange(n) * 0.01
+    u = 0.5 + 0.3 * np.sin(t)
+    t0 = dt.datetime(2026, 1, 1)
+    table = pa.table(
+        {
+            "t_s": t,
+            "u": u,
+            "v": np.zeros(n),
+            "normal_force_n": np.full(n, 10.0),
+            "indentation_m": np.full(n, 0.005),
+            "recorded_at": pa.array([t0 + dt.timedelta(seconds=float(x)) for x in t]),
+            "duration": pa.array([dt.timedelta(milliseconds=10)] * n),
+            "note": pa.array(["ok"] * n),
+            "flags": pa.array([[1, 2]] * n),
+            "meta": pa.array([{"a": 1}] * n),
+            "date": pa.array([dt.date(2026, 1, 1)] * n),
+        }
+    )
+    pq.write_table(table, tmp_path / "x.parquet")
+    code, out, err = _run(["analyze", str(tmp_path / "x.parquet"), "--json"], capsys)
+    assert code == 0 and err == "", err
+    assert '"samples": 400' in out
