@@ -134,3 +134,29 @@ def test_parquet_with_extra_columns_of_any_type(
     code, out, err = _run(["analyze", str(tmp_path / "x.parquet"), "--json"], capsys)
     assert code == 0 and err == "", err
     assert '"samples": 400' in out
+
+
+def test_fault_after_the_session_ends_is_reported_not_fired(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One glide pass takes ~37 s (at most ~39.7 s estimated): a stop at 39 s never fires."""
+    import json
+
+    routine = tmp_path / "one.toml"
+    routine.write_text(
+        'name = "one"\n[[blocks]]\ntechnique = "glide"\ntarget_force_n = 10\n'
+        "repeat = { passes = 1 }\n"
+    )
+    out = tmp_path / "s"
+    argv = ["run", "--routine", str(routine), "--out", str(out), "--inject", "stop@39"]
+    code, _, err = _run(argv, capsys)
+    assert code == 0, err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["ended_because"] == "completed" and summary["duration_s"] < 39
+    assert summary["injected_faults"] == [
+        {"kind": "stop", "param": None, "at_s": 39.0, "fired": False}
+    ]
+    # And one after the longest estimate is refused before anything starts.
+    code, _, err = _run([*argv[:4], str(tmp_path / "t"), "--inject", "stop@45"], capsys)
+    _assert_one_line(code, 2, "", err, "stop@45")
+    assert "after the end of this session" in err

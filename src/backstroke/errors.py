@@ -59,8 +59,19 @@ class InputFileError(BackstrokeError):
         return " ".join(parts).replace("\n", " ")
 
 
+def _plain(value: object) -> object:
+    """numpy scalars as the Python numbers they hold (``1.99``, not ``np.float64(1.99)``)."""
+    item = getattr(value, "item", None)
+    if callable(item) and type(value).__module__ == "numpy":
+        try:
+            return item()
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
 def _short_repr(value: object, limit: int = 60) -> str:
-    text = repr(value).replace("\n", " ")
+    text = repr(_plain(value)).replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
