@@ -193,3 +193,16 @@ def test_two_concurrent_runs_the_second_refuses(
     summary = json.loads((out / "summary.json").read_text())
     assert summary["ended_because"] == "interrupted: SIGTERM"
     assert not (out / LOCK_NAME).exists()
+
+
+def test_replace_clears_only_the_earlier_session(tmp_path: Path) -> None:
+    out = tmp_path / "again"
+    out.mkdir()
+    for name in ("summary.json", "session.mcap", "report.html", "client.toml"):
+        (out / name).write_text("old")
+    (out / "figures").mkdir()
+    (out / "figures" / "force.png").write_bytes(b"png")
+    (out / "my-notes.txt").write_text("keep me")
+    with OutputDir(out, replace=True) as od:
+        assert sorted(od.replaced) == ["client.toml", "report.html", "session.mcap", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["my-notes.txt"]

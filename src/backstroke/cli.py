@@ -137,6 +137,12 @@ InjectOpt = Annotated[
     list[str] | None, typer.Option(metavar="KIND[:PARAM][@T_S]", help=_INJECT_HELP)
 ]
 ClientNameOpt = Annotated[str | None, typer.Option(metavar="NAME", help=_NAME_HELP)]
+ReplaceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--replace", help="clear an earlier session in the output directory first (else refused)"
+    ),
+]
 DbOpt = Annotated[
     Path | None, typer.Option(metavar="FILE", help="client database (default: user data dir)")
 ]
@@ -162,29 +168,40 @@ def run(
     inject: InjectOpt = None,
     client_name: ClientNameOpt = None,
     db: DbOpt = None,
+    replace: ReplaceOpt = False,
 ) -> None:
     """Run a whole session; writes summary.json, session.mcap and report.html to OUT."""
     from backstroke.session.session import SessionRequest
 
     inj = tuple(inject or ())
-    _run(SessionRequest(routine, client, bpm, music, seed, backend, out, inj, client_name, db))
+    _run(
+        SessionRequest(
+            routine, client, bpm, music, seed, backend, out, inj, client_name, db, replace
+        )
+    )
 
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(metavar="DIR", help="output directory")] = Path("out/demo"),
+    out: Annotated[
+        Path | None,
+        typer.Option(metavar="DIR", help="output directory [default: out/demo, replaced]"),
+    ] = None,
     music: MusicOpt = None,
     backend: BackendOpt = "sim",
     inject: InjectOpt = None,
     client_name: ClientNameOpt = None,
     db: DbOpt = None,
+    replace: ReplaceOpt = False,
 ) -> None:
     """A full simulated spa session on the default client at 60 BPM (or your music)."""
     from backstroke.session.session import SessionRequest
 
     bpm = None if music is not None else 60.0
     inj = tuple(inject or ())
-    _run(SessionRequest("spa", None, bpm, music, None, backend, out, inj, client_name, db))
+    # The default folder holds the last demo: it is replaced (and the run says so).
+    where, again = (Path("out/demo"), True) if out is None else (out, replace)
+    _run(SessionRequest("spa", None, bpm, music, None, backend, where, inj, client_name, db, again))
 
 
 def _say(line: str, *, err: bool = False) -> None:

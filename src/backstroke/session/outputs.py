@@ -5,8 +5,8 @@
 that is a file, or a folder that cannot be written is bad input (exit 2, one line). While
 a session writes into ``DIR`` it holds ``DIR/.backstroke.lock`` (created with
 ``O_EXCL``; it names the process), so a second run into the same folder refuses; the
-lock is removed at the end. A lock left by a process that no longer exists is stale and
-taken over.
+lock is removed at the end. ``--replace`` clears an earlier session's files first. A
+lock left by a process that no longer exists is stale and taken over.
 """
 
 from __future__ import annotations
@@ -86,8 +86,10 @@ class OutputDir:
             earlier session.
     """
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, *, replace: bool = False) -> None:
         self.out = out
+        self.replace = replace
+        self.replaced: list[str] = []
         self.lock = out / LOCK_NAME
         self._created = False
         self._locked = False
@@ -100,6 +102,9 @@ class OutputDir:
         try:
             self._take_lock()
             earlier = [n for n in SESSION_FILES if (out / n).exists()]
+            if earlier and self.replace:
+                self._clear(earlier)
+                earlier = []
             if earlier:
                 raise _bad(
                     out,
@@ -109,6 +114,20 @@ class OutputDir:
             self.release()
             raise
         return self
+
+    def _clear(self, names: list[str]) -> None:
+        """Remove an earlier session's files (``--replace``); nothing else is touched."""
+        import shutil
+
+        for name in names:
+            try:
+                (self.out / name).unlink()
+            except OSError as exc:
+                raise _bad(self.out, f"cannot remove the earlier {name} ({_reason(exc)})") from None
+        figures = self.out / "figures"
+        if figures.is_dir():
+            shutil.rmtree(figures, ignore_errors=True)
+        self.replaced = names
 
     def _take_lock(self) -> None:
         for _ in range(2):

@@ -47,6 +47,7 @@ class SessionRequest:
     inject: tuple[str, ...] = ()
     client_name: str | None = None
     db: Path | None = None
+    replace: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,9 @@ def _run_session(req: SessionRequest, interrupts: Interrupts) -> SessionOutcome:
                 allowed=f"0..{longest_s:.0f} s",
             )
     memory = _ClientMemory.open(req, back) if req.client_name is not None else None
-    with OutputDir(req.out) as outdir:
+    with OutputDir(req.out, replace=req.replace) as outdir:
+        if outdir.replaced:
+            _say(f"backstroke: replacing the earlier session in {req.out}")
         robot = make_robot(req.backend, client, back, seed=seed)
         try:
             if faults:
@@ -220,6 +223,13 @@ def _live(
         interrupts.detach()
         log.close()
     return _write_outputs(req, summary, result, back, memory, fault, tuple(notes), ended)
+
+
+def _say(line: str) -> None:
+    import sys
+
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr, flush=True)
 
 
 def _ended_because(fault: SafetyFault | None, interrupts: Interrupts, log: GuardedLog) -> str:
