@@ -154,6 +154,7 @@ def _live(
     log = GuardedLog(writer, interrupts)
     result: SessionResult | None = None
     stopped_at_once: SessionInterrupted | None = None
+    attached = False
     try:
         runner = SessionRunner(
             routine,
@@ -169,6 +170,7 @@ def _live(
         from backstroke.session.keys import KeyControls
 
         interrupts.attach(runner.supervisor.request_stop, robot.stop)
+        attached = True
         try:
             with KeyControls(runner.supervisor.press):
                 result = runner.run()
@@ -219,6 +221,11 @@ def _live(
         if callable(sim_truth):
             summary["sim_truth"] = sim_truth()
         log.write_json("/summary", summary)
+    except SessionInterrupted:
+        if not attached:  # a signal before the robot touched the client: nothing kept
+            log.close()
+            _remove_partial(req.out)
+        raise
     finally:
         interrupts.detach()
         log.close()
