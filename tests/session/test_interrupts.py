@@ -250,3 +250,36 @@ def test_request_stop_retreats_at_the_next_tick() -> None:
     assert sup.fault is not None and sup.fault.kind == "interrupted"
     assert (sup.fault.value, sup.fault.limit, sup.fault.action) == (1.0, 0.0, "retreat")
     robot.close()
+
+
+@pytest.mark.slow
+def test_closed_terminal_retreats(tmp_path: Path) -> None:
+    """A real terminal (a pty) that goes away: the kernel's SIGHUP, then EIO on output."""
+    import fcntl
+    import pty
+    import termios
+
+    out = tmp_path / "out"
+    master, slave = pty.openpty()
+
+    def take_terminal() -> None:  # in the child: the pty becomes its controlling terminal
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen(
+        [str(BIN), "run", "--routine", "spa", "--out", str(out)],
+        stdin=slave,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=take_terminal,
+    )
+    os.close(slave)
+    try:
+        _wait_for_log(proc, out / "session.mcap")  # the key reader is live on the pty
+    finally:
+        os.close(master)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 4, err
+    _check_retreated(out, "interrupted: SIGHUP")
+    assert "Traceback" not in err

@@ -186,6 +186,8 @@ def _live(
             stopped_at_once = result.safety_fault
         summary = result.summary if result is not None else _stub_summary(seed)
         fault = result.safety_fault if result is not None else stopped_at_once
+        if isinstance(fault, SessionInterrupted) and fault.immediate:
+            fault.t_s = float(summary.get("duration_s") or 0.0)  # the handler knew no time
         ended = _ended_because(fault, interrupts, log)
         summary["ended_because"] = ended
         if stopped_at_once is not None or interrupts.immediate:
