@@ -16,6 +16,8 @@ import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backstroke.cli import main
 
@@ -160,3 +162,40 @@ def test_fault_after_the_session_ends_is_reported_not_fired(
     code, _, err = _run([*argv[:4], str(tmp_path / "t"), "--inject", "stop@45"], capsys)
     _assert_one_line(code, 2, "", err, "stop@45")
     assert "after the end of this session" in err
+
+
+_CELLS = st.one_of(
+    st.sampled_from(["", "nan", "inf", "-inf", "1e400", "-0", "0x10", "palm", "Thumbs", "NaN"]),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.text(max_size=6),
+)
+_HEADERS = ["t_s", "u", "v", "normal_force_n", "indentation_m", "tool", "block", "pass_index"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cols=st.lists(st.sampled_from([*_HEADERS, "x_m", "extra"]), min_size=1, max_size=9),
+    rows=st.lists(st.lists(_CELLS, min_size=9, max_size=9), max_size=30),
+)
+def test_any_csv_is_a_result_or_one_clean_error(cols: list[str], rows: list[list[str]]) -> None:
+    """Whatever the cells, ``analyze`` returns a result or raises ``LogError``."""
+    import csv
+    import tempfile
+
+    from backstroke.analyze import analyze
+    from backstroke.errors import BackstrokeError
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "fuzz.csv"
+        with open(path, "w", newline="", encoding="utf-8", errors="surrogateescape") as f:
+            w = csv.writer(f)
+            w.writerow(cols)
+            for r in rows:
+                w.writerow(r[: len(cols)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            try:
+                analyze(path)
+            except BackstrokeError as exc:
+                assert "\n" not in str(exc) and exc.exit_code == 2
