@@ -199,3 +199,26 @@ def test_any_csv_is_a_result_or_one_clean_error(cols: list[str], rows: list[list
                 analyze(path)
             except BackstrokeError as exc:
                 assert "\n" not in str(exc) and exc.exit_code == 2
+
+
+def test_first_contact(capsys: pytest.CaptureFixture[str]) -> None:
+    """--version; help keeps [@T_S], has no <bool> placeholder or box; README lists all."""
+    from backstroke import __version__
+    from backstroke.cli import app
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and capsys.readouterr().out.strip() == f"backstroke {__version__}"
+    commands = sorted(c.name or c.callback.__name__ for c in app.registered_commands)  # type: ignore[union-attr]
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for name in ["--help", *commands]:
+        argv = [name] if name == "--help" else [name, "--help"]
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        out = capsys.readouterr().out
+        assert info.value.code == 0, name
+        assert "<bool>" not in out and "╭" not in out, (name, out)
+        if name in ("run", "demo"):
+            assert "KIND[:PARAM][@T_S]" in out
+        if name != "--help":
+            assert f"backstroke {name}" in readme, name

@@ -54,7 +54,9 @@ def _fail(exc: BackstrokeError) -> None:
 
 
 @app.command()
-def check(file: Annotated[Path, typer.Argument(help="routine or client TOML file")]) -> None:
+def check(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="routine or client TOML file")],
+) -> None:
     """Validate a routine or client file (exit 0 valid, 2 invalid with one line)."""
     from backstroke.check import check_file
 
@@ -66,7 +68,7 @@ def check(file: Annotated[Path, typer.Argument(help="routine or client TOML file
 
 @app.command()
 def tempo(
-    audio: Annotated[Path, typer.Argument(help="WAV, FLAC, OGG or MP3 file")],
+    audio: Annotated[Path, typer.Argument(metavar="AUDIO", help="WAV, FLAC, OGG or MP3 file")],
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Tempo and beat times of a piece of music."""

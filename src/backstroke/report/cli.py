@@ -340,13 +340,17 @@ def report(
     ] = False,
     client: Annotated[
         Path | None,
-        typer.Option(help="client TOML file for the back outline (default: DIR/client.toml)"),
+        typer.Option(
+            metavar="FILE", help="client TOML file for the back outline (default: DIR/client.toml)"
+        ),
     ] = None,
     history: Annotated[
         str | None,
         typer.Option("--history", metavar="NAME", help="add this client's history (client memory)"),
     ] = None,
-    db: Annotated[Path | None, typer.Option("--db", help="client database for --history")] = None,
+    db: Annotated[
+        Path | None, typer.Option("--db", metavar="FILE", help="client database for --history")
+    ] = None,
 ) -> None:
     """Rebuild DIR/report.html from DIR/summary.json and DIR/session.mcap."""
     try:
