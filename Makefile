@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/backstroke demo --out $(OUT) --backend $(BACKEND)
+	$(BIN)/backstroke demo --out $(OUT) --backend $(BACKEND) --replace
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider

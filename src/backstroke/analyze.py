@@ -8,7 +8,11 @@ Columns (one row per sample, SI units):
 
 - required: ``t_s, u, v, normal_force_n, indentation_m``
 - optional: ``pass_index, block, tool, x_m, y_m, z_m, target_force_n``; other
-  columns are ignored.
+  columns, of any type, are ignored. ``tool`` and ``block`` are free text (``palm``,
+  ``thumbs``, ``elbow`` … are understood, see ``log_input``; other labels are kept as
+  given). An optional column without numbers is ignored (``notes`` says so).
+- every value inside the ranges of ``log_input.LIMITS`` and at most a day of samples:
+  memory never grows with the values in a log.
 
 A bad log raises ``LogError`` naming the file, the column and the first bad row; the
 command line turns it into exit code 2.
@@ -27,6 +31,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from backstroke.errors import BackstrokeError, LogError, MissingExtraError
+from backstroke.log_input import (
+    LIMITS,
+    MAX_BLOCKS,
+    MAX_DURATION_S,
+    MAX_PASSES,
+    face_code,
+    normalise_label,
+)
 from backstroke.sense.breathing import MIN_REST_S, baseline_stiffness_n_m, breathing_rate_bpm
 from backstroke.sense.contact import contact_breaks, in_contact_mask, still_holds
 from backstroke.sense.knots import (
@@ -66,14 +78,19 @@ class ContactLog:
         format: ``csv``, ``parquet``, ``mcap`` or ``memory``.
         columns: ``(N,)`` float64 arrays: the required columns (finite, ``t_s``
             strictly increasing) and the optional ones present (NaN = not given;
-            ``tool`` as codes into ``TOOL_NAMES``, ``block`` as numbers).
+            ``tool`` as codes into ``TOOL_NAMES`` or ``tool_labels``, ``block`` as numbers).
         block_labels: block number → the name the log gave it (when blocks are named).
+        tool_labels: tool code → the label as given, for labels that name none of
+            backstroke's faces (codes from ``len(TOOL_NAMES)`` on).
+        notes: optional columns that were ignored, and why.
     """
 
     path: str | None
     format: str
     columns: dict[str, NDArray[np.float64]]
     block_labels: dict[int, str] = field(default_factory=dict)
+    tool_labels: dict[int, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def samples(self) -> int:
@@ -118,7 +135,13 @@ def read_contact_log(path: str | Path) -> ContactLog:
         else:
             from backstroke.session.log import read_contact_mcap
 
-            raw = dict(read_contact_mcap(p))
+            try:
+                raw = dict(read_contact_mcap(p))
+            except BackstrokeError:
+                raise
+            except (ValueError, KeyError, TypeError, OSError, EOFError) as exc:
+                msg = " ".join(str(exc).split())
+                raise LogError(f"not a readable MCAP log ({msg})", path=p) from None
 
         def label(i: int) -> str:
             return f"row {i}"
@@ -126,37 +149,74 @@ def read_contact_log(path: str | Path) -> ContactLog:
     return validate_columns(raw, path=p, fmt=fmt, row_label=label)
 
 
+_TEXT_COLUMNS = ("tool", "block")
+
+
 def _read_csv(p: Path) -> dict[str, Any]:
+    """The known columns of a CSV log: numbers as float64 arrays, labels as text.
+
+    Other columns are skipped while reading (memory stays ~8 bytes per number).
+    """
+    from array import array
+
     try:
         with open(p, newline="", encoding="utf-8-sig") as f:
             reader = csv.reader(f)
             header: list[str] | None = None
-            rows: list[list[str]] = []
+            want: list[tuple[int, str]] = []
+            nums: dict[str, array[float]] = {}
+            texts: dict[str, list[str]] = {}
+            seen: dict[str, str] = {}
+            rows = 0
             for row in reader:
                 if not row or all(not c.strip() for c in row):
                     continue
                 if header is None:
                     header = [c.strip() for c in row]
+                    dup = sorted({c for c in header if header.count(c) > 1})
+                    if dup:
+                        raise LogError("duplicate column", path=p, key=dup[0])
+                    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+                    want = [(j, c) for j, c in enumerate(header) if c in known]
+                    for _, c in want:
+                        if c in _TEXT_COLUMNS:
+                            texts[c] = []
+                        else:
+                            nums[c] = array("d")
                     continue
                 if len(row) != len(header):
                     raise LogError(
                         f"line {reader.line_num}: {len(row)} fields, the header has {len(header)}",
                         path=p,
                     )
-                rows.append(row)
+                rows += 1
+                for j, c in want:
+                    cell = row[j]
+                    if c in texts:
+                        texts[c].append(seen.setdefault(cell, cell))
+                        continue
+                    try:
+                        nums[c].append(float(cell))
+                    except ValueError:
+                        if c in REQUIRED_COLUMNS:
+                            raise LogError(
+                                f"not a number at line {reader.line_num}",
+                                path=p,
+                                key=c,
+                                value=cell,
+                            ) from None
+                        nums[c].append(math.nan)  # optional: not given
     except UnicodeDecodeError as exc:
         raise LogError(f"not a text CSV file ({exc.reason})", path=p) from exc
     except csv.Error as exc:
         raise LogError(f"unreadable CSV ({exc})", path=p) from exc
     if header is None:
         raise LogError("empty file (no header)", path=p)
-    dup = sorted({c for c in header if header.count(c) > 1})
-    if dup:
-        raise LogError("duplicate column", path=p, key=dup[0])
     if not rows:
         raise LogError("no samples (only a header)", path=p)
-    cols = list(zip(*rows, strict=True))
-    return {name: list(col) for name, col in zip(header, cols, strict=True)}
+    out: dict[str, Any] = {c: np.frombuffer(v, dtype=np.float64) for c, v in nums.items()}
+    out.update(texts)
+    return out
 
 
 def _read_parquet(p: Path) -> dict[str, Any]:
@@ -165,19 +225,34 @@ def _read_parquet(p: Path) -> dict[str, Any]:
         import pyarrow.parquet as pq
     except ImportError as exc:
         raise MissingExtraError("parquet", "pyarrow") from exc
+    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
     try:
-        table = pq.read_table(p)
+        names = pq.read_schema(p).names
+        # Only the columns analyze reads: others (any type, any size) stay on disk.
+        table = pq.read_table(p, columns=[c for c in names if c in known])
     except (pa.ArrowException, OSError) as exc:
         raise LogError(f"not a readable Parquet file ({exc})", path=p) from exc
     out: dict[str, Any] = {}
     for name in table.column_names:
+        if name not in known:
+            continue  # other columns, of any type, are ignored
         col = table.column(name)
-        if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
+        if pa.types.is_timestamp(col.type) or pa.types.is_duration(col.type):
+            unit = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}[col.type.unit]
+            ints = col.cast(pa.int64()).to_numpy(zero_copy_only=False).astype(np.float64)
+            out[name] = ints * unit
+        elif pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
             out[name] = col.to_numpy(zero_copy_only=False).astype(np.float64)
         elif pa.types.is_boolean(col.type):
-            out[name] = np.asarray(col.to_pylist(), dtype=np.float64)
+            out[name] = np.asarray(
+                [math.nan if v is None else float(v) for v in col.to_pylist()], dtype=np.float64
+            )
         else:
             out[name] = ["" if v is None else str(v) for v in col.to_pylist()]
+    if not out and names:
+        raise LogError(
+            "missing required column", path=p, key=REQUIRED_COLUMNS[0], allowed=_ALLOWED_COLUMNS
+        )
     if not out:
         raise LogError("no columns", path=p)
     return out
@@ -206,36 +281,40 @@ def _numbers(
         raise  # pragma: no cover - unreachable: some item failed above
 
 
-def _tool_codes(values: Any, path: Path | None, label: RowLabel) -> NDArray[np.float64]:
-    allowed = f"{', '.join(TOOL_NAMES)} (or codes 0..{len(TOOL_NAMES) - 1})"
+def _tool_codes(values: Any) -> tuple[NDArray[np.float64], dict[int, str]]:
+    """Tool codes: ``TOOL_NAMES`` indices for the faces a label names (``palm``,
+    ``thumbs``, ``elbow`` …, see ``log_input``), codes from ``len(TOOL_NAMES)`` on for other
+    labels (kept as given, in order of first appearance), NaN for blanks."""
+    n_faces = len(TOOL_NAMES)
+    others: dict[str, int] = {}
     if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
-        codes = values.astype(np.float64)
-        bad = np.isfinite(codes) & ~np.isin(codes, np.arange(len(TOOL_NAMES)))
-        if np.any(bad):
-            i = int(np.argmax(bad))
-            raise LogError(
-                f"unknown tool at {label(i)}",
-                path=path,
-                key="tool",
-                value=codes[i],
-                allowed=allowed,
-            )
-        return codes
-    lookup = {n: float(i) for i, n in enumerate(TOOL_NAMES)}
-    lookup.update({str(i): float(i) for i in range(len(TOOL_NAMES))})
-    lookup.update({f"{i}.0": float(i) for i in range(len(TOOL_NAMES))})
-    out = np.empty(len(values))
-    for i, v in enumerate(values):
-        key = "" if v is None else str(v).strip().lower()
-        if key in ("", "nan", "none", "null"):
+        items: list[Any] = values.astype(np.float64).tolist()
+    else:
+        items = list(values)
+    out = np.empty(len(items))
+    cache: dict[str, float] = {}
+    for i, v in enumerate(items):
+        if isinstance(v, float) and not math.isfinite(v):
             out[i] = math.nan
-        elif key in lookup:
-            out[i] = lookup[key]
-        else:
-            raise LogError(
-                f"unknown tool at {label(i)}", path=path, key="tool", value=v, allowed=allowed
-            )
-    return out
+            continue
+        text = ("" if v is None else str(v)).strip()
+        if isinstance(v, float) and v.is_integer():
+            text = str(int(v))
+        code = cache.get(text)
+        if code is None:
+            key = normalise_label(text)
+            if key in ("", "nan", "none", "null", "na", "n/a"):
+                code = math.nan
+            else:
+                face = face_code(text)
+                code = (
+                    float(face)
+                    if face is not None
+                    else float(n_faces + others.setdefault(text, len(others)))
+                )
+            cache[text] = code
+        out[i] = code
+    return out, {n_faces + c: label for label, c in others.items()}
 
 
 def _blocks(
@@ -279,9 +358,9 @@ def validate_columns(
     if missing:
         raise LogError("missing required column", path=p, key=missing[0], allowed=_ALLOWED_COLUMNS)
     n = len(raw["t_s"])
-    for name, col in raw.items():
-        if len(col) != n:
-            raise LogError(f"column has {len(col)} rows, t_s has {n}", path=p, key=name)
+    for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
+        if name in raw and len(raw[name]) != n:
+            raise LogError(f"column has {len(raw[name])} rows, t_s has {n}", path=p, key=name)
     if n == 0:
         raise LogError("no samples", path=p)
     cols: dict[str, NDArray[np.float64]] = {}
@@ -297,42 +376,98 @@ def validate_columns(
                 value=float(x[i]),
                 allowed="finite numbers",
             )
+        _check_range(x, name, p, label)
         cols[name] = x
     t = cols["t_s"]
+    if float(t[-1] - t[0]) > MAX_DURATION_S:
+        raise LogError(
+            f"spans {float(t[-1] - t[0]):.4g} s",
+            path=p,
+            key="t_s",
+            allowed=f"a log of at most {MAX_DURATION_S:g} s (one day)",
+        )
     if n > 1:
         dt = np.diff(t)
         if np.any(dt <= 0):
             i = int(np.argmax(dt <= 0)) + 1
             raise LogError(
-                f"time does not increase at {label(i)} (after {t[i - 1]!r})",
+                f"time does not increase at {label(i)} (after {float(t[i - 1])!r})",
                 path=p,
                 key="t_s",
                 value=float(t[i]),
                 allowed="strictly increasing times",
             )
     block_labels: dict[int, str] = {}
+    tool_labels: dict[int, str] = {}
+    notes: list[str] = []
     for name in OPTIONAL_COLUMNS:
         if name not in raw:
             continue
         if name == "tool":
-            cols[name] = _tool_codes(raw[name], p, label)
+            cols[name], tool_labels = _tool_codes(raw[name])
         elif name == "block":
             cols[name], block_labels = _blocks(raw[name], p, label)
+            _check_count(cols[name], name, MAX_BLOCKS, p)
         else:
-            x = _numbers(raw[name], name, p, label, blank_ok=True)
+            # Optional columns are information, never a reason to refuse the log:
+            # entries that are not numbers are "not given".
+            x = _lenient_numbers(raw[name])
+            if not np.any(np.isfinite(x)):
+                notes.append(f"column {name} ignored: no numbers in it")
+                continue
             if name == "pass_index":
                 frac = np.isfinite(x) & (x != np.round(x))
                 if np.any(frac):
-                    i = int(np.argmax(frac))
-                    raise LogError(
-                        f"not a whole number at {label(i)}",
-                        path=p,
-                        key=name,
-                        value=float(x[i]),
-                        allowed="whole numbers (negative = in no pass)",
-                    )
+                    notes.append(f"column {name} ignored: not whole numbers; passes derived from u")
+                    continue
+                _check_count(x, name, MAX_PASSES, p)
+            else:
+                _check_range(x, name, p, label)
             cols[name] = x
-    return ContactLog(None if p is None else str(p), fmt, cols, block_labels)
+    return ContactLog(
+        None if p is None else str(p), fmt, cols, block_labels, tool_labels, tuple(notes)
+    )
+
+
+def _check_count(x: NDArray[np.float64], name: str, most: int, path: Path | None) -> None:
+    """At most ``most`` distinct labels (blocks or passes) in one log."""
+    ok = x[np.isfinite(x) & (x >= 0)]
+    count = int(np.unique(ok).size)
+    if count > most:
+        raise LogError(
+            f"{count} distinct values", path=path, key=name, allowed=f"at most {most} in one log"
+        )
+
+
+def _lenient_numbers(values: Any) -> NDArray[np.float64]:
+    """A column as float64; anything that is not a number is NaN."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
+        return values.astype(np.float64)
+    out = np.empty(len(values))
+    for i, v in enumerate(values):
+        try:
+            out[i] = math.nan if v is None or isinstance(v, bool) else float(v)
+        except (TypeError, ValueError):
+            out[i] = math.nan
+    return out
+
+
+def _check_range(x: NDArray[np.float64], name: str, path: Path | None, label: RowLabel) -> None:
+    """Values outside ``LIMITS[name]`` are bad input (bounded memory; docs/logs.md)."""
+    if name not in LIMITS:
+        return
+    lo, hi, words = LIMITS[name]
+    with np.errstate(invalid="ignore"):
+        bad = np.isfinite(x) & ((x < lo) | (x > hi))
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        raise LogError(
+            f"{int(bad.sum())} value(s) out of range, first at {label(i)}",
+            path=path,
+            key=name,
+            value=float(x[i]),
+            allowed=words,
+        )
 
 
 # ---------------------------------------------------------------- analysis
@@ -381,16 +516,21 @@ def analyze(
     """
     _check_threshold(softening_threshold)
     log = read_contact_log(path)
-    return analyze_log(
-        log,
-        softening_threshold,
-        back_length_m=back_length_m,
-        hysteresis_u=hysteresis_u,
-    )
+    try:
+        return analyze_log(
+            log,
+            softening_threshold,
+            back_length_m=back_length_m,
+            hysteresis_u=hysteresis_u,
+        )
+    except (ValueError, FloatingPointError) as exc:  # one line, naming the log
+        raise LogError(
+            f"cannot analyse this log ({' '.join(str(exc).split())})", path=path
+        ) from None
 
 
 def _check_threshold(softening_threshold: float) -> None:
-    if not 0.0 < softening_threshold < 1.0:
+    if not (math.isfinite(softening_threshold) and 0.0 < softening_threshold < 1.0):
         raise BackstrokeError(
             f"--softening {softening_threshold}: must be between 0 and 1 (e.g. 0.05 for 5 %)"
         )
@@ -431,8 +571,10 @@ def analyze_log(
         ``tempo_bpm`` and ``stroke_period_s`` (median time between turnarounds),
         ``contact_breaks``, ``mean_force_n`` (while in contact, ≥ 0.5 N),
         ``max_force_n``, ``breathing_rate_bpm`` and ``baseline_stiffness_n_m`` (from the
-        first still hold of ≥ 15 s, else ``None``), and ``blocks`` (one entry per
-        block when the log has a ``block`` column, else ``[]``).
+        first still hold of ≥ 15 s, else ``None``), ``blocks`` (one entry per
+        block when the log has a ``block`` column, else ``[]``), ``tool_labels`` (tool
+        labels kept as given: they name none of backstroke's faces) and ``notes``
+        (optional columns ignored, and why).
     """
     c = log.columns
     t, f, d = c["t_s"], c["normal_force_n"], c["indentation_m"]
@@ -442,7 +584,17 @@ def analyze_log(
     offset = 0
     for b in blocks:
         b.pass_offset = offset
-        _analyze_block(b, c, k, contact, softening_threshold, back_length_m, hysteresis_u)
+        _analyze_block(
+            b,
+            c,
+            k,
+            contact,
+            softening_threshold,
+            back_length_m,
+            hysteresis_u,
+            log.tool_labels,
+            log.path,
+        )
         offset += b.result["passes"]
     main = next((b for b in blocks if b.softening_pass is not None), None)
     if main is None:
@@ -477,6 +629,8 @@ def analyze_log(
         "breathing_rate_bpm": _r(breath[0], 2),
         "baseline_stiffness_n_m": _r(breath[1], 1),
         "blocks": [b.result for b in blocks] if has_blocks else [],
+        "tool_labels": sorted(set(log.tool_labels.values())),
+        "notes": list(log.notes),
     }
 
 
@@ -505,12 +659,21 @@ def _analyze_block(
     threshold: float,
     back_length_m: float,
     hysteresis_u: float,
+    tool_labels: Mapping[int, str],
+    log_path: str | None = None,
 ) -> None:
     i = b.idx
     t, u, v, f, k = c["t_s"][i], c["u"][i], c["v"][i], c["normal_force_n"][i], k_all[i]
     contact = contact_all[i]
     pass_of = pass_indices(u, c["pass_index"][i] if "pass_index" in c else None, hysteresis_u)
     passes = pass_count(pass_of)
+    if passes > MAX_PASSES:
+        raise LogError(
+            f"u turns back {passes} times (passes)",
+            path=log_path,
+            key="u",
+            allowed=f"at most {MAX_PASSES} passes in one log",
+        )
     det = SofteningDetector(threshold)
     for p in range(passes):
         m = pass_of == p
@@ -524,8 +687,11 @@ def _analyze_block(
         codes = c["tool"][i]
         fin = codes[np.isfinite(codes)].astype(np.int64)
         if fin.size:
-            tool_name = TOOL_NAMES[int(np.bincount(fin).argmax())]
-        thumb = codes == _THUMB
+            top = int(np.bincount(fin).argmax())
+            tool_name = TOOL_NAMES[top] if top < len(TOOL_NAMES) else tool_labels.get(top)
+        # Knots are felt with the thumb; a label naming none of the faces is searched
+        # too (as a log without a tool column), palms and forearm are not.
+        thumb = (codes == _THUMB) | (codes >= len(TOOL_NAMES))
     if np.any(thumb):
         pos = {q: c[q][i][thumb] if q in c else None for q in ("x_m", "y_m", "z_m")}
         b.detections = knot_detections(

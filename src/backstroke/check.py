@@ -72,10 +72,14 @@ def _check(p: Path) -> str:
                 allowed="routine keys: " + ", ".join(ROUTINE_KEYS),
             )
         routine = validate(Routine, data, path=p, error=RoutineError)
+        from backstroke.routine.duration import NOMINAL_BACK_LENGTH_M, check_duration
+
+        longest_s = check_duration(routine, NOMINAL_BACK_LENGTH_M, 60.0 / routine.bpm, p)
         n = len(routine.blocks)
         return (
             f"{_safe(str(p))}: valid routine {routine.name!r} "
-            f"({n} block{'s' if n != 1 else ''}, {routine.intention})"
+            f"({n} block{'s' if n != 1 else ''}, {routine.intention}, "
+            f"at most about {longest_s / 60:.0f} min)"
         )
     stray = next((k for k in data if k in _ROUTINE_ONLY), None)
     if stray is not None:

@@ -1,7 +1,11 @@
-"""The ``backstroke`` command (typer). Exit codes: 0 ok, 2 bad input, 3 safety stop, 1 bug."""
+"""The ``backstroke`` command (typer).
+
+Exit codes: 0 ok, 2 bad input, 3 safety stop, 4 interrupted, 1 bug.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from dataclasses import replace
@@ -10,18 +14,38 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from backstroke.cli_usage import usage_line
 from backstroke.errors import BackstrokeError
 
 if TYPE_CHECKING:
     from backstroke.plan.plan import Plan
-    from backstroke.session.session import SessionRequest
+    from backstroke.session.session import SessionOutcome, SessionRequest
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="backstroke: a back massage with a force-controlled robot arm.",
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from backstroke import __version__
+
+        typer.echo(f"backstroke {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="print the version"),
+    ] = False,
+) -> None:
+    """backstroke: a back massage with a force-controlled robot arm."""
 
 
 def _fail(exc: BackstrokeError) -> None:
@@ -30,7 +54,9 @@ def _fail(exc: BackstrokeError) -> None:
 
 
 @app.command()
-def check(file: Annotated[Path, typer.Argument(help="routine or client TOML file")]) -> None:
+def check(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="routine or client TOML file")],
+) -> None:
     """Validate a routine or client file (exit 0 valid, 2 invalid with one line)."""
     from backstroke.check import check_file
 
@@ -42,7 +68,7 @@ def check(file: Annotated[Path, typer.Argument(help="routine or client TOML file
 
 @app.command()
 def tempo(
-    audio: Annotated[Path, typer.Argument(help="WAV, FLAC, OGG or MP3 file")],
+    audio: Annotated[Path, typer.Argument(metavar="AUDIO", help="WAV, FLAC, OGG or MP3 file")],
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Tempo and beat times of a piece of music."""
@@ -64,20 +90,32 @@ def tempo(
 
 @app.command()
 def plan(
-    routine: Annotated[str, typer.Option(help="routine TOML file or preset name (spa, sports)")],
-    out: Annotated[Path, typer.Option(help="plan.json to write")],
-    client: Annotated[Path | None, typer.Option(help="client TOML file (default client)")] = None,
-    bpm: Annotated[float | None, typer.Option(help="tempo in beats per minute")] = None,
-    music: Annotated[Path | None, typer.Option(help="audio file to take the beats from")] = None,
+    routine: Annotated[
+        str,
+        typer.Option(metavar="FILE|PRESET", help="routine TOML file or preset name (spa, sports)"),
+    ],
+    out: Annotated[Path, typer.Option(metavar="FILE", help="plan.json to write")],
+    client: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="client TOML file (default client)")
+    ] = None,
+    bpm: Annotated[
+        float | None, typer.Option(metavar="BPM", help="tempo in beats per minute")
+    ] = None,
+    music: MusicOpt = None,
 ) -> None:
     """Plan a session and write plan.json (one continuous, timed surface path)."""
     from backstroke.plan.io import plan_summary_lines, plan_to_json, write_json_atomic
+    from backstroke.session.outputs import check_output_file
 
     try:
+        check_output_file(out)
         built, distance_m = _build_plan(routine, client, bpm, music)
         write_json_atomic(out, plan_to_json(built))
     except BackstrokeError as exc:
         _fail(exc)
+        return
+    except OSError as exc:
+        _fail(BackstrokeError(f"--out {out}: cannot write ({exc.strerror or exc})"))
         return
     for line in plan_summary_lines(built, distance_m):
         typer.echo(line)
@@ -93,65 +131,119 @@ _INJECT_HELP = (
 
 
 # Options shared by `run` and `demo` (and `plan` for the tempo).
-MusicOpt = Annotated[Path | None, typer.Option(help="audio file to take the beats from")]
-BackendOpt = Annotated[str, typer.Option(help=_BACKEND_HELP)]
-InjectOpt = Annotated[list[str] | None, typer.Option(help=_INJECT_HELP)]
-ClientNameOpt = Annotated[str | None, typer.Option(help=_NAME_HELP)]
-DbOpt = Annotated[Path | None, typer.Option(help="client database (default: user data dir)")]
+MusicOpt = Annotated[
+    Path | None, typer.Option(metavar="FILE", help="audio file to take the beats from")
+]
+BackendOpt = Annotated[str, typer.Option(metavar="NAME", help=_BACKEND_HELP)]
+InjectOpt = Annotated[
+    list[str] | None, typer.Option(metavar="KIND[:PARAM][@T_S]", help=_INJECT_HELP)
+]
+ClientNameOpt = Annotated[str | None, typer.Option(metavar="NAME", help=_NAME_HELP)]
+ReplaceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--replace", help="clear an earlier session in the output directory first (else refused)"
+    ),
+]
+DbOpt = Annotated[
+    Path | None, typer.Option(metavar="FILE", help="client database (default: user data dir)")
+]
 
 
 @app.command()
 def run(
-    routine: Annotated[str, typer.Option(help="routine TOML file or preset (spa, sports)")],
-    out: Annotated[Path, typer.Option(help="output directory")],
-    client: Annotated[Path | None, typer.Option(help="client TOML file (default client)")] = None,
-    bpm: Annotated[float | None, typer.Option(help="tempo in beats per minute")] = None,
+    routine: Annotated[
+        str, typer.Option(metavar="FILE|PRESET", help="routine TOML file or preset (spa, sports)")
+    ],
+    out: Annotated[Path, typer.Option(metavar="DIR", help="output directory")],
+    client: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="client TOML file (default client)")
+    ] = None,
+    bpm: Annotated[
+        float | None, typer.Option(metavar="BPM", help="tempo in beats per minute")
+    ] = None,
     music: MusicOpt = None,
-    seed: Annotated[int | None, typer.Option(help="session seed (default: the client's)")] = None,
+    seed: Annotated[
+        int | None, typer.Option(metavar="N", help="session seed (default: the client's)")
+    ] = None,
     backend: BackendOpt = "sim",
     inject: InjectOpt = None,
     client_name: ClientNameOpt = None,
     db: DbOpt = None,
+    replace: ReplaceOpt = False,
 ) -> None:
     """Run a whole session; writes summary.json, session.mcap and report.html to OUT."""
     from backstroke.session.session import SessionRequest
 
     inj = tuple(inject or ())
-    _run(SessionRequest(routine, client, bpm, music, seed, backend, out, inj, client_name, db))
+    _run(
+        SessionRequest(
+            routine, client, bpm, music, seed, backend, out, inj, client_name, db, replace
+        )
+    )
 
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="output directory")] = Path("out/demo"),
+    out: Annotated[
+        Path | None,
+        typer.Option(metavar="DIR", help="output directory [default: out/demo, replaced]"),
+    ] = None,
     music: MusicOpt = None,
     backend: BackendOpt = "sim",
     inject: InjectOpt = None,
     client_name: ClientNameOpt = None,
     db: DbOpt = None,
+    replace: ReplaceOpt = False,
 ) -> None:
     """A full simulated spa session on the default client at 60 BPM (or your music)."""
     from backstroke.session.session import SessionRequest
 
     bpm = None if music is not None else 60.0
     inj = tuple(inject or ())
-    _run(SessionRequest("spa", None, bpm, music, None, backend, out, inj, client_name, db))
+    # The default folder holds the last demo: it is replaced (and the run says so).
+    where, again = (Path("out/demo"), True) if out is None else (out, replace)
+    _run(SessionRequest("spa", None, bpm, music, None, backend, where, inj, client_name, db, again))
+
+
+def _say(line: str, *, err: bool = False) -> None:
+    """Print, unless the terminal is gone (SIGHUP): the outputs matter, not the echo."""
+    with contextlib.suppress(OSError, ValueError):
+        typer.echo(line, err=err)
+
+
+def _ending(outcome: SessionOutcome) -> str:
+    fault = outcome.fault
+    if fault is None:
+        return outcome.ended_because
+    if fault.kind == "interrupted":
+        how = "stopped at once" if getattr(fault, "immediate", False) else "controlled retreat"
+        return f"{outcome.ended_because} at t={fault.t_s:.3f} s ({how})"
+    return f"{outcome.ended_because}: {fault}"
 
 
 def _run(req: SessionRequest) -> None:
+    from backstroke.errors import SessionInterrupted
     from backstroke.session.session import run_session
     from backstroke.session.text import summary_lines
 
     try:
         outcome = run_session(req)
+    except SessionInterrupted as exc:
+        _say(f"backstroke: {exc} before the session started; nothing written", err=True)
+        raise typer.Exit(exc.exit_code) from None
     except BackstrokeError as exc:
         _fail(exc)
         return
     for line in summary_lines(outcome.summary):
-        typer.echo(line)
-    for name in ("summary.json", "session.mcap", "report.html"):
-        typer.echo(f"wrote {outcome.out / name}")
-    if outcome.fault is not None:
-        typer.echo(f"backstroke: {outcome.fault}", err=True)
+        _say(line)
+    for path in outcome.written:
+        _say(f"wrote {path}")
+    for problem in outcome.problems:
+        _say(f"backstroke: error: {problem}", err=True)
+    if outcome.ended_because != "completed":
+        _say(f"backstroke: session ended: {_ending(outcome)}", err=True)
+    if outcome.exit_code:
         raise typer.Exit(outcome.exit_code)
 
 
@@ -163,12 +255,14 @@ def _build_plan(
     from backstroke.body.back_model import BackModel
     from backstroke.body.client_file import load_client
     from backstroke.plan.planner import compile_plan
+    from backstroke.routine.duration import check_duration
     from backstroke.routine.io import load_routine
     from backstroke.tempo_source import beat_grid_for
 
     r = load_routine(routine)
     back = BackModel(load_client(client))
     grid, notes = beat_grid_for(r, bpm=bpm, music=music)
+    check_duration(r, back.back_length_m, grid.period_s, routine)
     built = compile_plan(r, back, grid)
     if notes:
         built = replace(built, notes=built.notes + tuple(notes))
@@ -202,9 +296,6 @@ def analyze(
     except BackstrokeError as exc:
         _fail(exc)
         return
-    except ValueError as exc:
-        _fail(BackstrokeError(f"--softening: {exc}"))
-        return
     if as_json:
         typer.echo(json.dumps(result, allow_nan=False))
         return
@@ -232,10 +323,27 @@ def _register_extras() -> None:
 _register_extras()
 
 
-def main() -> None:
-    """Entry point: run the app; unexpected exceptions exit 1 with a traceback."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every bad input is one line and exit 2; a bug exits 1 with a traceback."""
+    import typer._click.exceptions as click_exc
+
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        app()
+        code = app(args=args, prog_name="backstroke", standalone_mode=False)
+    except click_exc.NoArgsIsHelpError as exc:
+        typer.echo(exc.format_message(), err=True)
+        code = 2
+    except click_exc.UsageError as exc:
+        try:
+            line = usage_line(exc, args)
+        except Exception:
+            line = " ".join(str(exc).split())
+        typer.echo(f"backstroke: error: {line}", err=True)
+        code = 2
     except BackstrokeError as exc:  # pragma: no cover - commands catch their own
-        print(f"backstroke: error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+        typer.echo(f"backstroke: error: {exc}", err=True)
+        code = exc.exit_code
+    except typer.Abort:
+        typer.echo("backstroke: aborted", err=True)
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,7 +1,7 @@
 """The exception tree. Every error carries the data a user needs to fix the cause.
 
-``BackstrokeError`` is the root; the command line maps it to exit code 2 (bad input)
-or 3 (``SafetyFault``). Messages are one line.
+``BackstrokeError`` is the root; the command line maps it to exit code 2 (bad input),
+3 (``SafetyFault``) or 4 (``SessionInterrupted``). Messages are one line.
 """
 
 from __future__ import annotations
@@ -59,8 +59,19 @@ class InputFileError(BackstrokeError):
         return " ".join(parts).replace("\n", " ")
 
 
+def _plain(value: object) -> object:
+    """numpy scalars as the Python numbers they hold (``1.99``, not ``np.float64(1.99)``)."""
+    item = getattr(value, "item", None)
+    if callable(item) and type(value).__module__ == "numpy":
+        try:
+            return item()
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
 def _short_repr(value: object, limit: int = 60) -> str:
-    text = repr(value).replace("\n", " ")
+    text = repr(_plain(value)).replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -128,6 +139,26 @@ class SafetyFault(BackstrokeError):
         self.limit = limit
         self.t_s = t_s
         super().__init__(f"safety stop at t={t_s:.3f} s: {kind} {value:.4g} (limit {limit:.4g})")
+
+
+class SessionInterrupted(SafetyFault):
+    """A signal (SIGINT, SIGTERM, SIGHUP) or a full disk ended the session (exit 4).
+
+    Attributes:
+        reason: ``interrupted: SIGINT`` … or ``disk_full``.
+        immediate: a second signal stopped the robot at once (no retreat).
+    """
+
+    exit_code = 4
+
+    def __init__(self, reason: str, *, t_s: float, immediate: bool = False) -> None:
+        self.reason = reason
+        self.immediate = immediate
+        BackstrokeError.__init__(self, reason + (" (stopped at once)" if immediate else ""))
+        self.kind = "interrupted"
+        self.value = 1.0
+        self.limit = 0.0
+        self.t_s = t_s
 
 
 class RobotError(BackstrokeError):

@@ -105,11 +105,17 @@ def _numeric(name: str, values: Any, path: Path | None) -> NDArray[np.float64]:
         raise LogError(f"column {name} is not numeric", path=path) from exc
 
 
-def load_session_data(path: Path) -> LoadedSession:
+def load_session_data(path: Path, summary: dict[str, Any] | None = None) -> LoadedSession:
     """The recorded and planned columns of ``session.mcap``.
 
+    Args:
+        path: the log.
+        summary: ``summary.json`` of the same folder: refused when the log says it
+            belongs to another session (never a report merging two sessions).
+
     Raises:
-        LogError: the file is missing, unreadable or lacks columns.
+        LogError: the file is missing, unreadable, lacks columns, or is not the
+            summary's session.
     """
     if not path.is_file():
         raise LogError("no such session log", path=path)
@@ -123,7 +129,42 @@ def load_session_data(path: Path) -> LoadedSession:
         raise
     except Exception as exc:
         raise LogError(f"cannot read the session log: {exc}", path=path) from exc
+    if summary is not None:
+        check_same_session(summary, log, path)
     return session_columns(log, path)
+
+
+# Summary keys that identify a session (the log keeps its own copy in /summary).
+_IDENTITY_KEYS = ("seed", "duration_s", "routine", "client", "backstroke_version")
+
+
+def check_same_session(summary: dict[str, Any], log: Any, path: Path) -> None:
+    """``summary.json`` and the log's own ``/summary`` (or its duration) must agree.
+
+    Raises:
+        LogError: they come from different sessions.
+    """
+    logged = log.get("summary") if isinstance(log, dict) else None
+    if isinstance(logged, dict):
+        for key in _IDENTITY_KEYS:
+            if key in logged and key in summary and logged[key] != summary[key]:
+                raise LogError(
+                    f"summary.json ({key} = {summary[key]!r}) and session.mcap ({logged[key]!r}) "
+                    "come from different sessions; re-run into a new folder",
+                    path=path,
+                )
+        return
+    state = log.get("state") if isinstance(log, dict) else None
+    duration = summary.get("duration_s")
+    if isinstance(state, dict) and "t_s" in state and isinstance(duration, int | float):
+        t = np.asarray(state["t_s"], dtype=np.float64)
+        t = t[np.isfinite(t)]
+        if t.size and abs(float(t[-1] - t[0]) - float(duration)) > 1.5:
+            raise LogError(
+                f"summary.json ({duration} s) and session.mcap ({float(t[-1] - t[0]):.1f} s) "
+                "come from different sessions; re-run into a new folder",
+                path=path,
+            )
 
 
 def load_summary(path: Path) -> dict[str, Any]:
@@ -133,14 +174,94 @@ def load_summary(path: Path) -> dict[str, Any]:
         LogError: missing or not a JSON object.
     """
     try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
+        obj = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
     except FileNotFoundError as exc:
         raise LogError("no such summary", path=path) from exc
-    except (OSError, ValueError) as exc:
-        raise LogError(f"cannot read the summary: {exc}", path=path) from exc
+    except IsADirectoryError as exc:
+        raise LogError("is a directory, not a summary", path=path) from exc
+    except _Constant as exc:
+        raise LogError(
+            f"not valid JSON ({exc.args[0]} is not a number in JSON)", path=path
+        ) from None
+    except (OSError, ValueError, RecursionError) as exc:
+        raise LogError(f"cannot read the summary: {_one_line(exc)}", path=path) from None
     if not isinstance(obj, dict):
         raise LogError("the summary is not a JSON object", path=path)
+    check_summary(obj, path)
     return obj
+
+
+class _Constant(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    raise _Constant(name)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+# summary.json keys the report reads as numbers (DESIGN §6.2) and as lists of objects.
+SUMMARY_NUMBERS = (
+    "duration_s",
+    "sim_realtime_factor",
+    "contact_breaks",
+    "max_normal_force_n",
+    "max_pressure_n_cm2",
+    "force_rmse_n",
+    "breathing_rate_bpm",
+    "baseline_stiffness_n_m",
+    "pressure_preference",
+    "seed",
+)
+SUMMARY_LISTS = ("blocks", "knots", "safety_events", "notes")
+SUMMARY_OBJECTS = ("tempo", "orientation_error_deg", "sim_truth", "loop_period_ms")
+# Number keys every entry of these lists carries.
+SUMMARY_ENTRY_NUMBERS = {"knots": ("u", "v"), "safety_events": ("t_s",)}
+
+
+def check_summary(obj: dict[str, Any], path: Path) -> None:
+    """The keys the report reads have the types summary.json gives them.
+
+    Raises:
+        LogError: naming the key, the value and what is allowed.
+    """
+    for key in SUMMARY_NUMBERS:
+        v = obj.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+            raise LogError("not a number", path=path, key=key, value=v, allowed="a number or null")
+    for key in SUMMARY_LISTS:
+        v = obj.get(key)
+        if v is None:
+            continue
+        if not isinstance(v, list):
+            raise LogError("not a list", path=path, key=key, value=v, allowed="a JSON list")
+        want = str if key == "notes" else dict
+        bad = next((i for i, x in enumerate(v) if not isinstance(x, want)), None)
+        if bad is not None:
+            raise LogError(
+                f"entry {bad} is not {'text' if want is str else 'an object'}",
+                path=path,
+                key=key,
+                value=v[bad],
+            )
+        for i, entry in enumerate(v):
+            for name in SUMMARY_ENTRY_NUMBERS.get(key, ()):
+                x = entry.get(name)
+                if isinstance(x, bool) or not isinstance(x, int | float):
+                    raise LogError(
+                        "not a number",
+                        path=path,
+                        key=f"{key}[{i}].{name}",
+                        value=x,
+                        allowed="a number",
+                    )
+    for key in SUMMARY_OBJECTS:
+        v = obj.get(key)
+        if v is not None and not isinstance(v, dict):
+            raise LogError("not an object", path=path, key=key, value=v, allowed="a JSON object")
 
 
 def rebuild_report(
@@ -165,7 +286,7 @@ def rebuild_report(
     if not d.is_dir():
         raise LogError("no such session directory", path=d)
     summary = load_summary(d / "summary.json")
-    data = load_session_data(d / "session.mcap")
+    data = load_session_data(d / "session.mcap", summary)
     client_file = client
     if client_file is None and (d / "client.toml").is_file():
         client_file = d / "client.toml"
@@ -181,7 +302,16 @@ def rebuild_report(
     back = BackModel(load_client(client_file))
     if "speed_m_s" not in data.plan_columns:
         data.plan_columns["speed_m_s"] = chart_speed_m_s(data.plan_columns, back.back_length_m)
-    return write_report(d, summary, data, back, png=png, history=history)
+    try:
+        return write_report(d, summary, data, back, png=png, history=history)
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+        # A summary.json edited by hand (or by another tool) that the checks above let
+        # through: still one line, naming the file.
+        raise LogError(
+            f"a value the report needs is missing or of the wrong type ({type(exc).__name__}: "
+            f"{_one_line(exc)})",
+            path=d / "summary.json",
+        ) from None
 
 
 def chart_speed_m_s(
@@ -210,13 +340,17 @@ def report(
     ] = False,
     client: Annotated[
         Path | None,
-        typer.Option(help="client TOML file for the back outline (default: DIR/client.toml)"),
+        typer.Option(
+            metavar="FILE", help="client TOML file for the back outline (default: DIR/client.toml)"
+        ),
     ] = None,
     history: Annotated[
         str | None,
         typer.Option("--history", metavar="NAME", help="add this client's history (client memory)"),
     ] = None,
-    db: Annotated[Path | None, typer.Option("--db", help="client database for --history")] = None,
+    db: Annotated[
+        Path | None, typer.Option("--db", metavar="FILE", help="client database for --history")
+    ] = None,
 ) -> None:
     """Rebuild DIR/report.html from DIR/summary.json and DIR/session.mcap."""
     try:

@@ -29,4 +29,10 @@ def load_routine(path_or_preset: str | Path) -> Routine:
                 "no such file or preset", path=p, allowed="a TOML file or " + ", ".join(PRESETS)
             )
     data = load_toml(p, RoutineError)
-    return validate(Routine, data, path=p, error=RoutineError)
+    routine = validate(Routine, data, path=p, error=RoutineError)
+    from backstroke.routine.duration import NOMINAL_BACK_LENGTH_M, check_duration
+
+    # A routine that would run for hours is refused here (check, plan and run); run and
+    # plan check again on the client's own back and tempo.
+    check_duration(routine, NOMINAL_BACK_LENGTH_M, 60.0 / routine.bpm, p)
+    return routine

@@ -1,10 +1,12 @@
 """Client controls from the terminal: ``s`` stop, ``l`` lighter, ``f`` firmer.
 
-Active only when standard input is a terminal; restores the terminal on exit.
+Active only when standard input is a terminal; restores the terminal on exit (and
+stops quietly when the terminal goes away: SIGHUP, end of input).
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from collections.abc import Callable
@@ -41,11 +43,15 @@ class KeyControls:
         import select
 
         while not self._stop.is_set():
-            ready, _, _ = select.select([sys.stdin], [], [], 0.05)
-            if ready:
-                key = sys.stdin.read(1).lower()
-                if key in KEYS:
-                    self.press(KEYS[key])
+            try:
+                ready, _, _ = select.select([sys.stdin], [], [], 0.05)
+                key = sys.stdin.read(1).lower() if ready else None
+            except (OSError, ValueError):  # the terminal is gone (SIGHUP)
+                return
+            if key == "":  # end of input: the terminal closed
+                return
+            if key in KEYS:
+                self.press(KEYS[key])
 
     def __exit__(
         self,
@@ -59,4 +65,5 @@ class KeyControls:
         if self._saved is not None:
             import termios
 
-            termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self._saved)
+            with contextlib.suppress(termios.error, OSError, ValueError):  # terminal closed
+                termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self._saved)

@@ -1,22 +1,34 @@
 """One whole session from files: load, plan, run, log, summarise, report.
 
-Outputs go to a fresh directory: ``session.mcap`` (written as the session runs),
-``summary.json`` (written atomically at the end: absent or complete) and
-``report.html``. Bad input fails before anything is written.
+Outputs go to a fresh directory (never one holding an earlier session; locked while
+the session writes): ``session.mcap`` (written as the session runs), ``summary.json``
+(written atomically at the end: absent or complete) and ``report.html``. Bad input —
+including an output folder that cannot be written — fails before the robot starts.
+A signal or a full disk retreats and still writes the outputs (``interrupts``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from backstroke.body.back_model import BackModel
 from backstroke.body.client_file import load_client
-from backstroke.errors import BackstrokeError, SafetyFault
+from backstroke.errors import (
+    BackstrokeError,
+    InputFileError,
+    SafetyFault,
+    SessionInterrupted,
+)
 from backstroke.plan.io import write_json_atomic
 from backstroke.robot.factory import BACKENDS, make_robot
+from backstroke.routine.duration import check_duration
 from backstroke.routine.io import load_routine
+from backstroke.session.interrupts import DISK_FULL, GuardedLog, Interrupts
+from backstroke.session.outputs import OutputDir, OutputError
 from backstroke.session.runner import SessionResult, SessionRunner
 from backstroke.tempo_source import beat_grid_for
 
@@ -35,22 +47,51 @@ class SessionRequest:
     inject: tuple[str, ...] = ()
     client_name: str | None = None
     db: Path | None = None
+    replace: bool = False
 
 
 @dataclass(frozen=True)
 class SessionOutcome:
+    """What a session left behind.
+
+    Attributes:
+        ended_because: ``completed``, ``safety_stop``, ``client_stop``,
+            ``interrupted: SIGINT`` (``SIGTERM``, ``SIGHUP``) or ``disk_full``.
+        written: the output files actually written.
+        problems: one line each for outputs that could not be written.
+    """
+
     summary: dict[str, Any]
     out: Path
     fault: SafetyFault | None
     notes: tuple[str, ...]
+    ended_because: str = "completed"
+    written: tuple[Path, ...] = ()
+    problems: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> int:
+        if self.ended_because.startswith("interrupted") or self.ended_because in (
+            DISK_FULL,
+            "log_write_failed",
+        ):
+            return SessionInterrupted.exit_code
+        if self.problems:
+            return SessionInterrupted.exit_code
         return 0 if self.fault is None else self.fault.exit_code
 
 
 def run_session(req: SessionRequest) -> SessionOutcome:
-    """Run a whole session; raises BackstrokeError (exit 2) on bad input before writing."""
+    """Run a whole session; raises BackstrokeError (exit 2) on bad input before writing.
+
+    SIGINT, SIGTERM and SIGHUP during the session retreat and still write the outputs
+    (``ended_because``, exit 4); before the robot starts they end the command at once.
+    """
+    with Interrupts() as interrupts:
+        return _run_session(req, interrupts)
+
+
+def _run_session(req: SessionRequest, interrupts: Interrupts) -> SessionOutcome:
     if req.backend not in BACKENDS:
         raise BackstrokeError(f"unknown backend '{req.backend}' (allowed: {', '.join(BACKENDS)})")
     routine = load_routine(req.routine)
@@ -60,18 +101,61 @@ def run_session(req: SessionRequest) -> SessionOutcome:
     seed = client.seed if req.seed is None else req.seed
     if seed is None or not 0 <= seed < 2**32:
         raise BackstrokeError(f"--seed {seed} outside 0..4294967295")
+    longest_s = check_duration(routine, back.back_length_m, grid.period_s, req.routine)
     from backstroke.robot.faults import FaultInjector, FaultSpec
 
     faults = [FaultSpec.parse(text) for text in req.inject]
-    memory = _ClientMemory.open(req, back) if req.client_name else None
-    robot = make_robot(req.backend, client, back, seed=seed)
-    if faults:
-        robot = FaultInjector(robot, faults, seed=seed)
-    req.out.mkdir(parents=True, exist_ok=True)
-    _copy_client_file(req.client, req.out)
+    for text, f in zip(req.inject, faults, strict=True):
+        if f.at_s is not None and f.at_s >= longest_s:
+            raise InputFileError(
+                f"@{f.at_s:g} s is after the end of this session (at most about {longest_s:.0f} s)",
+                key="--inject",
+                value=text,
+                allowed=f"0..{longest_s:.0f} s",
+            )
+    memory = _ClientMemory.open(req, back) if req.client_name is not None else None
+    with OutputDir(req.out, replace=req.replace) as outdir:
+        if outdir.replaced:
+            _say(f"backstroke: replacing the earlier session in {req.out}")
+        robot = make_robot(req.backend, client, back, seed=seed)
+        try:
+            if faults:
+                robot = FaultInjector(robot, faults, seed=seed)
+            return _live(
+                req, interrupts, outdir, robot, routine, client, back, grid, notes, seed, memory
+            )
+        finally:
+            robot.close()
+
+
+def _live(
+    req: SessionRequest,
+    interrupts: Interrupts,
+    outdir: OutputDir,
+    robot: Any,
+    routine: Any,
+    client: Any,
+    back: BackModel,
+    grid: Any,
+    notes: list[str],
+    seed: int,
+    memory: _ClientMemory | None,
+) -> SessionOutcome:
+    """The session proper: the robot exists, the output folder is ours (locked)."""
     from backstroke.session.log import SessionLogWriter
 
-    with SessionLogWriter(req.out / "session.mcap") as log:
+    try:
+        _copy_client_file(req.client, req.out)
+        writer = SessionLogWriter(req.out / "session.mcap")
+    except OSError as exc:
+        _remove_partial(req.out)
+        raise OutputError(f"--out {req.out}: cannot write ({exc.strerror or exc})") from None
+    outdir.keep()
+    log = GuardedLog(writer, interrupts)
+    result: SessionResult | None = None
+    stopped_at_once: SessionInterrupted | None = None
+    attached = False
+    try:
         runner = SessionRunner(
             routine,
             back,
@@ -85,25 +169,147 @@ def run_session(req: SessionRequest) -> SessionOutcome:
         log.write_json("/session", _session_info(req, routine.name, client.name, seed, notes))
         from backstroke.session.keys import KeyControls
 
-        with KeyControls(runner.supervisor.press):
-            result: SessionResult = runner.run()
-        summary = result.summary
+        interrupts.attach(runner.supervisor.request_stop, robot.stop)
+        attached = True
+        try:
+            with KeyControls(runner.supervisor.press):
+                result = runner.run()
+        except SessionInterrupted as exc:  # a second signal outside the runner's loop
+            stopped_at_once = exc
+        except Exception:
+            if not interrupts.immediate:
+                raise
+            stopped_at_once = SessionInterrupted(interrupts.reason or "interrupted", t_s=0.0)
+        finally:
+            interrupts.detach()
+        if result is not None and isinstance(result.safety_fault, SessionInterrupted):
+            stopped_at_once = result.safety_fault
+        summary = result.summary if result is not None else _stub_summary(seed)
+        fault = result.safety_fault if result is not None else stopped_at_once
+        if isinstance(fault, SessionInterrupted) and fault.immediate:
+            fault.t_s = float(summary.get("duration_s") or 0.0)  # the handler knew no time
+        ended = _ended_because(fault, interrupts, log)
+        summary["ended_because"] = ended
+        if stopped_at_once is not None or interrupts.immediate:
+            summary.setdefault("safety_events", []).append(
+                {
+                    "t_s": summary.get("duration_s"),
+                    "kind": "interrupted",
+                    "value": 1.0,
+                    "limit": 0.0,
+                    "action": "stop",
+                }
+            )
+        if log.error is not None:
+            summary["log_error"] = f"{log.error.strerror or log.error}"
         summary["client"] = client.name
         summary["routine"] = routine.name
         summary["intention"] = routine.intention
         summary["backend"] = req.backend
         summary["notes"] = list(notes)
+        injected = getattr(robot, "faults", None)
+        if injected:
+            duration = float(summary.get("duration_s") or 0.0)
+            summary["injected_faults"] = [
+                {
+                    "kind": f.kind,
+                    "param": f.param,
+                    "at_s": None if f.at_s is None else round(float(f.at_s), 3),
+                    "fired": f.at_s is not None and float(f.at_s) <= duration,
+                }
+                for f in injected
+            ]
         sim_truth = getattr(robot, "sim_truth", None)
         if callable(sim_truth):
             summary["sim_truth"] = sim_truth()
         log.write_json("/summary", summary)
-    robot.close()
-    write_json_atomic(req.out / "summary.json", summary)
-    from backstroke.report.html import write_report
+    except SessionInterrupted:
+        if not attached:  # a signal before the robot touched the client: nothing kept
+            log.close()
+            _remove_partial(req.out)
+        raise
+    finally:
+        interrupts.detach()
+        log.close()
+    return _write_outputs(req, summary, result, back, memory, fault, tuple(notes), ended)
 
-    history = memory.record(summary, req.out) if memory else None
-    write_report(req.out, summary, result.data, back, history=history)
-    return SessionOutcome(summary, req.out, result.safety_fault, tuple(notes))
+
+def _say(line: str) -> None:
+    import sys
+
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr, flush=True)
+
+
+def _ended_because(fault: SafetyFault | None, interrupts: Interrupts, log: GuardedLog) -> str:
+    if log.failed:
+        return interrupts.reason or DISK_FULL
+    if fault is None:
+        return "completed"
+    if fault.kind == "interrupted":
+        return interrupts.reason or "interrupted"
+    if fault.kind == "client_stop":
+        return "client_stop"
+    return "safety_stop"
+
+
+def _stub_summary(seed: int) -> dict[str, Any]:
+    """The summary of a session stopped at once before anything was recorded."""
+    from backstroke import __version__
+
+    return {"duration_s": 0.0, "safety_events": [], "seed": seed, "backstroke_version": __version__}
+
+
+def _write_outputs(
+    req: SessionRequest,
+    summary: dict[str, Any],
+    result: SessionResult | None,
+    back: BackModel,
+    memory: _ClientMemory | None,
+    fault: SafetyFault | None,
+    notes: tuple[str, ...],
+    ended: str,
+) -> SessionOutcome:
+    """summary.json and report.html; a file that cannot be written is one line, not a crash."""
+    written: list[Path] = []
+    problems: list[str] = []
+    log_path = req.out / "session.mcap"
+    if log_path.exists():
+        written.append(log_path)
+    try:
+        write_json_atomic(req.out / "summary.json", _json_safe(summary))
+        written.append(req.out / "summary.json")
+    except OSError as exc:
+        problems.append(f"{req.out / 'summary.json'}: cannot write ({exc.strerror or exc})")
+    if result is not None:
+        from backstroke.report.html import write_report
+
+        try:
+            history = memory.record(summary, req.out) if memory else None
+            write_report(req.out, summary, result.data, back, history=history)
+            written.append(req.out / "report.html")
+        except OSError as exc:
+            problems.append(f"{req.out / 'report.html'}: cannot write ({exc.strerror or exc})")
+    elif memory is not None:
+        memory.store.close()
+    return SessionOutcome(summary, req.out, fault, notes, ended, tuple(written), tuple(problems))
+
+
+def _json_safe(obj: Any) -> Any:
+    """NaN/inf (a sensor gone bad) become null: summary.json is always valid JSON."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
+def _remove_partial(out: Path) -> None:
+    for name in ("client.toml", "session.mcap"):
+        with contextlib.suppress(OSError):
+            (out / name).unlink()
 
 
 def _copy_client_file(client: Path | None, out: Path) -> None:

@@ -25,7 +25,7 @@ def _fail(exc: BackstrokeError) -> None:
 
 
 def clients(
-    db: Annotated[Path | None, typer.Option("--db", help=_DB_HELP)] = None,
+    db: Annotated[Path | None, typer.Option("--db", metavar="FILE", help=_DB_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """List the clients the database remembers, with their preferences."""
@@ -65,13 +65,14 @@ def clients(
 
 
 def history(
-    name: Annotated[str, typer.Argument(help="client name")],
-    db: Annotated[Path | None, typer.Option("--db", help=_DB_HELP)] = None,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="client name")],
+    db: Annotated[Path | None, typer.Option("--db", metavar="FILE", help=_DB_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     report: Annotated[
         Path | None,
         typer.Option(
             "--report",
+            metavar="DIR",
             help="also rebuild DIR/report.html (a session directory) with this history",
         ),
     ] = None,

@@ -355,6 +355,11 @@ class Store:
 
     def _migrate(self) -> None:
         version = self.schema_version
+        if version < 0:
+            raise StoreError(
+                f"{self.path}: schema version {version} is not one backstroke wrote "
+                f"(allowed: 0..{SCHEMA_VERSION}); not a backstroke client database"
+            )
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: schema version {version} is newer than this backstroke "
@@ -374,9 +379,15 @@ class Store:
     @staticmethod
     def _check_name(name: str) -> str:
         clean = name.strip()
-        if not clean or len(clean) > MAX_NAME_CHARS or any(ord(c) < 32 for c in clean):
+        if (
+            not clean
+            or len(clean) > MAX_NAME_CHARS
+            or any(ord(c) < 32 or ord(c) == 127 or 0xD800 <= ord(c) <= 0xDFFF for c in clean)
+        ):
+            shown = name.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
             raise StoreError(
-                f"client name {name!r} is not allowed (1..{MAX_NAME_CHARS} printable characters)"
+                f"client name '{shown}' is not allowed "
+                f"(1..{MAX_NAME_CHARS} printable characters, valid UTF-8)"
             )
         return clean
 
@@ -442,7 +453,7 @@ class Store:
         Raises:
             StoreError: no such client.
         """
-        rows = [c for c in self._client_rows("WHERE c.name = ?", (name.strip(),))]
+        rows = [c for c in self._client_rows("WHERE c.name = ?", (self._check_name(name),))]
         if not rows:
             raise StoreError(f"no client named '{name.strip()}' in {self.path}")
         return rows[0]
@@ -608,7 +619,7 @@ class Store:
         Raises:
             StoreError: no such client.
         """
-        clean = name.strip()
+        clean = self._check_name(name)
         cid = self._client_id(self._conn, clean)
         rows = self._conn.execute(
             "SELECT * FROM sessions WHERE client_id = ? ORDER BY recorded_at, id", (cid,)
