@@ -123,7 +123,8 @@ def load_session_data(path: Path) -> LoadedSession:
         raise
     except Exception as exc:
         raise LogError(f"cannot read the session log: {exc}", path=path) from exc
-    return session_columns(log, path)
+    state = getattr(log, "state", None)  # a SessionLog: its /state columns
+    return session_columns(log if state is None else {"state": state}, path)
 
 
 def load_summary(path: Path) -> dict[str, Any]:

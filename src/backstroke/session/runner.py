@@ -259,6 +259,10 @@ class SessionRunner:
         tick_ns = self.tick_ns
         clock = time.perf_counter_ns
         last_tool = st.tool
+        # The log gets the ticks at least every second of session time (a killed
+        # process then loses at most that much).
+        parts: list[NDArray[np.float64]] = []
+        report_every = int(self.rate_hz) if self.on_chunk is not None else n + 1
         for i in range(n):
             if tick_ns is not None:
                 tick_ns.append(clock())
@@ -311,23 +315,39 @@ class SessionRunner:
                 goal = self._force_scale()
             if tick_ns is not None:
                 tick_ns[-1] = clock() - tick_ns[-1]
+            if len(rec) == report_every:
+                parts.append(self._report(rec, s, sum(p.shape[0] for p in parts)))
+                rec.clear()
             if sup.mode == "stopped":
                 break
         self._scale_now = scale
-        arr = np.asarray(rec, dtype=np.float64).reshape(-1, len(RECORD_COLUMNS))
+        parts.append(self._report(rec, s, sum(p.shape[0] for p in parts)))
+        arr = np.concatenate(parts)
         cols = {c: arr[:, j] for j, c in enumerate(RECORD_COLUMNS)}
         m = arr.shape[0]
         plan_cols = {c: s[c][:m] for c in COLUMNS}
         self._cols.append(cols)
         self._plan_cols.append(plan_cols)
-        if self.on_chunk is not None:
-            self.on_chunk(cols, plan_cols, sup.events)
         if sup.mode != "running" and sup.fault is not None:
             ev = sup.fault
             if sup.mode != "stopped":
                 self._finish_retreat(chunk)
             raise SafetyFault(ev.kind, value=ev.value, limit=ev.limit, t_s=ev.t_s)
         return {**cols, **{f"plan_{c}": v for c, v in plan_cols.items()}}
+
+    def _report(
+        self, rec: list[tuple[float, ...]], s: dict[str, NDArray[np.float64]], i0: int
+    ) -> NDArray[np.float64]:
+        """Ticks ``rec`` (from tick ``i0`` of the chunk) as an array, handed to ``on_chunk``."""
+        arr = np.asarray(rec, dtype=np.float64).reshape(-1, len(RECORD_COLUMNS))
+        if self.on_chunk is not None and arr.shape[0]:
+            i1 = i0 + arr.shape[0]
+            self.on_chunk(
+                {c: arr[:, j] for j, c in enumerate(RECORD_COLUMNS)},
+                {c: s[c][i0:i1] for c in COLUMNS},
+                self.supervisor.events,
+            )
+        return arr
 
     def _finish_retreat(self, chunk: PlanChunk) -> None:
         """Keep ticking the Supervisor's retreat until the tool is clear of the skin."""

@@ -71,7 +71,7 @@ def run_session(req: SessionRequest) -> SessionOutcome:
     _copy_client_file(req.client, req.out)
     from backstroke.session.log import SessionLogWriter
 
-    with SessionLogWriter(req.out / "session.mcap") as log:
+    with SessionLogWriter(req.out / "session.mcap", back=back) as log:
         runner = SessionRunner(
             routine,
             back,
