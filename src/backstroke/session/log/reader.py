@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from mcap.exceptions import EndOfFile, McapError
+from mcap.exceptions import EndOfFile, RecordLengthLimitExceeded
 from mcap.records import Channel, Chunk, Footer, Message, Schema
 from mcap.stream_reader import StreamReader, breakup_chunk
 from numpy.typing import NDArray
@@ -126,29 +126,30 @@ def _messages(f: Any, size: int, log: SessionLog) -> list[tuple[str, Channel, by
 
     reader = StreamReader(f, emit_chunks=True, record_size_limit=max(size, 1024))
     footer = False
+
+    def broken(what: str, exc: BaseException) -> None:
+        # A record cut by the end of the file is truncation; anything else is damage.
+        if f.tell() < size:
+            log.damaged = True
+            log.problem = log.problem or f"{what}: {exc}"
+
     try:
         for rec in reader.records:
             if isinstance(rec, Chunk):
                 try:
                     inner = breakup_chunk(rec, validate_crc=True)
                 except Exception as exc:
-                    log.damaged = True
-                    log.problem = log.problem or f"a chunk is damaged: {exc}"
+                    broken("a chunk is damaged", exc)
                     continue
                 for r in inner:
                     take(r)
-            elif isinstance(rec, Footer):
-                footer = True
-            else:
+            elif not isinstance(rec, Footer):
                 take(rec)
-    except EndOfFile:
-        pass
-    except (McapError, ValueError, OSError, UnicodeDecodeError, MemoryError) as exc:
-        log.damaged = True
-        log.problem = log.problem or f"unreadable records: {exc}"
-    except Exception as exc:  # struct errors and the like inside a cut record
-        log.damaged = True
-        log.problem = log.problem or f"unreadable records: {exc}"
+        footer = True  # the stream reader stops after the footer and closing magic
+    except (EndOfFile, RecordLengthLimitExceeded):
+        pass  # the last record runs past the end of the file: truncated
+    except Exception as exc:  # struct errors, bad records, bad strings
+        broken("unreadable records", exc)
     if not footer:
         log.truncated = True
         log.problem = log.problem or "the file ends before its footer, the writer was stopped"
