@@ -6,7 +6,7 @@ import importlib
 import sys
 import traceback
 
-BENCHES = ("bench.session", "bench.music", "bench.mujoco")
+BENCHES = ("bench.session", "bench.log", "bench.music", "bench.mujoco")
 
 
 def main() -> None:

@@ -10,7 +10,6 @@ protobuf would serialize, so any protobuf decoder (Foxglove, ``mcap`` CLI) reads
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,13 +24,20 @@ def varints(v: NDArray[np.uint64]) -> tuple[bytes, NDArray[np.int64]]:
     """The varint bytes of ``v`` (in order) and each value's byte count."""
     v = np.ascontiguousarray(v, dtype=np.uint64).ravel()
     nb = np.searchsorted(_THRESHOLDS, v, side="right") + 1
-    width = int(nb.max()) if v.size else 1
-    vv: NDArray[Any] = v.astype(np.uint32) if width <= 4 else v
-    groups = np.empty((v.size, width), dtype=np.uint8)
-    for k in range(width):
-        low = (vv >> vv.dtype.type(7 * k)).astype(np.uint8) & np.uint8(0x7F)
-        groups[:, k] = low | ((nb > k + 1).astype(np.uint8) << np.uint8(7))
-    return groups[np.arange(width)[None, :] < nb[:, None]].tobytes(), nb
+    ends = np.cumsum(nb)
+    pos = ends - nb
+    out = np.empty(int(ends[-1]) if v.size else 0, dtype=np.uint8)
+    # Byte k of every value that has one: most values have one or two bytes.
+    out[pos] = (v & np.uint64(0x7F)).astype(np.uint8) | ((nb > 1).astype(np.uint8) << np.uint8(7))
+    idx = np.flatnonzero(nb > 1)
+    k = 1
+    while idx.size:
+        more = nb[idx] > k + 1
+        low = ((v[idx] >> np.uint64(7 * k)) & np.uint64(0x7F)).astype(np.uint8)
+        out[pos[idx] + k] = low | (more.astype(np.uint8) << np.uint8(7))
+        idx = idx[more]
+        k += 1
+    return out.tobytes(), nb
 
 
 def _varint(x: int) -> bytes:
