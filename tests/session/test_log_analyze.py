@@ -24,9 +24,9 @@ def _log(path: Path, seconds: int = 8) -> Path:
 
 
 def _cli(path: Path) -> subprocess.CompletedProcess[str]:
+    code = "from backstroke.cli import main; main()"
     return subprocess.run(
-        [sys.executable, "-c", "from backstroke.cli import main; main()", "analyze"]
-        + [str(path), "--json"],
+        [sys.executable, "-c", code, "analyze", str(path), "--json"],
         capture_output=True,
         text=True,
         timeout=300,
