@@ -1,6 +1,6 @@
 """Session log benchmark: size and CPU of writing and reading the spa demo's session.mcap.
 
-Runs the demo session once, keeping what the runner hands the log (``on_chunk``), then
+Runs the demo session once, keeping what the runner hands the log (``on_ticks``), then
 replays it into ``SessionLogWriter`` (best of 3, CPU time) and reads the file back.
 Writes bench/results/log.json.
 """
@@ -38,7 +38,7 @@ def _session() -> tuple[BackModel, list[tuple[Any, Any, list[Any]]], dict[str, A
         grid,
         make_robot("sim", client, back, seed=seed),
         seed=seed,
-        on_chunk=lambda c, p, e: calls.append((c, p, list(e))),
+        on_ticks=lambda c, p, e: calls.append((c, p, list(e))),
     )
     return back, calls, runner.run().summary
 
@@ -65,7 +65,7 @@ def main() -> None:
     result = {
         "machine": {"python": platform.python_version(), "cpu": platform.processor() or "?"},
         "session_s": duration,
-        "on_chunk_calls": len(calls),
+        "hand_overs": len(calls),
         "samples": int(log.state["t_s"].size),
         "file_bytes": size,
         "kB_per_session_s": round(size / duration / 1e3, 2),

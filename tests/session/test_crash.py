@@ -2,8 +2,8 @@
 what it had simulated, and no half summary.
 
 How far a killed session had got: the child process records the time of every command
-it sends to the Supervisor in a memory-mapped file (the page cache outlives SIGKILL);
-the log must reach within one second of session time of that.
+the Supervisor has carried out in a memory-mapped file (the page cache outlives SIGKILL);
+the log must reach within one second of session time of the last tick done.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ f = open({progress!r}, "r+b")
 mm = mmap.mmap(f.fileno(), 8)
 step = Supervisor.step
 def tracked(self, cmd, *args, **kwargs):
-    mm[:8] = struct.pack("<d", cmd.t_s)
-    return step(self, cmd, *args, **kwargs)
+    state = step(self, cmd, *args, **kwargs)
+    mm[:8] = struct.pack("<d", cmd.t_s)  # this tick is done
+    return state
 Supervisor.step = tracked
 from backstroke.cli import main
 sys.argv = ["backstroke", *{args!r}]
@@ -65,7 +66,7 @@ def _check_log(out: Path, simulated_s: float) -> float:
     assert log.truncated and log.summary is None
     t = log.state.get("t_s")
     last = float(t[-1]) if t is not None and t.size else 0.0
-    assert simulated_s - last <= 1.0, (simulated_s, last)
+    assert simulated_s - last <= 1.0 + 1e-9, (simulated_s, last)  # 1000 ticks at most
     return last
 
 
@@ -81,23 +82,31 @@ def test_inject_kill_keeps_all_but_the_last_second(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("clock", "at"), [("wall", 3.0), ("wall", 5.0), ("wall", 7.0), ("session", 33.3)]
+    ("clock", "at"), [("wall", 0.5), ("wall", 2.0), ("wall", 4.0), ("session", 33.3)]
 )
 def test_sigkill_at_any_moment_loses_at_most_a_second(
     tmp_path: Path, clock: str, at: float
 ) -> None:
-    """SIGKILL from outside at a wall-clock moment after start, or once the session has
-    simulated ``at`` seconds (inside a pass, between two hand-overs to the log)."""
+    """SIGKILL from outside ``at`` seconds of wall time after the session's first tick
+    (whatever the machine's load), or once it has simulated ``at`` seconds (inside a
+    pass, between two hand-overs to the log)."""
     proc, out, progress = _start(tmp_path)
-    t0 = time.monotonic()
+    started: float | None = None
     while proc.poll() is None:
-        now_s = time.monotonic() - t0 if clock == "wall" else _simulated_s(progress)
-        if now_s >= at:
+        simulated = _simulated_s(progress)
+        if started is None and simulated > 0:
+            started = time.monotonic()
+        if clock == "wall":
+            due = started is not None and time.monotonic() - started >= at
+        else:
+            due = simulated >= at
+        if due:
             os.kill(proc.pid, signal.SIGKILL)
             break
         time.sleep(0.002)
     proc.communicate(timeout=600)
     assert proc.returncode == -signal.SIGKILL
     simulated = _simulated_s(progress)
+    assert simulated > 0
     last = _check_log(out, simulated)
     print(f"killed at {clock} {at}: simulated {simulated:.3f} s, log to {last:.3f} s")

@@ -78,7 +78,7 @@ def run_session(req: SessionRequest) -> SessionOutcome:
             grid,
             robot,
             seed=seed,
-            on_chunk=log.on_chunk,
+            on_ticks=log.on_chunk,
             preferred_scale=memory.pressure_scale if memory else 1.0,
             known_knots=memory.known_knots if memory else (),
         )
