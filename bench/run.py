@@ -6,7 +6,14 @@ import importlib
 import sys
 import traceback
 
-BENCHES = ("bench.session", "bench.music", "bench.mujoco", "bench.memory")
+BENCHES = (
+    "bench.session",
+    "bench.log",
+    "bench.music",
+    "bench.mujoco",
+    "bench.memory",
+    "bench.learn",
+)
 
 
 def main() -> None:

@@ -89,7 +89,7 @@ def write_parquet(path: Path, cols: dict[str, np.ndarray]) -> Path:
 
 def write_mcap(path: Path, cols: dict[str, np.ndarray]) -> Path:
     with SessionLogWriter(path) as log:
-        log.write_contact(cols)
+        log.write_state(cols)
     return path
 
 

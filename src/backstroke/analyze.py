@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import csv
 import math
+import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,7 @@ class ContactLog:
         tool_labels: tool code → the label as given, for labels that name none of
             backstroke's faces (codes from ``len(TOOL_NAMES)`` on).
         notes: optional columns that were ignored, and why.
+        truncated: an MCAP log cut short or damaged (its readable part was kept).
     """
 
     path: str | None
@@ -91,6 +93,7 @@ class ContactLog:
     block_labels: dict[int, str] = field(default_factory=dict)
     tool_labels: dict[int, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    truncated: bool = False
 
     @property
     def samples(self) -> int:
@@ -123,6 +126,7 @@ def read_contact_log(path: str | Path) -> ContactLog:
     if p.stat().st_size == 0:
         raise LogError("empty file", path=p)
     raw: dict[str, Any]
+    damage = False
     if fmt == "csv":
         raw = _read_csv(p)
 
@@ -133,10 +137,8 @@ def read_contact_log(path: str | Path) -> ContactLog:
         if fmt == "parquet":
             raw = _read_parquet(p)
         else:
-            from backstroke.session.log import read_contact_mcap
-
             try:
-                raw = dict(read_contact_mcap(p))
+                raw, damage = _read_mcap(p)
             except BackstrokeError:
                 raise
             except (ValueError, KeyError, TypeError, OSError, EOFError) as exc:
@@ -146,7 +148,28 @@ def read_contact_log(path: str | Path) -> ContactLog:
         def label(i: int) -> str:
             return f"row {i}"
 
-    return validate_columns(raw, path=p, fmt=fmt, row_label=label)
+    log = validate_columns(raw, path=p, fmt=fmt, row_label=label)
+    return replace(log, truncated=True) if damage else log
+
+
+def _read_mcap(p: Path) -> tuple[dict[str, Any], bool]:
+    """Contact-log columns of an MCAP file, and whether it is truncated or damaged
+    (then one warning line on stderr)."""
+    from backstroke.session.log import read_session_log
+
+    log = read_session_log(p)
+    raw = log.contact_columns()
+    if "t_s" not in raw:
+        raise LogError("no /state or /contact samples", path=p, key="/contact")
+    if not log.complete:
+        end = float(raw["t_s"][-1]) if raw["t_s"].size else 0.0
+        what = "damaged" if log.damaged else "truncated"
+        print(
+            f"backstroke: warning: {p}: log {what} ({log.problem}), analysing the "
+            f"{raw['t_s'].size} samples up to t = {end:.3f} s",
+            file=sys.stderr,
+        )
+    return raw, not log.complete
 
 
 _TEXT_COLUMNS = ("tool", "block")
@@ -611,6 +634,7 @@ def analyze_log(
     return {
         "log": log.path,
         "format": log.format,
+        "log_truncated": log.truncated,
         "samples": log.samples,
         "sample_rate_hz": _r(1.0 / float(np.median(dt)), 3) if dt.size else None,
         "duration_s": _r(float(t[-1] - t[0]), 3),

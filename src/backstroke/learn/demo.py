@@ -86,9 +86,7 @@ def _raw_columns(p: Path) -> dict[str, Any]:
         return an._read_csv(p)
     if suffix in (".parquet", ".pq"):
         return an._read_parquet(p)
-    from backstroke.session.log import read_contact_mcap
-
-    return dict(read_contact_mcap(p))
+    return an._read_mcap(p)[0]
 
 
 def log_from_columns(columns: Mapping[str, Any]) -> ContactLog:

@@ -129,9 +129,11 @@ def load_session_data(path: Path, summary: dict[str, Any] | None = None) -> Load
         raise
     except Exception as exc:
         raise LogError(f"cannot read the session log: {exc}", path=path) from exc
+    state = getattr(log, "state", None)  # a SessionLog: its /state columns
+    as_dict = log if state is None else {"state": state, "summary": log.summary}
     if summary is not None:
-        check_same_session(summary, log, path)
-    return session_columns(log, path)
+        check_same_session(summary, as_dict, path)
+    return session_columns(as_dict, path)
 
 
 # Summary keys that identify a session (the log keeps its own copy in /summary).

@@ -94,7 +94,10 @@ class SessionRunner:
         control_rate_hz: control loop rate.
         preferred_scale: the client's remembered pressure preference (0.5..1.5).
         known_knots: chart points of knots from earlier sessions (extra attention).
-        on_chunk: called with each finished chunk's recorded columns (e.g. a log writer).
+        on_chunk: called with each finished chunk's recorded columns.
+        on_ticks: called like ``on_chunk`` with the ticks since its last call, at least
+            every second of session time and at the end of every chunk (a log writer:
+            a killed process then loses at most a second).
     """
 
     def __init__(
@@ -111,6 +114,7 @@ class SessionRunner:
         preferred_scale: float = 1.0,
         known_knots: tuple[tuple[float, float], ...] = (),
         on_chunk: Any = None,
+        on_ticks: Any = None,
         time_ticks: bool = False,
     ) -> None:
         self.routine = routine
@@ -129,6 +133,7 @@ class SessionRunner:
         self.preferred_scale = float(np.clip(preferred_scale, 0.5, 1.5))
         self.known_knots = known_knots
         self.on_chunk = on_chunk
+        self.on_ticks = on_ticks
         self.trust_scale = routine.start_force_fraction
         self._scale_now = self.trust_scale * self.preferred_scale
         self._cols: list[dict[str, NDArray[np.float64]]] = []
@@ -272,6 +277,9 @@ class SessionRunner:
         tick_ns = self.tick_ns
         clock = time.perf_counter_ns
         last_tool = st.tool
+        # on_ticks gets the ticks at least every second of session time.
+        parts: list[NDArray[np.float64]] = []
+        report_every = int(self.rate_hz) if self.on_ticks is not None else n + 1
         for i in range(n):
             if tick_ns is not None:
                 tick_ns.append(clock())
@@ -328,11 +336,15 @@ class SessionRunner:
                 goal = self._force_scale()
             if tick_ns is not None:
                 tick_ns[-1] = clock() - tick_ns[-1]
+            if len(rec) == report_every:
+                parts.append(self._report(rec, s, sum(p.shape[0] for p in parts)))
+                rec.clear()
             if sup.mode == "stopped":
                 break
         self._scale_now = scale
         self._cap_now = cap_now
-        arr = np.asarray(rec, dtype=np.float64).reshape(-1, len(RECORD_COLUMNS))
+        parts.append(self._report(rec, s, sum(p.shape[0] for p in parts)))
+        arr = np.concatenate(parts)
         cols = {c: arr[:, j] for j, c in enumerate(RECORD_COLUMNS)}
         m = arr.shape[0]
         plan_cols = {c: s[c][:m] for c in COLUMNS}
@@ -346,6 +358,20 @@ class SessionRunner:
                 self._finish_retreat(chunk)
             raise SafetyFault(ev.kind, value=ev.value, limit=ev.limit, t_s=ev.t_s)
         return {**cols, **{f"plan_{c}": v for c, v in plan_cols.items()}}
+
+    def _report(
+        self, rec: list[tuple[float, ...]], s: dict[str, NDArray[np.float64]], i0: int
+    ) -> NDArray[np.float64]:
+        """Ticks ``rec`` (from tick ``i0`` of the chunk) as an array, handed to ``on_ticks``."""
+        arr = np.asarray(rec, dtype=np.float64).reshape(-1, len(RECORD_COLUMNS))
+        if self.on_ticks is not None and arr.shape[0]:
+            i1 = i0 + arr.shape[0]
+            self.on_ticks(
+                {c: arr[:, j] for j, c in enumerate(RECORD_COLUMNS)},
+                {c: s[c][i0:i1] for c in COLUMNS},
+                self.supervisor.events,
+            )
+        return arr
 
     def _finish_retreat(self, chunk: PlanChunk) -> None:
         """Keep ticking the Supervisor's retreat until the tool is clear of the skin."""

@@ -146,7 +146,7 @@ def _live(
 
     try:
         _copy_client_file(req.client, req.out)
-        writer = SessionLogWriter(req.out / "session.mcap")
+        writer = SessionLogWriter(req.out / "session.mcap", back=back)
     except OSError as exc:
         _remove_partial(req.out)
         raise OutputError(f"--out {req.out}: cannot write ({exc.strerror or exc})") from None
@@ -162,7 +162,7 @@ def _live(
             grid,
             robot,
             seed=seed,
-            on_chunk=log.on_chunk,
+            on_ticks=log.on_chunk,
             preferred_scale=memory.pressure_scale if memory else 1.0,
             known_knots=memory.known_knots if memory else (),
         )
