@@ -49,9 +49,8 @@ def test_unknown_schema_name_is_one_line() -> None:
 
 
 def test_a_real_session_summary_validates(tmp_path: Path) -> None:
-    from tests.session.test_session import run, short_routine
-
     from backstroke.body.client_file import load_client
+    from tests.session.test_session import run, short_routine
 
     summary = run(short_routine(), load_client()).summary
     summary["sim_truth"] = summary.get("sim_truth") or {
