@@ -7,7 +7,8 @@ clients and backend twice — once with backstroke's ``ForceController``, once w
 :class:`FixedOffsetController` (depth = target force / an assumed typical stiffness)
 — both behind the same Supervisor, and writes the ratios (peer / backstroke) of:
 force RMSE, peak force the tissue received, contact breaks, and time the tissue spent
-over its pressure limit (``sim_truth.overpressure_s``).
+over the pressure it finds comfortable (``sim_truth.overpressure_s``: the
+simulated client's comfort threshold, not the safety limit).
 
 ``python -m bench.peer`` → bench/results/peer.json.
 """
@@ -95,7 +96,7 @@ def one_session(routine_name: str, seed: int, controller: str) -> dict[str, Any]
         "force_rmse_n": s["force_rmse_n"],
         "max_received_force_n": truth["max_force_n"],
         "contact_breaks": s["contact_breaks"],
-        "over_pressure_limit_s": truth["overpressure_s"],
+        "over_comfort_pressure_s": truth["overpressure_s"],
         "safety_stop": None if result.safety_fault is None else result.safety_fault.kind,
         "duration_s": s["duration_s"],
         "wall_s": round(wall_s, 2),
@@ -121,7 +122,7 @@ def main() -> None:
         for seed in CLIENT_SEEDS
         for controller in ("backstroke", "peer")
     ]
-    keys = ("force_rmse_n", "max_received_force_n", "contact_breaks", "over_pressure_limit_s")
+    keys = ("force_rmse_n", "max_received_force_n", "contact_breaks", "over_comfort_pressure_s")
     table = {}
     for routine in ("spa", "sports"):
         ours = [r for r in rows if r["routine"] == routine and r["controller"] == "backstroke"]
