@@ -307,6 +307,18 @@ def analyze(
     )
 
 
+@app.command()
+def schema(
+    name: Annotated[str, typer.Argument(help="which schema: summary")],
+) -> None:
+    """Print a published JSON Schema (summary: the summary.json contract)."""
+    if name != "summary":
+        _fail(BackstrokeError(f"schema '{name}': unknown (allowed: summary)"))
+    from backstroke.session.summary import summary_json_schema
+
+    typer.echo(json.dumps(summary_json_schema(), indent=2, sort_keys=True))
+
+
 def _register_extras() -> None:
     from backstroke.learn.cli import coach, compare, learn
     from backstroke.report.cli import report

@@ -19,7 +19,7 @@ from backstroke.errors import LogError, MissingExtraError
 from backstroke.report import data as rd
 from backstroke.report.cli import rebuild_report, report, session_columns
 from backstroke.report.html import block_thresholds, write_report
-from backstroke.session.metrics import contact_breaks
+from backstroke.sense.contact import break_intervals, contact_breaks
 from backstroke.store.cli import history
 from backstroke.store.db import Store
 from backstroke.store.history import client_history
@@ -99,8 +99,8 @@ def test_contact_breaks_match_the_summary(
 ) -> None:
     summary, data = short_session
     c, p = data.columns, data.plan_columns
-    breaks = rd.contact_breaks(c["t_s"], c["normal_force_n"], p["in_contact"])
-    expected = contact_breaks(c["normal_force_n"], p["in_contact"] > 0, 1e-3)
+    breaks = break_intervals(c["t_s"], c["normal_force_n"], within=p["in_contact"])
+    expected = contact_breaks(c["t_s"], c["normal_force_n"], within=p["in_contact"])
     assert len(breaks) == expected == summary["contact_breaks"] == 1
     (a, b) = breaks[0]
     assert 0.05 <= b - a <= 0.08

@@ -49,3 +49,19 @@ def test_still_holds() -> None:
     assert t[a] == 0 and 19 <= t[b - 1] <= 20.01
     assert 40 <= t[c] <= 41.5 and t[d - 1] == t[-1]
     assert still_holds(t[:1000], u[:1000]) == []  # 10 s is too short
+
+
+def test_within_judges_only_the_planned_contact() -> None:
+    from backstroke.sense.contact import break_intervals
+
+    t = np.arange(0.0, 3.0, 0.001)
+    f = np.full(t.size, 5.0)
+    f[(t > 1.0) & (t < 1.05)] = 0.0  # a 50 ms break while planned in contact
+    f[t > 2.5] = 0.0  # the lift-off
+    planned = t < 2.5
+    assert break_intervals(t, f, within=planned) == [(t[1001], t[1050])]
+    # The same lift-off planned later still is the final release, not a break.
+    assert contact_breaks(t, f, within=t < 2.9) == 1
+    # Planned contact that never touched is one break over the whole plan.
+    assert contact_breaks(t, np.zeros(t.size), within=planned) == 1
+    assert contact_breaks(t, np.zeros(t.size)) == 0

@@ -17,14 +17,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backstroke.plan.plan import TOOL_CODES
+from backstroke.sense.contact import in_contact_mask
 from backstroke.tools import TOOLS
 
 if TYPE_CHECKING:
     from backstroke.body.back_model import BackModel
 
 FloatArray = NDArray[np.float64]
-CONTACT_FORCE_N = 0.5  # same rule as session/metrics.py
-BREAK_MIN_S = 0.02
 
 
 class SessionColumns(Protocol):
@@ -169,51 +168,6 @@ def runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
     )
 
 
-def contact_intervals(t_s: FloatArray, normal_force_n: FloatArray) -> list[tuple[float, float]]:
-    """Measured contact (force ≥ 0.5 N) as ``(t0, t1)`` seconds; gaps ≤ 20 ms are bridged."""
-    dt = sample_period_s(t_s)
-    touching = np.nan_to_num(normal_force_n, nan=0.0) >= CONTACT_FORCE_N
-    out: list[tuple[float, float]] = []
-    for i0, i1 in runs(touching):
-        t0, t1 = float(t_s[i0]), float(t_s[i1 - 1]) + dt
-        if out and t0 - out[-1][1] <= BREAK_MIN_S + 1e-9:
-            out[-1] = (out[-1][0], t1)
-        else:
-            out.append((t0, t1))
-    return out
-
-
-def contact_breaks(
-    t_s: FloatArray, normal_force_n: FloatArray, in_contact: FloatArray
-) -> list[tuple[float, float]]:
-    """Where contact was lost between first touch and the planned lift-off (``t0, t1``).
-
-    Same rule as the summary's ``contact_breaks``: force below 0.5 N for more than 20 ms
-    after the first touch inside the planned contact; the release before lift-off is
-    not a break.
-    """
-    planned = np.flatnonzero(in_contact > 0)
-    if planned.size == 0:
-        return []
-    dt = sample_period_s(t_s)
-    a, b = int(planned[0]), int(planned[-1]) + 1
-    touching = np.nan_to_num(normal_force_n[a:b], nan=0.0) >= CONTACT_FORCE_N
-    first = np.flatnonzero(touching)
-    if first.size == 0:
-        return [(float(t_s[a]), float(t_s[b - 1]))]
-    off = a + int(first[0])
-    lost = ~touching[int(first[0]) :]
-    # Count samples, not seconds, so float rounding of dt cannot move the 20 ms edge.
-    min_samples = round(BREAK_MIN_S / dt)
-    out = []
-    for i0, i1 in runs(lost):
-        if i1 >= lost.size:
-            continue
-        if i1 - i0 > min_samples:
-            out.append((float(t_s[off + i0]), float(t_s[off + i1 - 1]) + dt))
-    return out
-
-
 def block_spans(t_s: FloatArray, block: FloatArray) -> list[tuple[int, float, float]]:
     """``(block index, t0, t1)`` for each stretch of the session spent in one block."""
     out: list[tuple[int, float, float]] = []
@@ -285,7 +239,7 @@ def windows(data: SessionColumns, window_s: float = 0.1) -> Windows:
     t = c["t_s"]
     per = max(1, round(window_s / sample_period_s(t)))
     fn = c["normal_force_n"]
-    touching = np.nan_to_num(fn, nan=0.0) >= CONTACT_FORCE_N
+    touching = in_contact_mask(fn)
     pres = pressure_n_cm2(data)
     xyz = np.stack([window_mean(c[k], per) for k in ("x_m", "y_m", "z_m")], axis=1)
     frac = window_mean(touching.astype(np.float64), per)

@@ -31,6 +31,7 @@ from backstroke.safety.limits import (
     ISO_TS_15066_PRESSURE_SHOULDER_N_CM2,
     PAIN_THRESHOLD_LUMBAR_N_CM2,
 )
+from backstroke.sense.contact import break_intervals, contact_intervals, in_contact_mask
 from backstroke.tools import TOOLS
 
 if TYPE_CHECKING:
@@ -103,8 +104,8 @@ def build_figures(
     win = rd.windows(data, max(0.1, span_s / MAX_WINDOWS))
     pmap = rd.pressure_map(back, win)
     spans = rd.block_spans(p["t_s"], p["block"])
-    breaks = rd.contact_breaks(t, c["normal_force_n"], p["in_contact"])
-    contact = rd.contact_intervals(t, c["normal_force_n"])
+    breaks = break_intervals(t, c["normal_force_n"], within=p["in_contact"])
+    contact = contact_intervals(t, c["normal_force_n"])
     blocks = summary.get("blocks") or []
     out: list[rf.ReportFigure | None] = [
         rf.back_map_figure(back, win, pmap, list(summary.get("knots") or []), history),
@@ -369,7 +370,7 @@ def tool_stats(data: rd.SessionColumns) -> list[dict[str, Any]]:
     dt = rd.sample_period_s(c["t_s"])
     pres = rd.pressure_n_cm2(data)
     tool = np.nan_to_num(p["tool"], nan=0.0).astype(np.int64)
-    touching = fn >= rd.CONTACT_FORCE_N
+    touching = in_contact_mask(fn)
     out = []
     for code, t in enumerate(TOOL_CODES):
         m = touching & (tool == code)

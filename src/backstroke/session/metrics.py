@@ -7,33 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-CONTACT_FORCE_N = 0.5
-BREAK_MIN_S = 0.02
-
-
-def contact_breaks(
-    normal_force_n: NDArray[np.float64], in_contact: NDArray[np.bool_], dt_s: float
-) -> int:
-    """Times contact was lost (force < 0.5 N for > 20 ms) between first touch and lift-off.
-
-    First touch is the first planned-contact sample with force above 0.5 N; the planned
-    lift-off ends the window.
-    """
-    planned = np.flatnonzero(in_contact)
-    if planned.size == 0:
-        return 0
-    f = normal_force_n[planned[0] : planned[-1] + 1]
-    touching = f >= CONTACT_FORCE_N
-    first = np.flatnonzero(touching)
-    if first.size == 0:
-        return 1
-    lost = ~touching[first[0] :]
-    # Runs of lost contact longer than BREAK_MIN_S.
-    edges = np.diff(np.concatenate([[0], lost.astype(np.int8), [0]]))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    # A run that reaches the window's end is the release before lift-off, not a break.
-    keep = ends < lost.size
-    return int(np.sum((ends - starts)[keep] * dt_s > BREAK_MIN_S))
+from backstroke.sense.contact import contact_breaks
 
 
 def session_metrics(
@@ -47,7 +21,7 @@ def session_metrics(
     """
     in_contact = p["in_contact"] > 0
     fn = c["normal_force_n"]
-    breaks = contact_breaks(fn, in_contact, dt_s)
+    breaks = contact_breaks(c["t_s"], fn, within=in_contact)
     # RMSE while in contact and the target is steady (force ramps at touch, block
     # changes and release are transients the loop follows but does not "hold").
     steady = in_contact & (np.abs(np.gradient(c["target_force_n"], dt_s)) < 0.5)

@@ -1,0 +1,205 @@
+"""The typed session summary (DESIGN §6.2): what ``summary.json`` holds.
+
+Every figure is what the robot *measured* (its force sensor and pose), never a command.
+A simulated backend adds ``sim_truth``: what the simulated client actually received.
+The JSON Schema of this model is the published contract (``backstroke schema summary``,
+``docs/summary.schema.json``); ``schema_version`` changes with every incompatible edit.
+
+Readers (report, store, sweep, the MCAP ``/summary`` channel) load a summary with
+:func:`load_summary` and use attributes, not string keys.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from backstroke.errors import BackstrokeError
+
+SCHEMA_VERSION = 1
+
+
+class _Strict(BaseModel):
+    """Unknown keys are errors: a summary that drifts from the schema fails loudly."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class _Open(BaseModel):
+    """Known keys are typed; a backend may add its own (kept, not validated)."""
+
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
+
+
+class MeanMax(_Strict):
+    mean: float | None = None
+    max: float | None = None
+
+
+class BlockSummary(_Strict):
+    """One routine block as executed."""
+
+    technique: str
+    passes: int = Field(ge=0)
+    softening_pass: int | None = Field(default=None, ge=0)
+    stiffness_by_pass_n_m: list[float] = Field(default_factory=list)
+    ended_because: str = ""
+    force_scale: float = 1.0
+    threshold: float | None = None
+
+
+class KnotSummary(_Open):
+    """A knot heard: chart point, frame-B position (m), strength vs its surroundings."""
+
+    u: float
+    v: float
+    x_m: float | None = None
+    y_m: float | None = None
+    z_m: float | None = None
+    stiffness_ratio: float
+    passes_seen: int | None = None
+    world_m: list[float] | None = Field(
+        default=None, description="robot frame (m) when a scan was used"
+    )
+
+
+class TempoSummary(_Open):
+    bpm: float
+    source: str
+    beat_step: int = 1
+    beats_s: list[float] = Field(default_factory=list)
+    turnarounds: int = 0
+    worst_beat_error_ms: float | None = None
+    median_beat_error_ms: float | None = None
+
+
+class SafetyEventSummary(_Strict):
+    t_s: float
+    kind: str
+    value: float
+    limit: float
+    action: str
+
+
+class ClientSignal(_Open):
+    """A press or word of the client: when, what, and where on the chart."""
+
+    t_s: float
+    kind: str
+    u: float | None = None
+    v: float | None = None
+
+
+class LoopPeriod(_Strict):
+    """Wall-clock control loop period (ms) on real-time backends."""
+
+    rate_hz: float
+    p50: float
+    p99: float
+
+
+class SimTruth(_Open):
+    """What the simulated client received (simulated backends only)."""
+
+    max_force_n: float
+    max_pressure_n_cm2: float
+    limit_fraction_force: float | None = None
+    limit_fraction_pressure: float | None = None
+    contact_breaks: int | None = None
+    too_much_episodes: int | None = None
+    bone_contact_s: float | None = None
+    surface_error_m: MeanMax | None = None
+
+
+class Summary(_Open):
+    """One session's summary. Top-level keys are typed; extras are allowed so an older
+    reader can open a newer file, but every documented key is validated."""
+
+    schema_version: int = SCHEMA_VERSION
+    duration_s: float = Field(ge=0.0)
+    sim_realtime_factor: float | None = None
+    contact_breaks: int = Field(ge=0)
+    force_rmse_n: float | None = None
+    orientation_error_deg: MeanMax = Field(default_factory=MeanMax)
+    contact_time_s: float | None = None
+    max_normal_force_n: float
+    max_pressure_n_cm2: float
+    blocks: list[BlockSummary] = Field(default_factory=list)
+    knots: list[KnotSummary] = Field(default_factory=list)
+    breathing_rate_bpm: float | None = None
+    baseline_stiffness_n_m: float | None = None
+    tempo: TempoSummary | None = None
+    pressure_preference: float = 1.0
+    safety_events: list[SafetyEventSummary] = Field(default_factory=list)
+    client_signals: list[ClientSignal] = Field(default_factory=list)
+    ended_because: str | None = None
+    loop_period_ms: LoopPeriod | None = None
+    seed: int | None = None
+    backstroke_version: str = ""
+    client: str | None = None
+    routine: str | None = None
+    intention: str | None = None
+    backend: str | None = None
+    notes: list[str] = Field(default_factory=list)
+    sim_truth: SimTruth | None = None
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, v: int) -> int:
+        if v > SCHEMA_VERSION:
+            raise ValueError(f"schema_version {v} is newer than this backstroke ({SCHEMA_VERSION})")
+        return v
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (extras included, None kept so every key is present)."""
+        return self.model_dump(mode="json")
+
+
+def summary_json_schema() -> dict[str, Any]:
+    """The JSON Schema of summary.json (draft 2020-12, as pydantic emits it)."""
+    schema = Summary.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"backstroke-summary-v{SCHEMA_VERSION}"
+    return schema
+
+
+def validate_summary(data: Any, source: str = "summary") -> Summary:
+    """A Summary from a parsed JSON object; one-line error naming the key otherwise."""
+    if not isinstance(data, dict):
+        raise BackstrokeError(f"{source}: not a JSON object")
+    try:
+        _reject_non_finite(data, source)
+        return Summary.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "(top)"
+        raise BackstrokeError(f"{source}: {where}: {err['msg']}") from None
+
+
+def load_summary(path: Path) -> Summary:
+    """Read and validate a summary.json; BackstrokeError (exit 2) with one line if bad."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BackstrokeError(f"{path}: cannot read: {exc.__class__.__name__}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BackstrokeError(f"{path}: not valid JSON (line {exc.lineno})") from None
+    return validate_summary(data, str(path))
+
+
+def _reject_non_finite(obj: Any, where: str) -> None:
+    """Reject NaN/inf anywhere (extras included): JSON has no such numbers."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        raise BackstrokeError(f"{where}: {obj} is not a finite number")
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            _reject_non_finite(v, f"{where}.{k}")
+    elif isinstance(obj, list):
+        for j, v in enumerate(obj):
+            _reject_non_finite(v, f"{where}[{j}]")
