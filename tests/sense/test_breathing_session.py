@@ -37,7 +37,7 @@ def _glide_pass(
 def test_a_stroke_hears_the_rate_without_a_rest(seed: int) -> None:
     rng = np.random.default_rng(1000 + seed)
     rate = float(rng.uniform(10.0, 22.0))
-    t, u, depth, breath = _glide_pass(rng, rate, 0.0)
+    t, u, depth, _ = _glide_pass(rng, rate, 0.0)
     fit = fit_breathing(t, u, depth, None)
     assert fit is not None and fit.confident
     assert abs(fit.rate_bpm - rate) <= 1.5
