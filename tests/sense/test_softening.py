@@ -145,3 +145,63 @@ def test_detector_handles_empty_and_disjoint_passes() -> None:
         det.add_pass(np.ones(3), np.ones(4))
     with pytest.raises(ValueError):
         SofteningDetector(threshold=1.5)
+
+
+def _nonlinear_pass(
+    force_n: np.ndarray, scale: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One glide pass over tissue F = k δ / (1 − δ/d)² (stiffens with depth).
+
+    Independent of the simulator: k varies along u, d = 30 mm, ``scale`` < 1 softens.
+    Returns (stiffness samples, u, force).
+    """
+    u = np.linspace(0.1, 0.9, force_n.size)
+    k = scale * (1800.0 + 300.0 * np.sin(7.0 * u))
+    d = 0.03
+    # Invert F(δ) by bisection per sample.
+    lo, hi = np.zeros(u.size), np.full(u.size, 0.999 * d)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        above = k * mid / (1.0 - mid / d) ** 2 >= force_n
+        hi, lo = np.where(above, mid, hi), np.where(above, lo, mid)
+    depth = 0.5 * (lo + hi) + rng.normal(0.0, 2e-5, u.size)
+    f = force_n + rng.normal(0.0, 0.05, u.size)
+    return secant_stiffness(f, depth), u, f
+
+
+def test_a_lighter_force_is_not_softening() -> None:
+    rng = np.random.default_rng(5)
+    forces = [12.0, 12.0, 12.0, 9.0, 9.0, 9.0]  # the client said "lighter" after pass 2
+    with_force, blind = SofteningDetector(), SofteningDetector()
+    for f in forces:
+        k, u, fm = _nonlinear_pass(np.full(800, f), 1.0, rng)
+        with_force.add_pass(k, u, force_n=fm)
+        blind.add_pass(k, u)
+    assert blind.softening_pass == 3  # the secant of a lighter pass reads "softer"
+    assert with_force.softening_pass is None
+    assert with_force.force_changed_at == [3]
+
+
+def test_softening_after_a_force_change_is_heard_in_its_segment() -> None:
+    rng = np.random.default_rng(6)
+    plan = [(12.0, 1.0), (12.0, 1.0), (10.0, 1.0), (10.0, 1.0), (10.0, 0.92), (10.0, 0.91)]
+    det = SofteningDetector()
+    for f, scale in plan:
+        k, u, fm = _nonlinear_pass(np.full(800, f), scale, rng)
+        det.add_pass(k, u, force_n=fm)
+    assert det.force_changed_at == [2]
+    assert det.softening_pass == 4
+
+
+def test_a_force_drop_inside_a_pass_keeps_the_matching_samples() -> None:
+    rng = np.random.default_rng(7)
+    det = SofteningDetector()
+    for p in range(5):
+        f = np.full(1000, 12.0)
+        if p == 2:
+            f[600:] = 8.0  # "too much" late in pass 2: the rest of it is lighter
+        k, u, fm = _nonlinear_pass(f, 1.0, rng)
+        det.add_pass(k, u, force_n=fm)
+    assert det.force_changed_at == []
+    assert det.softening_pass is None
+    assert all(abs(r - 1.0) < 0.02 for r in det.relative_by_pass)

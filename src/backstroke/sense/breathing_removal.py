@@ -1,18 +1,20 @@
-"""Removing breathing from the measured indentation of a pass.
+"""The breathing model of a stroke: separating the breath from the tissue in a pass.
 
 The force loop holds the force while the back rises and falls with each breath, so the
 tool's depth below the nominal skin carries the breathing motion on top of the
-tissue's own (spatial) indentation: ``depth(t) = g(u(t)) − b(t)``. A glide pass visits
-every ``u`` twice (down and up) at different breathing phases, so one linear least
-squares fit separates a smooth profile ``g(u)`` (binned in u) from a breathing
-oscillation at the rate heard during the rest (its first two harmonics, scanned ±15 %
-around that rate, or over 8–24 breaths/min when no rest was heard). The corrected depth
-is ``depth − b̂(t)``.
+tissue's own (spatial) indentation: ``depth(t) = g(u(t)) − b(t)``. A pass visits the
+back at changing breathing phases, so one linear least squares fit separates a smooth
+profile ``g(u)`` (binned in u) from a breathing oscillation ``b(t)`` (its first two
+harmonics). The rate is scanned ±15 % around a known rate (the rest's, or the session's
+so far), or over 8–24 breaths/min when none is known, and refined between the best grid
+rates. The same fit gives the pass's breathing rate, amplitude and phase, so breathing
+is heard during every stroke of the session, not only during the rest.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -20,48 +22,134 @@ from numpy.typing import ArrayLike, NDArray
 U_BINS = 24
 RATE_SCAN = np.linspace(0.85, 1.15, 13)
 RESTING_RATES_BPM = np.linspace(8.0, 24.0, 33)
+# A fit whose breath explains less than this share of the depth left after the
+# profile is not a breath (wander, noise).
+MIN_BREATH_R2 = 0.3
+# The fit runs on 20 Hz bin means: a breath (≤ 0.6 Hz) and a smooth profile lose
+# nothing, and a 1 kHz pass costs 50× less.
+FIT_HZ = 20.0
+MIN_FIT_SAMPLES = 60
 
 
-def remove_breathing(
-    t_s: ArrayLike, u: ArrayLike, depth_m: ArrayLike, breathing_rate_bpm: float | None
-) -> NDArray[np.float64]:
-    """``depth_m`` with the fitted breathing motion added back (``(N,)`` each).
+@dataclass(frozen=True)
+class BreathingFit:
+    """The breath heard in one pass.
 
-    Returns the input unchanged when there are too few samples, or the pass covers too
-    little of the back or too little time to tell space from breathing.
+    Attributes:
+        t_mid_s: centre time of the pass's samples.
+        rate_bpm: breaths per minute.
+        amplitude_m: amplitude of the fundamental (half the peak-to-peak rise), m.
+        phase_rad: phase of the fundamental at ``t_mid_s`` (``b ∝ cos(ωt' + phase)``,
+            ``t' = t − t_mid_s``).
+        r2: share of the depth left after the profile that the breath explains.
+        oscillation_m: ``(N,)`` the fitted breathing motion at the input samples.
+    """
+
+    t_mid_s: float
+    rate_bpm: float
+    amplitude_m: float
+    phase_rad: float
+    r2: float
+    oscillation_m: NDArray[np.float64]
+
+    @property
+    def confident(self) -> bool:
+        return self.r2 >= MIN_BREATH_R2
+
+
+def _hat_basis(uu: NDArray[np.float64], lo: float, hi: float) -> NDArray[np.float64]:
+    """Linear "hat" functions over u bins: a smooth profile g(u)."""
+    pos = np.clip((uu - lo) / (hi - lo) * (U_BINS - 1), 0, U_BINS - 1 - 1e-9)
+    i = np.floor(pos).astype(int)
+    w = pos - i
+    hat = np.zeros((uu.size, U_BINS))
+    hat[np.arange(uu.size), i] = 1 - w
+    hat[np.arange(uu.size), i + 1] += w
+    return hat
+
+
+def _bin_means(
+    t: NDArray[np.float64], u: NDArray[np.float64], d: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Means of ``t, u, d`` in ``1 / FIT_HZ`` time bins (empty bins dropped)."""
+    b = np.floor((t - t.min()) * FIT_HZ).astype(np.int64)
+    n = np.bincount(b)
+    has = n > 0
+    means = [np.bincount(b, x)[has] / n[has] for x in (t, u, d)]
+    return means[0], means[1], means[2]
+
+
+def _osc(tc: NDArray[np.float64], rate_bpm: float) -> NDArray[np.float64]:
+    om = 2 * math.pi * rate_bpm / 60.0
+    return np.stack(
+        [np.cos(om * tc), np.sin(om * tc), np.cos(2 * om * tc), np.sin(2 * om * tc)], axis=1
+    )
+
+
+def fit_breathing(
+    t_s: ArrayLike, u: ArrayLike, depth_m: ArrayLike, known_rate_bpm: float | None = None
+) -> BreathingFit | None:
+    """The breath in one pass (``(N,)`` inputs), or None when the pass cannot tell.
+
+    None when there are too few samples, or the pass covers too little of the back or
+    too little time (1.5 breaths at the slowest rate scanned) to tell space from breath.
     """
     t = np.asarray(t_s, dtype=np.float64)
     uu = np.asarray(u, dtype=np.float64)
     d = np.asarray(depth_m, dtype=np.float64)
     ok = np.isfinite(t) & np.isfinite(uu) & np.isfinite(d)
-    if breathing_rate_bpm is not None and math.isfinite(breathing_rate_bpm):
-        rates = breathing_rate_bpm * RATE_SCAN
+    if known_rate_bpm is not None and math.isfinite(known_rate_bpm):
+        rates = known_rate_bpm * RATE_SCAN
     else:
         rates = RESTING_RATES_BPM
     if ok.sum() < 200 or np.ptp(uu[ok]) < 0.05 or np.ptp(t[ok]) < 1.5 * 60.0 / rates.min():
-        return d.copy()
-    lo, hi = float(uu[ok].min()), float(uu[ok].max())
-    # Profile basis: linear "hat" functions over u bins (a smooth g(u)).
-    pos = np.clip((uu - lo) / (hi - lo) * (U_BINS - 1), 0, U_BINS - 1 - 1e-9)
-    i = np.floor(pos).astype(int)
-    w = pos - i
-    n = t.size
-    hat = np.zeros((n, U_BINS))
-    hat[np.arange(n), i] = 1 - w
-    hat[np.arange(n), i + 1] += w
-    best: tuple[float, NDArray[np.float64]] | None = None
-    tc = t - t[ok].mean()
-    for rate in rates:
-        om = 2 * math.pi * rate / 60.0
-        osc = np.stack(
-            [np.cos(om * tc), np.sin(om * tc), np.cos(2 * om * tc), np.sin(2 * om * tc)], axis=1
-        )
-        a = np.concatenate([hat, osc], axis=1)
-        coef, *_ = np.linalg.lstsq(a[ok], d[ok], rcond=None)
-        resid = float(np.sum((a[ok] @ coef - d[ok]) ** 2))
-        if best is None or resid < best[0]:
-            best = (resid, osc @ coef[U_BINS:])
-    if best is None:  # pragma: no cover - RATE_SCAN is not empty
+        return None
+    tb, ub, db = _bin_means(t[ok], uu[ok], d[ok])
+    if tb.size < MIN_FIT_SAMPLES:
+        return None
+    lo, hi = float(ub.min()), float(ub.max())
+    hat = _hat_basis(ub, lo, hi)
+    t_mid = float(t[ok].mean())
+    tc = tb - t_mid
+    base, *_ = np.linalg.lstsq(hat, db, rcond=None)
+    base_res = float(np.sum((hat @ base - db) ** 2))
+
+    def residual(rate: float) -> tuple[float, NDArray[np.float64]]:
+        a = np.concatenate([hat, _osc(tc, rate)], axis=1)
+        coef, *_ = np.linalg.lstsq(a, db, rcond=None)
+        return float(np.sum((a @ coef - db) ** 2)), coef[U_BINS:]
+
+    scores = [residual(float(r))[0] for r in rates]
+    j = int(np.argmin(scores))
+    rate = float(rates[j])
+    if 0 < j < rates.size - 1:  # parabola through the best three grid rates
+        a, b, c = scores[j - 1], scores[j], scores[j + 1]
+        den = a - 2.0 * b + c
+        if den > 0:
+            rate += 0.5 * (a - c) / den * float(rates[1] - rates[0])
+    res, coef = residual(rate)
+    osc = _osc(t - t_mid, rate) @ coef
+    r2 = 1.0 - res / base_res if base_res > 0 else 0.0
+    return BreathingFit(
+        t_mid_s=t_mid,
+        rate_bpm=rate,
+        amplitude_m=float(math.hypot(coef[0], coef[1])),
+        phase_rad=float(math.atan2(-coef[1], coef[0])),
+        r2=float(r2),
+        oscillation_m=np.asarray(osc, dtype=np.float64),
+    )
+
+
+def remove_breathing(
+    t_s: ArrayLike, u: ArrayLike, depth_m: ArrayLike, breathing_rate_bpm: float | None
+) -> NDArray[np.float64]:
+    """``depth_m`` with the fitted breathing motion taken out (``(N,)`` each).
+
+    Returns the input unchanged when :func:`fit_breathing` cannot tell.
+    """
+    d = np.asarray(depth_m, dtype=np.float64)
+    fit = fit_breathing(t_s, u, d, breathing_rate_bpm)
+    if fit is None:
         return d.copy()
     # depth = g(u) + osc  →  the breathing-free depth is depth − osc.
-    return np.asarray(d - best[1], dtype=np.float64)
+    return np.asarray(d - fit.oscillation_m, dtype=np.float64)

@@ -16,15 +16,25 @@ back, the knots and the thick muscle are in every pass and cancel.
 
 The detector reports ``pass-0 median × relative stiffness`` as the pass's stiffness,
 so that ``softening_pass(detector.stiffness_by_pass_n_m)`` gives the detector's answer.
+
+Softening is heard at equal force. Soft tissue stiffens with depth, so the secant
+stiffness of a lighter pass is lower although the tissue has not changed: a "lighter"
+or "too much" from the client would read as softening. Given each sample's force, the
+detector keeps only the samples within ``force_match`` (5 %) of the pass's median force
+and compares a pass only with passes at the same force (within ``force_match``). When
+the force changes, the pass starts a new *segment* with its own reference: softening
+is judged inside a segment, never across a force change, and ``force_changed_at``
+lists the passes where a new segment began.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from backstroke.sense.compliance import PassSamples, pass_samples, relative_stiffness_by_pass
 from backstroke.sense.stiffness import (
@@ -36,6 +46,7 @@ from backstroke.sense.stiffness import (
 )
 
 DEFAULT_THRESHOLD = 0.05
+FORCE_MATCH = 0.05
 # Tolerance so that a drop of exactly the threshold counts despite rounding.
 _EPS = 1e-9
 
@@ -92,8 +103,11 @@ class SofteningDetector:
         *,
         bins: int = DEFAULT_BINS,
         min_bin_count: int = 3,
+        force_match: float = FORCE_MATCH,
     ) -> None:
         _check_threshold(threshold)
+        if not 0.0 < force_match < 0.5:
+            raise ValueError(f"force_match must be in (0, 0.5), got {force_match}")
         if bins < 1:
             raise ValueError(f"bins must be >= 1, got {bins}")
         self.threshold = threshold
@@ -104,9 +118,42 @@ class SofteningDetector:
         self._ratios: list[float] = []
         self._timed: list[PassSamples | None] = []
         self._joint: list[float] | None = None
+        self.force_match = force_match
+        self._reference_force_n: float | None = None
+        self._segment_starts: list[int] = [0]
+        self._segment_edges: dict[int, NDArray[np.float64]] = {}
+        self._segment_median: dict[int, float] = {}
+
+    @property
+    def force_changed_at(self) -> list[int]:
+        """Passes at which the force changed by more than ``force_match`` (new segment)."""
+        return self._segment_starts[1:]
+
+    def _match_force(self, k: NDArray[np.float64], force_n: ArrayLike) -> NDArray[np.float64]:
+        """``k`` with samples off the pass's force masked; starts a segment on a change."""
+        f = np.asarray(force_n, dtype=np.float64)
+        if f.shape != k.shape:
+            raise ValueError(f"force {f.shape} and stiffness {k.shape} differ in shape")
+        ok = np.isfinite(k) & np.isfinite(f) & (f > 0)
+        if not np.any(ok):
+            return k
+        f_pass = float(np.median(f[ok]))
+        k = np.where(ok & (np.abs(f - f_pass) <= self.force_match * f_pass), k, np.nan)
+        ref = self._reference_force_n
+        if ref is None:
+            self._reference_force_n = f_pass
+        elif abs(f_pass - ref) > self.force_match * ref:
+            self._segment_starts.append(len(self._ratios))
+            self._reference_force_n = f_pass
+            self._reference = None
+        return k
 
     def add_pass(
-        self, stiffness_samples_n_m: ArrayLike, u: ArrayLike, t_s: ArrayLike | None = None
+        self,
+        stiffness_samples_n_m: ArrayLike,
+        u: ArrayLike,
+        t_s: ArrayLike | None = None,
+        force_n: ArrayLike | None = None,
     ) -> None:
         """Add one finished pass.
 
@@ -115,11 +162,15 @@ class SofteningDetector:
                 NaN where masked (see ``secant_stiffness``).
             u: ``(N,)`` chart coordinate of each sample.
             t_s: optional ``(N,)`` sample times, s: with them the breathing is taken out.
+            force_n: optional ``(N,)`` normal force of each sample, N: with it, passes are
+                compared at equal force only (see the module doc).
         """
         k = np.asarray(stiffness_samples_n_m, dtype=np.float64)
         uu = np.asarray(u, dtype=np.float64)
         if k.shape != uu.shape or k.ndim != 1:
             raise ValueError(f"stiffness {k.shape} and u {uu.shape} must be equal 1-D shapes")
+        if force_n is not None:
+            k = self._match_force(k, force_n)
         if t_s is None:
             self._timed.append(None)
         else:
@@ -135,6 +186,9 @@ class SofteningDetector:
                 return
             self._reference = stiffness_profile(k, uu, bins=self.bins)
             self._reference_median = med
+            seg = self._segment_starts[-1]
+            self._segment_edges[seg] = self._reference.u_edges
+            self._segment_median[seg] = med
             self._ratios.append(1.0)
             return
         prof = stiffness_profile(k, uu, u_edges=self._reference.u_edges)
@@ -159,18 +213,40 @@ class SofteningDetector:
         if self._reference is None or len(timed) != len(self._timed):
             return list(self._ratios)
         if self._joint is None:
-            self._joint = relative_stiffness_by_pass(timed, self._reference.u_edges)
+            joint: list[float] = []
+            for a, b in self._segments():
+                edges = self._segment_edges.get(a)
+                if edges is None:  # no pass of this segment had data
+                    joint += [float("nan")] * (b - a)
+                else:
+                    joint += relative_stiffness_by_pass(timed[a:b], edges)
+            self._joint = joint
         return list(self._joint)
+
+    def _segments(self) -> list[tuple[int, int]]:
+        """``[start, stop)`` pass ranges compared at one force."""
+        bounds = [*self._segment_starts, len(self._ratios)]
+        return [(a, b) for a, b in pairwise(bounds) if b > a]
 
     @property
     def stiffness_by_pass_n_m(self) -> list[float]:
-        """Reference median × each pass's relative stiffness, N/m (NaN = no data)."""
-        return [self._reference_median * r for r in self.relative_by_pass]
+        """Segment reference median × each pass's relative stiffness, N/m (NaN = no data)."""
+        rel = self.relative_by_pass
+        out = []
+        for a, b in self._segments():
+            med = self._segment_median.get(a, float("nan"))
+            out += [med * r for r in rel[a:b]]
+        return out
 
     @property
     def softening_pass(self) -> int | None:
-        """First softened pass (confirmed by the next), or ``None``."""
-        return softening_pass(self.stiffness_by_pass_n_m, self.threshold)
+        """First softened pass (confirmed by the next) inside one force segment, or None."""
+        k = self.stiffness_by_pass_n_m
+        for a, b in self._segments():
+            found = softening_pass(k[a:b], self.threshold)
+            if found is not None:
+                return a + found
+        return None
 
     @property
     def softened(self) -> bool:

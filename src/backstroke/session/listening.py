@@ -64,7 +64,7 @@ class BlockListener:
             cols["t_s"][m], cols["plan_u"][m], cols["indentation_m"][m], self.breathing_rate_bpm
         )
         k = secant_stiffness(cols["normal_force_n"][m], depth)
-        self.softening.add_pass(k, cols["plan_u"][m])
+        self.softening.add_pass(k, cols["plan_u"][m], force_n=cols["normal_force_n"][m])
         if self.is_thumb:
             self.knot_detector.add_pass(
                 cols["plan_u"][m],
@@ -81,6 +81,10 @@ class BlockListener:
 
     def softening_pass(self) -> int | None:
         return self.softening.softening_pass
+
+    def force_changed_at(self) -> list[int]:
+        """Passes where the force changed, so softening was judged afresh from there."""
+        return self.softening.force_changed_at
 
     def stiffness_by_pass(self) -> list[float]:
         return [float(x) for x in self.softening.stiffness_by_pass_n_m if np.isfinite(x)]

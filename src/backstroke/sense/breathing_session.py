@@ -1,0 +1,84 @@
+"""The client's breathing over the whole session, from the rest and every stroke.
+
+The rest hold gives a clean rate when it is long enough (``sense.breathing``); every
+pass afterwards gives a rate, amplitude and phase from the stroke's own breathing model
+(``sense.breathing_removal.fit_breathing``). The session's rate is the weighted median
+of the confident estimates (weight: how much of the pass's depth the breath explains ×
+the pass's length), so one noisy pass cannot move it, and a session whose rest was too
+short to hear still reports a rate. The estimates in time order are the rate over time.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from backstroke.sense.breathing_removal import BreathingFit
+
+# The rest's spectral estimate counts as this many seconds of a perfect fit.
+REST_WEIGHT_S = 60.0
+
+
+@dataclass(frozen=True)
+class RateSample:
+    """One breathing-rate estimate: when, how fast, how much it counts."""
+
+    t_s: float
+    rate_bpm: float
+    weight: float
+    source: str  # "rest" or "stroke"
+
+
+@dataclass
+class BreathingTracker:
+    """Collects breathing estimates during a session (pure bookkeeping, no I/O)."""
+
+    samples: list[RateSample] = field(default_factory=list)
+    last_fit: BreathingFit | None = None
+
+    def add_rest(self, t_s: float, rate_bpm: float | None) -> None:
+        if rate_bpm is not None and math.isfinite(rate_bpm):
+            self.samples.append(RateSample(t_s, rate_bpm, REST_WEIGHT_S, "rest"))
+
+    def add_pass(self, fit: BreathingFit | None, duration_s: float) -> None:
+        if fit is None or not fit.confident or not math.isfinite(fit.rate_bpm):
+            return
+        self.last_fit = fit
+        self.samples.append(
+            RateSample(fit.t_mid_s, fit.rate_bpm, fit.r2 * max(duration_s, 0.0), "stroke")
+        )
+
+    @property
+    def rate_bpm(self) -> float | None:
+        """Weighted median rate over the session so far, or None before any estimate."""
+        if not self.samples:
+            return None
+        r = np.array([s.rate_bpm for s in self.samples])
+        w = np.array([s.weight for s in self.samples])
+        order = np.argsort(r)
+        cum = np.cumsum(w[order])
+        if cum[-1] <= 0:
+            return float(np.median(r))
+        return float(r[order][np.searchsorted(cum, 0.5 * cum[-1])])
+
+    def over_time(self) -> list[dict[str, float | str]]:
+        """``[{t_s, rate_bpm, source}]`` in time order (for the summary and the report)."""
+        return [
+            {"t_s": round(s.t_s, 2), "rate_bpm": round(s.rate_bpm, 2), "source": s.source}
+            for s in sorted(self.samples, key=lambda s: s.t_s)
+        ]
+
+    def phase_at(self, t_s: float) -> float | None:
+        """Breathing phase (rad, fundamental) at ``t_s`` extrapolated from the last pass.
+
+        ``cos(phase) = 1`` is the top of the depth oscillation (the tool deepest below
+        the nominal skin relative to the mean, i.e. the back lowest: end of exhale).
+        """
+        fit = self.last_fit
+        rate = self.rate_bpm
+        if fit is None or rate is None:
+            return None
+        om = 2.0 * math.pi * rate / 60.0
+        return (om * (t_s - fit.t_mid_s) + fit.phase_rad) % (2.0 * math.pi)

@@ -1,0 +1,84 @@
+"""Breathing heard during strokes and over the whole session.
+
+The passes come from a generator of its own (not tests/sense/synth.py): a random
+smooth depth profile along u, a glide that goes down and back at a random speed, and
+a breath with a random rate, amplitude, phase, second harmonic and slow rate wander.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backstroke.sense.breathing_removal import fit_breathing, remove_breathing
+from backstroke.sense.breathing_session import BreathingTracker
+
+
+def _glide_pass(
+    rng: np.random.Generator, rate_bpm: float, t0_s: float, wander: float = 0.03
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    fs_hz = 100.0
+    dur = float(rng.uniform(14.0, 30.0))
+    t = t0_s + np.arange(0.0, dur, 1.0 / fs_hz)
+    x = (t - t0_s) / dur
+    u = 0.1 + 0.8 * (1.0 - np.abs(2.0 * x - 1.0))  # down to the waist and back
+    coefs = rng.normal(0.0, 0.0008, 5)
+    profile = 0.006 + sum(c * np.sin((j + 1) * np.pi * u) for j, c in enumerate(coefs))
+    # The rate wanders slowly by ±wander around its mean.
+    inst = rate_bpm * (1.0 + wander * np.sin(2 * np.pi * (t - t0_s) / 40.0 + rng.uniform(0, 6)))
+    phase = 2 * np.pi * np.cumsum(inst / 60.0) / fs_hz + rng.uniform(0, 2 * np.pi)
+    amp = float(rng.uniform(0.001, 0.0035))
+    breath = amp * (np.cos(phase) + 0.2 * np.cos(2 * phase + 0.7))
+    depth = profile - breath + rng.normal(0.0, 0.0002, t.size)
+    return t, u, depth, breath
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_stroke_hears_the_rate_without_a_rest(seed: int) -> None:
+    rng = np.random.default_rng(1000 + seed)
+    rate = float(rng.uniform(10.0, 22.0))
+    t, u, depth, _ = _glide_pass(rng, rate, 0.0)
+    fit = fit_breathing(t, u, depth, None)
+    assert fit is not None and fit.confident
+    assert abs(fit.rate_bpm - rate) <= 1.5
+
+
+def test_a_steady_breath_is_taken_out_of_the_depth() -> None:
+    """A breath in phase with the turnaround looks like a profile along u (a pass goes
+    down and back), so a short pass keeps some of it; most passes lose most of it."""
+    ratios = []
+    for seed in range(6):
+        rng = np.random.default_rng(2000 + seed)
+        rate = float(rng.uniform(10.0, 22.0))
+        t, u, depth, breath = _glide_pass(rng, rate, 0.0, wander=0.0)
+        cleaned = remove_breathing(t, u, depth, None)
+        ratios.append(float(np.std(cleaned - (depth + breath)) / np.std(breath)))
+    assert float(np.median(ratios)) < 0.25, ratios
+    assert max(ratios) < 0.6, ratios
+
+
+def test_the_session_rate_survives_a_bad_pass() -> None:
+    rng = np.random.default_rng(77)
+    rate = 15.5
+    tracker = BreathingTracker()
+    t0 = 20.0
+    for p in range(6):
+        t, u, depth, _ = _glide_pass(rng, rate, t0)
+        if p == 3:
+            depth = depth + rng.normal(0.0, 0.004, depth.size)  # a wriggling client
+        tracker.add_pass(fit_breathing(t, u, depth, tracker.rate_bpm), float(t[-1] - t[0]))
+        t0 = float(t[-1])
+    assert tracker.rate_bpm is not None
+    assert abs(tracker.rate_bpm - rate) <= 1.0
+    times = [s["t_s"] for s in tracker.over_time()]
+    assert times == sorted(times) and len(times) >= 5
+    assert tracker.phase_at(t0) is not None
+
+
+def test_no_estimate_means_no_rate() -> None:
+    tracker = BreathingTracker()
+    tracker.add_rest(5.0, None)
+    tracker.add_pass(None, 20.0)
+    assert tracker.rate_bpm is None and tracker.over_time() == []
+    tracker.add_rest(5.0, 14.0)
+    assert tracker.rate_bpm == 14.0

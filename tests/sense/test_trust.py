@@ -1,0 +1,72 @@
+"""Trust from measurement: settles deepen, relaxing holds, signals and clamps step back."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backstroke.errors import BackstrokeError
+from backstroke.sense.trust import TrustEstimate
+
+
+def _passes_to_full(drops: list[float], start: float = 0.7) -> int:
+    est = TrustEstimate(start)
+    k = 2000.0
+    for i, d in enumerate(drops):
+        k *= 1.0 - d
+        est.after_pass(float(i), k, calm=True)
+        if est.trust >= 1.0:
+            return i + 1
+    return len(drops) + 1
+
+
+def test_a_guarded_client_reaches_depth_later_than_a_relaxed_one() -> None:
+    relaxed = [0.0, 0.003, 0.002, 0.001, 0.0, 0.0, 0.0, 0.0]
+    guarded = [0.0, 0.06, 0.05, 0.045, 0.03, 0.02, 0.01, 0.004, 0.0, 0.0, 0.0]
+    assert _passes_to_full(relaxed) < _passes_to_full(guarded)
+
+
+def test_signals_halve_and_clamps_step_back() -> None:
+    est = TrustEstimate(0.6)
+    for i in range(3):
+        est.after_pass(float(i), 2000.0, calm=True)
+    assert est.trust == 1.0 and est.force_fraction == 1.0
+    est.client_signal(4.0, "too_much")
+    assert est.trust == 0.5
+    est.after_pass(5.0, 2000.0, calm=False)
+    assert est.trust == pytest.approx(0.35)
+    assert est.force_fraction == pytest.approx(0.6 + 0.4 * 0.35)
+    assert [h["why"] for h in est.history][-2:] == ["too_much", "not calm"]
+
+
+def test_faster_breathing_holds() -> None:
+    est = TrustEstimate(0.7)
+    est.rest(14.0)
+    est.after_pass(1.0, 2000.0, calm=True, breathing_rate_bpm=17.0)
+    assert est.trust == 0.0
+    est.after_pass(2.0, 2000.0, calm=True, breathing_rate_bpm=14.5)
+    assert est.trust > 0.0
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(500, 5000), st.booleans(), st.sampled_from(["", "too_much", "firmer"])),
+        max_size=30,
+    ),
+    st.floats(0.05, 1.0),
+)
+def test_trust_and_force_fraction_stay_in_range(
+    steps: list[tuple[float, bool, str]], start: float
+) -> None:
+    est = TrustEstimate(start)
+    for i, (k, calm, sig) in enumerate(steps):
+        est.after_pass(float(i), k, calm=calm)
+        est.client_signal(float(i), sig)
+        assert 0.0 <= est.trust <= 1.0
+        assert start - 1e-12 <= est.force_fraction <= 1.0 + 1e-12
+
+
+def test_bad_start_fraction() -> None:
+    with pytest.raises(BackstrokeError, match="start_force_fraction"):
+        TrustEstimate(0.0)
