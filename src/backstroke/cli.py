@@ -216,6 +216,7 @@ def _register_extras() -> None:
     app.command()(report)
     app.command()(clients)
     app.command()(history)
+    app.command()(__import__("backstroke.sweep.cli", fromlist=["sweep"]).sweep)
 
 
 _register_extras()
