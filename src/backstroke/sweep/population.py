@@ -95,14 +95,15 @@ class VirtualClient:
             if key in ("name", "seed"):
                 continue
             lines.append(f"{key} = {_num(value)}")
+        if not self.knots:  # stated, or the file's seed would draw knots
+            lines.append("knots = []")
         for k in self.knots:
             lines += ["", "[[knots]]"] + [f"{key} = {_num(val)}" for key, val in k.items()]
         return "\n".join(lines) + "\n"
 
 
 def _num(x: float) -> str:
-    text = repr(float(x))
-    return text
+    return repr(float(x))
 
 
 def _clip(x: float, low: float, high: float, digits: int) -> float:

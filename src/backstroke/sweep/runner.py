@@ -51,6 +51,7 @@ class SweepOutcome:
     ran: int = 0
     failed: int = 0
     wall_s: float = 0.0
+    startup_s: float = 0.0
     workers: int = 0
     rows: int = 0
     report: Path | None = None
@@ -58,7 +59,9 @@ class SweepOutcome:
 
     @property
     def sessions_per_min(self) -> float | None:
-        return None if self.ran == 0 or self.wall_s <= 0 else 60.0 * self.ran / self.wall_s
+        """Sessions run per minute of wall time, cluster start-up excluded."""
+        busy_s = self.wall_s - self.startup_s
+        return None if self.ran == 0 or busy_s <= 0 else 60.0 * self.ran / busy_s
 
 
 def validate_routines(routines: tuple[str, ...]) -> None:
@@ -98,8 +101,18 @@ def run_sweep(
     if config.scheduler is None and config.workers < 1:
         raise BackstrokeError(f"--workers {config.workers}: need at least 1")
     _need_dask()
+    return execute(config, prepare(config), on_row=on_row)
+
+
+def execute(
+    config: SweepConfig,
+    tasks: list[SweepTask],
+    *,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
+) -> SweepOutcome:
+    """Run the ``tasks`` that have no row in ``config.out`` yet; compact; write the report."""
+    _need_dask()
     store = SweepStore(config.out)
-    tasks = prepare(config)
     store.clean_temporaries()
     done = store.done(include_errors=not config.retry_errors)
     todo = [t for t in tasks if t.task_id not in done]
@@ -154,7 +167,9 @@ def _run_tasks(
 
     from backstroke.sweep.tasks import run_task
 
+    t0 = time.perf_counter()
     client, cluster = _client(config)
+    outcome.startup_s = round(time.perf_counter() - t0, 3)
     try:
         outcome.workers = len(client.scheduler_info().get("workers", {}))
         by_key = {f"session-{t.task_id}": t for t in todo}
