@@ -59,9 +59,7 @@ def assert_row_matches_run(row: dict[str, Any], summary: dict[str, Any]) -> None
 def test_population_row_equals_backstroke_run(tmp_path: Path) -> None:
     client = draw_client(4, 2)
     (path,) = write_clients([client], tmp_path / "clients")
-    (task,) = make_tasks(
-        [SHORT], [(f"clients/{path.name}", path.read_text(), client.session_seed)]
-    )
+    (task,) = make_tasks([SHORT], [(f"clients/{path.name}", path.read_text(), client.session_seed)])
     row = run_task(task)
     summary = _run_cli(path, SHORT, client.session_seed, tmp_path / "run")
     assert_row_matches_run(row, summary)

@@ -105,7 +105,7 @@ def test_marginals_follow_the_documented_distributions() -> None:
     assert np.mean(v["softening_rate"] < 0.21) == pytest.approx(0.08, abs=0.04)
     assert v["guarding"].mean() == pytest.approx(0.5, abs=0.03)
     assert statistics.stdev(v["guarding"]) == pytest.approx(0.2, abs=0.03)
-    assert 10 <= v["breathing_rate_bpm"].min() and v["breathing_rate_bpm"].max() <= 20
+    assert v["breathing_rate_bpm"].min() >= 10 and v["breathing_rate_bpm"].max() <= 20
     n_knots = np.array([len(c.knots) for c in pop])
     assert n_knots.mean() == pytest.approx(1.5, abs=0.2)
     assert n_knots.max() <= 5

@@ -123,6 +123,7 @@ def base_row(task: SweepTask) -> dict[str, Any]:
 def run_task(task: SweepTask) -> dict[str, Any]:
     """Run one session and return its row (``error`` set, never raised, when it failed)."""
     start = time.perf_counter()
+    cpu_start = time.process_time()
     row = base_row(task)
     tmp = Path(tempfile.mkdtemp(prefix=f"backstroke-sweep-{task.task_id}-"))
     try:
@@ -140,6 +141,7 @@ def run_task(task: SweepTask) -> dict[str, Any]:
             shutil.move(str(tmp / "out"), keep)
         shutil.rmtree(tmp, ignore_errors=True)
     row["wall_s"] = round(time.perf_counter() - start, 3)
+    row["cpu_s"] = round(time.process_time() - cpu_start, 3)
     row["worker"] = _worker_name()
     row["worker_pid"] = os.getpid()
     row["worker_max_rss_mb"] = _max_rss_mb()
