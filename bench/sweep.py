@@ -52,7 +52,7 @@ def _sweep(routine: str, clients: int, workers: int) -> dict[str, Any]:
         w = str(r["worker"])
         rss[w] = max(rss.get(w, 0.0), float(r["worker_max_rss_mb"] or 0.0))
     cpu = [float(r["cpu_s"]) for r in rows]
-    return {
+    run = {
         "workers": workers,
         "sessions": outcome.ran,
         "failed": outcome.failed,
@@ -65,26 +65,45 @@ def _sweep(routine: str, clients: int, workers: int) -> dict[str, Any]:
         "worker_max_rss_mb": rss,
         "parquet_bytes_per_row": round(parquet_bytes / max(1, len(rows))),
         "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "cpu_s_total": round(sum(cpu), 3),
     }
+    run["cpu_share_per_worker"] = _cpu_share(run)
+    # What the same workers would do with a whole core each (CPU-bound sessions).
+    run["sessions_per_min_per_core_cpu_bound"] = round(60.0 * len(cpu) / sum(cpu), 2)
+    return run
 
 
-def _preset_cost(preset: str) -> dict[str, Any]:
-    """One full preset session on population client 0, in this process (CPU seconds)."""
-    from backstroke.sweep.population import draw_client
-    from backstroke.sweep.tasks import make_tasks, run_task
+def _preset_costs() -> list[dict[str, Any]]:
+    """One full session of each preset on population client 0, on one local dask worker."""
+    from backstroke.sweep.runner import SweepConfig, run_sweep
+    from backstroke.sweep.store import SweepStore
 
-    c = draw_client(0, 0)
-    (task,) = make_tasks([preset], [(f"clients/{c.file_name}", c.toml(), c.session_seed)])
-    row = run_task(task)
-    if row["error"] is not None:
-        raise RuntimeError(row["error"])
-    return {
-        "preset": preset,
-        "sim_s": row["duration_s"],
-        "wall_s": row["wall_s"],
-        "cpu_s": row["cpu_s"],
-        "max_rss_mb": row["worker_max_rss_mb"],
-    }
+    with tempfile.TemporaryDirectory(prefix="bench-sweep-presets-") as tmp:
+        config = SweepConfig(
+            routines=PRESETS, population=1, out=Path(tmp), workers=1, progress=False
+        )
+        run_sweep(config)
+        rows = SweepStore(Path(tmp)).rows()
+    out = []
+    for r in rows:
+        if r["error"] is not None:
+            raise RuntimeError(r["error"])
+        out.append(
+            {
+                "preset": r["routine"],
+                "sim_s": r["duration_s"],
+                "wall_s": r["wall_s"],
+                "cpu_s": r["cpu_s"],
+                "worker_max_rss_mb": r["worker_max_rss_mb"],
+            }
+        )
+    return out
+
+
+def _cpu_share(run: dict[str, Any]) -> float:
+    """CPU seconds the sessions got per second of wall time, per worker (1 = a whole core)."""
+    busy_s = run["wall_s"] - run["cluster_startup_s"]
+    return round(run["cpu_s_total"] / (busy_s * run["workers"]), 3) if busy_s > 0 else 0.0
 
 
 def cost_model(cpu_s_per_session: list[float], worker_rss_mb: float) -> dict[str, Any]:
@@ -119,8 +138,11 @@ def main(argv: list[str] | None = None) -> None:
     runs = [_sweep(args.routine, args.clients, w) for w in (1, 2)]
     one, two = runs
     speedup = two["sessions_per_min"] / one["sessions_per_min"] if one["sessions_per_min"] else None
-    presets = [] if args.no_presets else [_preset_cost(p) for p in PRESETS]
-    rss = max([v for r in runs for v in r["worker_max_rss_mb"].values()] or [0.0])
+    presets = [] if args.no_presets else _preset_costs()
+    rss = max(
+        [v for r in runs for v in r["worker_max_rss_mb"].values()]
+        + [float(p["worker_max_rss_mb"] or 0.0) for p in presets]
+    )
     cpu = [p["cpu_s"] for p in presets] or [one["session_cpu_s_median"]]
     # The third routine: a therapist's own, costed as the mean of the presets.
     cpu = [*cpu, statistics.fmean(cpu)] if len(cpu) == 2 else cpu * CLUSTER_ROUTINES
@@ -134,6 +156,12 @@ def main(argv: list[str] | None = None) -> None:
         "clients": args.clients,
         "local": runs,
         "speedup_1_to_2_workers": None if speedup is None else round(speedup, 2),
+        # How much more CPU the sweep got with 2 workers than with 1 (2.0 = two free cores).
+        "cpu_obtained_ratio_1_to_2_workers": round(
+            2 * two["cpu_share_per_worker"] / one["cpu_share_per_worker"], 2
+        )
+        if one["cpu_share_per_worker"]
+        else None,
         "presets": presets,
         "cluster_cost_model": cost_model(cpu, rss),
         "bench_wall_s": round(time.time() - started, 1),

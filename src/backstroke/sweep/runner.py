@@ -208,7 +208,7 @@ def _row_of(future: Any, task: SweepTask) -> dict[str, Any] | None:
 
 
 class _Progress:
-    """A rich progress bar over the sessions (quiet when ``enabled`` is false)."""
+    """A rich progress bar over the sessions on stderr (none when ``enabled`` is false)."""
 
     def __init__(self, enabled: bool, total: int, outcome: SweepOutcome) -> None:
         self.enabled = enabled
@@ -219,6 +219,7 @@ class _Progress:
 
     def __enter__(self) -> Callable[[dict[str, Any]], None]:
         if self.enabled:
+            from rich.console import Console
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -235,6 +236,7 @@ class _Progress:
                 TextColumn("{task.fields[failed]} failed"),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
+                console=Console(stderr=True),
                 transient=False,
             )
             self._bar.start()
