@@ -103,7 +103,7 @@ def test_report_is_self_contained_and_rebuilt_by_the_cli(tmp_path: Path) -> None
     # One inlined plotly bundle, no script from the network.
     assert page.count("plotly.js v") >= 1
     assert not re.search(r"<script[^>]+src=", page)
-    assert page.count('class="plotly-graph-div"') == 7
+    assert page.count('class="plotly-graph-div"') == 7 + 2  # distributions, correlations
     assert 'id="routines"' in page and "backstroke run --client" in page
     assert "RobotError" in page
 

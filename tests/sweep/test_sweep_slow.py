@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -135,5 +136,5 @@ def test_a_failing_session_is_a_row_not_a_crashed_sweep(tmp_path: Path) -> None:
     assert "shoulder_width_m" in rows["clients/bad.toml"]["error"]
     # A failed row counts as done; --retry-errors runs it again (and it fails again).
     assert execute(config, tasks).ran == 0
-    retry = execute(SweepConfig(**{**config.__dict__, "retry_errors": True}), tasks)
+    retry = execute(replace(config, retry_errors=True), tasks)
     assert (retry.ran, retry.failed) == (1, 1)

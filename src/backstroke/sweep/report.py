@@ -3,7 +3,8 @@
 One self-contained page (plotly's JavaScript inlined once, no network): a table per
 routine (sessions, failures, softening, passes, "too much", largest received pressure,
 contact breaks, knots precision/recall against the client files' true knots), the
-distribution of each figure across clients per routine, and the clients each routine
+distribution of each figure across clients per routine, the rank correlation of each
+outcome with the client's body (``correlation.py``), and the clients each routine
 served worst with the command that reproduces the session.
 
 "Served worst" orders a routine's sessions by: failed first, then most "too much"
@@ -190,10 +191,30 @@ def _figure(key: str, title: str, unit: str, groups: dict[str, list[dict[str, An
     return fig
 
 
+class _Divs:
+    """Figures as HTML divs; the first one carries plotly's JavaScript (inlined once)."""
+
+    def __init__(self) -> None:
+        self.first = True
+
+    def __call__(self, fig: Any, div_id: str) -> str:
+        div = fig.to_html(
+            full_html=False,
+            include_plotlyjs=self.first,
+            div_id=div_id,
+            config=_PLOTLY_CONFIG,
+            default_width="100%",
+            default_height=f"{fig.layout.height or 360}px",
+        )
+        self.first = False
+        return f'<div class="figure">{div}</div>'
+
+
 def render(out_dir: Path, rows: list[dict[str, Any]]) -> str:
     """The whole page as a string."""
     e = html.escape
     groups = by_routine(rows)
+    _div = _Divs()
     n_clients = len({r.get("client_file") for r in rows})
     parts = [
         "<!DOCTYPE html>",
@@ -213,19 +234,20 @@ def render(out_dir: Path, rows: list[dict[str, Any]]) -> str:
     parts.append("<h2>Per routine</h2>")
     parts.append(_table_html(routine_table(rows)))
     parts.append("<h2>Distributions across clients</h2>")
-    first = True
+    parts.append('<div class="grid">')
     for key, title, unit in FIGURES:
-        fig = _figure(key, title, unit, groups)
-        div = fig.to_html(
-            full_html=False,
-            include_plotlyjs=first,
-            div_id="fig-" + key.replace(".", "-"),
-            config=_PLOTLY_CONFIG,
-            default_width="100%",
-            default_height="360px",
-        )
-        first = False
-        parts.append(f'<div class="figure">{div}</div>')
+        parts.append(_div(_figure(key, title, unit, groups), "fig-" + key.replace(".", "-")))
+    parts.append("</div>")
+    parts.append("<h2>Which bodies each routine serves worse</h2>")
+    parts.append(
+        "<p>Spearman rank correlation, over a routine's sessions, of each outcome with each "
+        "client parameter (blank: fewer than 5 sessions or a constant). Red: the outcome "
+        "rises with the parameter (for knots recall, higher is better).</p>"
+    )
+    from backstroke.sweep.correlation import correlation_figure
+
+    for i, (routine, rs) in enumerate(groups.items()):
+        parts.append(_div(correlation_figure(routine, rs), f"fig-correlation-{i}"))
     parts.append("<h2>Clients each routine served worst</h2>")
     parts.append(
         '<p>Order: failed, then most "too much" episodes, largest received pressure, most '
@@ -318,6 +340,9 @@ table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }
 th, td { border: 1px solid #d5dde5; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f2f5f8; }
 code { font-size: 12px; background: #f2f5f8; padding: 1px 4px; user-select: all; }
-.figure { border: 1px solid #d5dde5; border-radius: 6px; padding: 4px; margin: 8px 0; }
+.figure { border: 1px solid #d5dde5; border-radius: 6px; padding: 4px; margin: 8px 0;
+  min-width: 0; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr));
+  gap: 0 12px; }
 footer { color: #5a6776; font-size: 12px; margin-top: 32px; }
 """
