@@ -37,6 +37,8 @@ def _rows(seed: int = 0) -> list[dict[str, Any]]:
                     "client_file": f"clients/p0-{c:04d}.toml",
                     "client": f"p0-{c:04d}",
                     "seed": 100 + c,
+                    "client.stiffness_n_m": 1500.0 + 100 * c,
+                    "client.guarding": float(rng.uniform(0, 1)),
                     "contact_breaks": int(rng.integers(0, 2)),
                     "sweep.passes": int(rng.integers(2, 6)),
                     "sweep.softened": soft,
@@ -144,3 +146,12 @@ def test_report_cli_bad_input(tmp_path: Path) -> None:
 def test_write_report_on_an_empty_directory(tmp_path: Path) -> None:
     path = write_sweep_report(tmp_path)
     assert "No sessions yet" in path.read_text()
+
+
+def test_few_sessions_say_so_instead_of_an_empty_correlation(tmp_path: Path) -> None:
+    store = SweepStore(tmp_path)
+    for r in _rows(2)[:4]:  # two sessions per routine
+        store.write_row(r)
+    page = write_sweep_report(tmp_path).read_text()
+    assert page.count("too few sessions to correlate") == 2
+    assert "fig-correlation" not in page

@@ -85,10 +85,15 @@ def correlation_matrix(rows: list[dict[str, Any]]) -> list[list[float | None]]:
 
 
 def correlation_figure(routine: str, rows: list[dict[str, Any]]) -> Any:
-    """A heatmap: outcomes × client parameters, red = the outcome rises with the parameter."""
+    """A heatmap: outcomes × client parameters, red = the outcome rises with the parameter.
+
+    ``None`` when no pair of columns has a correlation (fewer than 5 sessions).
+    """
     import plotly.graph_objects as go
 
     z = correlation_matrix(rows)
+    if all(v is None for line in z for v in line):
+        return None
     text = [["" if v is None else f"{v:+.2f}" for v in line] for line in z]
     fig = go.Figure(
         go.Heatmap(

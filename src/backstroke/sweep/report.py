@@ -28,6 +28,7 @@ from backstroke.sweep.store import SweepStore, write_text_atomic
 REPORT_NAME = "report.html"
 WORST_SHOWN = 5
 _PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+_COLORS = ("#4c6ef5", "#e8590c", "#2b8a3e", "#ae3ec9", "#1098ad", "#f08c00", "#c92a2a")
 
 # (column, title, unit) of the distributions shown per routine.
 FIGURES: tuple[tuple[str, str, str], ...] = (
@@ -165,14 +166,18 @@ def _figure(key: str, title: str, unit: str, groups: dict[str, list[dict[str, An
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    for routine, rs in groups.items():
+    for i, (routine, rs) in enumerate(groups.items()):
         pts = [(r, _num(r.get(key))) for r in rs if r.get("error") is None]
         ys = [v for _, v in pts if v is not None]
         names = [str(r.get("client")) for r, v in pts if v is not None]
+        if not ys:
+            continue
         fig.add_trace(
             go.Box(
                 y=ys,
-                name=f"{routine} (n={len(ys)})",
+                x=[f"{routine} (n={len(ys)})"] * len(ys),
+                name=routine,
+                marker_color=_COLORS[i % len(_COLORS)],
                 boxpoints="all",
                 jitter=0.4,
                 pointpos=0,
@@ -247,7 +252,11 @@ def render(out_dir: Path, rows: list[dict[str, Any]]) -> str:
     from backstroke.sweep.correlation import correlation_figure
 
     for i, (routine, rs) in enumerate(groups.items()):
-        parts.append(_div(correlation_figure(routine, rs), f"fig-correlation-{i}"))
+        fig = correlation_figure(routine, rs)
+        if fig is None:
+            parts.append(f"<p>{e(routine)}: too few sessions to correlate.</p>")
+        else:
+            parts.append(_div(fig, f"fig-correlation-{i}"))
     parts.append("<h2>Clients each routine served worst</h2>")
     parts.append(
         '<p>Order: failed, then most "too much" episodes, largest received pressure, most '
