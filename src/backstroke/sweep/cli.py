@@ -94,7 +94,12 @@ def sweep(
     typer.echo(
         f"{result.total} sessions: {result.skipped} already in {config.out}, {result.ran} run "
         f"({result.failed} failed) in {result.wall_s:.1f} s"
-        + (f", {rate:.1f} sessions/min on {result.workers} workers" if rate else "")
+        + (
+            f", {rate:.1f} sessions/min on {result.workers} "
+            + ("worker" if result.workers == 1 else "workers")
+            if rate
+            else ""
+        )
     )
     for err in result.errors[:5]:
         typer.echo(f"  failed: {err}")
