@@ -101,3 +101,10 @@ def test_a_failing_session_is_a_row_with_its_error() -> None:
     row = run_task(task)
     assert row["error"] is not None and "height_m" in row["error"]
     assert row["task_id"] == task.task_id and row["wall_s"] >= 0
+
+
+def test_a_session_that_fails_after_the_client_loaded_keeps_the_client_columns() -> None:
+    (task,) = make_tasks([TINY], [("clients/x.toml", "seed = 3\n", 3)], bpm=1000.0)
+    row = run_task(task)
+    assert row["error"] is not None and "bpm" in row["error"]
+    assert row["client.height_m"] is not None and "duration_s" not in row

@@ -126,13 +126,14 @@ def run_task(task: SweepTask) -> dict[str, Any]:
     cpu_start = time.process_time()
     row = base_row(task)
     tmp = Path(tempfile.mkdtemp(prefix=f"backstroke-sweep-{task.task_id}-"))
+    figures: dict[str, Any] = {}  # what _run found before it failed, if it failed
+    error: str | None = None
+    trace: str | None = None
     try:
-        result = _run(task, tmp)
-        row.update({k: v for k, v in result.items() if k not in row})
-        row["error"] = None
+        _run(task, tmp, figures)
     except Exception as exc:
-        row["error"] = f"{type(exc).__name__}: {exc}".replace("\n", " ")
-        row["error_traceback"] = traceback.format_exc(limit=8)
+        error = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+        trace = traceback.format_exc(limit=8)
     finally:
         if task.keep_dir is not None and (tmp / "out").exists():
             keep = Path(task.keep_dir)
@@ -140,6 +141,10 @@ def run_task(task: SweepTask) -> dict[str, Any]:
             keep.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(tmp / "out"), keep)
         shutil.rmtree(tmp, ignore_errors=True)
+    row.update({k: v for k, v in figures.items() if k not in row})
+    row["error"] = error
+    if trace is not None:
+        row["error_traceback"] = trace
     row["wall_s"] = round(time.perf_counter() - start, 3)
     row["cpu_s"] = round(time.process_time() - cpu_start, 3)
     row["worker"] = _worker_name()
@@ -149,7 +154,8 @@ def run_task(task: SweepTask) -> dict[str, Any]:
     return row
 
 
-def _run(task: SweepTask, tmp: Path) -> dict[str, Any]:
+def _run(task: SweepTask, tmp: Path, out: dict[str, Any]) -> None:
+    """Run the session in ``tmp``; fill ``out`` with the row's columns as they are known."""
     from backstroke.body.client_file import load_client
     from backstroke.session.session import SessionRequest, run_session
     from backstroke.sweep.population import client_parameters
@@ -163,7 +169,7 @@ def _run(task: SweepTask, tmp: Path) -> dict[str, Any]:
         routine_path.write_text(task.routine_text, encoding="utf-8")
         routine = str(routine_path)
     spec = load_client(client_path)
-    out: dict[str, Any] = client_parameters(spec)
+    out.update(client_parameters(spec))
     req = SessionRequest(
         routine=routine, client=client_path, bpm=task.bpm, seed=task.seed, out=tmp / "out"
     )
@@ -178,7 +184,6 @@ def _run(task: SweepTask, tmp: Path) -> dict[str, Any]:
     flat["routine_name"] = flat.pop("routine", None)
     out.update(flat)
     out.update(derived_figures(summary, spec, contact))
-    return out
 
 
 def _summary_of(outcome: Any, out_dir: Path) -> dict[str, Any]:
