@@ -173,11 +173,12 @@ def _run_tasks(
     try:
         outcome.workers = len(client.scheduler_info().get("workers", {}))
         by_key = {f"session-{t.task_id}": t for t in todo}
-        futures = client.map(run_task, todo, key=list(by_key), pure=False, retries=0)
+        pending = as_completed(client.map(run_task, todo, key=list(by_key), pure=False, retries=0))
         with _Progress(config.progress, len(todo), outcome) as advance:
-            for future in as_completed(futures):
+            for future in pending:
                 task = by_key[str(future.key)]
                 row = _row_of(future, task)
+                future.release()  # the row is here now: let the cluster forget it
                 if row is None:
                     continue
                 store.write_row(row)
