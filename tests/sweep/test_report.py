@@ -104,6 +104,8 @@ def test_report_is_self_contained_and_rebuilt_by_the_cli(tmp_path: Path) -> None
     page = (tmp_path / "report.html").read_text()
     # One inlined plotly bundle, no script from the network.
     assert page.count("plotly.js v") >= 1
+    assert page.index("plotly.js v") < page.index("<body>")  # once, in the head
+    assert page.count('<script type="text/javascript">/**') <= 1
     assert not re.search(r"<script[^>]+src=", page)
     assert page.count('class="plotly-graph-div"') == 7 + 2  # distributions, correlations
     assert 'id="routines"' in page and "backstroke run --client" in page

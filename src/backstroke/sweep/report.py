@@ -193,25 +193,29 @@ def _figure(key: str, title: str, unit: str, groups: dict[str, list[dict[str, An
         showlegend=False,
         template="plotly_white",
     )
+    fig.update_xaxes(type="category")
     return fig
 
 
-class _Divs:
-    """Figures as HTML divs; the first one carries plotly's JavaScript (inlined once)."""
+def _plotly_script() -> str:
+    """plotly's JavaScript, inlined once in the page's head (no network)."""
+    from plotly.offline import get_plotlyjs
 
-    def __init__(self) -> None:
-        self.first = True
+    return f'<script type="text/javascript">{get_plotlyjs()}</script>'
+
+
+class _Divs:
+    """Figures as HTML divs (plotly's JavaScript is in the head, see ``_plotly_script``)."""
 
     def __call__(self, fig: Any, div_id: str) -> str:
         div = fig.to_html(
             full_html=False,
-            include_plotlyjs=self.first,
+            include_plotlyjs=False,
             div_id=div_id,
             config=_PLOTLY_CONFIG,
             default_width="100%",
             default_height=f"{fig.layout.height or 360}px",
         )
-        self.first = False
         return f'<div class="figure">{div}</div>'
 
 
@@ -226,7 +230,9 @@ def render(out_dir: Path, rows: list[dict[str, Any]]) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>backstroke sweep — routines across a population</title>",
-        f"<style>{_CSS}</style></head><body>",
+        f"<style>{_CSS}</style>",
+        _plotly_script() if rows else "",
+        "</head><body>",
         "<h1>backstroke sweep: routines across a population</h1>",
         f'<p class="sub">{len(rows)} sessions: {len(groups)} routines × {n_clients} clients '
         f"in {e(str(out_dir))}. Every figure is what the robot measured, except the "
@@ -267,7 +273,8 @@ def render(out_dir: Path, rows: list[dict[str, Any]]) -> str:
         parts.append(_worst_html(out_dir, worst_served(rs)))
     parts.append(
         f"<footer>Made by backstroke sweep on {datetime.now(UTC):%Y-%m-%d %H:%M UTC}. "
-        "Rebuild with <code>backstroke sweep --report DIR</code>.</footer></body></html>"
+        "Rebuild with <code>backstroke sweep --report DIR</code>.</footer>"
+        f"{_RESIZE_SCRIPT}</body></html>"
     )
     return "\n".join(parts)
 
@@ -339,6 +346,15 @@ def table_lines(table: list[dict[str, Any]]) -> list[str]:
         )
     return lines
 
+
+# Figures drawn before the grid settles take the page's width: fit them to their cells.
+_RESIZE_SCRIPT = """<script>
+window.addEventListener('load', function () {
+  document.querySelectorAll('.plotly-graph-div').forEach(function (d) {
+    window.Plotly.Plots.resize(d);
+  });
+});
+</script>"""
 
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 24px auto; max-width: 1200px;
