@@ -324,6 +324,7 @@ def _register_extras() -> None:
     from backstroke.report.cli import report
     from backstroke.store.cli import clients, history
 
+    app.command()(__import__("backstroke.sweep.cli", fromlist=["sweep"]).sweep)
     app.command()(report)
     app.command()(clients)
     app.command()(history)

@@ -1,0 +1,1 @@
+"""Sweeps: routines tried on a population of virtual clients, on dask.distributed."""
