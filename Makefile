@@ -3,11 +3,7 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-
-EXTRAS ?= dev,audio,mujoco,browser
-=======
-EXTRAS ?= dev,audio,mujoco,dist,parquet
->>>>>>> sweep
+EXTRAS ?= dev,audio,mujoco,browser,dist,parquet
 OUT ?= out/demo
 BACKEND ?= sim
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
