@@ -98,6 +98,11 @@ BackendOpt = Annotated[str, typer.Option(help=_BACKEND_HELP)]
 InjectOpt = Annotated[list[str] | None, typer.Option(help=_INJECT_HELP)]
 ClientNameOpt = Annotated[str | None, typer.Option(help=_NAME_HELP)]
 DbOpt = Annotated[Path | None, typer.Option(help="client database (default: user data dir)")]
+# The live view and terminal progress (web/cli.py).
+LiveOpt = Annotated[bool, typer.Option("--live", help="serve a live browser view with buttons")]
+PortOpt = Annotated[int, typer.Option(help="port of the live view (local)")]
+SpeedOpt = Annotated[float | None, typer.Option(help="session seconds per wall second")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", help="no progress or summary lines")]
 
 
 @app.command()
@@ -112,12 +117,17 @@ def run(
     inject: InjectOpt = None,
     client_name: ClientNameOpt = None,
     db: DbOpt = None,
+    live: LiveOpt = False,
+    port: PortOpt = 8080,
+    speed: SpeedOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run a whole session; writes summary.json, session.mcap and report.html to OUT."""
     from backstroke.session.session import SessionRequest
 
     inj = tuple(inject or ())
-    _run(SessionRequest(routine, client, bpm, music, seed, backend, out, inj, client_name, db))
+    req = SessionRequest(routine, client, bpm, music, seed, backend, out, inj, client_name, db)
+    _run(req, (live, port, speed, quiet))
 
 
 @app.command()
@@ -128,30 +138,41 @@ def demo(
     inject: InjectOpt = None,
     client_name: ClientNameOpt = None,
     db: DbOpt = None,
+    live: LiveOpt = False,
+    port: PortOpt = 8080,
+    speed: SpeedOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """A full simulated spa session on the default client at 60 BPM (or your music)."""
     from backstroke.session.session import SessionRequest
 
     bpm = None if music is not None else 60.0
     inj = tuple(inject or ())
-    _run(SessionRequest("spa", None, bpm, music, None, backend, out, inj, client_name, db))
+    req = SessionRequest("spa", None, bpm, music, None, backend, out, inj, client_name, db)
+    _run(req, (live, port, speed, quiet))
 
 
-def _run(req: SessionRequest) -> None:
+def _run(req: SessionRequest, watching: tuple[bool, int, float | None, bool]) -> None:
     from backstroke.session.session import run_session
     from backstroke.session.text import summary_lines
+    from backstroke.web.cli import make_watch
 
+    quiet = watching[3]
     try:
-        outcome = run_session(req)
+        watch = make_watch(*watching)
+        try:
+            outcome = run_session(req, watch)
+        finally:
+            watch.close()
     except BackstrokeError as exc:
         _fail(exc)
         return
-    for line in summary_lines(outcome.summary):
+    for line in [] if quiet else summary_lines(outcome.summary):
         typer.echo(line)
-    for name in ("summary.json", "session.mcap", "report.html"):
+    for name in () if quiet else ("summary.json", "session.mcap", "report.html"):
         typer.echo(f"wrote {outcome.out / name}")
     if outcome.fault is not None:
-        typer.echo(f"backstroke: {outcome.fault}", err=True)
+        typer.echo(f"backstroke: {watch.ended or outcome.fault}", err=True)
         raise typer.Exit(outcome.exit_code)
 
 
@@ -212,10 +233,12 @@ def analyze(
 def _register_extras() -> None:
     from backstroke.report.cli import report
     from backstroke.store.cli import clients, history
+    from backstroke.web.cli import replay
 
     app.command()(report)
     app.command()(clients)
     app.command()(history)
+    app.command()(replay)
 
 
 _register_extras()

@@ -21,7 +21,7 @@ from backstroke.safety.limits import SafetyLimits
 from backstroke.tools import TOOLS, Tool
 
 Mode = Literal["running", "retreating", "stopped"]
-CLIENT_CONTROLS = ("stop", "lighter", "firmer")
+CLIENT_CONTROLS = ("stop", "lighter", "firmer", "too_much", "skip")  # too_much, skip: web
 
 
 @dataclass(frozen=True)
@@ -298,7 +298,7 @@ class Supervisor:
             self._mismatch_s = 0.0
 
     def press(self, signal: str) -> None:
-        """The client's control: ``stop``, ``lighter`` or ``firmer`` (thread-safe).
+        """The client's control: one of ``CLIENT_CONTROLS`` (thread-safe).
 
         Takes effect at the next tick (within one control period).
         """

@@ -34,6 +34,8 @@ from backstroke.routine.schema import RestBlock, Routine, ThumbStripBlock
 from backstroke.safety.limits import SafetyLimits
 from backstroke.safety.supervisor import Supervisor
 from backstroke.session.listening import BlockListener, breathing_and_baseline
+from backstroke.session.preferences import ClientVoice, RegionalPreference
+from backstroke.session.progress import Tick
 from backstroke.tools import TOOLS
 
 # Recorded per tick (1 kHz), in this order.
@@ -94,6 +96,8 @@ class SessionRunner:
         preferred_scale: the client's remembered pressure preference (0.5..1.5).
         known_knots: chart points of knots from earlier sessions (extra attention).
         on_chunk: called with each finished chunk's recorded columns (e.g. a log writer).
+        regions: the client's remembered regional preference (where to press less).
+        observer: called with a :class:`Tick` every ``observe_every`` ticks (live views).
     """
 
     def __init__(
@@ -111,6 +115,9 @@ class SessionRunner:
         known_knots: tuple[tuple[float, float], ...] = (),
         on_chunk: Any = None,
         time_ticks: bool = False,
+        regions: RegionalPreference | None = None,
+        observer: Any = None,
+        observe_every: int = 10,
     ) -> None:
         self.routine = routine
         self.back = back
@@ -126,6 +133,13 @@ class SessionRunner:
         self.preferred_scale = float(np.clip(preferred_scale, 0.5, 1.5))
         self.known_knots = known_knots
         self.on_chunk = on_chunk
+        # The client's voice (web helper): overall and regional preference, skips, signals.
+        self.voice = ClientVoice(
+            self.preferred_scale, regions or RegionalPreference((), back.back_length_m)
+        )
+        self.observer, self.observe_every = observer, max(1, int(observe_every))
+        self.knots_found: list[dict[str, float]] = []
+        self.breathing_rate_bpm: float | None = None
         self.trust_scale = routine.start_force_fraction
         self._scale_now = self.trust_scale * self.preferred_scale
         self._cols: list[dict[str, NDArray[np.float64]]] = []
@@ -139,7 +153,7 @@ class SessionRunner:
         wall0 = time.perf_counter()
         fault: SafetyFault | None = None
         blocks: list[BlockResult] = []
-        knots: list[dict[str, float]] = []
+        knots: list[dict[str, float]] = self.knots_found
         breathing: float | None = None
         baseline: float | None = None
         try:
@@ -169,11 +183,16 @@ class SessionRunner:
                     beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
                     res.passes = p + 1
                     listener.add_pass(cols)
+                    skipped = self.voice.take_skip(block.technique)
                     if isinstance(block, RestBlock):
                         breathing, baseline = breathing_and_baseline(cols)
+                        self.breathing_rate_bpm = breathing
                         if baseline is not None:
                             self.supervisor.expected_stiffness_n_m = baseline
                         res.ended_because = "rest complete"
+                        break
+                    if skipped:
+                        res.ended_because = "skipped"
                         break
                     if isinstance(block, ThumbStripBlock) and block.dwell_on_knots:
                         dwell = tuple(self.known_knots) + listener.knot_points()
@@ -219,12 +238,11 @@ class SessionRunner:
     def _force_scale(self) -> float:
         return self.trust_scale * self.preferred_scale
 
-    def _apply_signals(self, since: int) -> None:
-        for _, sig in self.supervisor.signals[since:]:
-            if sig in ("too_much", "lighter"):
-                self.preferred_scale = max(0.5, self.preferred_scale * 0.85)
-            elif sig == "firmer":
-                self.preferred_scale = min(1.5, self.preferred_scale * 1.1)
+    def _apply_signals(self, since: int, u: float = math.nan, v: float = math.nan) -> None:
+        """Hear the new signals with the tool at chart point ``(u, v)`` (preferences.py)."""
+        for t, sig in self.supervisor.signals[since:]:
+            self.voice.hear(t, sig, u, v)
+        self.preferred_scale = self.voice.overall
 
     def _execute(self, chunk: PlanChunk) -> dict[str, NDArray[np.float64]]:
         """Run one chunk tick by tick; returns its recorded columns."""
@@ -235,6 +253,9 @@ class SessionRunner:
         NX, NY, NZ = s["nx"].tolist(), s["ny"].tolist(), s["nz"].tolist()
         AX, AY, AZ = s["ax"].tolist(), s["ay"].tolist(), s["az"].tolist()
         F = s["target_force_n"].tolist()
+        U, V, B, P = s["u"].tolist(), s["v"].tolist(), s["block"].tolist(), s["pass_index"].tolist()
+        R = self.voice.regions.scale_at(s["u"], s["v"]).tolist()
+        obs, every = self.observer, self.observe_every
         IC = (s["in_contact"] > 0).tolist()
         tools = [TOOL_CODES[int(k)] for k in s["tool"]]
         bone = self._over_bone(s).tolist()
@@ -274,7 +295,7 @@ class SessionRunner:
             if tool is not last_tool:
                 ctrl.on_tool_change(depth)
                 last_tool = tool
-            target = F[i] if transition[i] else F[i] * scale
+            target = F[i] if transition[i] else F[i] * scale * R[i]
             cap = TOOLS[tool].max_force_n * soft_cap * (self.limits.bone_factor if bone[i] else 1.0)
             if target > cap:
                 target = cap
@@ -306,9 +327,29 @@ class SessionRunner:
                 )
             )
             if len(sup.signals) != sig_seen:
-                self._apply_signals(sig_seen)
+                self._apply_signals(sig_seen, U[i], V[i])
                 sig_seen = len(sup.signals)
                 goal = self._force_scale()
+                R = self.voice.regions.scale_at(s["u"], s["v"]).tolist()
+            if obs is not None and i % every == 0:
+                fn_i = fx * nx + fy * ny + fz * nz
+                obs(
+                    Tick(
+                        t,
+                        st.position_m,
+                        st.force_n,
+                        fn_i,
+                        target,
+                        U[i],
+                        V[i],
+                        int(B[i]),
+                        int(P[i]),
+                        sup.mode,
+                        scale,
+                        R[i],
+                        tool.value,
+                    )
+                )
             if tick_ns is not None:
                 tick_ns[-1] = clock() - tick_ns[-1]
             if sup.mode == "stopped":
@@ -419,6 +460,9 @@ class SessionRunner:
                 **alignment,
             },
             "pressure_preference": round(self.preferred_scale, 3),
+            "regional_preference": self.voice.regions.to_json(),
+            "client_signals": self.voice.signals,
+            "skipped_techniques": list(self.voice.skipped),
             "safety_events": [
                 {
                     "t_s": round(e.t_s, 4),

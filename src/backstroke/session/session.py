@@ -49,8 +49,11 @@ class SessionOutcome:
         return 0 if self.fault is None else self.fault.exit_code
 
 
-def run_session(req: SessionRequest) -> SessionOutcome:
-    """Run a whole session; raises BackstrokeError (exit 2) on bad input before writing."""
+def run_session(req: SessionRequest, watch: Any = None) -> SessionOutcome:
+    """Run a whole session; raises BackstrokeError (exit 2) on bad input before writing.
+
+    ``watch``: a ``session.progress.SessionWatch`` (terminal progress, live view, pacing).
+    """
     if req.backend not in BACKENDS:
         raise BackstrokeError(f"unknown backend '{req.backend}' (allowed: {', '.join(BACKENDS)})")
     routine = load_routine(req.routine)
@@ -64,9 +67,12 @@ def run_session(req: SessionRequest) -> SessionOutcome:
 
     faults = [FaultSpec.parse(text) for text in req.inject]
     memory = _ClientMemory.open(req, back) if req.client_name else None
+    if memory is not None:  # the client's remembered skips and music (web helper)
+        routine, grid, notes = memory.apply(routine, grid, notes, req)
     robot = make_robot(req.backend, client, back, seed=seed)
     if faults:
         robot = FaultInjector(robot, faults, seed=seed)
+    robot = robot if watch is None else watch.pace(robot)
     req.out.mkdir(parents=True, exist_ok=True)
     _copy_client_file(req.client, req.out)
     from backstroke.session.log import SessionLogWriter
@@ -81,12 +87,18 @@ def run_session(req: SessionRequest) -> SessionOutcome:
             on_chunk=log.on_chunk,
             preferred_scale=memory.pressure_scale if memory else 1.0,
             known_knots=memory.known_knots if memory else (),
+            regions=memory.regions if memory else None,
+            observer=None if watch is None else watch.observe,
         )
         log.write_json("/session", _session_info(req, routine.name, client.name, seed, notes))
         from backstroke.session.keys import KeyControls
 
-        with KeyControls(runner.supervisor.press):
+        if watch is not None:
+            watch.attach(runner, back, grid)
+        with KeyControls(runner.supervisor.press if watch is None else watch.press):
             result: SessionResult = runner.run()
+        if watch is not None:
+            watch.finish(result.summary, result.safety_fault)
         summary = result.summary
         summary["client"] = client.name
         summary["routine"] = routine.name
@@ -101,7 +113,7 @@ def run_session(req: SessionRequest) -> SessionOutcome:
     write_json_atomic(req.out / "summary.json", summary)
     from backstroke.report.html import write_report
 
-    history = memory.record(summary, req.out) if memory else None
+    history = memory.record(summary, req.out, req.music) if memory else None
     write_report(req.out, summary, result.data, back, history=history)
     return SessionOutcome(summary, req.out, result.safety_fault, tuple(notes))
 
@@ -123,6 +135,9 @@ class _ClientMemory:
     back_length_m: float
     pressure_scale: float
     known_knots: tuple[tuple[float, float], ...]
+    regions: Any = None
+    skip: tuple[str, ...] = ()
+    music: str | None = None
 
     @classmethod
     def open(cls, req: SessionRequest, back: BackModel) -> _ClientMemory:
@@ -134,12 +149,45 @@ class _ClientMemory:
         store.get_or_create_client(name, req.client)
         prefs = store.preferences(name)
         knots = client_history(store, name).known_knots()
-        return cls(store, name, back.back_length_m, prefs.pressure_scale, knots)
+        from backstroke.session.preferences import RegionalPreference
 
-    def record(self, summary: dict[str, Any], out: Path) -> Any:
+        regions = RegionalPreference.from_json(list(prefs.regional), back.back_length_m)
+        return cls(
+            store,
+            name,
+            back.back_length_m,
+            prefs.pressure_scale,
+            knots,
+            regions,
+            prefs.skip_techniques,
+            prefs.music,
+        )
+
+    def apply(self, routine: Any, grid: Any, notes: list[str], req: SessionRequest) -> Any:
+        """The routine without the techniques this client skips; their music if none given."""
+        from backstroke.session.preferences import without_skipped
+
+        kept, skip_notes = without_skipped([b.technique for b in routine.blocks], self.skip)
+        routine = routine.model_copy(update={"blocks": [routine.blocks[i] for i in kept]})
+        if self.music and req.music is None and req.bpm is None:
+            try:
+                grid, more = beat_grid_for(routine, bpm=None, music=Path(self.music))
+                notes = [*notes, *more, f"music: the client's remembered {self.music}"]
+            except BackstrokeError as exc:
+                notes = [*notes, f"the client's remembered music is not usable ({exc})"]
+        return routine, grid, [*notes, *skip_notes]
+
+    def record(self, summary: dict[str, Any], out: Path, music: Path | None = None) -> Any:
         from backstroke.store.history import client_history
 
         self.store.record_session(self.name, summary, out, back_length_m=self.back_length_m)
+        self.store.set_preferences(
+            self.name,
+            pressure_scale=summary["pressure_preference"],
+            skip_techniques=sorted({*self.skip, *summary.get("skipped_techniques", [])}),
+            regional=summary.get("regional_preference"),
+            music=None if music is None else music.resolve(),
+        )
         history = client_history(self.store, self.name)
         self.store.close()
         return history
