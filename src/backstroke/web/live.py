@@ -23,7 +23,8 @@ import numpy as np
 from backstroke.session.progress import PRESS_WORDS, Heard, SessionWatch
 from backstroke.web.view import SessionScene, check_port, import_viser, pressure_of, status_markdown
 
-REFRESH_S = 0.1
+REFRESH_S = 0.1  # status text and tool
+PATH_EVERY = 10  # path and chart every this many refreshes
 CHART_WINDOW_S = 20.0
 BUTTONS = (
     ("Stop", "stop", "red", "hand-stop"),
@@ -101,18 +102,20 @@ class LiveDashboard:
 
     # ------------------------------------------------------------------ drawing
     def _loop(self, watch: SessionWatch) -> None:
+        n = 0
         while not self._stop.wait(REFRESH_S):
-            self._draw(watch)
+            n += 1
+            self._draw(watch, full=n % PATH_EVERY == 0)
 
-    def _draw(self, watch: SessionWatch, ended: str = "") -> None:
+    def _draw(self, watch: SessionWatch, ended: str = "", full: bool = True) -> None:
         scene = self.scene
         tick = watch.latest
         if scene is None or tick is None:
             return
         with watch.lock:
-            new = watch.path[max(self._drawn - 1, 0) :]
-            self._drawn = len(watch.path)
-            hist = [h for h in watch.history if h.t_s >= tick.t_s - CHART_WINDOW_S]
+            new = watch.path[max(self._drawn - 1, 0) :] if full else []
+            self._drawn = len(watch.path) if full else self._drawn
+            hist = [h for h in watch.history if h.t_s >= tick.t_s - CHART_WINDOW_S] if full else []
         if len(new) >= 2:
             xyz = np.array([k.position_m for k in new], dtype=np.float64)
             on = np.array([k.normal_force_n for k in new], dtype=np.float64)
@@ -125,7 +128,7 @@ class LiveDashboard:
             self._regions = len(bumps)
             scene.show_regions(bumps)
         if hist:
-            step = max(1, len(hist) // 400)
+            step = max(1, len(hist) // 300)
             h = hist[::step]
             scene.show_chart(
                 np.array([k.t_s for k in h]),
