@@ -40,6 +40,21 @@ target_force_n = 12.0
 repeat = { passes = 10 }
 """
 SPEED = 4.0
+# In-page timestamps (performance.now, ms) of the clicks and of the acknowledgements.
+WATCH_JS = """() => {
+  const m = (window.__marks = {});
+  let clicks = 0;
+  document.addEventListener('click', () => { m['click' + clicks++] = performance.now(); }, true);
+  const seen = () => {
+    const text = document.body.innerText;
+    const now = performance.now();
+    if (!m.lighter && text.includes('heard: lighter')) m.lighter = now;
+    if (!m.stop && text.includes('heard: stop')) m.stop = now;
+    if (!m.retreat && /mode: (retreating|stopped)/.test(text)) m.retreat = now;
+  };
+  new MutationObserver(seen).observe(document.body,
+    {subtree: true, childList: true, characterData: true});
+}"""
 
 
 def _chromium() -> str:
@@ -94,6 +109,18 @@ def _poll(page: Any, ok: Any, timeout_s: float) -> tuple[float, tuple[Any, ...]]
         time.sleep(0.02)
 
 
+PASS = re.compile(r"glide — pass (\d+)")
+
+
+def _inside_a_pass(page: Any) -> None:
+    """Wait for a glide pass to start, then for 2 s of session time to pass inside it."""
+    _, st = _poll(page, lambda s: PASS.search(s[4]) is not None, 120.0)
+    current = PASS.search(st[4])[1]  # type: ignore[index]
+    _, st = _poll(page, lambda s: (m := PASS.search(s[4])) is not None and m[1] != current, 120.0)
+    label = PASS.search(st[4])[1]  # type: ignore[index]
+    _poll(page, lambda s: f"glide — pass {label}" in s[4] and s[0] >= st[0] + 2.0, 120.0)
+
+
 def test_live_view_buttons_in_headless_chromium(tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     exe = _chromium()
@@ -137,17 +164,8 @@ def test_live_view_buttons_in_headless_chromium(tmp_path: Path) -> None:
             _, first = _poll(page, lambda s: s[0] == s[0] and s[3] == "running", 30.0)
             _, later = _poll(page, lambda s: s[0] >= first[0] + 2.0, 30.0)
             assert "block" in later[4]
-            # Well inside a pass (a block boundary is where the runner thinks longest).
-            _poll(page, lambda s: "glide — pass 2" in s[4], 120.0)
-            # Lighter: the force scale shown drops within a second of wall time.
-            _, before = _poll(page, lambda s: "pass" in s[4] and s[3] == "running", 10.0)
-            page.get_by_role("button", name="Lighter").click()
-            took, after = _poll(page, lambda s: s[2] <= before[2] * 0.95, 1.0)
-            assert "heard: lighter" in after[4]
-            time.sleep(1.0)
-            page.screenshot(path=str(tmp_path / "live.png"))
             # The 3D scene updates: the tool moves, so the canvas changes.
-            shot_a = canvas.screenshot()
+            shot_a = canvas.screenshot(path=str(tmp_path / "running.png"))
             changed = False
             for _ in range(5):
                 time.sleep(0.5)
@@ -155,11 +173,27 @@ def test_live_view_buttons_in_headless_chromium(tmp_path: Path) -> None:
                     changed = True
                     break
             assert changed, "the 3D scene did not change while the tool moved"
+            # Well inside a pass: between passes the runner listens (and plans) before it
+            # moves on, so a press there waits for the next tick like any other.
+            _inside_a_pass(page)
+            # Lighter: the force scale shown drops within a second of wall time.
+            _, before = _poll(page, lambda s: "pass" in s[4] and s[3] == "running", 10.0)
+            page.evaluate(WATCH_JS)
+            page.get_by_role("button", name="Lighter").click()
+            took, after = _poll(page, lambda s: s[2] <= before[2] * 0.95, 1.0)
+            assert "heard: lighter" in after[4]
+            time.sleep(1.0)
             # Stop: the page shows the retreat; the process exits 3.
             page.get_by_role("button", name="Stop").click()
             stop_took, stopped = _poll(page, lambda s: s[3] in ("retreating", "stopped"), 2.0)
+            marks = page.evaluate("window.__marks")
+            page.screenshot(path=str(tmp_path / "stopped.png"))
             print(
-                f"lighter shown after {took * 1000:.0f} ms, retreat after {stop_took * 1000:.0f} ms"
+                f"in the page: click → 'heard: lighter' {marks['lighter'] - marks['click0']:.0f}"
+                f" ms,"
+                f" Stop click → 'heard: stop' {marks['stop'] - marks['click1']:.0f} ms,"
+                f" → 'mode: retreating' {marks['retreat'] - marks['click1']:.0f} ms; polled:"
+                f" scale shown after {took * 1000:.0f} ms, retreat after {stop_took * 1000:.0f} ms"
             )
             browser.close()
         _, err = proc.communicate(timeout=60)
@@ -188,4 +222,4 @@ def test_live_view_buttons_in_headless_chromium(tmp_path: Path) -> None:
     pre = target[(t > t_press - 0.5) & (t <= t_press)]
     post = target[(t > t_press + 0.3) & (t <= t_press + 1.0)]
     assert np.median(post) < 0.9 * np.median(pre)
-    print(f"screenshot: {tmp_path / 'live.png'}; stopped at {stopped[0]} s")
+    print(f"screenshots: {tmp_path}/running.png, stopped.png; stopped at {stopped[0]} s")

@@ -103,7 +103,7 @@ def test_pacing_does_not_change_what_the_robot_measures() -> None:
         a, b = plain.step(cmd), paced.step(cmd)
         assert a == b
     assert paced.name == plain.name and callable(paced.sim_truth)
-    with pytest.raises(BackstrokeError, match="--speed 0.0 outside"):
+    with pytest.raises(BackstrokeError, match=r"--speed 0\.0 outside"):
         PacedRobot(plain, speed=0.0)
 
 

@@ -41,7 +41,8 @@ class LiveDashboard:
     Args:
         port: TCP port (local).
         host: interface to listen on (default: this machine only).
-        linger_s: how long the page stays up after the session ended.
+        linger_s: how long the page stays up after the session ended (its outputs are
+            written by then).
 
     Raises:
         BackstrokeError: the web extra is missing or the port is taken.
@@ -58,6 +59,7 @@ class LiveDashboard:
         self._drawn = 0
         self._regions = -1
         self.buttons: dict[str, Any] = {}
+        self._ended = False
 
     @property
     def url(self) -> str:
@@ -92,11 +94,14 @@ class LiveDashboard:
         self._draw(watch, ended=text)
         for button in self.buttons.values():
             button.disabled = True
-        time.sleep(self.linger_s)
+        self._ended = True
 
     def close(self) -> None:
+        """Stop serving (after ``linger_s`` when the session ended, so the page shows how)."""
         self._stop.set()
         if self.server is not None:
+            if self._ended:
+                time.sleep(self.linger_s)
             self.server.stop()
             self.server = None
 
