@@ -221,5 +221,5 @@ def test_live_view_buttons_in_headless_chromium(tmp_path: Path) -> None:
     t_press = signals[0]["t_s"]
     pre = target[(t > t_press - 0.5) & (t <= t_press)]
     post = target[(t > t_press + 0.3) & (t <= t_press + 1.0)]
-    assert np.median(post) < 0.9 * np.median(pre)
+    assert np.median(post) < 0.93 * np.median(pre)  # × 0.9 overall at once
     print(f"screenshots: {tmp_path}/running.png, stopped.png; stopped at {stopped[0]} s")

@@ -95,13 +95,13 @@ def test_the_voice_applies_each_kind() -> None:
     assert voice.overall == pytest.approx(0.9)
     assert float(voice.regions.scale_at(0.5, 0.0)) == pytest.approx(0.9)
     voice.hear(11.0, "too_much", 0.2, 0.03)
-    assert voice.overall == pytest.approx(0.9)  # too much is regional only
+    assert voice.overall == pytest.approx(0.9 * 0.85)
     assert float(voice.regions.scale_at(0.2, 0.03)) == pytest.approx(0.75, abs=1e-3)
     voice.hear(12.0, "firmer", 0.9, 0.0)
-    assert voice.overall == pytest.approx(0.99)
+    assert voice.overall == pytest.approx(0.9 * 0.85 * 1.1)
     voice.hear(13.0, "stop", 0.9, 0.0)
     voice.hear(14.0, "bogus", 0.9, 0.0)  # recorded, no effect
-    assert voice.overall == pytest.approx(0.99)
+    assert voice.overall == pytest.approx(0.9 * 0.85 * 1.1)
     assert not voice.take_skip("glide")
     voice.hear(15.0, "skip", 0.9, 0.0)
     assert voice.take_skip("glide") and not voice.take_skip("glide")

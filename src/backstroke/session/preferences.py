@@ -32,10 +32,13 @@ BUMP_RADIUS_M = 0.03  # sigma of one press's region on the skin
 MERGE_DISTANCE_M = 0.03  # a press this close to an earlier bump deepens that bump
 MAX_BUMPS = 32
 
-# kind -> (overall factor, regional factor at the tool)
+# kind -> (overall factor, regional factor at the tool). The overall factor acts at once
+# (the force ramps down at the next tick); the runner applies the regional map from the
+# next pass on, so the force within a pass stays comparable for listening (softening,
+# knots: a client often says "too much" right over a knot).
 EFFECTS: dict[str, tuple[float, float]] = {
     "lighter": (0.9, 0.9),
-    "too_much": (1.0, 0.75),
+    "too_much": (0.85, 0.75),
     "firmer": (1.1, 1.0),
     "stop": (1.0, 1.0),
     "skip": (1.0, 1.0),

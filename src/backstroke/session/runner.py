@@ -330,7 +330,6 @@ class SessionRunner:
                 self._apply_signals(sig_seen, U[i], V[i])
                 sig_seen = len(sup.signals)
                 goal = self._force_scale()
-                R = self.voice.regions.scale_at(s["u"], s["v"]).tolist()
             if obs is not None and i % every == 0:
                 fn_i = fx * nx + fy * ny + fz * nz
                 obs(

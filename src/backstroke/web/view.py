@@ -257,7 +257,7 @@ def status_markdown(
     beat_txt = "" if beat is None else f" · beat {beat}"
     left = "" if planned_s is None else f" · ≈ {max(planned_s - t_s, 0.0):.0f} s left"
     lines = [
-        f"**{where}** — {'lead-in' if pass_index < 0 else f'pass {pass_index + 1}'}{beat_txt}",
+        f"**{where}**{_step(block, pass_index)}{beat_txt}",
         f"t {t_s:.1f} s{left}",
         f"force {force_n:.1f} N · target {target_n:.1f} N · ×{scale:.2f}",
         "breathing " + ("—" if breathing_bpm is None else f"{breathing_bpm:.1f} /min"),
@@ -266,3 +266,9 @@ def status_markdown(
     if ended:
         lines.append(f"**{ended}**")
     return "\n\n".join(lines)
+
+
+def _step(block: int, pass_index: int) -> str:
+    if block < 0:
+        return ""
+    return " — lead-in" if pass_index < 0 else f" — pass {pass_index + 1}"
