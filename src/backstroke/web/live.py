@@ -86,6 +86,7 @@ class LiveDashboard:
     def heard(self, watch: SessionWatch, press: Heard) -> None:
         if self.scene is not None:
             self.scene.ack.content = f"**{press.text}**"
+            self.server.flush()  # skip viser's message window: the ack goes out now
 
     def finish(self, watch: SessionWatch, summary: dict[str, Any], text: str) -> None:
         self._stop.set()
