@@ -148,6 +148,13 @@ ReplaceOpt = Annotated[
 DbOpt = Annotated[
     Path | None, typer.Option(metavar="FILE", help="client database (default: user data dir)")
 ]
+# The live view and terminal progress (web/cli.py).
+LiveOpt = Annotated[bool, typer.Option("--live", help="serve a live browser view with buttons")]
+PortOpt = Annotated[int, typer.Option(metavar="N", help="port of the live view (local)")]
+SpeedOpt = Annotated[
+    float | None, typer.Option(metavar="X", help="session seconds per wall second")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", help="no progress or summary lines")]
 
 
 @app.command()
@@ -171,16 +178,19 @@ def run(
     client_name: ClientNameOpt = None,
     db: DbOpt = None,
     replace: ReplaceOpt = False,
+    live: LiveOpt = False,
+    port: PortOpt = 8080,
+    speed: SpeedOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run a whole session; writes summary.json, session.mcap and report.html to OUT."""
     from backstroke.session.session import SessionRequest
 
     inj = tuple(inject or ())
-    _run(
-        SessionRequest(
-            routine, client, bpm, music, seed, backend, out, inj, client_name, db, replace
-        )
+    req = SessionRequest(
+        routine, client, bpm, music, seed, backend, out, inj, client_name, db, replace
     )
+    _run(req, (live, port, speed, quiet))
 
 
 @app.command()
@@ -195,6 +205,10 @@ def demo(
     client_name: ClientNameOpt = None,
     db: DbOpt = None,
     replace: ReplaceOpt = False,
+    live: LiveOpt = False,
+    port: PortOpt = 8080,
+    speed: SpeedOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """A full simulated spa session on the default client at 60 BPM (or your music)."""
     from backstroke.session.session import SessionRequest
@@ -203,7 +217,8 @@ def demo(
     inj = tuple(inject or ())
     # The default folder holds the last demo: it is replaced (and the run says so).
     where, again = (Path("out/demo"), True) if out is None else (out, replace)
-    _run(SessionRequest("spa", None, bpm, music, None, backend, where, inj, client_name, db, again))
+    req = SessionRequest("spa", None, bpm, music, None, backend, where, inj, client_name, db, again)
+    _run(req, (live, port, speed, quiet))
 
 
 def _say(line: str, *, err: bool = False) -> None:
@@ -222,27 +237,33 @@ def _ending(outcome: SessionOutcome) -> str:
     return f"{outcome.ended_because}: {fault}"
 
 
-def _run(req: SessionRequest) -> None:
+def _run(req: SessionRequest, watching: tuple[bool, int, float | None, bool]) -> None:
     from backstroke.errors import SessionInterrupted
     from backstroke.session.session import run_session
     from backstroke.session.text import summary_lines
+    from backstroke.web.cli import make_watch
 
+    quiet = watching[3]
     try:
-        outcome = run_session(req)
+        watch = make_watch(*watching)
+        try:
+            outcome = run_session(req, watch)
+        finally:
+            watch.close()
     except SessionInterrupted as exc:
         _say(f"backstroke: {exc} before the session started; nothing written", err=True)
         raise typer.Exit(exc.exit_code) from None
     except BackstrokeError as exc:
         _fail(exc)
         return
-    for line in summary_lines(outcome.summary):
+    for line in [] if quiet else summary_lines(outcome.summary):
         _say(line)
-    for path in outcome.written:
+    for path in () if quiet else outcome.written:
         _say(f"wrote {path}")
     for problem in outcome.problems:
         _say(f"backstroke: error: {problem}", err=True)
     if outcome.ended_because != "completed":
-        _say(f"backstroke: session ended: {_ending(outcome)}", err=True)
+        _say(f"backstroke: session ended: {watch.ended or _ending(outcome)}", err=True)
     if outcome.exit_code:
         raise typer.Exit(outcome.exit_code)
 
@@ -323,14 +344,17 @@ def _register_extras() -> None:
     from backstroke.learn.cli import coach, compare, learn
     from backstroke.report.cli import report
     from backstroke.store.cli import clients, history
+    from backstroke.sweep.cli import sweep
+    from backstroke.web.cli import replay
 
-    app.command()(__import__("backstroke.sweep.cli", fromlist=["sweep"]).sweep)
+    app.command()(sweep)
     app.command()(report)
     app.command()(clients)
     app.command()(history)
     app.command()(learn)
     app.command()(compare)
     app.command()(coach)
+    app.command()(replay)
 
 
 _register_extras()

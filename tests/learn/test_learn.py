@@ -172,7 +172,7 @@ def test_reads_mcap_and_parquet_with_numeric_labels(tmp_path: Path, fmt: str) ->
         from backstroke.session.log import SessionLogWriter
 
         with SessionLogWriter(path) as log:
-            log.write_contact(cols)
+            log.write_state(cols)
     else:
         pa = pytest.importorskip("pyarrow")
         import pyarrow.parquet as pq

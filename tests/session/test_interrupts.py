@@ -66,9 +66,9 @@ def _stock_read(path: Path) -> int:
 
 
 def _last_forces(path: Path) -> list[float]:
-    from backstroke.session.log import read_contact_mcap
+    from backstroke.session.log import read_session_log
 
-    cols = read_contact_mcap(path)
+    cols = read_session_log(path).contact_columns()
     return [float(x) for x in cols["normal_force_n"][-20:]]
 
 

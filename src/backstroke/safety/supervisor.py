@@ -34,7 +34,7 @@ from backstroke.tools import TOOLS, Tool
 _BLIND_KINDS = ("stale", "invalid", "watchdog")
 
 Mode = Literal["running", "retreating", "stopped"]
-CLIENT_CONTROLS = ("stop", "lighter", "firmer")
+CLIENT_CONTROLS = ("stop", "lighter", "firmer", "too_much", "skip")  # too_much, skip: web
 
 
 @dataclass(frozen=True)
@@ -399,7 +399,7 @@ class Supervisor:
             self._mismatch_s = 0.0
 
     def press(self, signal: str) -> None:
-        """The client's control: ``stop``, ``lighter`` or ``firmer`` (thread-safe).
+        """The client's control: one of ``CLIENT_CONTROLS`` (thread-safe).
 
         Takes effect at the next tick (within one control period).
         """

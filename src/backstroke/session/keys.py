@@ -1,4 +1,5 @@
-"""Client controls from the terminal: ``s`` stop, ``l`` lighter, ``f`` firmer.
+"""Client controls from the terminal: ``s`` stop, ``l`` lighter, ``f`` firmer,
+``t`` too much here, ``n`` skip this technique.
 
 Active only when standard input is a terminal; restores the terminal on exit (and
 stops quietly when the terminal goes away: SIGHUP, end of input).
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-KEYS = {"s": "stop", "l": "lighter", "f": "firmer", " ": "stop"}
+KEYS = {"s": "stop", "l": "lighter", "f": "firmer", " ": "stop", "t": "too_much", "n": "skip"}
 
 
 class KeyControls:
@@ -36,7 +37,10 @@ class KeyControls:
         tty.setcbreak(fd)
         self._thread = threading.Thread(target=self._loop, name="client-keys", daemon=True)
         self._thread.start()
-        print("client controls: s = stop, l = lighter, f = firmer", file=sys.stderr)
+        print(
+            "client controls: s = stop, l = lighter, f = firmer, t = too much here, n = skip",
+            file=sys.stderr,
+        )
         return self
 
     def _loop(self) -> None:

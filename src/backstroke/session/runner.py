@@ -35,6 +35,9 @@ from backstroke.routine.schema import RestBlock, Routine, ThumbStripBlock
 from backstroke.safety.limits import SafetyLimits
 from backstroke.safety.supervisor import Supervisor
 from backstroke.session.listening import BlockListener, breathing_and_baseline
+from backstroke.session.preferences import ClientVoice, RegionalPreference
+from backstroke.session.progress import Tick
+from backstroke.session.summary import SCHEMA_VERSION
 from backstroke.tools import TOOLS
 
 # Recorded per tick (1 kHz), in this order.
@@ -98,6 +101,8 @@ class SessionRunner:
         on_ticks: called like ``on_chunk`` with the ticks since its last call, at least
             every second of session time and at the end of every chunk (a log writer:
             a killed process then loses at most a second).
+        regions: the client's remembered regional preference (where to press less).
+        observer: called with a :class:`Tick` every ``observe_every`` ticks (live views).
     """
 
     def __init__(
@@ -116,6 +121,9 @@ class SessionRunner:
         on_chunk: Any = None,
         on_ticks: Any = None,
         time_ticks: bool = False,
+        regions: RegionalPreference | None = None,
+        observer: Any = None,
+        observe_every: int = 10,
     ) -> None:
         self.routine = routine
         self.back = back
@@ -134,6 +142,13 @@ class SessionRunner:
         self.known_knots = known_knots
         self.on_chunk = on_chunk
         self.on_ticks = on_ticks
+        # The client's voice (web helper): overall and regional preference, skips, signals.
+        self.voice = ClientVoice(
+            self.preferred_scale, regions or RegionalPreference((), back.back_length_m)
+        )
+        self.observer, self.observe_every = observer, max(1, int(observe_every))
+        self.knots_found: list[dict[str, float]] = []
+        self.breathing_rate_bpm: float | None = None
         self.trust_scale = routine.start_force_fraction
         self._scale_now = self.trust_scale * self.preferred_scale
         self._cols: list[dict[str, NDArray[np.float64]]] = []
@@ -148,7 +163,7 @@ class SessionRunner:
         wall0 = time.perf_counter()
         fault: SafetyFault | None = None
         blocks: list[BlockResult] = []
-        knots: list[dict[str, float]] = []
+        knots: list[dict[str, float]] = self.knots_found
         breathing: float | None = None
         baseline: float | None = None
         try:
@@ -178,12 +193,17 @@ class SessionRunner:
                     beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
                     res.passes = p + 1
                     listener.add_pass(cols)
+                    skipped = self.voice.take_skip(block.technique)
                     if isinstance(block, RestBlock):
                         breathing, baseline = breathing_and_baseline(cols)
+                        self.breathing_rate_bpm = breathing
                         if baseline is not None:
                             self.supervisor.expected_stiffness_n_m = baseline
                             self._baseline_n_m = baseline
                         res.ended_because = "rest complete"
+                        break
+                    if skipped:
+                        res.ended_because = "skipped"
                         break
                     if isinstance(block, ThumbStripBlock) and block.dwell_on_knots:
                         dwell = tuple(self.known_knots) + listener.knot_points()
@@ -229,12 +249,11 @@ class SessionRunner:
     def _force_scale(self) -> float:
         return self.trust_scale * self.preferred_scale
 
-    def _apply_signals(self, since: int) -> None:
-        for _, sig in self.supervisor.signals[since:]:
-            if sig in ("too_much", "lighter"):
-                self.preferred_scale = max(0.5, self.preferred_scale * 0.85)
-            elif sig == "firmer":
-                self.preferred_scale = min(1.5, self.preferred_scale * 1.1)
+    def _apply_signals(self, since: int, u: float = math.nan, v: float = math.nan) -> None:
+        """Hear the new signals with the tool at chart point ``(u, v)`` (preferences.py)."""
+        for t, sig in self.supervisor.signals[since:]:
+            self.voice.hear(t, sig, u, v)
+        self.preferred_scale = self.voice.overall
 
     def _execute(self, chunk: PlanChunk) -> dict[str, NDArray[np.float64]]:
         """Run one chunk tick by tick; returns its recorded columns."""
@@ -245,6 +264,9 @@ class SessionRunner:
         NX, NY, NZ = s["nx"].tolist(), s["ny"].tolist(), s["nz"].tolist()
         AX, AY, AZ = s["ax"].tolist(), s["ay"].tolist(), s["az"].tolist()
         F = s["target_force_n"].tolist()
+        U, V, B, P = s["u"].tolist(), s["v"].tolist(), s["block"].tolist(), s["pass_index"].tolist()
+        R = self.voice.regions.scale_at(s["u"], s["v"]).tolist()
+        obs, every = self.observer, self.observe_every
         IC = (s["in_contact"] > 0).tolist()
         tools = [TOOL_CODES[int(k)] for k in s["tool"]]
         bone = self._over_bone(s).tolist()
@@ -292,7 +314,7 @@ class SessionRunner:
             px, py, pz = st.position_m
             depth = (X[i] - px) * nx + (Y[i] - py) * ny + (Z[i] - pz) * nz
             tool = tools[i]
-            target = F[i] if transition[i] else F[i] * scale
+            target = F[i] if transition[i] else F[i] * scale * R[i]
             if tool is not last_tool:
                 ctrl.on_tool_change(depth)
                 last_tool = tool
@@ -331,9 +353,28 @@ class SessionRunner:
                 )
             )
             if len(sup.signals) != sig_seen:
-                self._apply_signals(sig_seen)
+                self._apply_signals(sig_seen, U[i], V[i])
                 sig_seen = len(sup.signals)
                 goal = self._force_scale()
+            if obs is not None and i % every == 0:
+                fn_i = fx * nx + fy * ny + fz * nz
+                obs(
+                    Tick(
+                        t,
+                        st.position_m,
+                        st.force_n,
+                        fn_i,
+                        target,
+                        U[i],
+                        V[i],
+                        int(B[i]),
+                        int(P[i]),
+                        sup.mode,
+                        scale,
+                        R[i],
+                        tool.value,
+                    )
+                )
             if tick_ns is not None:
                 tick_ns[-1] = clock() - tick_ns[-1]
             if len(rec) == report_every:
@@ -436,6 +477,7 @@ class SessionRunner:
         sup = self.supervisor
         return finite_json(
             {
+                "schema_version": SCHEMA_VERSION,
                 "duration_s": round(duration, 3),
                 "sim_realtime_factor": round(duration / wall_s, 2) if wall_s > 0 else None,
                 **metrics,
@@ -464,6 +506,9 @@ class SessionRunner:
                     **alignment,
                 },
                 "pressure_preference": round(self.preferred_scale, 3),
+                "regional_preference": self.voice.regions.to_json(),
+                "client_signals": self.voice.signals,
+                "skipped_techniques": list(self.voice.skipped),
                 "safety_events": [
                     {
                         "t_s": round(e.t_s, 4),

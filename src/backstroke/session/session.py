@@ -81,17 +81,18 @@ class SessionOutcome:
         return 0 if self.fault is None else self.fault.exit_code
 
 
-def run_session(req: SessionRequest) -> SessionOutcome:
+def run_session(req: SessionRequest, watch: Any = None) -> SessionOutcome:
     """Run a whole session; raises BackstrokeError (exit 2) on bad input before writing.
 
     SIGINT, SIGTERM and SIGHUP during the session retreat and still write the outputs
     (``ended_because``, exit 4); before the robot starts they end the command at once.
+    ``watch``: a ``session.progress.SessionWatch`` (terminal progress, live view, pacing).
     """
     with Interrupts() as interrupts:
-        return _run_session(req, interrupts)
+        return _run_session(req, interrupts, watch)
 
 
-def _run_session(req: SessionRequest, interrupts: Interrupts) -> SessionOutcome:
+def _run_session(req: SessionRequest, interrupts: Interrupts, watch: Any) -> SessionOutcome:
     if req.backend not in BACKENDS:
         raise BackstrokeError(f"unknown backend '{req.backend}' (allowed: {', '.join(BACKENDS)})")
     routine = load_routine(req.routine)
@@ -114,6 +115,8 @@ def _run_session(req: SessionRequest, interrupts: Interrupts) -> SessionOutcome:
                 allowed=f"0..{longest_s:.0f} s",
             )
     memory = _ClientMemory.open(req, back) if req.client_name is not None else None
+    if memory is not None:  # the client's remembered skips and music
+        routine, grid, notes = memory.apply(routine, grid, notes, req)
     with OutputDir(req.out, replace=req.replace) as outdir:
         if outdir.replaced:
             _say(f"backstroke: replacing the earlier session in {req.out}")
@@ -121,8 +124,21 @@ def _run_session(req: SessionRequest, interrupts: Interrupts) -> SessionOutcome:
         try:
             if faults:
                 robot = FaultInjector(robot, faults, seed=seed)
+            if watch is not None:
+                robot = watch.pace(robot)
             return _live(
-                req, interrupts, outdir, robot, routine, client, back, grid, notes, seed, memory
+                req,
+                interrupts,
+                outdir,
+                robot,
+                routine,
+                client,
+                back,
+                grid,
+                notes,
+                seed,
+                memory,
+                watch,
             )
         finally:
             robot.close()
@@ -140,6 +156,7 @@ def _live(
     notes: list[str],
     seed: int,
     memory: _ClientMemory | None,
+    watch: Any = None,
 ) -> SessionOutcome:
     """The session proper: the robot exists, the output folder is ours (locked)."""
     from backstroke.session.log import SessionLogWriter
@@ -165,14 +182,18 @@ def _live(
             on_ticks=log.on_chunk,
             preferred_scale=memory.pressure_scale if memory else 1.0,
             known_knots=memory.known_knots if memory else (),
+            regions=memory.regions if memory else None,
+            observer=None if watch is None else watch.observe,
         )
         log.write_json("/session", _session_info(req, routine.name, client.name, seed, notes))
         from backstroke.session.keys import KeyControls
 
         interrupts.attach(runner.supervisor.request_stop, robot.stop)
         attached = True
+        if watch is not None:
+            watch.attach(runner, back, grid)
         try:
-            with KeyControls(runner.supervisor.press):
+            with KeyControls(runner.supervisor.press if watch is None else watch.press):
                 result = runner.run()
         except SessionInterrupted as exc:  # a second signal outside the runner's loop
             stopped_at_once = exc
@@ -188,6 +209,8 @@ def _live(
         fault = result.safety_fault if result is not None else stopped_at_once
         if isinstance(fault, SessionInterrupted) and fault.immediate:
             fault.t_s = float(summary.get("duration_s") or 0.0)  # the handler knew no time
+        if watch is not None and result is not None:
+            watch.finish(result.summary, result.safety_fault)
         ended = _ended_because(fault, interrupts, log)
         summary["ended_because"] = ended
         if stopped_at_once is not None or interrupts.immediate:
@@ -285,7 +308,7 @@ def _write_outputs(
         from backstroke.report.html import write_report
 
         try:
-            history = memory.record(summary, req.out) if memory else None
+            history = memory.record(summary, req.out, req.music) if memory else None
             write_report(req.out, summary, result.data, back, history=history)
             written.append(req.out / "report.html")
         except OSError as exc:
@@ -329,6 +352,9 @@ class _ClientMemory:
     back_length_m: float
     pressure_scale: float
     known_knots: tuple[tuple[float, float], ...]
+    regions: Any = None
+    skip: tuple[str, ...] = ()
+    music: str | None = None
 
     @classmethod
     def open(cls, req: SessionRequest, back: BackModel) -> _ClientMemory:
@@ -340,12 +366,45 @@ class _ClientMemory:
         store.get_or_create_client(name, req.client)
         prefs = store.preferences(name)
         knots = client_history(store, name).known_knots()
-        return cls(store, name, back.back_length_m, prefs.pressure_scale, knots)
+        from backstroke.session.preferences import RegionalPreference
 
-    def record(self, summary: dict[str, Any], out: Path) -> Any:
+        regions = RegionalPreference.from_json(list(prefs.regional), back.back_length_m)
+        return cls(
+            store,
+            name,
+            back.back_length_m,
+            prefs.pressure_scale,
+            knots,
+            regions,
+            prefs.skip_techniques,
+            prefs.music,
+        )
+
+    def apply(self, routine: Any, grid: Any, notes: list[str], req: SessionRequest) -> Any:
+        """The routine without the techniques this client skips; their music if none given."""
+        from backstroke.session.preferences import without_skipped
+
+        kept, skip_notes = without_skipped([b.technique for b in routine.blocks], self.skip)
+        routine = routine.model_copy(update={"blocks": [routine.blocks[i] for i in kept]})
+        if self.music and req.music is None and req.bpm is None:
+            try:
+                grid, more = beat_grid_for(routine, bpm=None, music=Path(self.music))
+                notes = [*notes, *more, f"music: the client's remembered {self.music}"]
+            except BackstrokeError as exc:
+                notes = [*notes, f"the client's remembered music is not usable ({exc})"]
+        return routine, grid, [*notes, *skip_notes]
+
+    def record(self, summary: dict[str, Any], out: Path, music: Path | None = None) -> Any:
         from backstroke.store.history import client_history
 
         self.store.record_session(self.name, summary, out, back_length_m=self.back_length_m)
+        self.store.set_preferences(
+            self.name,
+            pressure_scale=summary["pressure_preference"],
+            skip_techniques=sorted({*self.skip, *summary.get("skipped_techniques", [])}),
+            regional=summary.get("regional_preference"),
+            music=None if music is None else music.resolve(),
+        )
         history = client_history(self.store, self.name)
         self.store.close()
         return history

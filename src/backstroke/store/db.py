@@ -112,6 +112,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX sessions_by_client ON sessions (client_id, recorded_at, id)",
         "CREATE INDEX knots_by_session ON knots (session_id)",
     ),
+    # 4: regional pressure preference (session/preferences.py: [{u, v_m, scale, radius_m}]).
+    ("ALTER TABLE preferences ADD COLUMN regional_json TEXT NOT NULL DEFAULT '[]'",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -145,17 +147,20 @@ class Preferences:
         pressure_scale: multiplies every block's force (0.5..1.5; 1 = as the routine says).
         skip_techniques: techniques this client does not want (e.g. ``("thumb_strip",)``).
         music: the client's music file, or ``None``.
+        regional: where the client wants less force, ``({"u", "v_m", "scale", "radius_m"}, ...)``.
     """
 
     pressure_scale: float = 1.0
     skip_techniques: tuple[str, ...] = ()
     music: str | None = None
+    regional: tuple[dict[str, float], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "pressure_scale": self.pressure_scale,
             "skip_techniques": list(self.skip_techniques),
             "music": self.music,
+            "regional": [dict(b) for b in self.regional],
         }
 
 
@@ -465,7 +470,7 @@ class Store:
     def _client_rows(self, where: str, args: tuple[Any, ...]) -> list[ClientRecord]:
         rows = self._conn.execute(
             "SELECT c.name, c.client_file, c.client_toml, c.created_at, "
-            "p.pressure_scale, p.skip_techniques, p.music, "
+            "p.pressure_scale, p.skip_techniques, p.music, p.regional_json, "
             "(SELECT COUNT(*) FROM sessions s WHERE s.client_id = c.id) AS n, "
             "(SELECT MAX(recorded_at) FROM sessions s WHERE s.client_id = c.id) AS last "
             f"FROM clients c LEFT JOIN preferences p ON p.client_id = c.id {where} "
@@ -502,6 +507,7 @@ class Store:
         skip_techniques: Sequence[str] | None = None,
         music: str | Path | None = None,
         clear_music: bool = False,
+        regional: Sequence[dict[str, float]] | None = None,
     ) -> Preferences:
         """Change some of a client's preferences (the client is created when new).
 
@@ -510,6 +516,7 @@ class Store:
             pressure_scale: 0.5..1.5, or ``None`` to keep.
             skip_techniques: technique names to skip, or ``None`` to keep.
             music: a music file, or ``None`` to keep; ``clear_music=True`` forgets it.
+            regional: the regional preference (``RegionalPreference.to_json()``), or ``None``.
 
         Raises:
             StoreError: a value outside its range.
@@ -521,6 +528,13 @@ class Store:
         ):
             raise StoreError(f"pressure_scale {pressure_scale!r} outside {lo}..{hi}")
         skip = None if skip_techniques is None else sorted({str(s) for s in skip_techniques})
+        if regional is not None:
+            from backstroke.session.preferences import PreferenceError, RegionalPreference
+
+            try:
+                regional = RegionalPreference.from_json(list(regional)).to_json()
+            except PreferenceError as exc:
+                raise StoreError(str(exc)) from exc
 
         def apply(conn: sqlite3.Connection) -> None:
             cid = self._ensure_client(conn, clean, None, None)
@@ -535,6 +549,9 @@ class Store:
             if music is not None or clear_music:
                 sets.append("music = ?")
                 vals.append(None if clear_music else str(music))
+            if regional is not None:
+                sets.append("regional_json = ?")
+                vals.append(json.dumps(list(regional)))
             conn.execute(
                 f"UPDATE preferences SET {', '.join(sets)} WHERE client_id = ?", (*vals, cid)
             )
@@ -676,7 +693,13 @@ def _prefs_from_row(r: sqlite3.Row) -> Preferences:
         skip = tuple(str(s) for s in json.loads(r["skip_techniques"] or "[]"))
     except ValueError:
         skip = ()
-    return Preferences(float(r["pressure_scale"]), skip, r["music"])
+    try:
+        from backstroke.session.preferences import RegionalPreference
+
+        regional = tuple(RegionalPreference.from_json(json.loads(r["regional_json"])).to_json())
+    except (ValueError, BackstrokeError):
+        regional = ()
+    return Preferences(float(r["pressure_scale"]), skip, r["music"], regional)
 
 
 def _knot_values(k: dict[str, Any]) -> tuple[float, float, float, Any, Any, Any]:

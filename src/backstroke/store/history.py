@@ -203,6 +203,11 @@ class ClientHistory:
             f"{p.pressure_scale:.2f}, skip {', '.join(p.skip_techniques) or 'nothing'}, "
             f"music {p.music or 'none'}"
         ]
+        for b in p.regional:
+            out.append(
+                f"  less force at u {b['u']:.2f}, v {100 * b['v_m']:+.1f} cm: "
+                f"×{b['scale']:.2f} (within {100 * b['radius_m']:.0f} cm)"
+            )
         rows = self.session_rows()
         if rows:
             out.append("")

@@ -201,7 +201,7 @@ def _contact_columns(path: Path) -> dict[str, Any] | None:
     """The contact log's ``t_s``, ``block``, ``pass_index`` (for the time to softening)."""
     if not path.exists():
         return None
-    from backstroke.session.log import read_contact_mcap
+    from backstroke.session.log import read_session_log
 
-    cols = read_contact_mcap(path)
+    cols = read_session_log(path).contact_columns()
     return {k: cols[k] for k in ("t_s", "block", "pass_index") if k in cols}
