@@ -210,10 +210,12 @@ def analyze(
 
 
 def _register_extras() -> None:
+    from backstroke.body.cli import scan
     from backstroke.report.cli import report
     from backstroke.store.cli import clients, history
 
     app.command()(report)
+    app.command()(scan)
     app.command()(clients)
     app.command()(history)
 
