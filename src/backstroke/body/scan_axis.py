@@ -6,11 +6,10 @@ the body, ``e_s`` along the body toward the head, ``e_h`` the table's normal (up
 coordinates are ``(s, t, h)`` in metres.
 
 The long axis is the principal axis of the body's footprint (occupied cells, so dense
-regions do not weigh more). The head end is found from the profile of the body's
-*upper* width along the axis: from the head's tip the width stays narrow over the head
-and neck and then jumps to the full shoulder width within a few centimetres; from the
-feet it grows gradually (calves, thighs, hips), and two legs occupy much more width
-than a neck (see :func:`end_score`); the more head-like end is the head.
+regions do not weigh more). The head end is found beyond each end of the torso (where
+the body's *upper* width reaches the shoulders' or the hips' full width): a neck and a
+head are narrow, two thighs are wide, arms lie further out (see :func:`end_score`);
+the more head-like end is the head.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from backstroke.body.scan_clean import Table
 FloatArray = NDArray[np.float64]
 
 UPPER_FRACTION = 0.55  # "upper" cells are above this fraction of the body's top height
-NECK_WINDOW_M = 0.25
 
 
 @dataclass(frozen=True)
@@ -117,36 +115,42 @@ def top_height_m(grid: HeightGrid) -> float:
 
 
 def end_score(grid: HeightGrid, top_m: float, from_high_s: bool) -> float:
-    """How leg-like one end of the body is (lower = more head-like).
+    """How leg-like one end of the body is, in metres (lower = more head-like).
 
-    Over the window of rows before the upper width first reaches 80 % of the full
-    width (at most ``NECK_WINDOW_M``), sums: the mean number of separate upper runs
-    within 16 cm of the body's centre line (head and neck 1, legs 2), twice the
-    narrowest upper width over the full width (a neck is narrower than two thighs),
-    and half the length seen beyond the full width, capped at 1 m (legs are long).
+    ``j`` is the first row, walking in from this end, where the upper width reaches
+    80 % of the body's full upper width (the shoulder tops, or the hips). Over the rows
+    5–25 cm beyond ``j`` toward the tip, the body's footprint (anything 3 cm above the
+    table) within 16 cm of the centre line is a neck and a head (12–16 cm wide) at the
+    head end and two thighs (25–32 cm together) at the other; arms lie further out.
+    An end with too little seen there counts as legs (0.25 m). A long footprint beyond
+    ``j`` (legs) adds up to 5 cm.
     """
     w = upper_width_m(grid, top_m)
+    foot = np.nan_to_num(grid.h_m, nan=-1.0) > 0.03
     high = np.nan_to_num(grid.h_m, nan=-1.0) > UPPER_FRACTION * top_m
     if from_high_s:
-        w, high = w[::-1], high[::-1]
+        w, foot, high = w[::-1], foot[::-1], high[::-1]
     full = float(np.percentile(w[w > 0], 95)) if np.any(w > 0) else 0.0
     if full <= 0:
-        return 10.0
-    tip = int(np.argmax(w > 0.05 * full))
-    reach = np.flatnonzero(w[tip:] >= 0.8 * full)
+        return 1.0
+    reach = np.flatnonzero(w >= 0.8 * full)
     if reach.size == 0:
-        return 10.0
-    j = tip + int(reach[0])
-    lo = max(tip, j - round(NECK_WINDOW_M / grid.cell_m))
-    hi = max(lo + 1, j - round(0.03 / grid.cell_m))
+        return 1.0
+    j = int(reach[0])
     t = grid.t_m
     centre = float(np.average(t, weights=high.sum(axis=0) + 1e-9))
-    band = high[lo:hi][:, np.abs(t - centre) < 0.16]
-    runs = np.count_nonzero(np.diff(band.astype(np.int8), axis=1) == 1, axis=1) + band[:, 0]
-    mean_runs = float(np.mean(runs[runs > 0])) if np.any(runs > 0) else 0.0
-    ratio = float(w[lo:hi].min() / full)
-    extent = min((j - tip) * grid.cell_m, 1.0)
-    return mean_runs + 2.0 * ratio + 0.5 * extent
+    band = foot[:, np.abs(t - centre) < 0.16]
+    lo = max(0, j - round(0.25 / grid.cell_m))
+    hi = max(lo, j - round(0.05 / grid.cell_m))
+    widths = band[lo:hi].sum(axis=1) * grid.cell_m
+    seen = widths[widths > 0]
+    if hi - lo == 0 or seen.size < 0.5 * (hi - lo):
+        feature = 0.25
+    else:
+        feature = float(np.median(seen))
+    rows = np.flatnonzero(foot.any(axis=1))
+    extent = (j - int(rows[0])) * grid.cell_m if rows.size else 0.0
+    return feature + 0.05 * min(max(extent, 0.0), 1.0)
 
 
 def provisional_frame(body_m: FloatArray, table: Table, cell_m: float) -> BodyFrame:

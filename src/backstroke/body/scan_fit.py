@@ -41,6 +41,7 @@ from backstroke.body.scan_midline import (
     shoulder_top_s_m,
     smooth_midline,
 )
+from backstroke.body.scan_width import chart_half_width_m, half_widths_m
 from backstroke.body.scanned_back import ScannedBack, SurfaceGrid
 
 FloatArray = NDArray[np.float64]
@@ -147,8 +148,13 @@ def _build(
     s_of_x = s_psis + (xs - x_psis) / (x_c7 - x_psis) * (s_c7 - s_psis)
     mid_p = np.stack([s_of_x, np.asarray(mid(s_of_x)), np.zeros_like(xs)], axis=1)
     mid_y = (mid_p - origin_p) @ ey
+    scene = frame.local(scan.points_m)
+    near = (scene[:, 0] > s_psis - 0.05) & (scene[:, 0] < s_c7 + 0.05)
+    near &= np.abs(scene[:, 1] - float(mid(0.5 * (s_psis + s_c7)))) < 0.45
+    left, right = half_widths_m(height_grid(scene[near], grid.cell_m), mid, s_of_x)
+    half = chart_half_width_m(s_of_x, left, right)
     surface, measured = _surface(in_b[sel], xs, mid_y, max(0.005, 1.25 * sp))
-    back = ScannedBack(surface, xs, mid_y, s_from_b)
+    back = ScannedBack(surface, xs, mid_y, s_from_b, half)
     rms, outliers = _fit_rms(back, in_b[sel])
     back.quality = {
         "fit_rms_m": rms,

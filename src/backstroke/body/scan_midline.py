@@ -9,11 +9,12 @@
   over the head and neck and reaches the shoulders' full width at the shoulder tops;
   C7 lies ``C7_BELOW_SHOULDER_TOP_M`` caudal of that line (the neck's base sits just
   below the trapezius' crest in a prone body).
-* PSIS level: the sacral dimples sit where the buttocks begin to rise out of the
-  lumbar valley. On the paramedian profile (6 cm either side of the midline, over
-  the glutes and the erectors) the PSIS is where the rise from the lumbar valley to
-  the gluteal crest has covered ``PSIS_RISE_FRACTION``; when the rise is too shallow
-  to read (under 1.5 cm), the back length falls back on DESIGN §5 (0.51 m).
+* PSIS level: the sacral dimples sit above the buttocks' apex. On the paramedian
+  profile (6 cm either side of the midline, over the glutes and the erectors) the
+  apex is the highest point caudal of the lumbar valley (refined by a parabola);
+  the PSIS lies ``APEX_TO_PSIS_M`` cranial of it. When the rise from the valley to
+  the apex is too shallow to read (under 1.5 cm), the back length falls back on
+  DESIGN §5 (0.51 m).
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from backstroke.body.scan_axis import HeightGrid, top_height_m, upper_width_m
 
 FloatArray = NDArray[np.float64]
 
-C7_BELOW_SHOULDER_TOP_M = -0.017
-PSIS_RISE_FRACTION = 0.25
+C7_BELOW_SHOULDER_TOP_M = -0.006
+APEX_TO_PSIS_M = 0.08
 DEFAULT_BACK_LENGTH_M = 0.51
 SYMMETRY_BAND_M = (0.025, 0.12)
 PARAMEDIAN_M = 0.06
@@ -147,12 +148,10 @@ def psis_s_m(grid: HeightGrid, mid: UnivariateSpline, s_c7_m: float) -> tuple[fl
     rise = hp[ig] - hp[iv]
     if rise < 0.015:
         return fallback, False
-    level = hp[iv] + PSIS_RISE_FRACTION * rise
-    seg = np.arange(ig, iv + 1)
-    above = seg[hp[seg] >= level]
-    j = int(above[-1])
-    if j + 1 > iv:
-        return float(s[j]), True
-    h0, h1 = hp[j], hp[j + 1]
-    f = (h0 - level) / (h0 - h1) if h0 != h1 else 0.0
-    return float(s[j] + f * (s[j + 1] - s[j])), True
+    apex = float(s[ig])
+    if 0 < ig < len(s) - 1:
+        a, b, c = hp[ig - 1 : ig + 2]
+        den = a - 2 * b + c
+        if den < 0:
+            apex += 0.5 * (a - c) / den * (s[1] - s[0])
+    return apex + APEX_TO_PSIS_M, True

@@ -24,6 +24,7 @@ from backstroke.body.back_model import BackModel
 
 FloatArray = NDArray[np.float64]
 ARMS = ("sides", "overhead", "hanging")
+FLANK_M = 0.012  # the flank falls to the table just outside the chart (full_width_m)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def body_height_field(back: BackModel, x: FloatArray, y: FloatArray, pose: ScanP
     edge = griddata(pts[:, :2], pts[:, 2], np.stack([xc, side * half * 0.995], -1))
     zb = np.where(np.isnan(zb), edge, zb)
     depth = edge - table
-    out = np.clip((np.abs(y) - half) / 0.045, 0.0, 1.0)
+    out = np.clip((np.abs(y) - half) / FLANK_M, 0.0, 1.0)
     zb = np.where(np.abs(y) > half, table + depth * np.sqrt(np.maximum(1 - out**2, 0.0)), zb)
     zb = np.where(out >= 1.0, -np.inf, zb)
     # Below the PSIS: sacrum, cleft and buttocks, then the thighs.

@@ -8,8 +8,8 @@ The skin is ``z = H(x, y)`` (a bicubic spline through the smoothed, hole-filled 
 of the scan's median heights, frame B). The chart follows BackModel's: ``u`` is the
 arc-length fraction of the skin midline ``y = m(x)`` from the PSIS level (0) to C7
 (1); ``v`` is the signed skin distance from the midline along the cross-section at
-constant x (+ = client's left); ``v_max(u)`` reaches the flank on the narrower side
-(where the skin slopes 42°, as on the parametric model). Everything else a
+constant x (+ = client's left); ``v_max(u)`` reaches the chart's half-width (measured
+from the flanks, ``scan_width``) on the side where that is the shorter skin distance. Everything else a
 BackModel offers (frame, normal, project, landmarks, keep-out zones, bone depth,
 grid, mesh) is inherited and works on this chart unchanged.
 """
@@ -27,7 +27,6 @@ from backstroke.body.back_model import BackModel
 
 FloatArray = NDArray[np.float64]
 
-FLANK_SLOPE_DEG = 42.0
 DEFAULT_ADIPOSE_M = 0.012  # a scan does not see the fat layer; DESIGN's mean
 _N_U = 121
 _N_W = 161
@@ -59,6 +58,8 @@ class ScannedBack(BackModel):
         midline_x_m, midline_y_m: ``(K,)`` the skin midline ``y = m(x)`` in B, from the
             PSIS level (first) to C7 (last).
         s_from_b: ``(4, 4)`` transform B → scan frame S.
+        half_width_m: ``(K,)`` the chart's half-width (B's y from the midline) at
+            ``midline_x_m``: where the back's skin turns down into the flank.
         quality: fit figures (``fit_rms_m``, ``coverage``, ...), kept for reports.
     """
 
@@ -68,6 +69,7 @@ class ScannedBack(BackModel):
         midline_x_m: ArrayLike,
         midline_y_m: ArrayLike,
         s_from_b: ArrayLike,
+        half_width_m: ArrayLike,
         quality: dict[str, Any] | None = None,
     ) -> None:
         self.client = None  # type: ignore[assignment]
@@ -79,6 +81,7 @@ class ScannedBack(BackModel):
         mx = np.asarray(midline_x_m, dtype=np.float64)
         my = np.asarray(midline_y_m, dtype=np.float64)
         self._m = CubicSpline(mx, my)
+        self._half = CubicSpline(mx, np.asarray(half_width_m, dtype=np.float64))
         self._build_chart(float(mx[0]), float(mx[-1]))
 
     # ---------------------------------------------------------------- construction
@@ -106,19 +109,20 @@ class ScannedBack(BackModel):
         w = np.linspace(0.0, w_max, _N_W)
         tables = {}
         edge = {}
-        slope_lim = np.tan(np.deg2rad(FLANK_SLOPE_DEG))
+        half = self._half(x)
         for sgn in (1.0, -1.0):
             yy = self._m(x)[:, None] + sgn * w[None, :]
-            inside = (yy > self.surface.y_m[0]) & (yy < self.surface.y_m[-1])
             zz = self.height_m(np.repeat(x[:, None], _N_W, 1), yy)
-            slope = np.abs(np.gradient(zz, w, axis=1))
-            steep = (slope > slope_lim) | ~inside
-            steep[:, :4] = False
-            first = np.where(steep.any(axis=1), np.argmax(steep, axis=1), _N_W - 1)
             seg = np.hypot(np.diff(w)[None, :], np.diff(zz, axis=1))
             arc_w = np.concatenate([np.zeros((_N_U, 1)), np.cumsum(seg, axis=1)], axis=1)
             tables[sgn] = arc_w
-            edge[sgn] = (w[first], arc_w[np.arange(_N_U), first])
+            edge[sgn] = np.array([np.interp(h, w, a) for h, a in zip(half, arc_w, strict=True)])
+        v_edge = np.minimum(edge[1.0], edge[-1.0])
+        self.v_max_m_table = v_edge
+        self._vmax = CubicSpline(u, v_edge)
+        self._full_width = CubicSpline(u, 2.0 * half)
+        self.shoulder_width_m = float(np.max(self.full_width_m(np.linspace(0.6, 1.0, 41))))
+        self.waist_width_m = float(np.min(self.full_width_m(np.linspace(0.1, 0.5, 41))))
         v_grid = np.linspace(0.0, min(float(t[:, -1].min()) for t in tables.values()), _N_W)
         self._w_of_v = {
             sgn: RectBivariateSpline(
@@ -126,16 +130,6 @@ class ScannedBack(BackModel):
             )
             for sgn, t in tables.items()
         }
-        v_edge = np.minimum(edge[1.0][1], edge[-1.0][1])
-        k = np.ones(9) / 9.0
-        v_edge = np.convolve(np.pad(v_edge, 4, mode="edge"), k, mode="valid")
-        self.v_max_m_table = v_edge
-        self._vmax = CubicSpline(u, v_edge)
-        half = 0.5 * (edge[1.0][0] + edge[-1.0][0])
-        self._full_width = CubicSpline(u, np.convolve(np.pad(2 * half, 4, mode="edge"), k, "valid"))
-        self._u_table = u
-        self.shoulder_width_m = float(np.max(self.full_width_m(np.linspace(0.6, 1.0, 41))))
-        self.waist_width_m = float(np.min(self.full_width_m(np.linspace(0.1, 0.5, 41))))
 
     # ---------------------------------------------------------------- chart → 3D
     def full_width_m(self, u: ArrayLike) -> FloatArray:
@@ -195,6 +189,7 @@ class ScannedBack(BackModel):
             "midline_b": {
                 "x_m": np.round(xs, 6).tolist(),
                 "y_m": np.round(self._m(xs), 6).tolist(),
+                "half_width_m": np.round(self._half(xs), 6).tolist(),
             },
             "quality": self.quality,
         }
@@ -210,4 +205,6 @@ class ScannedBack(BackModel):
             np.asarray(srf["z_m"], dtype=np.float64),
         )
         mid = data["midline_b"]
-        return cls(grid, mid["x_m"], mid["y_m"], data["s_from_b"], data.get("quality"))
+        return cls(
+            grid, mid["x_m"], mid["y_m"], data["s_from_b"], mid["half_width_m"], data.get("quality")
+        )
