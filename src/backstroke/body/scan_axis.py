@@ -144,10 +144,8 @@ def end_score(grid: HeightGrid, top_m: float, from_high_s: bool) -> float:
     hi = max(lo, j - round(0.05 / grid.cell_m))
     widths = band[lo:hi].sum(axis=1) * grid.cell_m
     seen = widths[widths > 0]
-    if hi - lo == 0 or seen.size < 0.5 * (hi - lo):
-        feature = 0.25
-    else:
-        feature = float(np.median(seen))
+    enough = hi > lo and seen.size >= 0.5 * (hi - lo)
+    feature = float(np.median(seen)) if enough else 0.25
     rows = np.flatnonzero(foot.any(axis=1))
     extent = (j - int(rows[0])) * grid.cell_m if rows.size else 0.0
     return feature + 0.05 * min(max(extent, 0.0), 1.0)

@@ -9,8 +9,8 @@ of the scan's median heights, frame B). The chart follows BackModel's: ``u`` is 
 arc-length fraction of the skin midline ``y = m(x)`` from the PSIS level (0) to C7
 (1); ``v`` is the signed skin distance from the midline along the cross-section at
 constant x (+ = client's left); ``v_max(u)`` reaches the chart's half-width (measured
-from the flanks, ``scan_width``) on the side where that is the shorter skin distance. Everything else a
-BackModel offers (frame, normal, project, landmarks, keep-out zones, bone depth,
+from the flanks, ``scan_width``) on the side where that is the shorter skin distance.
+Everything else a BackModel offers (frame, normal, project, landmarks, keep-out zones, bone depth,
 grid, mesh) is inherited and works on this chart unchanged.
 """
 
