@@ -36,6 +36,7 @@ from backstroke.body.scan_clean import body_points, fit_table, spacing_m
 from backstroke.body.scan_io import Scan, ScanError
 from backstroke.body.scan_midline import (
     C7_BELOW_SHOULDER_TOP_M,
+    c7_s_m,
     midline_centres,
     psis_s_m,
     shoulder_top_s_m,
@@ -75,14 +76,16 @@ def fit_scan(scan: Scan) -> ScannedBack:
     from_shape = False
     for _ in range(3):
         grid = height_grid(frame.local(body), cell)
-        s_c7 = shoulder_top_s_m(grid) - C7_BELOW_SHOULDER_TOP_M
-        s_lo = s_c7 - 0.80
-        ss, tt = midline_centres(grid, s_lo, s_c7, 0.0 if mid is None else float(mid(s_c7 - 0.3)))
+        s_top = shoulder_top_s_m(grid)
+        guess = 0.0 if mid is None else float(mid(s_top - 0.3))
+        ss, tt = midline_centres(grid, s_top - 0.85, s_top + 0.08, guess)
         if len(ss) < 20:
             raise ScanError(
                 "no back found: the cross-sections are not mirror-symmetric", path=scan.path
             )
         mid = smooth_midline(ss, tt)
+        knee = c7_s_m(grid, mid, s_top)
+        s_c7 = knee if knee is not None else s_top - C7_BELOW_SHOULDER_TOP_M
         s_psis, from_shape = psis_s_m(grid, mid, s_c7)
         back_rows = (ss >= s_psis) & (ss <= s_c7)
         if back_rows.sum() < 10:

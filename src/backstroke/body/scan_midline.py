@@ -5,10 +5,11 @@
   evenly), so the midline's lateral position at ``s`` is the ``t`` that best matches
   the profile with its mirror image over the central 2.5–12 cm (arms and flanks are
   left out). The per-row centres are median-filtered and smoothed with a spline.
-* C7: the base of the neck. Walking down from the head, the upper width stays narrow
-  over the head and neck and reaches the shoulders' full width at the shoulder tops;
-  C7 lies ``C7_BELOW_SHOULDER_TOP_M`` caudal of that line (the neck's base sits just
-  below the trapezius' crest in a prone body).
+* C7: the vertebra prominens at the base of the neck, where the skin midline stops
+  following the upper back and falls away into the neck (the knee of the midline
+  profile, :func:`c7_s_m`). The search is anchored on the shoulder tops (where, from
+  the head down, the upper width reaches the shoulders' full width); without a knee,
+  C7 is taken ``C7_BELOW_SHOULDER_TOP_M`` caudal of the shoulder tops.
 * PSIS level: the sacral dimples sit above the buttocks' apex. On the paramedian
   profile (6 cm either side of the midline, over the glutes and the erectors) the
   apex is the highest point caudal of the lumbar valley (refined by a parabola);
@@ -31,7 +32,9 @@ from backstroke.body.scan_axis import HeightGrid, top_height_m, upper_width_m
 
 FloatArray = NDArray[np.float64]
 
-C7_BELOW_SHOULDER_TOP_M = -0.006
+C7_BELOW_SHOULDER_TOP_M = 0.041  # fallback when no knee is found
+KNEE_DROP_M = 0.004
+C7_BELOW_KNEE_M = 0.018
 APEX_TO_PSIS_M = 0.08
 DEFAULT_BACK_LENGTH_M = 0.51
 SYMMETRY_BAND_M = (0.025, 0.12)
@@ -55,6 +58,52 @@ def shoulder_top_s_m(grid: HeightGrid) -> float:
     full = float(np.percentile(w[w > 0], 95))
     rows = np.flatnonzero(w >= 0.8 * full)
     return float(grid.s_m[rows[-1]])
+
+
+def midline_profile_m(grid: HeightGrid, mid: UnivariateSpline) -> FloatArray:
+    """Height ``(n_s,)`` on the midline (median over ±1.5 cm), per row; NaN where unseen."""
+    out = np.full(grid.h_m.shape[0], np.nan)
+    for i, s in enumerate(grid.s_m):
+        prof = _row_profile(grid, i)
+        c = float(mid(s))
+        band = prof[np.abs(grid.t_m - c) <= 0.015]
+        if np.isfinite(band).any():
+            out[i] = float(np.nanmedian(band))
+    return out
+
+
+def c7_s_m(grid: HeightGrid, mid: UnivariateSpline, s_top_m: float) -> float | None:
+    """``s`` of C7 from the knee where the midline leaves the upper back's trend.
+
+    Walking toward the head from ``s_top_m - 0.12``, each row's midline height is
+    compared with the line fitted to the 8 cm of midline 1 cm caudal of it; the knee is
+    the first row more than ``KNEE_DROP_M`` below that line whose next 2 cm stay below
+    it and fall to 2.5 × that (the neck falling away from the vertebra prominens). C7 lies ``C7_BELOW_KNEE_M`` caudal of it.
+    """
+    hm = midline_profile_m(grid, mid)
+    s = grid.s_m
+    step = grid.cell_m
+    n_fit = round(0.08 / step)
+    gap = round(0.01 / step)
+    ahead = round(0.02 / step)
+    start = int(np.searchsorted(s, s_top_m - 0.12))
+    stop = int(np.searchsorted(s, s_top_m + 0.12))
+    for i in range(max(start, n_fit + gap), min(stop, len(s) - ahead)):
+        lo, hi = i - gap - n_fit, i - gap
+        ok = np.isfinite(hm[lo:hi])
+        if ok.sum() < 0.6 * n_fit or not np.isfinite(hm[i]):
+            continue
+        a, b = np.polyfit(s[lo:hi][ok], hm[lo:hi][ok], 1)
+        later_drop = a * s[i + 1 : i + ahead + 1] + b - hm[i + 1 : i + ahead + 1]
+        later_drop = later_drop[np.isfinite(later_drop)]
+        if (
+            hm[i] < a * s[i] + b - KNEE_DROP_M
+            and later_drop.size > 0
+            and later_drop.min() > KNEE_DROP_M
+            and later_drop.max() > 2.5 * KNEE_DROP_M
+        ):
+            return float(s[i] - C7_BELOW_KNEE_M)
+    return None
 
 
 def _row_profile(grid: HeightGrid, i: int) -> FloatArray:

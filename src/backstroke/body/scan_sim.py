@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.interpolate import griddata
+from scipy.interpolate import RegularGridInterpolator
 
 from backstroke.body.back_model import BackModel
 
@@ -113,21 +113,41 @@ def _capsule_top(
     return np.where(d2 < r * r, z0 + np.sqrt(np.maximum(r * r - d2, 0.0)), -np.inf)
 
 
+def _back_table(back: BackModel) -> RegularGridInterpolator:
+    """z(x, y) of the back's skin on a 2 mm table (clamped to the chart's edge beyond it).
+
+    Two 1-D passes: along each chart row (fixed u) z and x as functions of y, then
+    along each y column z as a function of x (x is monotone in u).
+    """
+    uu, vv = back.grid(241, 161)
+    pts = back.point(uu, vv)
+    ys = np.arange(-0.30, 0.30 + 1e-9, 0.002)
+    x0, x1 = float(pts[0, :, 0].min()), float(pts[-1, :, 0].max())
+    xs = np.linspace(x0, x1, int((x1 - x0) / 0.002) + 1)
+    zr = np.empty((uu.shape[0], ys.size))
+    xr = np.empty_like(zr)
+    for i in range(uu.shape[0]):
+        zr[i] = np.interp(ys, pts[i, :, 1], pts[i, :, 2])
+        xr[i] = np.interp(ys, pts[i, :, 1], pts[i, :, 0])
+    table = np.empty((xs.size, ys.size))
+    for j in range(ys.size):
+        table[:, j] = np.interp(xs, xr[:, j], zr[:, j])
+    return RegularGridInterpolator((xs, ys), table, bounds_error=False, fill_value=None)
+
+
 def body_height_field(back: BackModel, x: FloatArray, y: FloatArray, pose: ScanPose) -> FloatArray:
     """Height z (frame B) of the client's upper surface over points (x, y) of B; -inf off it."""
     table = -pose.torso_depth_m
-    uu, vv = back.grid(121, 61)
-    pts = back.point(uu, vv).reshape(-1, 3)
+    back_z = _back_table(back)
     x0, x1 = float(back.point(0.0, 0.0)[0]), float(back.point(1.0, 0.0)[0])
     z1 = float(back.point(1.0, 0.0)[2])
     xc = np.clip(x, x0, x1)
     # Back surface (clamped to the chart's x range; extended below/above by shapes).
-    zb = griddata(pts[:, :2], pts[:, 2], np.stack([xc, y], -1), method="linear")
+    zb = back_z(np.stack([xc, y], -1))
     uc = np.clip((xc - x0) / (x1 - x0), 0.0, 1.0)
     half = 0.5 * back.full_width_m(uc) * 1.0
     side = np.where(y >= 0, 1.0, -1.0)
-    edge = griddata(pts[:, :2], pts[:, 2], np.stack([xc, side * half * 0.995], -1))
-    zb = np.where(np.isnan(zb), edge, zb)
+    edge = back_z(np.stack([xc, side * half * 0.995], -1))
     depth = edge - table
     out = np.clip((np.abs(y) - half) / FLANK_M, 0.0, 1.0)
     zb = np.where(np.abs(y) > half, table + depth * np.sqrt(np.maximum(1 - out**2, 0.0)), zb)

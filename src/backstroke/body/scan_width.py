@@ -11,6 +11,8 @@ silhouette on each side (where the parametric back's skin turns down into the fl
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.interpolate import UnivariateSpline
@@ -59,8 +61,9 @@ def half_widths_m(
     for k, s in enumerate(s_m):
         i = int(np.clip(np.rint((s - grid.s0_m) / grid.cell_m), 0, grid.h_m.shape[0] - 1))
         band = grid.h_m[max(i - 1, 0) : i + 2]
-        with np.errstate(all="ignore"):
-            prof = np.nanmax(band, axis=0) if np.isfinite(band).any() else band[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
+            prof = np.nanmax(band, axis=0)
         j0 = int(np.clip(np.rint((float(mid(s)) - grid.t0_m) / grid.cell_m), 0, len(prof) - 1))
         win = prof[max(j0 - 2, 0) : j0 + 3]
         if not np.isfinite(win).any():
