@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tests.body.phantom import ARM_POSES, Phantom
+from tests.body.phantom_camera import Pinhole, render
+from tests.body.phantom_score import LIMITS_M, score, within_limits
 
 from backstroke.body.back_model import BackModel
 from backstroke.body.client_file import random_client
 from backstroke.body.scan_fit import fit_scan
 from backstroke.body.scan_io import Scan, ScanError, read_scan
 from backstroke.body.scan_sim import ARMS, CameraSpec, ScanPose, simulate_scan
-from tests.body.phantom import ARM_POSES, Phantom
-from tests.body.phantom_camera import Pinhole, render
-from tests.body.phantom_score import LIMITS_M, score, within_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "scan.json"

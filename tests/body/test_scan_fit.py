@@ -79,7 +79,7 @@ def test_scanned_back_works_as_a_back_model() -> None:
     pts = fit.point(uu, vv).reshape(-1, 3)
     u, v = fit.project(pts)
     assert np.abs(fit.point(u, v) - pts).max() < 0.001
-    tu, tv, n = fit.frame(uu, vv)
+    tu, _, n = fit.frame(uu, vv)
     assert np.all(n[..., 2] > 0.3) and np.all(tu[..., 0] > 0.7)
     # v is a skin distance: a lateral line of 0.2 m on the chart is 0.2 m on the skin.
     line = np.linspace(-0.1, 0.1, 300)

@@ -78,7 +78,8 @@ def c7_s_m(grid: HeightGrid, mid: UnivariateSpline, s_top_m: float) -> float | N
     Walking toward the head from ``s_top_m - 0.12``, each row's midline height is
     compared with the line fitted to the 8 cm of midline 1 cm caudal of it; the knee is
     the first row more than ``KNEE_DROP_M`` below that line whose next 2 cm stay below
-    it and fall to 2.5 × that (the neck falling away from the vertebra prominens). C7 lies ``C7_BELOW_KNEE_M`` caudal of it.
+    it and fall to 2.5 × that (the neck falling away from the vertebra prominens).
+    C7 lies ``C7_BELOW_KNEE_M`` caudal of it.
     """
     hm = midline_profile_m(grid, mid)
     s = grid.s_m
