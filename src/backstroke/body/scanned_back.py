@@ -27,6 +27,7 @@ from backstroke.body.back_model import BackModel
 
 FloatArray = NDArray[np.float64]
 
+MAX_SLOPE_DEG = 50.0  # the chart ends before the skin turns down into the flank
 DEFAULT_ADIPOSE_M = 0.012  # a scan does not see the fat layer; DESIGN's mean
 _N_U = 121
 _N_W = 161
@@ -109,18 +110,31 @@ class ScannedBack(BackModel):
         w = np.linspace(0.0, w_max, _N_W)
         tables = {}
         edge = {}
-        half = self._half(x)
+        measured = self._half(x)
+        half = measured.copy()
         for sgn in (1.0, -1.0):
             yy = self._m(x)[:, None] + sgn * w[None, :]
             zz = self.height_m(np.repeat(x[:, None], _N_W, 1), yy)
             seg = np.hypot(np.diff(w)[None, :], np.diff(zz, axis=1))
             arc_w = np.concatenate([np.zeros((_N_U, 1)), np.cumsum(seg, axis=1)], axis=1)
             tables[sgn] = arc_w
-            edge[sgn] = np.array([np.interp(h, w, a) for h, a in zip(half, arc_w, strict=True)])
+            # Never onto the flank: stop where the skin slopes more than MAX_SLOPE_DEG.
+            slope = np.abs(np.gradient(zz, w, axis=1))
+            steep = slope > np.tan(np.deg2rad(MAX_SLOPE_DEG))
+            steep[:, : _N_W // 10] = False
+            first = np.where(steep.any(axis=1), w[np.argmax(steep, axis=1)], w[-1])
+            half = np.minimum(half, first)
+            edge[sgn] = half
+        for sgn in (1.0, -1.0):
+            edge[sgn] = np.array(
+                [np.interp(h, w, a) for h, a in zip(half, tables[sgn], strict=True)]
+            )
         v_edge = np.minimum(edge[1.0], edge[-1.0])
+        k = np.ones(7) / 7.0
+        v_edge = np.minimum(v_edge, np.convolve(np.pad(v_edge, 3, mode="edge"), k, "valid"))
         self.v_max_m_table = v_edge
         self._vmax = CubicSpline(u, v_edge)
-        self._full_width = CubicSpline(u, 2.0 * half)
+        self._full_width = CubicSpline(u, 2.0 * measured)
         self.shoulder_width_m = float(np.max(self.full_width_m(np.linspace(0.6, 1.0, 41))))
         self.waist_width_m = float(np.min(self.full_width_m(np.linspace(0.1, 0.5, 41))))
         v_grid = np.linspace(0.0, min(float(t[:, -1].min()) for t in tables.values()), _N_W)
