@@ -55,16 +55,20 @@ def run_session(req: SessionRequest) -> SessionOutcome:
         raise BackstrokeError(f"unknown backend '{req.backend}' (allowed: {', '.join(BACKENDS)})")
     routine = load_routine(req.routine)
     client = load_client(req.client)
-    back = BackModel(client)
+    true_back = back = BackModel(client)
     grid, notes = beat_grid_for(routine, bpm=req.bpm, music=req.music)
     seed = client.seed if req.seed is None else req.seed
     if seed is None or not 0 <= seed < 2**32:
         raise BackstrokeError(f"--seed {seed} outside 0..4294967295")
+    from backstroke.body.scan_registration import planning_body
+    from backstroke.robot.registered import registered_robot
+
+    back, registration = planning_body(client, true_back, seed)  # the scan's fit, if any
     from backstroke.robot.faults import FaultInjector, FaultSpec
 
     faults = [FaultSpec.parse(text) for text in req.inject]
     memory = _ClientMemory.open(req, back) if req.client_name else None
-    robot = make_robot(req.backend, client, back, seed=seed)
+    robot = registered_robot(make_robot(req.backend, client, true_back, seed=seed), registration)
     if faults:
         robot = FaultInjector(robot, faults, seed=seed)
     req.out.mkdir(parents=True, exist_ok=True)
@@ -93,6 +97,8 @@ def run_session(req: SessionRequest) -> SessionOutcome:
         summary["intention"] = routine.intention
         summary["backend"] = req.backend
         summary["notes"] = list(notes)
+        if registration is not None:
+            summary["body"] = registration.summary(summary)
         sim_truth = getattr(robot, "sim_truth", None)
         if callable(sim_truth):
             summary["sim_truth"] = sim_truth()
