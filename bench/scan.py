@@ -33,7 +33,7 @@ RESULTS = ROOT / "bench" / "results" / "scan.json"
 
 
 def phantom_case(seed: int) -> dict[str, Any]:
-    rng = np.random.default_rng(50_000 + seed)
+    rng = np.random.default_rng(70_000 + seed)
     ph = Phantom.draw(rng, ARM_POSES[seed % len(ARM_POSES)])
     cam = Pinhole(
         pixel_m=float(rng.uniform(0.0035, 0.006)),
