@@ -34,7 +34,6 @@ FloatArray = NDArray[np.float64]
 
 C7_BELOW_SHOULDER_TOP_M = 0.041  # fallback when no knee is found
 KNEE_DROP_M = 0.004
-KNEE_BELOW_BACK_M = 0.025  # C7 is within this of the upper back's highest point
 C7_BELOW_KNEE_M = 0.018
 APEX_TO_PSIS_M = 0.08
 DEFAULT_BACK_LENGTH_M = 0.51
@@ -76,12 +75,10 @@ def midline_profile_m(grid: HeightGrid, mid: UnivariateSpline) -> FloatArray:
 def c7_s_m(grid: HeightGrid, mid: UnivariateSpline, s_top_m: float) -> float | None:
     """``s`` of C7 from the knee where the midline leaves the upper back's trend.
 
-    From 15 cm caudal to 8 cm cranial of the shoulder tops, each row's midline height
-    is compared with the line fitted to the 8 cm of midline 1 cm caudal of it. Rows
-    whose next 2 cm stay more than ``KNEE_DROP_M`` under that line, and that are still
-    within ``KNEE_BELOW_BACK_M`` of the upper back's height, are candidate falls; the
-    steepest (the neck falling away from the vertebra prominens) wins, and the knee is
-    where its run of rows more than ``KNEE_DROP_M`` under the trend begins.
+    Walking toward the head from ``s_top_m - 0.12``, each row's midline height is
+    compared with the line fitted to the 8 cm of midline 1 cm caudal of it; the knee is
+    the first row more than ``KNEE_DROP_M`` below that line whose next 2 cm stay below
+    it and fall to 2.5 × that (the neck falling away from the vertebra prominens).
     C7 lies ``C7_BELOW_KNEE_M`` caudal of it.
     """
     hm = midline_profile_m(grid, mid)
@@ -90,34 +87,24 @@ def c7_s_m(grid: HeightGrid, mid: UnivariateSpline, s_top_m: float) -> float | N
     n_fit = round(0.08 / step)
     gap = round(0.01 / step)
     ahead = round(0.02 / step)
-    start = max(int(np.searchsorted(s, s_top_m - 0.15)), n_fit + gap)
-    stop = min(int(np.searchsorted(s, s_top_m + 0.08)), len(s) - ahead)
-    back = (s > s_top_m - 0.25) & (s < s_top_m) & np.isfinite(hm)
-    if not back.any():
-        return None
-    level = float(np.max(hm[back])) - KNEE_BELOW_BACK_M  # the fall starts on the back
-    dev = np.full(len(s), np.nan)  # how far each row lies under the trend caudal of it
-    fall = np.full(len(s), np.nan)  # and how far the next 2 cm fall under it
-    for i in range(start, stop):
+    start = int(np.searchsorted(s, s_top_m - 0.12))
+    stop = int(np.searchsorted(s, s_top_m + 0.12))
+    for i in range(max(start, n_fit + gap), min(stop, len(s) - ahead)):
         lo, hi = i - gap - n_fit, i - gap
         ok = np.isfinite(hm[lo:hi])
         if ok.sum() < 0.6 * n_fit or not np.isfinite(hm[i]):
             continue
         a, b = np.polyfit(s[lo:hi][ok], hm[lo:hi][ok], 1)
-        dev[i] = a * s[i] + b - hm[i]
-        nxt = a * s[i + 1 : i + ahead + 1] + b - hm[i + 1 : i + ahead + 1]
-        nxt = nxt[np.isfinite(nxt)]
-        if nxt.size and nxt.min() > KNEE_DROP_M and hm[i] >= level:
-            fall[i] = nxt.max()
-    if not np.any(fall > 2.5 * KNEE_DROP_M):
-        return None
-    # The neck's fall is the steepest on the midline near the shoulders (not the first
-    # bend: a rounded upper back curves away from a straight trend too).
-    i_best = int(np.nanargmax(fall))
-    i = i_best
-    while i - 1 >= start and np.isfinite(dev[i - 1]) and dev[i - 1] > KNEE_DROP_M:
-        i -= 1
-    return float(s[i] - C7_BELOW_KNEE_M)
+        later_drop = a * s[i + 1 : i + ahead + 1] + b - hm[i + 1 : i + ahead + 1]
+        later_drop = later_drop[np.isfinite(later_drop)]
+        if (
+            hm[i] < a * s[i] + b - KNEE_DROP_M
+            and later_drop.size > 0
+            and later_drop.min() > KNEE_DROP_M
+            and later_drop.max() > 2.5 * KNEE_DROP_M
+        ):
+            return float(s[i] - C7_BELOW_KNEE_M)
+    return None
 
 
 def _row_profile(grid: HeightGrid, i: int) -> FloatArray:
