@@ -69,12 +69,16 @@ def plan(
     client: Annotated[Path | None, typer.Option(help="client TOML file (default client)")] = None,
     bpm: Annotated[float | None, typer.Option(help="tempo in beats per minute")] = None,
     music: Annotated[Path | None, typer.Option(help="audio file to take the beats from")] = None,
+    body: Annotated[
+        Path | None, typer.Option(help="plan on a fitted body (backstroke scan --out)")
+    ] = None,
+    scan: Annotated[Path | None, typer.Option(help="plan on the body fitted to this scan")] = None,
 ) -> None:
     """Plan a session and write plan.json (one continuous, timed surface path)."""
     from backstroke.plan.io import plan_summary_lines, plan_to_json, write_json_atomic
 
     try:
-        built, distance_m = _build_plan(routine, client, bpm, music)
+        built, distance_m = _build_plan(routine, client, bpm, music, body=body, scan=scan)
         write_json_atomic(out, plan_to_json(built))
     except BackstrokeError as exc:
         _fail(exc)
@@ -156,7 +160,13 @@ def _run(req: SessionRequest) -> None:
 
 
 def _build_plan(
-    routine: str, client: Path | None, bpm: float | None, music: Path | None
+    routine: str,
+    client: Path | None,
+    bpm: float | None,
+    music: Path | None,
+    *,
+    body: Path | None = None,
+    scan: Path | None = None,
 ) -> tuple[Plan, float]:
     import numpy as np
 
@@ -168,6 +178,10 @@ def _build_plan(
 
     r = load_routine(routine)
     back = BackModel(load_client(client))
+    if body is not None or scan is not None:
+        from backstroke.body.scan_report import planning_back
+
+        back = planning_back(body, scan)
     grid, notes = beat_grid_for(r, bpm=bpm, music=music)
     built = compile_plan(r, back, grid)
     if notes:

@@ -132,6 +132,16 @@ def test_body_file_round_trip(tmp_path: Path) -> None:
     again = scan_report(back)
     np.testing.assert_allclose(again["midline_m"], report["midline_m"], atol=2e-5)
     assert again["landmarks"].keys() == report["landmarks"].keys()
+    # plan on it: the plan's contact path lies on the fitted skin
+    plan_file = tmp_path / "plan.json"
+    args = ["plan", "--routine", "spa", "--bpm", "60", "--body", str(tmp_path / "body.json")]
+    res = CliRunner().invoke(app, [*args, "--out", str(plan_file)])
+    assert res.exit_code == 0, res.output
+    cols = json.loads(plan_file.read_text())["samples"]
+    on = np.asarray(cols["in_contact"]) > 0
+    xyz = np.stack([np.asarray(cols[k])[on][::200] for k in ("x_m", "y_m", "z_m")], axis=1)
+    u, v = back.project(xyz)
+    assert np.abs(back.point(u, v) - xyz).max() < 0.002
 
 
 def test_things_that_are_not_a_prone_back() -> None:

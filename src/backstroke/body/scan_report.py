@@ -85,3 +85,17 @@ def load_body(path: str | Path) -> ScannedBack:
         return ScannedBack.from_json(model)
     except (KeyError, TypeError, ValueError) as exc:
         raise ScanError(f"damaged body file: {type(exc).__name__}: {exc}"[:160], path=p) from None
+
+
+def planning_back(body: str | Path | None, scan: str | Path | None) -> ScannedBack:
+    """The body ``--body FILE`` (a body.json) or ``--scan FILE`` (fitted now) names."""
+    if body is not None and scan is not None:
+        raise ScanError("give --body or --scan, not both", path=body)
+    if body is not None:
+        return load_body(body)
+    from backstroke.body.scan_fit import fit_scan
+    from backstroke.body.scan_io import read_scan
+
+    if scan is None:
+        raise ScanError("no body: give --body FILE or --scan FILE")
+    return fit_scan(read_scan(scan))
