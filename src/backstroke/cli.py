@@ -102,6 +102,13 @@ def plan(
         float | None, typer.Option(metavar="BPM", help="tempo in beats per minute")
     ] = None,
     music: MusicOpt = None,
+    body: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="plan on a fitted body (backstroke scan --out)"),
+    ] = None,
+    scan: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="plan on the body fitted to this scan")
+    ] = None,
 ) -> None:
     """Plan a session and write plan.json (one continuous, timed surface path)."""
     from backstroke.plan.io import plan_summary_lines, plan_to_json, write_json_atomic
@@ -109,7 +116,7 @@ def plan(
 
     try:
         check_output_file(out)
-        built, distance_m = _build_plan(routine, client, bpm, music)
+        built, distance_m = _build_plan(routine, client, bpm, music, body=body, scan=scan)
         write_json_atomic(out, plan_to_json(built))
     except BackstrokeError as exc:
         _fail(exc)
@@ -269,7 +276,13 @@ def _run(req: SessionRequest, watching: tuple[bool, int, float | None, bool]) ->
 
 
 def _build_plan(
-    routine: str, client: Path | None, bpm: float | None, music: Path | None
+    routine: str,
+    client: Path | None,
+    bpm: float | None,
+    music: Path | None,
+    *,
+    body: Path | None = None,
+    scan: Path | None = None,
 ) -> tuple[Plan, float]:
     import numpy as np
 
@@ -282,6 +295,10 @@ def _build_plan(
 
     r = load_routine(routine)
     back = BackModel(load_client(client))
+    if body is not None or scan is not None:
+        from backstroke.body.scan_report import planning_back
+
+        back = planning_back(body, scan)
     grid, notes = beat_grid_for(r, bpm=bpm, music=music)
     check_duration(r, back.back_length_m, grid.period_s, routine)
     built = compile_plan(r, back, grid)
@@ -341,6 +358,7 @@ def schema(
 
 
 def _register_extras() -> None:
+    from backstroke.body.cli import scan
     from backstroke.learn.cli import coach, compare, learn
     from backstroke.report.cli import report
     from backstroke.store.cli import clients, history
@@ -349,6 +367,7 @@ def _register_extras() -> None:
 
     app.command()(sweep)
     app.command()(report)
+    app.command()(scan)
     app.command()(clients)
     app.command()(history)
     app.command()(learn)

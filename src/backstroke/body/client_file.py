@@ -30,6 +30,19 @@ class KnotSpec(StrictModel):
     stiffness_ratio: float = Field(default=2.0, ge=1.2, le=3.0)
 
 
+class ScanSpec(StrictModel):
+    """How a simulated backend's depth camera sees this back (DESIGN §6.4 ``[scan]``).
+
+    The simulator scans its true body with these errors and the system plans on the
+    body fitted to that scan; the robot presses on the truth.
+    """
+
+    noise_m: float = Field(default=0.0015, ge=0.0, le=0.01, description="depth noise, 1 sigma")
+    registration_error_m: float = Field(default=0.005, ge=0.0, le=0.05)
+    registration_error_deg: float = Field(default=2.0, ge=0.0, le=10.0)
+    coverage: float = Field(default=0.9, ge=0.6, le=1.0, description="fraction of the back seen")
+
+
 # name: (default, population standard deviation, low, high)
 _ANTHRO: dict[str, tuple[float, float, float, float]] = {
     "height_m": (1.75, 0.08, 1.40, 2.10),
@@ -68,6 +81,9 @@ class ClientSpec(StrictModel):
     guarding: float | None = _bounded("guarding")
     breathing_rate_bpm: float | None = _bounded("breathing_rate_bpm")
     knots: list[KnotSpec] | None = Field(default=None, max_length=12)
+    scan: ScanSpec | None = Field(
+        default=None, description="simulated backends: plan on a scan of the body (None: exact)"
+    )
 
     @model_validator(mode="after")
     def _widths_consistent(self) -> ClientSpec:

@@ -97,7 +97,7 @@ def _run_session(req: SessionRequest, interrupts: Interrupts, watch: Any) -> Ses
         raise BackstrokeError(f"unknown backend '{req.backend}' (allowed: {', '.join(BACKENDS)})")
     routine = load_routine(req.routine)
     client = load_client(req.client)
-    back = BackModel(client)
+    true_back = back = BackModel(client)
     grid, notes = beat_grid_for(routine, bpm=req.bpm, music=req.music)
     seed = client.seed if req.seed is None else req.seed
     if seed is None or not 0 <= seed < 2**32:
@@ -114,13 +114,19 @@ def _run_session(req: SessionRequest, interrupts: Interrupts, watch: Any) -> Ses
                 value=text,
                 allowed=f"0..{longest_s:.0f} s",
             )
+    from backstroke.body.scan_registration import planning_body
+    from backstroke.robot.registered import registered_robot
+
+    back, registration = planning_body(client, true_back, seed)  # the scan's fit, if any
     memory = _ClientMemory.open(req, back) if req.client_name is not None else None
     if memory is not None:  # the client's remembered skips and music
         routine, grid, notes = memory.apply(routine, grid, notes, req)
     with OutputDir(req.out, replace=req.replace) as outdir:
         if outdir.replaced:
             _say(f"backstroke: replacing the earlier session in {req.out}")
-        robot = make_robot(req.backend, client, back, seed=seed)
+        robot = registered_robot(
+            make_robot(req.backend, client, true_back, seed=seed), registration
+        )
         try:
             if faults:
                 robot = FaultInjector(robot, faults, seed=seed)
@@ -139,6 +145,7 @@ def _run_session(req: SessionRequest, interrupts: Interrupts, watch: Any) -> Ses
                 seed,
                 memory,
                 watch,
+                registration,
             )
         finally:
             robot.close()
@@ -157,6 +164,7 @@ def _live(
     seed: int,
     memory: _ClientMemory | None,
     watch: Any = None,
+    registration: Any = None,
 ) -> SessionOutcome:
     """The session proper: the robot exists, the output folder is ours (locked)."""
     from backstroke.session.log import SessionLogWriter
@@ -242,6 +250,8 @@ def _live(
                 }
                 for f in injected
             ]
+        if registration is not None:
+            summary["body"] = registration.summary(summary)
         sim_truth = getattr(robot, "sim_truth", None)
         if callable(sim_truth):
             summary["sim_truth"] = sim_truth()

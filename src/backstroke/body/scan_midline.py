@@ -1,0 +1,207 @@
+"""The spine's midline and the back's ends (C7, PSIS level) on the height grid of frame P.
+
+* Midline: each cross-section of the back is mirror-symmetric about the spine (the
+  paraspinal valley sits between two equal erector bulges and the ribs fall away
+  evenly), so the midline's lateral position at ``s`` is the ``t`` that best matches
+  the profile with its mirror image over the central 2.5–12 cm (arms and flanks are
+  left out). The per-row centres are median-filtered and smoothed with a spline.
+* C7: the vertebra prominens at the base of the neck, where the skin midline stops
+  following the upper back and falls away into the neck (the knee of the midline
+  profile, :func:`c7_s_m`). The search is anchored on the shoulder tops (where, from
+  the head down, the upper width reaches the shoulders' full width); without a knee,
+  C7 is taken ``C7_BELOW_SHOULDER_TOP_M`` caudal of the shoulder tops.
+* PSIS level: the sacral dimples sit above the buttocks' apex. On the paramedian
+  profile (6 cm either side of the midline, over the glutes and the erectors) the
+  apex is the highest point caudal of the lumbar valley (refined by a parabola);
+  the PSIS lies ``APEX_TO_PSIS_M`` cranial of it. When the rise from the valley to
+  the apex is too shallow to read (under 1.5 cm), the back length falls back on
+  DESIGN §5 (0.51 m).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.interpolate import UnivariateSpline
+from scipy.ndimage import median_filter
+
+from backstroke.body.scan_axis import HeightGrid, top_height_m, upper_width_m
+
+FloatArray = NDArray[np.float64]
+
+C7_BELOW_SHOULDER_TOP_M = 0.041  # fallback when no knee is found
+KNEE_DROP_M = 0.004
+C7_BELOW_KNEE_M = 0.018
+APEX_TO_PSIS_M = 0.08
+DEFAULT_BACK_LENGTH_M = 0.51
+SYMMETRY_BAND_M = (0.025, 0.12)
+PARAMEDIAN_M = 0.06
+
+
+@dataclass(frozen=True)
+class Midline:
+    """The midline in frame P: ``t_m`` at every ``s_m`` (both ``(K,)``), PSIS → C7."""
+
+    s_m: FloatArray
+    t_m: FloatArray
+    s_psis_m: float
+    s_c7_m: float
+    psis_from_shape: bool
+
+
+def shoulder_top_s_m(grid: HeightGrid) -> float:
+    """``s`` where, from the head down, the upper width first reaches 80 % of full."""
+    w = upper_width_m(grid, top_height_m(grid))
+    full = float(np.percentile(w[w > 0], 95))
+    rows = np.flatnonzero(w >= 0.8 * full)
+    return float(grid.s_m[rows[-1]])
+
+
+def midline_profile_m(grid: HeightGrid, mid: UnivariateSpline) -> FloatArray:
+    """Height ``(n_s,)`` on the midline (median over ±1.5 cm), per row; NaN where unseen."""
+    out = np.full(grid.h_m.shape[0], np.nan)
+    for i, s in enumerate(grid.s_m):
+        prof = _row_profile(grid, i)
+        c = float(mid(s))
+        band = prof[np.abs(grid.t_m - c) <= 0.015]
+        if np.isfinite(band).any():
+            out[i] = float(np.nanmedian(band))
+    return out
+
+
+def c7_s_m(grid: HeightGrid, mid: UnivariateSpline, s_top_m: float) -> float | None:
+    """``s`` of C7 from the knee where the midline leaves the upper back's trend.
+
+    Walking toward the head from ``s_top_m - 0.12``, each row's midline height is
+    compared with the line fitted to the 8 cm of midline 1 cm caudal of it; the knee is
+    the first row more than ``KNEE_DROP_M`` below that line whose next 2 cm stay below
+    it and fall to 2.5 × that (the neck falling away from the vertebra prominens).
+    C7 lies ``C7_BELOW_KNEE_M`` caudal of it.
+    """
+    hm = midline_profile_m(grid, mid)
+    s = grid.s_m
+    step = grid.cell_m
+    n_fit = round(0.08 / step)
+    gap = round(0.01 / step)
+    ahead = round(0.02 / step)
+    start = int(np.searchsorted(s, s_top_m - 0.12))
+    stop = int(np.searchsorted(s, s_top_m + 0.12))
+    for i in range(max(start, n_fit + gap), min(stop, len(s) - ahead)):
+        lo, hi = i - gap - n_fit, i - gap
+        ok = np.isfinite(hm[lo:hi])
+        if ok.sum() < 0.6 * n_fit or not np.isfinite(hm[i]):
+            continue
+        a, b = np.polyfit(s[lo:hi][ok], hm[lo:hi][ok], 1)
+        later_drop = a * s[i + 1 : i + ahead + 1] + b - hm[i + 1 : i + ahead + 1]
+        later_drop = later_drop[np.isfinite(later_drop)]
+        if (
+            hm[i] < a * s[i] + b - KNEE_DROP_M
+            and later_drop.size > 0
+            and later_drop.min() > KNEE_DROP_M
+            and later_drop.max() > 2.5 * KNEE_DROP_M
+        ):
+            return float(s[i] - C7_BELOW_KNEE_M)
+    return None
+
+
+def _row_profile(grid: HeightGrid, i: int) -> FloatArray:
+    lo, hi = max(i - 1, 0), min(i + 2, grid.h_m.shape[0])
+    band = grid.h_m[lo:hi]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
+        prof = np.nanmedian(band, axis=0)
+    ok = np.isfinite(prof)
+    if ok.sum() < 8:
+        return np.full(grid.h_m.shape[1], np.nan)
+    return np.asarray(np.interp(grid.t_m, grid.t_m[ok], prof[ok], left=np.nan, right=np.nan))
+
+
+def symmetric_centre_m(t_m: FloatArray, h_m: FloatArray, guess_m: float) -> float | None:
+    """The ``t`` about which the profile ``h_m(t_m)`` is most mirror-symmetric (NaN-aware)."""
+    ok = np.isfinite(h_m)
+    if ok.sum() < 10:
+        return None
+    tt, hh = t_m[ok], h_m[ok]
+    cands = guess_m + np.arange(-0.04, 0.0405, 0.001)
+    off = np.arange(SYMMETRY_BAND_M[0], SYMMETRY_BAND_M[1], 0.004)
+    right = np.interp(cands[:, None] - off[None, :], tt, hh, left=np.nan, right=np.nan)
+    left = np.interp(cands[:, None] + off[None, :], tt, hh, left=np.nan, right=np.nan)
+    d2 = (left - right) ** 2
+    valid = np.isfinite(d2)
+    n = valid.sum(axis=1)
+    cost = np.where(n >= 8, np.nansum(d2, axis=1) / np.maximum(n, 1), np.inf)
+    k = int(np.argmin(cost))
+    if not np.isfinite(cost[k]):
+        return None
+    if 0 < k < len(cands) - 1 and np.all(np.isfinite(cost[k - 1 : k + 2])):
+        a, b, c = cost[k - 1 : k + 2]
+        den = a - 2 * b + c
+        if den > 0:
+            return float(cands[k] + 0.001 * 0.5 * (a - c) / den)
+    return float(cands[k])
+
+
+def midline_centres(
+    grid: HeightGrid, s_lo_m: float, s_hi_m: float, guess_m: float = 0.0
+) -> tuple[FloatArray, FloatArray]:
+    """Raw symmetric centres ``(s, t)`` of the rows within ``[s_lo_m, s_hi_m]``."""
+    s_out, t_out = [], []
+    rows = np.flatnonzero((grid.s_m >= s_lo_m) & (grid.s_m <= s_hi_m))
+    for i in rows:
+        c = symmetric_centre_m(grid.t_m, _row_profile(grid, int(i)), guess_m)
+        if c is not None:
+            s_out.append(float(grid.s_m[i]))
+            t_out.append(c)
+    return np.asarray(s_out), np.asarray(t_out)
+
+
+def smooth_midline(s_m: FloatArray, t_m: FloatArray, noise_m: float = 0.002) -> UnivariateSpline:
+    """A smoothing spline ``t(s)`` through median-filtered centres."""
+    t = median_filter(t_m, size=7, mode="nearest")
+    resid = t_m - t
+    keep = np.abs(resid) < max(4 * 1.4826 * float(np.median(np.abs(resid))), 0.003)
+    return UnivariateSpline(s_m[keep], t_m[keep], k=3, s=int(keep.sum()) * noise_m**2)
+
+
+def paramedian_profile_m(grid: HeightGrid, mid: UnivariateSpline) -> FloatArray:
+    """Mean height ``(n_s,)`` PARAMEDIAN_M either side of the midline, per row."""
+    out = np.full(grid.h_m.shape[0], np.nan)
+    for i, s in enumerate(grid.s_m):
+        prof = _row_profile(grid, i)
+        c = float(mid(s))
+        vals = np.interp([c - PARAMEDIAN_M, c + PARAMEDIAN_M], grid.t_m, prof)
+        out[i] = float(np.nanmean(vals)) if np.any(np.isfinite(vals)) else np.nan
+    ok = np.isfinite(out)
+    if ok.sum() >= 2:
+        out = np.interp(grid.s_m, grid.s_m[ok], out[ok])
+    k = max(1, round(0.015 / grid.cell_m))
+    pad = np.pad(out, k, mode="edge")
+    return np.asarray(np.convolve(pad, np.ones(2 * k + 1) / (2 * k + 1), mode="valid"))
+
+
+def psis_s_m(grid: HeightGrid, mid: UnivariateSpline, s_c7_m: float) -> tuple[float, bool]:
+    """``s`` of the PSIS level and whether it came from the gluteal rise (else proportion)."""
+    hp = paramedian_profile_m(grid, mid)
+    s = grid.s_m
+    fallback = s_c7_m - DEFAULT_BACK_LENGTH_M
+    glute = (s >= s_c7_m - 0.78) & (s <= s_c7_m - 0.38)
+    if glute.sum() < 5:
+        return fallback, False
+    ig = int(np.flatnonzero(glute)[np.argmax(hp[glute])])
+    lumbar = (s > s[ig]) & (s <= s_c7_m - 0.22)
+    if lumbar.sum() < 5:
+        return fallback, False
+    iv = int(np.flatnonzero(lumbar)[np.argmin(hp[lumbar])])
+    rise = hp[ig] - hp[iv]
+    if rise < 0.015:
+        return fallback, False
+    apex = float(s[ig])
+    if 0 < ig < len(s) - 1:
+        a, b, c = hp[ig - 1 : ig + 2]
+        den = a - 2 * b + c
+        if den < 0:
+            apex += 0.5 * (a - c) / den * (s[1] - s[0])
+    return apex + APEX_TO_PSIS_M, True
