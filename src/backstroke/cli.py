@@ -84,7 +84,10 @@ def plan(
     typer.echo(f"wrote {out}")
 
 
-_BACKEND_HELP = "sim (built-in) or mujoco (the 'mujoco' extra)"
+_BACKEND_HELP = (
+    "sim (built-in), mujoco (the 'mujoco' extra), franka (a real arm: --robot-ip, --body-pose) "
+    "or franka-sim (franky-sim; the 'franka' extra)"
+)
 _NAME_HELP = "remember this client: use and update their preferences and knots"
 _INJECT_HELP = (
     "fault to inject, repeatable: KIND[:PARAM][@T_S], KIND one of dropout, stale, nan, "
@@ -98,6 +101,11 @@ BackendOpt = Annotated[str, typer.Option(help=_BACKEND_HELP)]
 InjectOpt = Annotated[list[str] | None, typer.Option(help=_INJECT_HELP)]
 ClientNameOpt = Annotated[str | None, typer.Option(help=_NAME_HELP)]
 DbOpt = Annotated[Path | None, typer.Option(help="client database (default: user data dir)")]
+RobotIpOpt = Annotated[str | None, typer.Option(help="the Franka's FCI address (--backend franka)")]
+BodyPoseOpt = Annotated[
+    str | None,
+    typer.Option(help="body frame B in the arm's base: x,y,z,yaw (m, degrees); Franka backends"),
+]
 
 
 @app.command()
@@ -112,12 +120,29 @@ def run(
     inject: InjectOpt = None,
     client_name: ClientNameOpt = None,
     db: DbOpt = None,
+    robot_ip: RobotIpOpt = None,
+    body_pose: BodyPoseOpt = None,
 ) -> None:
     """Run a whole session; writes summary.json, session.mcap and report.html to OUT."""
     from backstroke.session.session import SessionRequest
 
     inj = tuple(inject or ())
-    _run(SessionRequest(routine, client, bpm, music, seed, backend, out, inj, client_name, db))
+    _run(
+        SessionRequest(
+            routine,
+            client,
+            bpm,
+            music,
+            seed,
+            backend,
+            out,
+            inj,
+            client_name,
+            db,
+            robot_ip,
+            body_pose,
+        )
+    )
 
 
 @app.command()

@@ -35,6 +35,8 @@ class SessionRequest:
     inject: tuple[str, ...] = ()
     client_name: str | None = None
     db: Path | None = None
+    robot_ip: str | None = None
+    body_pose: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,10 @@ def run_session(req: SessionRequest) -> SessionOutcome:
 
     faults = [FaultSpec.parse(text) for text in req.inject]
     memory = _ClientMemory.open(req, back) if req.client_name else None
-    robot = make_robot(req.backend, client, back, seed=seed)
+    robot = make_robot(
+        req.backend, client, back, seed=seed, robot_ip=req.robot_ip, body_pose=req.body_pose
+    )
+    _preflight(robot, routine, back, grid)
     if faults:
         robot = FaultInjector(robot, faults, seed=seed)
     req.out.mkdir(parents=True, exist_ok=True)
@@ -81,11 +86,15 @@ def run_session(req: SessionRequest) -> SessionOutcome:
             on_chunk=log.on_chunk,
             preferred_scale=memory.pressure_scale if memory else 1.0,
             known_knots=memory.known_knots if memory else (),
+            control_rate_hz=getattr(robot, "control_rate_hz", 1000.0),
         )
+        if hasattr(robot, "on_fault"):  # wall-clock arms: reflexes, lost link → retreat
+            robot.on_fault = runner.supervisor.start_retreat
         log.write_json("/session", _session_info(req, routine.name, client.name, seed, notes))
+        from backstroke.robot.franka.interrupt import retreat_on_signals
         from backstroke.session.keys import KeyControls
 
-        with KeyControls(runner.supervisor.press):
+        with KeyControls(runner.supervisor.press), retreat_on_signals(runner.supervisor):
             result: SessionResult = runner.run()
         summary = result.summary
         summary["client"] = client.name
@@ -96,6 +105,9 @@ def run_session(req: SessionRequest) -> SessionOutcome:
         sim_truth = getattr(robot, "sim_truth", None)
         if callable(sim_truth):
             summary["sim_truth"] = sim_truth()
+        loop_stats = getattr(robot, "loop_stats", None)
+        if callable(loop_stats):
+            summary["loop_period_ms"] = loop_stats()
         log.write_json("/summary", summary)
     robot.close()
     write_json_atomic(req.out / "summary.json", summary)
@@ -104,6 +116,20 @@ def run_session(req: SessionRequest) -> SessionOutcome:
     history = memory.record(summary, req.out) if memory else None
     write_report(req.out, summary, result.data, back, history=history)
     return SessionOutcome(summary, req.out, result.safety_fault, tuple(notes))
+
+
+def _preflight(robot: Any, routine: Any, back: BackModel, grid: Any) -> None:
+    """A wall-clock arm checks the whole plan (reach, joint margins) before it moves."""
+    check = getattr(robot, "preflight", None)
+    if not callable(check):
+        return
+    from backstroke.plan.planner import compile_plan
+
+    try:
+        check(compile_plan(routine, back, grid).samples())
+    except BaseException:
+        robot.close()
+        raise
 
 
 def _copy_client_file(client: Path | None, out: Path) -> None:
