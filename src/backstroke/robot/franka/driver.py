@@ -15,7 +15,10 @@ errors. It never imports mujoco, franky-sim or the tissue model (a test checks t
   (:mod:`backstroke.robot.franka.wrench`), zeroed off the skin at the start pose.
 * Time: ``RobotState.t_s`` is the arm's clock at the measurement (a late cycle of the
   driver shows to the Supervisor's watchdog as a jump), ``seq`` the arm's state time in
-  ms (a state that stops advancing is stale).
+  ms (a state that stops advancing is stale). When the *caller* is away between two
+  steps (the runner plans the next chunk and listens to the last pass), the arm holds
+  its last target under impedance; up to ``max_hold_s`` that is recorded as a hold in
+  :meth:`loop_stats`, not passed on as lateness.
 * Errors: a libfranka control exception (a reflex, a limit, lost packets) or a lost
   connection is recorded in :attr:`faults` and passed to :attr:`on_fault` (the session
   wires it to the Supervisor's retreat); the driver then recovers the arm if it can and
@@ -57,6 +60,9 @@ FloatArray = NDArray[np.float64]
 BACKEND = "franka"
 GRAVITY_M_S2 = (0.0, 0.0, -9.81)
 PREFLIGHT_DEPTH_M = 0.02  # the reach check presses every contact pose this deep
+HOLD_GAP_PERIODS = 3  # the caller away this many periods between steps: a hold
+JOINT_SPEED_RAD_S = 0.6  # mean speed of the largest joint on the way to the start pose
+JOINT_STIFFNESS = (600.0, 600.0, 600.0, 600.0, 250.0, 150.0, 50.0)  # N·m/rad, that move
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,9 @@ class FrankaSettings:
         max_bias_n: a larger bias off the skin means the load or the model is wrong.
         wrench_cutoff_hz: low-pass of the force estimate.
         realtime: enforce libfranka's real-time check (a PREEMPT_RT kernel on a real arm).
+        max_hold_s: longest time the caller may be away between two steps (planning,
+            listening between passes) while the arm holds its last target; longer, and
+            the gap reaches the Supervisor's watchdog as a late cycle.
     """
 
     translational_stiffness_n_m: float = 3000.0
@@ -88,6 +97,7 @@ class FrankaSettings:
     max_bias_n: float = 15.0
     wrench_cutoff_hz: float = 30.0
     realtime: bool = True
+    max_hold_s: float = 2.0
 
 
 def _franky() -> Any:
@@ -135,6 +145,7 @@ class FrankaRobot:
         self.on_fault: Callable[[float, str, float, float], None] | None = None
         self.faults: list[dict[str, Any]] = []
         self._dead = False
+        self._returned_at = 0.0
         self.arm: Any = None
         self._arm_t = (0.0, 0.0)  # (arm time s, wall time s) of the last clock read
         self.clock = LoopClock(self.control_rate_hz, self._arm_time_s)
@@ -193,7 +204,7 @@ class FrankaRobot:
         )
         self.setup_s["reach_check"] = round(time.perf_counter() - t, 3)
 
-    def preflight(self, samples: dict[str, Any], every_s: float = 0.05) -> None:
+    def preflight(self, samples: dict[str, Any], every_s: float = 0.1) -> None:
         """:meth:`check_plan` over a whole plan's sample columns (plan.json names).
 
         Args:
@@ -235,7 +246,7 @@ class FrankaRobot:
         )[0]
         t_move = time.perf_counter()
         try:
-            self.arm.move(fr.JointMotion(q0.tolist(), relative_dynamics_factor=s.relative_dynamics))
+            self._move_joints(q0)
             self.setup_s["move_to_start"] = round(time.perf_counter() - t_move, 3)
             posture = fr.PostureTask(q0, s.posture_stiffness_nm_rad)
             self._tracker = fr.CartesianImpedanceTracker(
@@ -273,7 +284,9 @@ class FrankaRobot:
             )
         self._started = True
         self.clock.restart()
-        return self._measure(self.clock.now())
+        state = self._measure(self.clock.now())
+        self._returned_at = time.perf_counter()
+        return state
 
     def step(self, command: RobotCommand) -> RobotState:
         """Stream one target, wait for the next period, return the measured state."""
@@ -284,13 +297,20 @@ class FrankaRobot:
         p, a = command.position_m, command.axis
         if not (math.isfinite(p[0] + p[1] + p[2]) and math.isfinite(a[0] + a[1] + a[2])):
             raise RobotError(f"invalid command {command!r}", backend=BACKEND)
+        away = time.perf_counter() - self._returned_at
+        if HOLD_GAP_PERIODS / self.control_rate_hz < away <= self.settings.max_hold_s:
+            # The caller computed between chunks (the arm held its last target under
+            # impedance, libfranka's loop ran on): a hold, not a late cycle of this loop.
+            self.clock.resume_after_hold()
         if not self._dead:
             target = ee_poses(self.pose, np.asarray([p]), np.asarray([a]))[0]
             self._target = self.fr.Affine(target)
             with contextlib.suppress(Exception):
                 self._tracker.set_target(self._target)
         t = self.clock.wait()
-        return self._measure(t)
+        state = self._measure(t)
+        self._returned_at = time.perf_counter()
+        return state
 
     def stop(self) -> RobotState:
         """Hold still where the arm is (safe at any time, idempotent)."""
@@ -329,6 +349,38 @@ class FrankaRobot:
         return self.clock.stats()
 
     # ---------------------------------------------------------------- internals
+    def _move_joints(self, q_goal: FloatArray) -> None:
+        """Off the skin, to ``q_goal``: a smooth joint path under joint impedance.
+
+        The path is streamed on the arm's clock at the control rate (cosine blend, the
+        largest joint at ``JOINT_SPEED_RAD_S`` on average), then held for a moment; the
+        joint tracker then hands over to the Cartesian one.
+        """
+        fr = self.fr
+        q_a = np.asarray(self.arm.state.q, dtype=np.float64)
+        span = float(np.max(np.abs(q_goal - q_a)))
+        duration = max(1.0, span / JOINT_SPEED_RAD_S)
+        tracker = fr.JointImpedanceTracker(self.arm, stiffness=np.asarray(JOINT_STIFFNESS))
+        try:
+            self.clock.restart()
+            t = 0.0
+            while t < duration + 0.5:
+                x = min(t / duration, 1.0)
+                blend = 0.5 - 0.5 * math.cos(math.pi * x)
+                rate = 0.5 * math.pi * math.sin(math.pi * x) / duration
+                tracker.set_target(q_a + blend * (q_goal - q_a), dq=rate * (q_goal - q_a))
+                t = self.clock.wait()
+                if not self.arm.is_in_control:
+                    self.arm.join_motion(0.0)  # raises the arm's reason
+                    raise FrankaSetupError("the arm stopped on its way to the start pose")
+        finally:
+            tracker.stop()
+        err = float(np.max(np.abs(np.asarray(self.arm.state.q) - q_goal)))
+        if err > math.radians(2.0):
+            raise FrankaSetupError(
+                f"the arm stopped {math.degrees(err):.1f}° short of the start pose"
+            )
+
     def _arm_time_s(self) -> float:
         """The arm's clock (its state time stamp); past a lost link, wall time from there."""
         if not self._dead and self.arm is not None:

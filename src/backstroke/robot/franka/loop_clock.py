@@ -48,12 +48,14 @@ class LoopClock:
         self._next = self.t0
         self._last_wall: float | None = None
         self._periods_s: list[float] = []
+        self._holds_s: list[float] = []
         self.late = 0
         self.timeouts = 0
 
     def restart(self) -> float:
         """Start a new schedule (and a new record) now; returns the clock's time."""
         self._periods_s = []
+        self._holds_s = []
         self.late = 0
         self.timeouts = 0
         self.t0 = self._clock()
@@ -82,13 +84,35 @@ class LoopClock:
         self._last_wall = wall
         return now - self.t0
 
+    def resume_after_hold(self) -> float:
+        """The caller was away (the arm held its last target): continue the schedule.
+
+        The time the caller was away is taken out of the reported time (so it is not a
+        late cycle of this loop) and recorded as a hold; returns its length (s).
+        """
+        now = self._clock()
+        held = max(0.0, now - self._next)
+        self.t0 += held
+        self._next = now
+        self._last_wall = None
+        self._holds_s.append(held)
+        return held
+
     def now(self) -> float:
         """The clock's time since :meth:`restart`, without waiting."""
         return self._clock() - self.t0
 
     def stats(self) -> dict[str, Any]:
-        """``{rate_hz, p50, p99, max, cycles, late_cycles, timeouts}`` (periods in ms)."""
-        base: dict[str, Any] = {"rate_hz": self.rate_hz}
+        """``{rate_hz, p50, p99, max, cycles, late_cycles, timeouts, holds, hold_max_ms}``.
+
+        Periods in ms; ``holds``: times the caller was away between cycles (the arm held
+        its last target), with the longest.
+        """
+        base: dict[str, Any] = {
+            "rate_hz": self.rate_hz,
+            "holds": len(self._holds_s),
+            "hold_max_ms": round(max(self._holds_s) * 1e3, 1) if self._holds_s else 0.0,
+        }
         if not self._periods_s:
             return {
                 **base,

@@ -98,7 +98,7 @@ def solve_ik(
     *,
     iterations: int = 60,
     damping: float = 0.02,
-    posture_gain: float = 0.1,
+    posture_gain: float = 0.05,
 ) -> tuple[FloatArray, float, float]:
     """Damped least squares from ``q_seed``; returns ``(q, position error m, angle rad)``."""
     q = np.clip(np.asarray(q_seed, dtype=np.float64), limits.lower, limits.upper)

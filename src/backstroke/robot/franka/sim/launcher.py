@@ -150,6 +150,19 @@ class FrankaSimServer:
                 return dict(self._truth)
         return {}
 
+    def contact_n(self, timeout_s: float = 2.0) -> tuple[float, ...]:
+        """The skin now: solver's force on the pads (N), tissue law (N), pad gaps (m)."""
+        self._send("contact")
+        out = self._stdout()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            line = out.readline()
+            if not line:
+                break
+            if line.startswith("contact "):
+                return tuple(float(x) for x in line.split()[1:])
+        return (float("nan"),) * 4
+
     @property
     def alive(self) -> bool:
         return not self._closed and self._proc.poll() is None

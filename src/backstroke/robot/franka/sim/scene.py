@@ -43,6 +43,20 @@ def _f(*xs: float) -> str:
     return " ".join(f"{x:.6g}" for x in xs)
 
 
+def link_side_torques(sim: Any) -> None:
+    """Take the arm's joint friction out of the simulation.
+
+    franky-sim reports the torque it applies to each joint as ``tau_J``: with friction in
+    the joints that is a motor-side torque. A real FR3 measures ``tau_J`` with link-side
+    torque sensors, after the gears, where joint friction does not enter. Without
+    friction in the simulation both mean the same, so the driver's force estimate is
+    tested against what a real arm would report.
+    """
+    for j in sim.worldbody.iter("joint"):
+        if (j.get("name") or "").startswith(f"{ROBOT_PREFIX}fr3_joint"):
+            j.set("frictionloss", "0")
+
+
 def add_client(sim: Any, back: BackModel, pose: BodyPose) -> dict[str, Any]:
     """Add the table, the client, the tool and the skin pairs to ``sim``'s scene.
 
@@ -53,6 +67,9 @@ def add_client(sim: Any, back: BackModel, pose: BodyPose) -> dict[str, Any]:
     """
     scene: ET.Element = sim.scene
     world: ET.Element = sim.worldbody
+    option = scene.find("option")
+    if option is not None:  # elliptic friction cones, as in the mujoco backend
+        option.set("cone", "elliptic")
     asset = scene.find("asset")
     contact = scene.find("contact")
     if asset is None or contact is None:

@@ -23,9 +23,10 @@ import threading
 import time
 from typing import Any
 
-# The loop sleeps when it is this far ahead; farther behind than this, it drops the
-# backlog (counted as an overrun) instead of running fast to catch up.
-_MAX_LAG_S = 0.02
+# Farther behind the wall clock than this, the loop drops the backlog (an overrun)
+# instead of running fast to catch up: a simulated arm that cannot keep real time on a
+# busy machine runs slower, smoothly, rather than in bursts.
+_MAX_LAG_S = 0.002
 
 
 def _reader(q: queue.Queue[str]) -> None:
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     from backstroke.body.back_model import BackModel
     from backstroke.body.client_file import ClientSpec
     from backstroke.robot.franka.frames import BodyPose
-    from backstroke.robot.franka.sim.scene import add_client
+    from backstroke.robot.franka.sim.scene import add_client, link_side_torques
     from backstroke.robot.franka.sim.skin import SkinContact
     from backstroke.tissue.model import Tissue
     from backstroke.tools import Tool
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     out = sys.stdout
     with MujocoSimulator() as sim:
         robot = sim.add_robot(initial_q=q0) if q0 else sim.add_robot()
+        link_side_torques(sim)
         names = add_client(sim, back, pose)
         server = SimulationServer(sim, hostname_candidates=args.hosts.split(","))
         try:
@@ -85,6 +87,15 @@ def main(argv: list[str] | None = None) -> int:
                         break
                     if cmd.startswith("tool "):
                         skin.select(Tool(cmd.split()[1]))
+                    elif cmd == "contact":
+                        tr = skin.truth
+                        g0, g1 = skin.gaps
+                        print(
+                            f"contact {tr.last_force_n:.6f} {tr.model_force_n:.6f} {g0:.6f} "
+                            f"{g1:.6f}",
+                            file=out,
+                            flush=True,
+                        )
                     elif cmd == "truth":
                         truth: dict[str, Any] = skin.truth.as_dict()
                         truth.update(stats.as_dict())

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import mujoco
 import numpy as np
 
 from backstroke.body.back_model import BackModel
@@ -133,6 +134,8 @@ class SkinContact:
         self._n_pads = 2
         self._uv = (0.5, 0.0)
         self._amp = [0.0, 0.0]
+        self._f6 = np.zeros(6)
+        self.gaps = [0.0, 0.0]
         self._t = 0.0
         self._t_state = -math.inf
         self._p_prev: tuple[float, float, float] | None = None
@@ -240,6 +243,7 @@ class SkinContact:
             w = 1.0 + no[2]  # plane z axis → n: quaternion (1 + nz, −ny, nx, 0)
             qn = math.sqrt(w * w + no[1] * no[1] + no[0] * no[0])
             d.mocap_quat[self._mocap[k]] = (w / qn, -no[1] / qn, no[0] / qn, 0.0)
+        self.gaps = gaps
         g1 = gaps[1] if self._n_pads > 1 else gaps[0]
         speed2 = vx * vx + vy * vy + vz * vz
         f_model = tissue.press(t, u, v, gaps[0], g1, speed2, self._acc2)
@@ -256,15 +260,15 @@ class SkinContact:
         if d.ncon == 0:
             return out, other
         g0, g1 = self._pad
-        for i in range(d.ncon):
-            c = d.contact[i]
-            if c.efc_address < 0:
+        geoms = d.contact.geom.tolist()
+        adrs = d.contact.efc_address.tolist()
+        f6 = self._f6
+        for i, ((a, b), efc) in enumerate(zip(geoms, adrs, strict=True)):
+            if efc < 0:
                 continue
-            a, b = int(c.geom[0]), int(c.geom[1])
-            if a == g0 or b == g0:
-                out[0] += float(d.efc_force[c.efc_address])
-            elif a == g1 or b == g1:
-                out[1] += float(d.efc_force[c.efc_address])
+            if a == g0 or b == g0 or a == g1 or b == g1:
+                mujoco.mj_contactForce(self.m, d, i, f6)  # contact frame: normal first
+                out[0 if (a == g0 or b == g0) else 1] += abs(float(f6[0]))
             elif a in self._env or b in self._env:
                 other += 1
         return out, other
@@ -281,6 +285,7 @@ class SkinTruth:
         self.max_pressure_at = (0.0, 0.0, 0.0)
         self.other_contacts = 0
         self.model_force_n = 0.0
+        self.last_force_n = 0.0
         self.ticks = 0
 
     def update(self, t_s: float, uv: tuple[float, float], forces: tuple[list[float], int]) -> None:
@@ -288,6 +293,7 @@ class SkinTruth:
         self.ticks += 1
         self.other_contacts += other
         total = f0 + f1
+        self.last_force_n = total
         if total > self.max_force_n:
             self.max_force_n = total
             self.max_force_at = (t_s, uv[0], uv[1])
