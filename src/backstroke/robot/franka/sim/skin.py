@@ -266,9 +266,10 @@ class SkinContact:
         for i, ((a, b), efc) in enumerate(zip(geoms, adrs, strict=True)):
             if efc < 0:
                 continue
-            if a == g0 or b == g0 or a == g1 or b == g1:
+            pad0 = g0 in (a, b)
+            if pad0 or g1 in (a, b):
                 mujoco.mj_contactForce(self.m, d, i, f6)  # contact frame: normal first
-                out[0 if (a == g0 or b == g0) else 1] += abs(float(f6[0]))
+                out[0 if pad0 else 1] += abs(float(f6[0]))
             elif a in self._env or b in self._env:
                 other += 1
         return out, other
