@@ -60,6 +60,7 @@ FloatArray = NDArray[np.float64]
 BACKEND = "franka"
 GRAVITY_M_S2 = (0.0, 0.0, -9.81)
 PREFLIGHT_DEPTH_M = 0.02  # the reach check presses every contact pose this deep
+SILENT_S, SILENT_CYCLES = 0.25, 2  # no new arm state over 2 waits of 0.25 s: link lost
 HOLD_GAP_PERIODS = 3  # the caller away this many periods between steps: a hold
 JOINT_SPEED_RAD_S = 0.6  # mean speed of the largest joint on the way to the start pose
 JOINT_STIFFNESS = (600.0, 600.0, 600.0, 600.0, 250.0, 150.0, 50.0)  # N·m/rad, that move
@@ -146,9 +147,10 @@ class FrankaRobot:
         self.faults: list[dict[str, Any]] = []
         self._dead = False
         self._returned_at = 0.0
+        self._silent = 0
         self.arm: Any = None
         self._arm_t = (0.0, 0.0)  # (arm time s, wall time s) of the last clock read
-        self.clock = LoopClock(self.control_rate_hz, self._arm_time_s)
+        self.clock = LoopClock(self.control_rate_hz, self._arm_time_s, timeout_s=SILENT_S)
         self.wrench = WrenchEstimator(self.settings.wrench_cutoff_hz, self.control_rate_hz)
         self._rot_ob = body_pose.rotation()
         self._cranial_o = self._rot_ob[:, 0]
@@ -307,7 +309,15 @@ class FrankaRobot:
             self._target = self.fr.Affine(target)
             with contextlib.suppress(Exception):
                 self._tracker.set_target(self._target)
+        timeouts = self.clock.timeouts
         t = self.clock.wait()
+        if self.clock.timeouts > timeouts and not self._dead:
+            self._silent += 1
+            if self._silent >= SILENT_CYCLES:  # no state from the arm for that long
+                self._fault(t, "robot_communication", None)
+                self._dead = True
+        else:
+            self._silent = 0
         state = self._measure(t)
         self._returned_at = time.perf_counter()
         return state
@@ -471,7 +481,9 @@ class FrankaRobot:
             self._dead = True
 
     def _fault(self, t_s: float, kind: str, exc: BaseException | None) -> None:
-        detail = "" if exc is None else f"{type(exc).__name__}: {_one_line(exc)}"
+        detail = (
+            "no state from the arm" if exc is None else f"{type(exc).__name__}: {_one_line(exc)}"
+        )
         self.faults.append({"t_s": round(t_s, 4), "kind": kind, "detail": detail})
         if self.on_fault is not None:
             self.on_fault(t_s, kind, 1.0, 0.0)

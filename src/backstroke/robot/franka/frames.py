@@ -59,7 +59,7 @@ class BodyPose:
 
     def text(self) -> str:
         x, y, z = self.position_m
-        return f"{x:g},{y:g},{z:g},{math.degrees(self.yaw_rad):g}"
+        return f"{x:.9g},{y:.9g},{z:.9g},{math.degrees(self.yaw_rad):.9g}"
 
     def rotation(self) -> FloatArray:
         """3×3 rotation O ← B."""
