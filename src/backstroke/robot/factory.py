@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from backstroke.body.back_model import BackModel
 from backstroke.body.client_file import ClientSpec
 from backstroke.errors import BackstrokeError, RobotError
@@ -61,7 +63,7 @@ def _franka(robot_ip: str | None, body_pose: str | None) -> Robot:
     from backstroke.robot.franka.driver import FrankaRobot
     from backstroke.robot.franka.frames import BodyPose
 
-    return FrankaRobot(robot_ip, BodyPose.parse(body_pose))
+    return FrankaRobot(robot_ip, BodyPose.parse(body_pose), control_rate_hz=_franka_rate_hz())
 
 
 def _franka_sim(client: ClientSpec, back: BackModel, body_pose: str | None) -> Robot:
@@ -69,4 +71,18 @@ def _franka_sim(client: ClientSpec, back: BackModel, body_pose: str | None) -> R
     from backstroke.robot.franka.sim.backend import FrankaSimRobot
 
     pose = BodyPose.parse(body_pose) if body_pose else None
-    return FrankaSimRobot(client, back, body_pose=pose)
+    return FrankaSimRobot(client, back, body_pose=pose, control_rate_hz=_franka_rate_hz())
+
+
+def _franka_rate_hz() -> float:
+    """The Franka driver's loop rate: ``BACKSTROKE_FRANKA_RATE_HZ`` (100..1000, default 250)."""
+    text = os.environ.get("BACKSTROKE_FRANKA_RATE_HZ", "250")
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = float("nan")
+    if not 100.0 <= rate <= 1000.0:
+        raise BackstrokeError(
+            f"BACKSTROKE_FRANKA_RATE_HZ={text!r}: the Franka loop rate must be 100..1000 Hz"
+        )
+    return rate
