@@ -11,8 +11,8 @@ errors. It never imports mujoco, franky-sim or the tissue model (a test checks t
   ``step()`` paces itself on the arm's clock, which on a real FR3 is the wall clock
   (:class:`~backstroke.robot.franka.loop_clock.LoopClock`).
 * Force: the arm's own external-wrench estimate ``O_F_ext_hat_K`` when it offers one,
-  otherwise the residual of the measured joint torques against the arm's model (gravity,
-  Coriolis and ``M q̈`` with q̈ differenced from the joint velocities)
+  otherwise the residual of the measured joint torques against the arm's model (gravity
+  with the declared load, Coriolis)
   (:mod:`backstroke.robot.franka.wrench`), zeroed off the skin at the start pose.
 * Time: ``RobotState.t_s`` is the arm's clock at the measurement (a late cycle of the
   driver shows to the Supervisor's watchdog as a jump), ``seq`` the arm's state time in
@@ -62,7 +62,6 @@ BACKEND = "franka"
 GRAVITY_M_S2 = (0.0, 0.0, -9.81)
 PREFLIGHT_DEPTH_M = 0.02  # the reach check presses every contact pose this deep
 SILENT_S, SILENT_CYCLES = 0.25, 2  # no new arm state over 2 waits of 0.25 s: link lost
-ACCEL_CUTOFF_HZ = 15.0  # low-pass of the differenced joint accelerations (M q̈ term)
 HOLD_GAP_PERIODS = 3  # the caller away this many periods between steps: a hold
 JOINT_SPEED_RAD_S = 0.6  # mean speed of the largest joint on the way to the start pose
 JOINT_STIFFNESS = (600.0, 600.0, 600.0, 600.0, 250.0, 150.0, 50.0)  # N·m/rad, that move
@@ -150,8 +149,6 @@ class FrankaRobot:
         self._dead = False
         self._returned_at = 0.0
         self._silent = 0
-        self._dq_prev: tuple[float, FloatArray] | None = None
-        self._ddq = np.zeros(7)
         self.arm: Any = None
         self._arm_t = (0.0, 0.0)  # (arm time s, wall time s) of the last clock read
         self.clock = LoopClock(self.control_rate_hz, self._arm_time_s, timeout_s=SILENT_S)
@@ -417,23 +414,9 @@ class FrankaRobot:
         g = m.gravity(st.q, st.m_total, st.F_x_Ctotal, list(GRAVITY_M_S2))
         c = m.coriolis(st)
         j = m.zero_jacobian(self.fr.Frame.EndEffector, st)
-        inertial = np.asarray(m.mass(st)) @ self._joint_acceleration(st)
-        return external_wrench(
-            np.asarray(st.tau_J), np.asarray(g), np.asarray(c), np.asarray(j), inertial=inertial
-        )
-
-    def _joint_acceleration(self, st: Any) -> FloatArray:
-        """q̈ (7,) from the joint velocities: differenced on the arm's clock, low-passed."""
-        t = float(st.time.to_msec()) * 1e-3
-        dq = np.asarray(st.dq, dtype=np.float64)
-        prev = self._dq_prev
-        self._dq_prev = (t, dq)
-        if prev is None or t - prev[0] <= 0.0:
-            return self._ddq
-        raw = (dq - prev[1]) / (t - prev[0])
-        a = 1.0 - math.exp(-2.0 * math.pi * ACCEL_CUTOFF_HZ * (t - prev[0]))
-        self._ddq = self._ddq + a * (raw - self._ddq)
-        return self._ddq
+        # No M(q) q̈ term: differenced joint velocities at 250 Hz made the estimate noisier
+        # than the inertial forces of a massage stroke (≤ 0.1 m/s², tried on franky-sim).
+        return external_wrench(np.asarray(st.tau_J), np.asarray(g), np.asarray(c), np.asarray(j))
 
     def _measure(self, t_s: float) -> RobotState:
         if self._dead:

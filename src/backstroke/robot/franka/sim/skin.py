@@ -6,8 +6,9 @@ physics rate; the Franka driver never sees any of it. Each tick it:
 1. finds the TCP's foot on the skin (chart ``(u, v)``; one Newton step on the skin
    tables from the last foot, see :class:`SkinChart`);
 2. puts each active pad's skin patch (a mocap plane, see
-   :mod:`backstroke.robot.franka.sim.scene`) on the skin's tangent plane under it, moved
-   by the client's breathing;
+   :mod:`backstroke.robot.franka.sim.scene`) with the skin's normal under it, as far
+   above the pad's lowest point as the TCP is below the skin at its foot (conforming
+   pads, as in the ``mujoco`` backend), moved by the client's breathing;
 3. sets that pair's MuJoCo soft-contact parameters from the tissue's local stiffness and
    thickness with the fitted impedance of :mod:`backstroke.robot.mujoco_contact`, so the
    solver's force follows the tissue law (as in the ``mujoco`` backend);
@@ -198,8 +199,10 @@ class SkinContact:
             return
         d, tissue, chart = self.d, self.tissue, self.chart
         tcp = self._to_b(d.site_xpos[self._tcp_site].tolist())
-        u, v, *_ = chart.foot(tcp, *self._uv)
+        u, v, fsx, fsy, fsz, fnx, fny, fnz = chart.foot(tcp, *self._uv)
         self._uv = (u, v)
+        # the TCP's depth below the skin at its foot (m, positive into the skin)
+        depth = (fsx - tcp[0]) * fnx + (fsy - tcp[1]) * fny + (fsz - tcp[2]) * fnz
         # speed and acceleration of the TCP (for the tissue's comfort and trust)
         if self._p_prev is None:
             self._p_prev = tcp
@@ -236,8 +239,11 @@ class SkinContact:
             off = self._amp[k] * frac
             c = self._to_b(xpos[self._pad[k]].tolist())
             low = (c[0] - r * n[0], c[1] - r * n[1], c[2] - r * n[2])
-            gaps[k] = (s[0] - low[0]) * n[0] + (s[1] - low[1]) * n[1] + (s[2] - low[2]) * n[2]
-            plane = self._to_o((s[0] + off * n[0], s[1] + off * n[1], s[2] + off * n[2]))
+            # conforming pads (the palms ride on springs, tools.py; as in the mujoco
+            # backend): each pad is as deep in its own skin as the TCP is at its foot
+            gaps[k] = depth * (fnx * n[0] + fny * n[1] + fnz * n[2])
+            h = gaps[k] + off
+            plane = self._to_o((low[0] + h * n[0], low[1] + h * n[1], low[2] + h * n[2]))
             no = self._vec_to_o(n)
             d.mocap_pos[self._mocap[k]] = plane
             w = 1.0 + no[2]  # plane z axis → n: quaternion (1 + nz, −ny, nx, 0)
