@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         stats = _Loop()
         try:
             while True:
-                if stats.ticks % 10 == 0 and not commands.empty():
+                if not commands.empty():  # the tool indexer acts within the tick
                     cmd = commands.get_nowait()
                     if cmd == "quit":
                         break

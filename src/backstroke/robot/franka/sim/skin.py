@@ -161,6 +161,7 @@ class SkinContact:
             self.m.geom_pos[self._pad[k]] = self._pad_local(pads[k] if k < len(pads) else 0.0)
             if k >= self._n_pads:
                 self.d.mocap_pos[self._mocap[k]] = (0.0, 0.0, -5.0)
+        mujoco.mj_kinematics(self.m, self.d)  # the new pads' positions now, not next step
         self._t_state = -math.inf
 
     # ---------------------------------------------------------------- frames
