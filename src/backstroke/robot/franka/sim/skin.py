@@ -144,6 +144,7 @@ class SkinContact:
         self._acc2 = 0.0
         tissue.set_control_period(SKIN_DT_S)
         self._tick = 0
+        self._moved = False
         self.truth = SkinTruth(self)
         self.select(Tool.PALMS)
 
@@ -162,6 +163,7 @@ class SkinContact:
             if k >= self._n_pads:
                 self.d.mocap_pos[self._mocap[k]] = (0.0, 0.0, -5.0)
         mujoco.mj_kinematics(self.m, self.d)  # the new pads' positions now, not next step
+        self._moved = True  # the skin patches follow in the very next step
         self._t_state = -math.inf
 
     # ---------------------------------------------------------------- frames
@@ -196,8 +198,9 @@ class SkinContact:
         self._tick += 1
         t = self._t
         self._t = t + PHYSICS_DT_S
-        if self._tick % SKIN_EVERY != 1:
+        if self._tick % SKIN_EVERY != 1 and not self._moved:
             return
+        self._moved = False
         d, tissue, chart = self.d, self.tissue, self.chart
         tcp = self._to_b(d.site_xpos[self._tcp_site].tolist())
         u, v, fsx, fsy, fsz, fnx, fny, fnz = chart.foot(tcp, *self._uv)
