@@ -96,7 +96,7 @@ def solve_ik(
     limits: JointLimits,
     q_rest: FloatArray,
     *,
-    iterations: int = 60,
+    iterations: int = 100,
     damping: float = 0.02,
     posture_gain: float = 0.05,
 ) -> tuple[FloatArray, float, float]:

@@ -25,7 +25,7 @@ from backstroke.tools import Tool
 
 # Where franky-sim's cell puts the client: beside the arm, the spine across its front,
 # the skin about 0.2–0.25 m above the arm's base (table top level with its foot).
-DEFAULT_BODY_POSE = "0.45,-0.25,0.2,90"
+DEFAULT_BODY_POSE = "0.48,-0.25,0.2,90"
 
 
 class FrankaSimRobot:
