@@ -129,7 +129,10 @@ def plan(
     typer.echo(f"wrote {out}")
 
 
-_BACKEND_HELP = "sim (built-in) or mujoco (the 'mujoco' extra)"
+_BACKEND_HELP = (
+    "sim (built-in), mujoco (the 'mujoco' extra), franka (a real arm: --robot-ip, --body-pose) "
+    "or franka-sim (franky-sim; the 'franka' extra)"
+)
 _NAME_HELP = "remember this client: use and update their preferences and knots"
 _INJECT_HELP = (
     "fault to inject, repeatable: KIND[:PARAM][@T_S], KIND one of dropout, stale, nan, "
@@ -162,6 +165,16 @@ SpeedOpt = Annotated[
     float | None, typer.Option(metavar="X", help="session seconds per wall second")
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", help="no progress or summary lines")]
+RobotIpOpt = Annotated[
+    str | None, typer.Option(metavar="ADDR", help="the Franka's FCI address (--backend franka)")
+]
+BodyPoseOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="X,Y,Z,YAW",
+        help="body frame B in the arm's base: x,y,z,yaw (m, degrees); Franka backends",
+    ),
+]
 
 
 @app.command()
@@ -189,13 +202,27 @@ def run(
     port: PortOpt = 8080,
     speed: SpeedOpt = None,
     quiet: QuietOpt = False,
+    robot_ip: RobotIpOpt = None,
+    body_pose: BodyPoseOpt = None,
 ) -> None:
     """Run a whole session; writes summary.json, session.mcap and report.html to OUT."""
     from backstroke.session.session import SessionRequest
 
     inj = tuple(inject or ())
     req = SessionRequest(
-        routine, client, bpm, music, seed, backend, out, inj, client_name, db, replace
+        routine,
+        client,
+        bpm,
+        music,
+        seed,
+        backend,
+        out,
+        inj,
+        client_name,
+        db,
+        replace,
+        robot_ip=robot_ip,
+        body_pose=body_pose,
     )
     _run(req, (live, port, speed, quiet))
 

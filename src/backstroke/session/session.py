@@ -48,6 +48,8 @@ class SessionRequest:
     client_name: str | None = None
     db: Path | None = None
     replace: bool = False
+    robot_ip: str | None = None
+    body_pose: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,9 +127,18 @@ def _run_session(req: SessionRequest, interrupts: Interrupts, watch: Any) -> Ses
         if outdir.replaced:
             _say(f"backstroke: replacing the earlier session in {req.out}")
         robot = registered_robot(
-            make_robot(req.backend, client, true_back, seed=seed), registration
+            make_robot(
+                req.backend,
+                client,
+                true_back,
+                seed=seed,
+                robot_ip=req.robot_ip,
+                body_pose=req.body_pose,
+            ),
+            registration,
         )
         try:
+            _preflight(robot, routine, back, grid)
             if faults:
                 robot = FaultInjector(robot, faults, seed=seed)
             if watch is not None:
@@ -192,7 +203,10 @@ def _live(
             known_knots=memory.known_knots if memory else (),
             regions=memory.regions if memory else None,
             observer=None if watch is None else watch.observe,
+            control_rate_hz=getattr(robot, "control_rate_hz", 1000.0),
         )
+        if hasattr(robot, "on_fault"):  # wall-clock arms: reflexes, lost link → retreat
+            robot.on_fault = runner.supervisor.start_retreat
         log.write_json("/session", _session_info(req, routine.name, client.name, seed, notes))
         from backstroke.session.keys import KeyControls
 
@@ -255,6 +269,9 @@ def _live(
         sim_truth = getattr(robot, "sim_truth", None)
         if callable(sim_truth):
             summary["sim_truth"] = sim_truth()
+        loop_stats = getattr(robot, "loop_stats", None)
+        if callable(loop_stats):
+            summary["loop_period_ms"] = loop_stats()
         log.write_json("/summary", summary)
     except SessionInterrupted:
         if not attached:  # a signal before the robot touched the client: nothing kept
@@ -343,6 +360,20 @@ def _remove_partial(out: Path) -> None:
     for name in ("client.toml", "session.mcap"):
         with contextlib.suppress(OSError):
             (out / name).unlink()
+
+
+def _preflight(robot: Any, routine: Any, back: BackModel, grid: Any) -> None:
+    """A wall-clock arm checks the whole plan (reach, joint margins) before it moves."""
+    check = getattr(robot, "preflight", None)
+    if not callable(check):
+        return
+    from backstroke.plan.planner import compile_plan
+
+    try:
+        check(compile_plan(routine, back, grid).samples())
+    except BaseException:
+        robot.close()
+        raise
 
 
 def _copy_client_file(client: Path | None, out: Path) -> None:
