@@ -15,7 +15,31 @@ from backstroke.errors import (
 
 __version__ = "0.1.0"
 
+# The Python API (backstroke.api), imported on first use so `import backstroke` stays light.
+_API = (
+    "BackModel",
+    "BackendRequest",
+    "Robot",
+    "RobotCommand",
+    "RobotState",
+    "SessionOutcome",
+    "load_client",
+    "load_routine",
+    "register_robot",
+    "run_session",
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _API:
+        from backstroke import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'backstroke' has no attribute {name!r}")
+
+
 __all__ = [
+    *_API,
     "BackstrokeError",
     "ClientError",
     "PlanError",

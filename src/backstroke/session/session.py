@@ -24,7 +24,7 @@ from backstroke.errors import (
     SessionInterrupted,
 )
 from backstroke.plan.io import write_json_atomic
-from backstroke.robot.factory import BACKENDS, make_robot
+from backstroke.robot.factory import backend_names, make_robot
 from backstroke.routine.duration import check_duration
 from backstroke.routine.io import load_routine
 from backstroke.session.interrupts import DISK_FULL, GuardedLog, Interrupts
@@ -50,6 +50,8 @@ class SessionRequest:
     replace: bool = False
     robot_ip: str | None = None
     body_pose: str | None = None
+    # A Robot object to run on instead of building ``backend`` (the Python API).
+    robot: Any = None
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,9 @@ def run_session(req: SessionRequest, watch: Any = None) -> SessionOutcome:
 
 
 def _run_session(req: SessionRequest, interrupts: Interrupts, watch: Any) -> SessionOutcome:
-    if req.backend not in BACKENDS:
-        raise BackstrokeError(f"unknown backend '{req.backend}' (allowed: {', '.join(BACKENDS)})")
+    if req.robot is None and req.backend not in backend_names():
+        allowed = ", ".join(backend_names())
+        raise BackstrokeError(f"unknown backend '{req.backend}' (allowed: {allowed})")
     routine = load_routine(req.routine)
     client = load_client(req.client)
     true_back = back = BackModel(client)
@@ -127,7 +130,9 @@ def _run_session(req: SessionRequest, interrupts: Interrupts, watch: Any) -> Ses
         if outdir.replaced:
             _say(f"backstroke: replacing the earlier session in {req.out}")
         robot = registered_robot(
-            make_robot(
+            req.robot
+            if req.robot is not None
+            else make_robot(
                 req.backend,
                 client,
                 true_back,
@@ -250,7 +255,7 @@ def _live(
         summary["client"] = client.name
         summary["routine"] = routine.name
         summary["intention"] = routine.intention
-        summary["backend"] = req.backend
+        summary["backend"] = req.backend if req.robot is None else str(robot.name)
         summary["notes"] = list(notes)
         injected = getattr(robot, "faults", None)
         if injected:
