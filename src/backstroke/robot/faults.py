@@ -30,6 +30,7 @@ import os
 import signal
 from collections import deque
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -297,6 +298,22 @@ class FaultInjector:
 
     def close(self) -> None:
         self.robot.close()
+
+    def __getattr__(self, name: str) -> Any:
+        # A backend's extras (loop_stats, preflight, …) pass through the injector.
+        if name == "robot":
+            raise AttributeError(name)
+        return getattr(self.robot, name)
+
+    @property
+    def on_fault(self) -> Any:
+        """The wrapped arm's fault callback (wall-clock arms), set through the injector."""
+        return getattr(self.robot, "on_fault", None)
+
+    @on_fault.setter
+    def on_fault(self, callback: Any) -> None:
+        if hasattr(self.robot, "on_fault"):
+            self.robot.on_fault = callback
 
     def sim_truth(self) -> dict[str, object]:
         truth = getattr(self.robot, "sim_truth", None)

@@ -94,7 +94,7 @@ class ClientSignal(_Open):
     v: float | None = None
 
 
-class LoopPeriod(_Strict):
+class LoopPeriod(_Open):
     """Wall-clock control loop period (ms) on real-time backends."""
 
     rate_hz: float
