@@ -39,7 +39,7 @@ def _one_line(err: str) -> str:
 @pytest.fixture
 def no_robot(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Records any robot start: these checks must come before it."""
-    import backstroke.session.session as session
+    import backstroke.app.session as session
 
     started: list[str] = []
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from backstroke.app.session import SessionOutcome, SessionRequest
+from backstroke.app.session import run_session as _run_request
 from backstroke.body.back_model import BackModel
 from backstroke.body.client_file import load_client
 from backstroke.errors import BackstrokeError
 from backstroke.robot.factory import BackendRequest, register_robot
 from backstroke.robot.protocol import Robot, RobotCommand, RobotState
 from backstroke.routine.io import load_routine
-from backstroke.session.session import SessionOutcome, SessionRequest
-from backstroke.session.session import run_session as _run_request
 
 
 def run_session(

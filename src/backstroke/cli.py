@@ -18,8 +18,8 @@ from backstroke.cli_usage import usage_line
 from backstroke.errors import BackstrokeError
 
 if TYPE_CHECKING:
+    from backstroke.app.session import SessionOutcome, SessionRequest
     from backstroke.plan.plan import Plan
-    from backstroke.session.session import SessionOutcome, SessionRequest
 
 app = typer.Typer(
     add_completion=False,
@@ -111,7 +111,8 @@ def plan(
     ] = None,
 ) -> None:
     """Plan a session and write plan.json (one continuous, timed surface path)."""
-    from backstroke.plan.io import plan_summary_lines, plan_to_json, write_json_atomic
+    from backstroke.atomic_io import write_json_atomic
+    from backstroke.plan.io import plan_summary_lines, plan_to_json
     from backstroke.session.outputs import check_output_file
 
     try:
@@ -206,7 +207,7 @@ def run(
     body_pose: BodyPoseOpt = None,
 ) -> None:
     """Run a whole session; writes summary.json, session.mcap and report.html to OUT."""
-    from backstroke.session.session import SessionRequest
+    from backstroke.app.session import SessionRequest
 
     inj = tuple(inject or ())
     req = SessionRequest(
@@ -245,7 +246,7 @@ def demo(
     quiet: QuietOpt = False,
 ) -> None:
     """A full simulated spa session on the default client at 60 BPM (or your music)."""
-    from backstroke.session.session import SessionRequest
+    from backstroke.app.session import SessionRequest
 
     bpm = None if music is not None else 60.0
     inj = tuple(inject or ())
@@ -272,8 +273,8 @@ def _ending(outcome: SessionOutcome) -> str:
 
 
 def _run(req: SessionRequest, watching: tuple[bool, int, float | None, bool]) -> None:
+    from backstroke.app.session import run_session
     from backstroke.errors import SessionInterrupted
-    from backstroke.session.session import run_session
     from backstroke.session.text import summary_lines
     from backstroke.web.cli import make_watch
 
@@ -385,10 +386,10 @@ def schema(
 
 
 def _register_extras() -> None:
-    from backstroke.body.cli import scan
+    from backstroke.app.scan_cli import scan
+    from backstroke.app.store_cli import clients, history
     from backstroke.learn.cli import coach, compare, learn
     from backstroke.report.cli import report
-    from backstroke.store.cli import clients, history
     from backstroke.sweep.cli import sweep
     from backstroke.web.cli import replay
 

@@ -15,12 +15,12 @@ import typer
 from plotly.offline import get_plotlyjs
 from typer.testing import CliRunner
 
+from backstroke.app.store_cli import history
 from backstroke.errors import LogError, MissingExtraError
 from backstroke.report import data as rd
 from backstroke.report.cli import rebuild_report, report, session_columns
 from backstroke.report.html import block_thresholds, write_report
 from backstroke.sense.contact import break_intervals, contact_breaks
-from backstroke.store.cli import history
 from backstroke.store.db import Store
 from backstroke.store.history import client_history
 from tests.report.synth import SessionData, synthetic_session

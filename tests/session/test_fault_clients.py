@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from backstroke.app.session import SessionRequest, run_session
 from backstroke.body.back_model import BackModel
 from backstroke.body.client_file import load_client
 from backstroke.music.grid import BeatGrid
@@ -19,7 +20,6 @@ from backstroke.robot.factory import make_robot
 from backstroke.robot.faults import FaultInjector, FaultSpec
 from backstroke.routine.schema import Routine
 from backstroke.session.runner import SessionRunner
-from backstroke.session.session import SessionRequest, run_session
 
 CLIENTS = Path(__file__).resolve().parents[2] / "src" / "backstroke" / "body" / "clients"
 HELD_OUT = ("guarded", "tight", "stubborn", "tall", "petite", "kyphotic")

@@ -15,7 +15,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from backstroke.store.cli import clients, history
+from backstroke.app.store_cli import clients, history
 from backstroke.store.db import MIGRATIONS, SCHEMA_VERSION, Store, StoreError, default_db_path
 from backstroke.store.history import client_history, match_knots
 
@@ -99,7 +99,7 @@ def test_migrates_an_old_database_keeping_its_data(tmp_path: Path) -> None:
         assert s1.routine == "spa" and s1.duration_s == pytest.approx(412.5)  # backfilled
         assert s1.knots[0].stiffness_ratio == 2.0 and s1.knots[0].x_m is None
         store.record_session("ann", summary_with([(0.623, 0.030, 1.8)]))
-        trends = store.knots_history("ann")
+        trends = match_knots(store.sessions("ann"))
     assert len(trends) == 1 and trends[0].ratios == [2.0, 1.8]
     names = {r[1] for r in sqlite3.connect(db).execute("PRAGMA table_info(sessions)")}
     assert {"summary_path", "log_path", "report_path", "back_length_m"} <= names
@@ -198,7 +198,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         shared = store.sessions("shared")
         assert sum(len(s.knots) for s in shared) == 4 * n
         # Every knot is the same two spots: two tracks, each seen in every session.
-        trends = store.knots_history("shared")
+        trends = match_knots(store.sessions("shared"))
         assert sorted(len(t.points) for t in trends) == [2 * n, 2 * n]
 
 

@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from backstroke.app.session import SessionRequest, run_session
 from backstroke.cli import app
 from backstroke.session.log import read_session_log
 from backstroke.session.progress import SessionWatch
-from backstroke.session.session import SessionRequest, run_session
 
 pytestmark = pytest.mark.slow
 

@@ -17,10 +17,10 @@ from backstroke.body.client_file import load_client
 from backstroke.cli import app
 from backstroke.errors import BackstrokeError, SafetyFault
 from backstroke.robot.factory import make_robot
+from backstroke.robot.pacing import PacedRobot
 from backstroke.robot.protocol import RobotCommand
 from backstroke.session.progress import Heard, SessionWatch, Tick, ending_sentence
 from backstroke.tools import Tool
-from backstroke.web.pacing import PacedRobot
 
 REST_ONLY = """
 name = "rest-only"

@@ -181,10 +181,9 @@ def registered_robot(robot: Robot, registration: Registration | None) -> Robot:
     true_back = getattr(robot, "back", None)
     if not isinstance(true_back, BackModel):
         raise RobotError(f"backend '{robot.name}' has no true body to register a scan on")
-    from backstroke.safety.limits import SafetyLimits
+    from backstroke.tools import BONE_LIMIT_FACTOR, TOOLS
 
-    lim = SafetyLimits()
-    bone = {t.value: lim.force_limit_n(t, True) for t in Tool}
+    bone = {t.value: TOOLS[t].max_force_n * BONE_LIMIT_FACTOR for t in Tool}
     return RegisteredRobot(
         robot,
         registration.true_from_fit,

@@ -138,7 +138,7 @@ class SessionWatch:
         """The robot, paced to the wall clock when ``speed`` is set."""
         if self.speed is None:
             return robot
-        from backstroke.web.pacing import PacedRobot
+        from backstroke.robot.pacing import PacedRobot
 
         return PacedRobot(robot, self.speed)
 

@@ -675,16 +675,6 @@ class Store:
             for r in rows
         ]
 
-    def knots_history(self, name: str, match_radius_m: float = 0.015) -> list[Any]:
-        """Each knot's stiffness ratio across the client's sessions (see ``history``).
-
-        Returns:
-            a list of :class:`backstroke.store.history.KnotTrend`.
-        """
-        from backstroke.store.history import match_knots
-
-        return list(match_knots(self.sessions(name), match_radius_m))
-
 
 def _prefs_from_row(r: sqlite3.Row) -> Preferences:
     if r["pressure_scale"] is None:

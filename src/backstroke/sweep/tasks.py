@@ -2,7 +2,7 @@
 
 A task carries the text of its client file (and of its routine, when that is a file),
 so a worker needs no shared file system: it writes them into a temporary session
-directory, runs the session through ``backstroke.session.session.run_session`` exactly
+directory, runs the session through ``backstroke.app.session.run_session`` exactly
 as ``backstroke run --client FILE --routine R --seed S`` does, reads what it needs back,
 and returns the row. The session's files (``session.mcap``, ``report.html``: several MB
 each) are deleted unless the sweep keeps them (``--keep-sessions``).
@@ -156,8 +156,8 @@ def run_task(task: SweepTask) -> dict[str, Any]:
 
 def _run(task: SweepTask, tmp: Path, out: dict[str, Any]) -> None:
     """Run the session in ``tmp``; fill ``out`` with the row's columns as they are known."""
+    from backstroke.app.session import SessionRequest, run_session
     from backstroke.body.client_file import load_client
-    from backstroke.session.session import SessionRequest, run_session
     from backstroke.sweep.population import client_parameters
     from backstroke.sweep.row import derived_figures, flatten
 

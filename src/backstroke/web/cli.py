@@ -23,7 +23,7 @@ def make_watch(live: bool, port: int, speed: float | None, quiet: bool) -> Sessi
     if live and speed is None:
         speed = 1.0
     if speed is not None:
-        from backstroke.web.pacing import MAX_SPEED
+        from backstroke.robot.pacing import MAX_SPEED
 
         if not 0.1 <= speed <= MAX_SPEED:
             raise BackstrokeError(f"--speed {speed:g}: allowed 0.1..{MAX_SPEED:g}")

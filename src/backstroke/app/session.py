@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from backstroke.atomic_io import write_json_atomic
 from backstroke.body.back_model import BackModel
 from backstroke.body.client_file import load_client
 from backstroke.errors import (
@@ -23,7 +24,6 @@ from backstroke.errors import (
     SafetyFault,
     SessionInterrupted,
 )
-from backstroke.plan.io import write_json_atomic
 from backstroke.robot.factory import backend_names, make_robot
 from backstroke.routine.duration import check_duration
 from backstroke.routine.io import load_routine

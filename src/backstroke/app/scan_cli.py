@@ -17,10 +17,10 @@ def scan(
     out: Annotated[Path | None, typer.Option(help="write the fitted body (body.json)")] = None,
 ) -> None:
     """Fit the client's back to a scan (robot base frame, z up): landmarks, midline, fit."""
+    from backstroke.atomic_io import write_json_atomic
     from backstroke.body.scan_fit import fit_scan
     from backstroke.body.scan_io import read_scan
     from backstroke.body.scan_report import body_file, scan_report
-    from backstroke.plan.io import write_json_atomic
 
     try:
         back = fit_scan(read_scan(scan_file))
