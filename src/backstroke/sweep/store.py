@@ -17,11 +17,10 @@ holds, so a kill between the two leaves rows that reading de-duplicates.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from backstroke.atomic_io import write_atomic
 from backstroke.errors import BackstrokeError, MissingExtraError
 
 if TYPE_CHECKING:
@@ -48,24 +47,13 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def _write_atomic(path: Path, data: bytes | None, table: pa.Table | None = None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=path.suffix, dir=path.parent)
-    try:
+    def write(tmp: Path) -> None:
         if table is not None:
-            os.close(fd)
             _pa().parquet.write_table(table, tmp)
-            with open(tmp, "rb") as f:
-                os.fsync(f.fileno())
         else:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data or b"")
-                f.flush()
-                os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            tmp.write_bytes(data or b"")
+
+    write_atomic(path, write, prefix=TMP_PREFIX)
 
 
 class SweepStore:
