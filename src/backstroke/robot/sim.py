@@ -59,7 +59,7 @@ _V_EPS2 = _V_EPS_M_S * _V_EPS_M_S
 _ZERO3: Vec3 = (0.0, 0.0, 0.0)
 # A tool change rolls the new face onto the skin: it starts at this fraction of the
 # TCP's depth and reaches all of it after ROLL_S.
-ROLL_START = 0.3
+ROLL_START = 0.6
 ROLL_S = 0.1
 
 
