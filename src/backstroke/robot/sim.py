@@ -30,8 +30,9 @@ Model, per control tick ``dt`` (default 1 ms):
 * Torque at the TCP: ``Σ (o_i e) × F_i n_i`` from the pads' normal forces (the two
   palm pads' imbalance; friction's small share is left out); one-pad tools press at the
   TCP, so their torque is zero (no torque noise).
-* A tool change is a rolling handover: the new face starts at ``ROLL_START`` of the
-  TCP's depth and comes fully onto the skin over ``ROLL_S`` (0.1 s).
+* A change to the palms is a rolling handover: the palms start at ``ROLL_START`` of the
+  TCP's depth and come fully onto the skin over ``ROLL_S`` (0.1 s) (at one depth the
+  broad palms press harder than a thumb or forearm).
 * The tissue advances every tick (dose, trust, breathing) and its signal goes into
   ``RobotState.client_signal``.
 """
@@ -58,7 +59,7 @@ _V_EPS2 = _V_EPS_M_S * _V_EPS_M_S
 _ZERO3: Vec3 = (0.0, 0.0, 0.0)
 # A tool change rolls the new face onto the skin: it starts at this fraction of the
 # TCP's depth and reaches all of it after ROLL_S.
-ROLL_START = 0.3
+ROLL_START = 0.6
 ROLL_S = 0.1
 
 
@@ -387,7 +388,8 @@ class SimRobot:
     def step(self, command: RobotCommand) -> RobotState:
         """Send one command, advance one control period, return the measured state."""
         if command.tool is not self._tool:  # also the not-started check (_tool is None)
-            rolling = self._tool is not None
+            # only a broader face (the palms) presses harder at the same depth
+            rolling = self._tool is not None and Tool(command.tool) is Tool.PALMS
             depth = self.tissue.last_indentation_m
             self._select(command.tool)
             if rolling:
