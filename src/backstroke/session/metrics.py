@@ -24,7 +24,9 @@ def session_metrics(
     breaks = contact_breaks(c["t_s"], fn, within=in_contact)
     # RMSE while in contact and the target is steady (force ramps at touch, block
     # changes and release are transients the loop follows but does not "hold").
-    steady = in_contact & (np.abs(np.gradient(c["target_force_n"], dt_s)) < 0.5)
+    target = c["target_force_n"]
+    rate = np.gradient(target, dt_s) if target.size >= 2 else np.zeros(target.size)
+    steady = in_contact & (np.abs(rate) < 0.5)
     err = fn[steady] - c["target_force_n"][steady]
     err = err[np.isfinite(err)]  # a sensor fault's NaN samples are not tracking error
     rmse = float(np.sqrt(np.mean(err**2))) if err.size else None
