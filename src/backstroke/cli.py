@@ -298,7 +298,9 @@ def _run(req: SessionRequest, watching: tuple[bool, int, float | None, bool]) ->
     for problem in outcome.problems:
         _say(f"backstroke: error: {problem}", err=True)
     if outcome.ended_because != "completed":
-        _say(f"backstroke: session ended: {watch.ended or _ending(outcome)}", err=True)
+        # The client's stop in plain words (the watch's sentence); anything else as it ended.
+        plain = watch.ended if outcome.ended_because == "client_stop" else None
+        _say(f"backstroke: session ended: {plain or _ending(outcome)}", err=True)
     if outcome.exit_code:
         raise typer.Exit(outcome.exit_code)
 

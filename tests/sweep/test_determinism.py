@@ -73,7 +73,7 @@ def _toml_of(spec: Any) -> str:
     """A second, independent client-file writer (from the project's own random client)."""
     lines = []
     for key, value in spec.model_dump().items():
-        if key == "knots":
+        if key == "knots" or value is None:  # None: not given (TOML has no null)
             continue
         lines.append(f'{key} = "{value}"' if isinstance(value, str) else f"{key} = {value!r}")
     if not spec.knots:

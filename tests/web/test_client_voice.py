@@ -59,7 +59,7 @@ def _session(
     outcome = run_session(req, SessionWatch(quiet=True, presses=presses))
     assert outcome.fault is None
     summary = json.loads((out / "summary.json").read_text())
-    summary["_state"] = read_session_log(out / "session.mcap")["state"]
+    summary["_state"] = read_session_log(out / "session.mcap").state
     return summary
 
 

@@ -218,7 +218,7 @@ def test_live_view_buttons_in_headless_chromium(tmp_path: Path) -> None:
     # The logged target force dropped right after the press (within 1 s of session time).
     from backstroke.session.log import read_session_log
 
-    st = read_session_log(out / "session.mcap")["state"]
+    st = read_session_log(out / "session.mcap").state
     t, target = st["t_s"], st["target_force_n"]
     t_press = signals[0]["t_s"]
     pre = target[(t > t_press - 0.5) & (t <= t_press)]
