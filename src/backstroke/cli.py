@@ -88,6 +88,13 @@ def tempo(
         )
 
 
+# Options shared by `plan`, `run` and `demo`.
+ClientOpt = Annotated[
+    Path | None, typer.Option(metavar="FILE", help="client TOML file (default client)")
+]
+BpmOpt = Annotated[float | None, typer.Option(metavar="BPM", help="tempo in beats per minute")]
+
+
 @app.command()
 def plan(
     routine: Annotated[
@@ -95,12 +102,8 @@ def plan(
         typer.Option(metavar="FILE|PRESET", help="routine TOML file or preset name (spa, sports)"),
     ],
     out: Annotated[Path, typer.Option(metavar="FILE", help="plan.json to write")],
-    client: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="client TOML file (default client)")
-    ] = None,
-    bpm: Annotated[
-        float | None, typer.Option(metavar="BPM", help="tempo in beats per minute")
-    ] = None,
+    client: ClientOpt = None,
+    bpm: BpmOpt = None,
     music: MusicOpt = None,
     body: Annotated[
         Path | None,
@@ -184,12 +187,8 @@ def run(
         str, typer.Option(metavar="FILE|PRESET", help="routine TOML file or preset (spa, sports)")
     ],
     out: Annotated[Path, typer.Option(metavar="DIR", help="output directory")],
-    client: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="client TOML file (default client)")
-    ] = None,
-    bpm: Annotated[
-        float | None, typer.Option(metavar="BPM", help="tempo in beats per minute")
-    ] = None,
+    client: ClientOpt = None,
+    bpm: BpmOpt = None,
     music: MusicOpt = None,
     seed: Annotated[
         int | None, typer.Option(metavar="N", help="session seed (default: the client's)")
