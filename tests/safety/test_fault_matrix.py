@@ -37,16 +37,18 @@ def test_a_ten_centimetre_push_ends_in_a_retreat_within_the_transient_limits() -
     assert r.survived, r
 
 
-def test_a_sensor_drifting_low_ends_in_a_retreat() -> None:
-    # Known limit (docs/safety.md): the true force exceeds the limit before the
-    # force/depth check stops the session; what is asserted is that it does stop.
-    r = run_case("drift:-2", "glide", 1)
-    assert r.outcome == "retreat" and r.fault_kind == "force_depth", r
+@pytest.mark.parametrize("technique", ["glide", "forearm"])
+def test_a_sensor_drifting_low_is_caught_before_the_client_gets_too_much(technique: str) -> None:
+    # The loop presses ever harder on a sensor reading low; the arm's joint-torque
+    # estimate disagrees and the limits act on the higher of the two.
+    r = run_case("drift:-2", technique, 1)
+    assert r.outcome == "retreat" and r.fault_kind in ("force_disagree", "force"), r
+    assert r.limit_fraction_force <= 1.0 and r.limit_fraction_pressure <= 1.0, r
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("technique", ["glide", "thumb_strip"])
-@pytest.mark.parametrize("kind", [k for k in MATRIX_KINDS if k != "drift:-2"])
+@pytest.mark.parametrize("kind", list(MATRIX_KINDS))
 def test_fault_is_survived(kind: str, technique: str) -> None:
     r = run_case(kind, technique, seed=1)
     assert r.limit_fraction_force <= 1.0, r
@@ -62,10 +64,6 @@ def test_fault_is_survived(kind: str, technique: str) -> None:
 @pytest.mark.parametrize("size_cm", [1.0, 3.0, 10.0])
 def test_moving_client_is_survived(size_cm: float, direction: str, technique: str) -> None:
     r = run_case("move", technique, 1, size_cm=size_cm, direction=direction, at_fraction=0.5)
-    if size_cm > 3.0 and direction != "toward" and not r.survived:
-        # Known gap (docs/safety.md, issue 11): a large sideways or along-the-spine shift
-        # shows almost no force signature, so the session may not end in a retreat. The
-        # force limits must hold all the same.
-        assert r.limit_fraction_force <= 1.5, r
-        pytest.xfail(f"large {direction} move not always followed by a retreat: {r}")
     assert r.survived, r
+    if size_cm > 3.0:
+        assert r.outcome == "retreat", r

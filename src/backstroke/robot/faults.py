@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from backstroke.errors import InputFileError
+from backstroke.robot.body_camera import SimulatedBodyCamera
 from backstroke.robot.protocol import Robot, RobotCommand, RobotState, Vec3
 from backstroke.tools import Tool
 
@@ -83,7 +84,13 @@ class FaultSpec:
     def parse(cls, text: str) -> FaultSpec:
         """Parse ``KIND[:PARAM][@T_S]``; raises InputFileError naming ``--inject``."""
         body, _, at = text.partition("@")
-        kind, _, param = body.partition(":")
+        kind, colon, param = body.partition(":")
+        if colon and not param.strip():
+            raise InputFileError(
+                "':' needs a parameter after it (or leave the ':' out for the default)",
+                key="--inject",
+                value=text,
+            )
         kind = kind.strip().lower()
         if kind not in FAULT_KINDS:
             raise InputFileError(
@@ -181,6 +188,7 @@ class FaultInjector:
         self._queue: deque[RobotState] = deque()
         self._spiked = False
         self._last_off: Vec3 = (0.0, 0.0, 0.0)
+        self._camera = SimulatedBodyCamera(seed=seed)
         self.injected: list[tuple[float, str]] = []
 
     def _active(self, kind: str, t_s: float) -> FaultSpec | None:
@@ -230,7 +238,7 @@ class FaultInjector:
             vel = ((off[0] - p[0]) / dt, (off[1] - p[1]) / dt, (off[2] - p[2]) / dt)
             self._last_off = off
             shift(off, vel)
-            return self._corrupt(self.robot.step(command), t)
+            return self._seen(self._corrupt(self.robot.step(command), t), t, off)
         # Otherwise: in the client's (simulated) frame the tool goes to command − off;
         # what the robot measures is reported back in the model frame. (The arm's lag
         # then also acts on the client's motion: a gentler push than a real one.)
@@ -247,7 +255,11 @@ class FaultInjector:
         st = self.robot.step(inner)
         p = st.position_m
         st = replace(st, position_m=(p[0] + off[0], p[1] + off[1], p[2] + off[2]))
-        return self._corrupt(st, t)
+        return self._seen(self._corrupt(st, t), t, off)
+
+    def _seen(self, st: RobotState, t: float, off: Vec3) -> RobotState:
+        # The cell's depth camera watches the client whatever the sensors do.
+        return replace(st, body_shift_m=self._camera.observe(t, off))
 
     def _corrupt(self, st: RobotState, t: float) -> RobotState:
         if self._active("stop", t) is not None:

@@ -51,6 +51,12 @@ class RobotState:
         torque_nm: torque at the TCP (N·m, frame B).
         client_signal: ``""``, ``"too_much"``, ``"stop"``, ``"lighter"`` or ``"firmer"``
             (the client's hand-held control or voice; latency included).
+        force_joint_n: a second, independent estimate of the same contact force (N,
+            frame B) from the arm's joint torques and its model, or ``None`` when the
+            backend has none. The Supervisor retreats when the two disagree.
+        body_shift_m: how far the client has shifted from the registered pose (m, frame
+            B), as a body tracker (the cell's depth camera) last saw it, latency
+            included; ``None`` without a tracker.
     """
 
     t_s: float
@@ -61,6 +67,8 @@ class RobotState:
     force_n: Vec3
     torque_nm: Vec3
     client_signal: str = ""
+    force_joint_n: Vec3 | None = None
+    body_shift_m: Vec3 | None = None
 
 
 @runtime_checkable

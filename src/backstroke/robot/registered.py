@@ -88,6 +88,8 @@ class RegisteredRobot:
             axis=self._dir_to_fit(s.axis),
             force_n=self._dir_to_fit(s.force_n),
             torque_nm=self._dir_to_fit(s.torque_nm),
+            force_joint_n=None if s.force_joint_n is None else self._dir_to_fit(s.force_joint_n),
+            body_shift_m=None if s.body_shift_m is None else self._dir_to_fit(s.body_shift_m),
         )
 
     def _record(self, s: RobotState) -> None:

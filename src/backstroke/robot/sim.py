@@ -57,6 +57,9 @@ _NOISE_BLOCK = 4096  # noise samples drawn per refill (× 3 axes)
 _V_EPS_M_S = 0.002  # friction regularisation speed
 _V_EPS2 = _V_EPS_M_S * _V_EPS_M_S
 _ZERO3: Vec3 = (0.0, 0.0, 0.0)
+# Largest constant error of the arm's joint-torque force estimate (N): payload and
+# friction model errors of a well-identified arm.
+JOINT_MODEL_ERROR_N = 1.0
 # A tool change rolls the new face onto the skin: it starts at this fraction of the
 # TCP's depth and reaches all of it after ROLL_S.
 ROLL_START = 0.6
@@ -214,6 +217,12 @@ class SimRobot:
             float(direction[1] * mag),
             float(direction[2] * mag),
         )
+        # The arm's second force estimate (joint torques through its model): no sensor
+        # noise, its own constant model error, independent of the F/T sensor's faults.
+        jrng = np.random.default_rng(np.random.SeedSequence([self.seed, 0x701]))
+        jdir = jrng.standard_normal(3)
+        jdir *= float(jrng.uniform(0.0, JOINT_MODEL_ERROR_N)) / np.linalg.norm(jdir)
+        self.joint_bias_n: Vec3 = (float(jdir[0]), float(jdir[1]), float(jdir[2]))
         self._noise: list[float] = []
         self._noise_i = 0
         self._noise_end = 0
@@ -526,9 +535,15 @@ class SimRobot:
             force = (noise[i], noise[i + 1], noise[i + 2])
             torque = _ZERO3
         self._seq = seq = self._seq + 1
+        jb = self.joint_bias_n
+        joint = (
+            force[0] - noise[i] + jb[0],
+            force[1] - noise[i + 1] + jb[1],
+            force[2] - noise[i + 2] + jb[2],
+        )
         return RobotState(
             t, seq, command.tool, (wx, wy, wz), (ux, uy, uz), force, torque,
-            self._tissue_state.client_signal,
+            self._tissue_state.client_signal, joint,
         )  # fmt: skip
 
     def _gaps(self, px: float, py: float, pz: float, du: float, dv: float) -> tuple[float, float]:

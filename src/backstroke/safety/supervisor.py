@@ -27,11 +27,19 @@ from typing import Literal
 from backstroke.errors import BackstrokeError
 from backstroke.plan.zone_limits import ZoneLimits, pad_margin_m
 from backstroke.robot.protocol import Robot, RobotCommand, RobotState, Vec3
+from backstroke.safety.checks import BodyMotion, ForceAgreement, SensorCheck
 from backstroke.safety.limits import SafetyLimits
 from backstroke.tools import TOOLS, Tool
 
 # Retreats whose sensor data cannot be trusted go at the plain retreat speed.
 _BLIND_KINDS = ("stale", "invalid", "watchdog")
+
+# With a body tracker: shifts below the deadband are registration noise (m); beyond it,
+# how far from the plan point the chart is trusted (m) and the extra pad margin for
+# the tracker's noise (m).
+TRACKER_DEADBAND_M = 0.004
+TRACKED_REACH_M = 0.04
+TRACKER_MARGIN_M = 0.002
 
 Mode = Literal["running", "retreating", "stopped"]
 CLIENT_CONTROLS = ("stop", "lighter", "firmer", "too_much", "skip")  # too_much, skip: web
@@ -110,6 +118,10 @@ class Supervisor:
         self.over_bone_now = False
         self.max_normal_force_n = 0.0
         self.max_pressure_n_cm2 = 0.0
+        self._agreement = ForceAgreement(dt_s)
+        # Sensor checks that only read the measurement (more move here over time).
+        self._body = BodyMotion()
+        self.checks: list[SensorCheck] = [self._agreement, self._body]
 
     # ------------------------------------------------------------------ events
     def _event(self, t_s: float, kind: str, value: float, limit: float, action: str) -> None:
@@ -209,15 +221,26 @@ class Supervisor:
         p = st.position_m
         if not _finite3(p):
             return True
+        reach_m, margin_m = self.limits.disagree_m, pad_margin_m(st.tool)
+        shift = self._body.shift_m
+        if shift is not None and (
+            shift[0] * shift[0] + shift[1] * shift[1] + shift[2] * shift[2]
+            > TRACKER_DEADBAND_M * TRACKER_DEADBAND_M
+        ):
+            # A body tracker says the client has moved: the tool's place on the client
+            # is its measured position less the client's shift (within the reach of
+            # the chart's linearisation; the tracker's noise widens the margin).
+            p = (p[0] - shift[0], p[1] - shift[1], p[2] - shift[2])
+            reach_m, margin_m = TRACKED_REACH_M, margin_m + TRACKER_MARGIN_M
         dx, dy, dz = p[0] - surface[0], p[1] - surface[1], p[2] - surface[2]
         dn = dx * n[0] + dy * n[1] + dz * n[2]
         dx, dy, dz = dx - dn * n[0], dy - dn * n[1], dz - dn * n[2]
-        if dx * dx + dy * dy + dz * dz > self.limits.disagree_m**2:
+        if dx * dx + dy * dy + dz * dz > reach_m * reach_m:
             return True
         tu, tv = tangents
         u = plan_uv[0] + (dx * tu[0] + dy * tu[1] + dz * tu[2]) / zones.length_m
         v = plan_uv[1] + dx * tv[0] + dy * tv[1] + dz * tv[2]
-        return zones.over_bone(st.tool, u, v, pad_margin_m(st.tool))
+        return zones.over_bone(st.tool, u, v, margin_m)
 
     def _limit_command(self, command: RobotCommand, normal: Vec3) -> RobotCommand:
         lim = self.limits
@@ -317,6 +340,18 @@ class Supervisor:
         a, b = self._last2
         self._last2 = (b, fn)
         fn = max(min(a, b), min(max(a, b), fn))
+        for check in self.checks:
+            finding = check.update(st, fn, normal)
+            if finding is None:
+                continue
+            if finding.action == "moved":
+                self._moved_until = t + lim.move_memory_s
+            else:
+                self.start_retreat(t, finding.kind, finding.value, finding.limit)
+        # The retreat's "still pressed" reads the F/T sensor (the finer of the two) ...
+        self._last_fn = fn
+        # ... but the limits act on the higher of the two force estimates.
+        fn = max(fn, self._agreement.joint_normal_n)
         pressure = max(fn, 0.0) / spec.area_cm2
         f_lim = lim.force_limit_n(st.tool, over_bone)
         p_lim = lim.pressure_limit_n_cm2(st.tool, over_bone)
@@ -324,7 +359,6 @@ class Supervisor:
         self._force_hist[self._hist_i] = fn
         self._hist_i = (self._hist_i + 1) % len(self._force_hist)
         rate = (fn - self._force_hist[self._hist_i]) / (dt * (len(self._force_hist) - 1))
-        self._last_fn = fn
         self._last_flim = lim.force_limit_n(st.tool, False)
         self._rate_ticks += 1
         if prev is not None and st.tool is not prev.tool:
@@ -388,6 +422,10 @@ class Supervisor:
             + (c[1] + depth_cmd_m * n[1] - p[1]) * n[1]
             + (c[2] + depth_cmd_m * n[2] - p[2]) * n[2]
         )
+        shift = self._body.shift_m
+        if shift is not None:
+            # the client's skin moved with the client (toward the tool: deeper)
+            depth += shift[0] * n[0] + shift[1] * n[1] + shift[2] * n[2]
         k = self.expected_stiffness_n_m
         too_soft = depth > lim.mismatch_depth_m and fn < lim.mismatch_ratio_low * k * depth
         too_hard = fn > lim.mismatch_ratio_high * k * max(depth + 0.003, 0.001) + 5.0

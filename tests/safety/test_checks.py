@@ -1,0 +1,109 @@
+"""The Supervisor's sensor checks: two force estimates, and the client seen moving."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backstroke.errors import BackstrokeError
+from backstroke.robot.body_camera import SimulatedBodyCamera
+from backstroke.robot.protocol import RobotState, Vec3
+from backstroke.safety.checks import BodyMotion, ForceAgreement
+from backstroke.tools import Tool
+
+UP: Vec3 = (0.0, 0.0, 1.0)
+
+
+def _state(t_s: float, ft_n: float, joint_n: float | None, shift: Vec3 | None = None) -> RobotState:
+    return RobotState(
+        t_s, 0, Tool.PALMS, (0.0, 0.0, 0.0), UP, (0.0, 0.0, ft_n), (0.0, 0.0, 0.0), "",
+        None if joint_n is None else (0.0, 0.0, joint_n), shift,
+    )  # fmt: skip
+
+
+def test_agreeing_estimates_never_retreat() -> None:
+    check = ForceAgreement(1e-3)
+    for i in range(5000):
+        f = 20.0 + 5.0 * math.sin(i / 300.0)
+        assert check.update(_state(i * 1e-3, f, f + 1.0), f, UP) is None
+    assert check.joint_normal_n == pytest.approx(f + 1.0)
+
+
+@pytest.mark.parametrize("rate_n_s", [-2.0, -0.5, 0.5, 2.0])
+def test_a_drifting_sensor_is_caught_before_the_bias_reaches_the_tolerance_band(
+    rate_n_s: float,
+) -> None:
+    """A sensor drifting either way is caught once the gap passes 3 N + 10 % (+ 0.1 s)."""
+    check = ForceAgreement(1e-3)
+    true_n = 20.0
+    for i in range(60_000):
+        t = i * 1e-3
+        read = true_n + rate_n_s * t
+        finding = check.update(_state(t, read, true_n), read, UP)
+        if finding is not None:
+            break
+    assert finding is not None and finding.kind == "force_disagree"
+    assert finding.action == "retreat"
+    bias = abs(rate_n_s) * t
+    assert bias <= 3.0 + 0.1 * max(true_n, read) + abs(rate_n_s) * 0.11 + 1e-6
+
+
+def test_no_second_estimate_means_no_check() -> None:
+    check = ForceAgreement(1e-3)
+    assert check.update(_state(0.0, 30.0, None), 30.0, UP) is None
+    assert check.joint_normal_n == -math.inf
+    assert check.update(_state(0.0, 30.0, float("nan")), 30.0, UP) is None
+
+
+def test_checks_validate_their_parameters() -> None:
+    with pytest.raises(BackstrokeError):
+        ForceAgreement(0.0)
+    with pytest.raises(BackstrokeError):
+        ForceAgreement(1e-3, confirm_s=5.0)
+    with pytest.raises(BackstrokeError):
+        BodyMotion(moving_m=0.05, retreat_m=0.03)
+    with pytest.raises(BackstrokeError):
+        SimulatedBodyCamera(rate_hz=0.0)
+
+
+def _watch(shift_of_t: object, seconds: float, seed: int = 0) -> list[tuple[float, str]]:
+    camera = SimulatedBodyCamera(seed=seed)
+    check = BodyMotion()
+    found = []
+    for i in range(int(seconds * 1000)):
+        t = i * 1e-3
+        s = shift_of_t(t)  # type: ignore[operator]
+        finding = check.update(_state(t, 10.0, None, camera.observe(t, s)), 10.0, UP)
+        if finding is not None:
+            found.append((t, finding.kind))
+    return found
+
+
+@given(st.integers(0, 10_000))
+def test_a_still_client_is_never_seen_moving(seed: int) -> None:
+    assert _watch(lambda t: (0.0, 0.0, 0.0), 3.0, seed) == []
+
+
+@pytest.mark.parametrize("direction", [(1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.6, 0.8)])
+def test_a_large_shift_retreats_within_half_a_second(direction: Vec3) -> None:
+    """A 5 cm shift over 0.3 s (the fault injector's smoothstep) is seen moving first,
+    then ends the session well inside 0.5 s despite the camera's latency."""
+
+    def shift(t: float) -> Vec3:
+        r = min(max((t - 1.0) / 0.3, 0.0), 1.0)
+        d = 0.05 * r * r * (3.0 - 2.0 * r)
+        return (direction[0] * d, direction[1] * d, direction[2] * d)
+
+    found = _watch(shift, 2.0)
+    kinds = [k for _, k in found]
+    assert kinds[0] == "client_moving"
+    retreat_t = next(t for t, k in found if k == "client_moved")
+    assert 1.0 < retreat_t < 1.5
+
+
+def test_a_small_settling_shift_is_seen_moving_but_rides_through() -> None:
+    found = _watch(lambda t: (0.0, min(t, 1.0) * 0.02, 0.0), 2.0)
+    assert found and {k for _, k in found} == {"client_moving"}
