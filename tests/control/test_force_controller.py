@@ -94,3 +94,27 @@ def test_bad_gains_are_refused() -> None:
         ControllerGains(bandwidth_hz=100.0)
     with pytest.raises(BackstrokeError):
         ForceController(1.0)
+
+
+@given(st.floats(300.0, 3000.0), st.floats(-0.002, 0.0))
+def test_a_face_barely_touching_comes_back_into_contact_quickly(
+    soft_stiffness_n_m: float, start_depth_m: float
+) -> None:
+    """After a tool change on a strain-stiffening skin (soft near zero indentation), the
+    loop regains a light contact (> 0.5 N) within 150 ms, without overshooting."""
+    dt = 1e-3
+    ctrl = ForceController(dt, initial_stiffness_n_m=3000.0)
+    ctrl.on_tool_change(start_depth_m)
+    pos = start_depth_m
+    lost_s, f = 0.0, 0.0
+    for i in range(1000):
+        target = 0.75 + min(i * dt / 0.5, 1.0) * 2.0  # the handover force, then up
+        cmd = ctrl.update(target, f, pos, True)
+        pos += (cmd - pos) * 0.2  # a stiff arm, ~35 Hz lag
+        d = max(pos, 0.0)
+        # strain stiffening: soft at first, ~10x stiffer 1 cm in
+        f = soft_stiffness_n_m * d + 9.0 * soft_stiffness_n_m * d * d / 0.01
+        if i * dt > 0.15:
+            assert f <= target + 1.0
+            lost_s += dt if f < 0.5 else 0.0
+    assert lost_s == 0.0

@@ -104,9 +104,7 @@ def test_session_on_franka_sim_end_to_end(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     s = _summary(out)
     assert s["backend"] == "franka-sim"
-    # Known gap (docs/franka.md): the palms → thumb face change on franky-sim dips below
-    # 0.5 N for ~24 ms at its 1.5 N handover force, one break; everything else holds.
-    breaks = s["contact_breaks"]
+    assert s["contact_breaks"] == 0  # face changes included
     assert s["force_rmse_n"] is not None and s["force_rmse_n"] <= 1.0
     assert [b["technique"] for b in s["blocks"]] == ["rest", "glide", "thumb_strip"]
     assert [b["passes"] for b in s["blocks"]] == [1, 2, 1]
@@ -118,8 +116,6 @@ def test_session_on_franka_sim_end_to_end(tmp_path: Path) -> None:
     loop = s["loop_period_ms"]
     assert loop["rate_hz"] == 250.0 and loop["cycles"] > 1000
     assert math.isfinite(loop["p50"]) and loop["p99"] >= loop["p50"]
-    if breaks:
-        pytest.xfail(f"known gap (docs/franka.md): {breaks} break(s) at face changes")
 
 
 def test_sigint_mid_session_retreats_and_writes_the_summary(tmp_path: Path) -> None:

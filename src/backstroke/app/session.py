@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from backstroke.atomic_io import write_json_atomic
 from backstroke.body.back_model import BackModel
-from backstroke.body.client_file import load_client
+from backstroke.body.client_file import client_file_path, load_client
 from backstroke.errors import (
     BackstrokeError,
     InputFileError,
@@ -101,6 +101,8 @@ def _run_session(req: SessionRequest, interrupts: Interrupts, watch: Any) -> Ses
         allowed = ", ".join(backend_names())
         raise BackstrokeError(f"unknown backend '{req.backend}' (allowed: {allowed})")
     routine = load_routine(req.routine)
+    if req.client is not None:
+        req = replace(req, client=client_file_path(req.client))
     client = load_client(req.client)
     true_back = back = BackModel(client)
     grid, notes = beat_grid_for(routine, bpm=req.bpm, music=req.music)

@@ -179,9 +179,30 @@ def random_knots(rng: np.random.Generator, max_knots: int = 5) -> list[KnotSpec]
 DEFAULT_CLIENT_FILE = Path(__file__).with_name("clients") / "default.toml"
 
 
-def load_client(path: str | Path | None = None) -> ClientSpec:
-    """Load and resolve a client file; ``None`` loads the shipped default client."""
+def bundled_clients() -> list[str]:
+    """Names of the clients shipped with backstroke (``--client NAME`` finds them)."""
+    return sorted(f.stem for f in DEFAULT_CLIENT_FILE.parent.glob("*.toml"))
+
+
+def client_file_path(path: str | Path | None = None) -> Path:
+    """The file behind ``--client``: a path, a bundled client's name (``guarded``), or
+    ``None`` for the shipped default client."""
     p = DEFAULT_CLIENT_FILE if path is None else Path(path)
+    if path is not None and not p.exists() and p.suffix == "" and len(p.parts) == 1:
+        if p.name not in bundled_clients():
+            raise ClientError(
+                "no such file or bundled client",
+                path=p,
+                allowed="a TOML file or " + ", ".join(bundled_clients()),
+            )
+        p = DEFAULT_CLIENT_FILE.with_name(f"{p.name}.toml")
+    return p
+
+
+def load_client(path: str | Path | None = None) -> ClientSpec:
+    """Load and resolve a client file, or a bundled client by name (``guarded``);
+    ``None`` loads the shipped default client."""
+    p = client_file_path(path)
     data = load_toml(p, ClientError)
     return validate(ClientSpec, data, path=p, error=ClientError).resolved()
 

@@ -21,6 +21,9 @@ from backstroke.errors import BackstrokeError
 # Stiffness assumed for a face that just touched: the loop starts slow and speeds up
 # as the estimate converges (about 50 ms).
 TOOL_CHANGE_STIFFNESS_N_M = 5_000.0
+# Below LIGHT_TOUCH_N the loop gain is scheduled on this (soft) stiffness instead.
+LIGHT_TOUCH_N = 1.0
+LIGHT_TOUCH_STIFFNESS_N_M = 1_000.0
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,13 @@ class ForceController:
             # Tangent stiffness of stiffening tissue exceeds the secant: schedule on 1.5×.
             self.stiffness_n_m += self._alpha * (1.5 * k - self.stiffness_n_m)
         error = target_force_n - measured_force_n
-        rate = self._omega * error / self.stiffness_n_m
+        k_loop = self.stiffness_n_m
+        if measured_force_n < LIGHT_TOUCH_N and error > 0.0:
+            # Barely touching, the skin is at its softest (its tangent stiffness at zero
+            # indentation): a loop tuned for the stiffer working range would take
+            # hundreds of ms to come back, which reads as a break in contact.
+            k_loop = min(k_loop, LIGHT_TOUCH_STIFFNESS_N_M)
+        rate = self._omega * error / k_loop
         rate += (target_force_n - self._prev_target_n) / self.dt_s / self.stiffness_n_m
         self._prev_target_n = target_force_n
         limit = g.max_depth_rate_m_s

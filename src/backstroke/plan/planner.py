@@ -39,6 +39,8 @@ FORCE_RAMP_S = 1.0
 # Changing tool is a rolling handover: the old face unloads to this light force over
 # the first HANDOVER_S of the new segment, then the new face loads up.
 HANDOVER_FORCE_N = 1.5
+# The lightest force a block starts from on first touch (twice the contact threshold).
+TOUCH_FORCE_N = 1.0
 HANDOVER_S = 0.5
 PALMS_TAKEOVER_RATIO = 0.5
 
@@ -358,14 +360,22 @@ def _force_and_tool(
         tr = t[m] - ts.t0_s
         f = np.full(tr.size, seg.force_n)
         code = np.full(tr.size, float(TOOL_CODES.index(seg.tool)))
-        start_force = prev_force
+        # After the approach (no force yet) a block starts from a light touch: a plan
+        # asking for less than the contact threshold would ask for a break.
+        start_force = TOUCH_FORCE_N if prev_force < TOUCH_FORCE_N <= seg.force_n else prev_force
         load_t0 = 0.0
         if seg.tool != prev_tool and ts.duration_s > 0:
             hand = min(HANDOVER_S, 0.3 * ts.duration_s)
             # All faces share the skin's zero of depth: at one depth the broad palms
             # press about twice what a thumb or forearm does, so a face handing over to
-            # the palms unloads to half the handover force first (no step of force).
-            hand_n = HANDOVER_FORCE_N * (PALMS_TAKEOVER_RATIO if seg.tool == Tool.PALMS else 1.0)
+            # the palms unloads to half the handover force first (no step of force),
+            # and the palms handing over to a narrower face unload only to twice it
+            # (the new face then meets the skin at about the handover force, not half).
+            hand_n = HANDOVER_FORCE_N
+            if seg.tool == Tool.PALMS:
+                hand_n *= PALMS_TAKEOVER_RATIO
+            elif prev_tool == Tool.PALMS:
+                hand_n /= PALMS_TAKEOVER_RATIO
             low = min(hand_n, prev_force, max(seg.force_n, 0.0))
             before = tr < hand
             code[before] = TOOL_CODES.index(prev_tool)
