@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from backstroke.errors import BackstrokeError
 from backstroke.robot.body_camera import SimulatedBodyCamera
 from backstroke.robot.protocol import RobotState, Vec3
-from backstroke.safety.checks import BodyMotion, ForceAgreement
+from backstroke.safety.checks import BodyMotion, ForceAgreement, ForceDepth, SensorHealth, Tick
 from backstroke.tools import Tool
 
 UP: Vec3 = (0.0, 0.0, 1.0)
@@ -24,11 +24,15 @@ def _state(t_s: float, ft_n: float, joint_n: float | None, shift: Vec3 | None = 
     )  # fmt: skip
 
 
+def _tick(state: RobotState, fn: float, depth_m: float = 0.0) -> Tick:
+    return Tick(state, UP, fn, fn, depth_m)
+
+
 def test_agreeing_estimates_never_retreat() -> None:
     check = ForceAgreement(1e-3)
     for i in range(5000):
         f = 20.0 + 5.0 * math.sin(i / 300.0)
-        assert check.update(_state(i * 1e-3, f, f + 1.0), f, UP) is None
+        assert check.update(_tick(_state(i * 1e-3, f, f + 1.0), f)) is None
     assert check.joint_normal_n == pytest.approx(f + 1.0)
 
 
@@ -42,7 +46,7 @@ def test_a_drifting_sensor_is_caught_before_the_bias_reaches_the_tolerance_band(
     for i in range(60_000):
         t = i * 1e-3
         read = true_n + rate_n_s * t
-        finding = check.update(_state(t, read, true_n), read, UP)
+        finding = check.update(_tick(_state(t, read, true_n), read))
         if finding is not None:
             break
     assert finding is not None and finding.kind == "force_disagree"
@@ -53,9 +57,9 @@ def test_a_drifting_sensor_is_caught_before_the_bias_reaches_the_tolerance_band(
 
 def test_no_second_estimate_means_no_check() -> None:
     check = ForceAgreement(1e-3)
-    assert check.update(_state(0.0, 30.0, None), 30.0, UP) is None
+    assert check.update(_tick(_state(0.0, 30.0, None), 30.0)) is None
     assert check.joint_normal_n == -math.inf
-    assert check.update(_state(0.0, 30.0, float("nan")), 30.0, UP) is None
+    assert check.update(_tick(_state(0.0, 30.0, float("nan")), 30.0)) is None
 
 
 def test_checks_validate_their_parameters() -> None:
@@ -76,7 +80,7 @@ def _watch(shift_of_t: object, seconds: float, seed: int = 0) -> list[tuple[floa
     for i in range(int(seconds * 1000)):
         t = i * 1e-3
         s = shift_of_t(t)  # type: ignore[operator]
-        finding = check.update(_state(t, 10.0, None, camera.observe(t, s)), 10.0, UP)
+        finding = check.update(_tick(_state(t, 10.0, None, camera.observe(t, s)), 10.0))
         if finding is not None:
             found.append((t, finding.kind))
     return found
@@ -107,3 +111,37 @@ def test_a_large_shift_retreats_within_half_a_second(direction: Vec3) -> None:
 def test_a_small_settling_shift_is_seen_moving_but_rides_through() -> None:
     found = _watch(lambda t: (0.0, min(t, 1.0) * 0.02, 0.0), 2.0)
     assert found and {k for _, k in found} == {"client_moving"}
+
+
+def test_sensor_health_names_the_first_fault() -> None:
+    health = SensorHealth(1e-3, missed_deadline_s=0.02, stale_s=0.01, invalid_s=0.005)
+    found = []
+    for i in range(30):
+        st = RobotState(i * 1e-3, 7, Tool.PALMS, (0.0, 0.0, 0.0), UP, (0.0, 0.0, 5.0), UP)
+        f = health.update(_tick(st, 5.0))
+        if f is not None:
+            found.append((i, f.kind))
+    assert found and found[0][1] == "stale" and found[0][0] in (10, 11)  # > 10 ms frozen
+    nan = float("nan")
+    health = SensorHealth(1e-3, missed_deadline_s=0.02, stale_s=0.01, invalid_s=0.005)
+    kinds = []
+    for i in range(10):
+        st = RobotState(i * 1e-3, i, Tool.PALMS, (0.0, 0.0, 0.0), UP, (0.0, 0.0, nan), UP)
+        tick = Tick(st, UP, nan, nan, 0.0)
+        f = health.update(tick)
+        assert not health.valid
+        kinds.append(None if f is None else f.kind)
+    assert kinds[:5] == [None] * 5 and kinds[6] == "invalid"
+
+
+@pytest.mark.parametrize(
+    ("fn", "depth_m", "lying"),
+    [(20.0, 0.010, False), (1.0, 0.020, True), (60.0, 0.0, True), (0.2, 0.004, False)],
+)
+def test_force_depth_flags_a_force_that_does_not_fit_the_depth(
+    fn: float, depth_m: float, lying: bool
+) -> None:
+    check = ForceDepth(1e-3, 0.010, 0.2, 6.0, 0.1, expected_stiffness_n_m=2000.0)
+    st = _state(0.0, fn, None)
+    found = [check.update(_tick(st, fn, depth_m)) for _ in range(150)]
+    assert any(f is not None for f in found) is lying

@@ -24,25 +24,27 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Literal
 
-from backstroke.errors import BackstrokeError
-from backstroke.plan.zone_limits import ZoneLimits, pad_margin_m
+from backstroke.plan.zone_limits import ZoneLimits
 from backstroke.robot.protocol import Robot, RobotCommand, RobotState, Vec3
-from backstroke.safety.checks import BodyMotion, ForceAgreement, SensorCheck
+from backstroke.safety.checks import (
+    BodyMotion,
+    Finding,
+    ForceAgreement,
+    ForceDepth,
+    SensorCheck,
+    SensorHealth,
+    Tick,
+)
+from backstroke.safety.client_controls import ClientControls
 from backstroke.safety.limits import SafetyLimits
+from backstroke.safety.placement import over_bone_at
+from backstroke.safety.retreat import Retreat
 from backstroke.tools import TOOLS, Tool
 
 # Retreats whose sensor data cannot be trusted go at the plain retreat speed.
 _BLIND_KINDS = ("stale", "invalid", "watchdog")
 
-# With a body tracker: shifts below the deadband are registration noise (m); beyond it,
-# how far from the plan point the chart is trusted (m) and the extra pad margin for
-# the tracker's noise (m).
-TRACKER_DEADBAND_M = 0.004
-TRACKED_REACH_M = 0.04
-TRACKER_MARGIN_M = 0.002
-
 Mode = Literal["running", "retreating", "stopped"]
-CLIENT_CONTROLS = ("stop", "lighter", "firmer", "too_much", "skip")  # too_much, skip: web
 
 
 @dataclass(frozen=True)
@@ -91,24 +93,12 @@ class Supervisor:
         self._last_tool: Tool | None = None
         self._last_state: RobotState | None = None
         self._backoff_m = 0.0
-        self._stale_s = 0.0
-        self._invalid_s = 0.0
-        self._late_s = 0.0
         self._force_hist: list[float] = [0.0] * 10
         self._last2 = (0.0, 0.0)
         self._hist_i = 0
         self._clamping: dict[str, bool] = {}
-        self._last_signal = ""
-        self._pressed: deque[str] = deque()
-        self._retreat_from: Vec3 = (0.0, 0.0, 0.0)
-        self._retreat_normal: Vec3 = (0.0, 0.0, 1.0)
-        self._retreat_axis: Vec3 = (0.0, 0.0, 1.0)
-        self._retreat_travel_m = 0.0
-        self._retreat_total_m = 0.0
-        # Typical skin stiffness for the force/depth consistency check (N/m); the
-        # runner refines it from the rest phase.
-        self.expected_stiffness_n_m = 2000.0
-        self._mismatch_s = 0.0
+        self._controls = ClientControls()
+        self._retreat = Retreat(limits, dt_s)
         self._rise_s = 0.0
         self._rate_ticks = 0
         self._moved_until = -math.inf
@@ -118,10 +108,25 @@ class Supervisor:
         self.over_bone_now = False
         self.max_normal_force_n = 0.0
         self.max_pressure_n_cm2 = 0.0
+        self._health = SensorHealth(
+            dt_s, limits.missed_deadline_s, limits.stale_s, limits.invalid_s
+        )
         self._agreement = ForceAgreement(dt_s)
-        # Sensor checks that only read the measurement (more move here over time).
         self._body = BodyMotion()
+        self._force_depth = ForceDepth(
+            dt_s,
+            limits.mismatch_depth_m,
+            limits.mismatch_ratio_low,
+            limits.mismatch_ratio_high,
+            limits.mismatch_s,
+        )
+        # Checks on the measurement, in the order they run each tick: is the data alive
+        # and sane; then, before the force limits, the second force estimate and the
+        # body tracker; after the limits, force/depth consistency.
+        self.health_checks: list[SensorCheck] = [self._health]
         self.checks: list[SensorCheck] = [self._agreement, self._body]
+        self.consistency_checks: list[SensorCheck] = [self._force_depth]
+        self._tick: Tick | None = None
 
     # ------------------------------------------------------------------ events
     def _event(self, t_s: float, kind: str, value: float, limit: float, action: str) -> None:
@@ -143,10 +148,11 @@ class Supervisor:
         self.fault = ev
         st = self._last_state
         if st is not None and _finite3(st.position_m):
-            self._retreat_from = st.position_m
+            self._retreat.begin(st.position_m)
         elif self._last_cmd is not None:
-            self._retreat_from = self._last_cmd
-        self._retreat_travel_m = 0.0
+            self._retreat.begin(self._last_cmd)
+        else:
+            self._retreat.begin(self._retreat.from_m)
 
     def request_stop(self, kind: str) -> None:
         """Queue an external stop (thread-safe, e.g. a signal handler): at the next tick
@@ -181,7 +187,6 @@ class Supervisor:
                 ∂/∂u and ∂/∂v directions of the skin there) and ``zones`` the measured
                 position decides too.
         """
-        lim = self.limits
         while self._requests:
             self.start_retreat(command.t_s, self._requests.popleft(), 1.0, 0.0)
         surface = (
@@ -192,9 +197,7 @@ class Supervisor:
         if self.mode != "running":
             command = self._retreat_command(command)
         else:
-            self._retreat_normal = normal
-            self._retreat_axis = command.axis
-            self._retreat_total_m = max(depth_m, 0.0) + lim.retreat_height_m
+            self._retreat.follow(normal, command.axis, depth_m)
             command = self._limit_command(command, normal)
         self._last_cmd = command.position_m
         state = self.robot.step(command)
@@ -218,29 +221,17 @@ class Supervisor:
         zones = self.zones
         if zones is None or plan_uv is None or tangents is None:
             return False
-        p = st.position_m
-        if not _finite3(p):
-            return True
-        reach_m, margin_m = self.limits.disagree_m, pad_margin_m(st.tool)
-        shift = self._body.shift_m
-        if shift is not None and (
-            shift[0] * shift[0] + shift[1] * shift[1] + shift[2] * shift[2]
-            > TRACKER_DEADBAND_M * TRACKER_DEADBAND_M
-        ):
-            # A body tracker says the client has moved: the tool's place on the client
-            # is its measured position less the client's shift (within the reach of
-            # the chart's linearisation; the tracker's noise widens the margin).
-            p = (p[0] - shift[0], p[1] - shift[1], p[2] - shift[2])
-            reach_m, margin_m = TRACKED_REACH_M, margin_m + TRACKER_MARGIN_M
-        dx, dy, dz = p[0] - surface[0], p[1] - surface[1], p[2] - surface[2]
-        dn = dx * n[0] + dy * n[1] + dz * n[2]
-        dx, dy, dz = dx - dn * n[0], dy - dn * n[1], dz - dn * n[2]
-        if dx * dx + dy * dy + dz * dz > reach_m * reach_m:
-            return True
-        tu, tv = tangents
-        u = plan_uv[0] + (dx * tu[0] + dy * tu[1] + dz * tu[2]) / zones.length_m
-        v = plan_uv[1] + dx * tv[0] + dy * tv[1] + dz * tv[2]
-        return zones.over_bone(st.tool, u, v, margin_m)
+        return over_bone_at(
+            zones,
+            st.tool,
+            st.position_m,
+            surface,
+            n,
+            plan_uv,
+            tangents,
+            untracked_reach_m=self.limits.disagree_m,
+            client_shift_m=self._body.shift_m,
+        )
 
     def _limit_command(self, command: RobotCommand, normal: Vec3) -> RobotCommand:
         lim = self.limits
@@ -277,24 +268,56 @@ class Supervisor:
         return RobotCommand(command.tool, (px, py, pz), command.axis, command.t_s)
 
     def _retreat_command(self, command: RobotCommand) -> RobotCommand:
-        lim = self.limits
-        if self.mode == "retreating":
-            fault = self.fault
-            blind = fault is not None and fault.kind in _BLIND_KINDS
-            pressed = self._last_fn > lim.retreat_clear_force_n
-            # Fast while the skin still presses on the tool (graded by how hard), then at
-            # the retreat speed; blind retreats (no trustworthy force) stay slow.
-            w = 0.0 if blind else min(max((self._last_fn - 2.0) / self._last_flim, 0.0), 1.0)
-            speed = lim.retreat_speed_m_s + w * (lim.escape_speed_m_s - lim.retreat_speed_m_s)
-            self._retreat_travel_m += speed * self.dt_s
-            done = self._retreat_travel_m >= self._retreat_total_m
-            too_far = self._retreat_travel_m >= self._retreat_total_m + lim.retreat_max_extra_m
-            if (done and (not pressed or blind)) or too_far:
-                self.mode = "stopped"
-        d = self._retreat_travel_m
-        o, n = self._retreat_from, self._retreat_normal
-        pos = (o[0] + d * n[0], o[1] + d * n[1], o[2] + d * n[2])
-        return RobotCommand(command.tool, pos, self._retreat_axis, command.t_s)
+        fault = self.fault
+        cmd, done = self._retreat.step(
+            command.tool,
+            command.t_s,
+            self._last_fn,
+            self._last_flim,
+            blind=fault is not None and fault.kind in _BLIND_KINDS,
+            moving=self.mode == "retreating",
+        )
+        if done:
+            self.mode = "stopped"
+        return cmd
+
+    @property
+    def expected_stiffness_n_m(self) -> float:
+        """Typical skin stiffness for the force/depth check (N/m; the runner refines it
+        from the rest phase)."""
+        return self._force_depth.expected_stiffness_n_m
+
+    @expected_stiffness_n_m.setter
+    def expected_stiffness_n_m(self, value: float) -> None:
+        self._force_depth.expected_stiffness_n_m = float(value)
+
+    def _act(self, t: float, checks: list[SensorCheck], tick: Tick) -> None:
+        """Run ``checks`` on this tick and act on what they find."""
+        for check in checks:
+            finding: Finding | None = check.update(tick)
+            if finding is None:
+                continue
+            if finding.action == "moved":
+                self._moved_until = t + self.limits.move_memory_s
+            else:
+                self.start_retreat(t, finding.kind, finding.value, finding.limit)
+
+    def _model_depth_m(
+        self, st: RobotState, command: RobotCommand, n: Vec3, depth_cmd_m: float
+    ) -> float:
+        """How far the measured TCP is below the model surface along ``n`` (m): the
+        model surface point is the command plus its depth along the normal."""
+        p, c = st.position_m, command.position_m
+        depth = (
+            (c[0] + depth_cmd_m * n[0] - p[0]) * n[0]
+            + (c[1] + depth_cmd_m * n[1] - p[1]) * n[1]
+            + (c[2] + depth_cmd_m * n[2] - p[2]) * n[2]
+        )
+        shift = self._body.shift_m
+        if shift is not None:
+            # the client's skin moved with the client (toward the tool: deeper)
+            depth += shift[0] * n[0] + shift[1] * n[1] + shift[2] * n[2]
+        return depth
 
     def _check(
         self,
@@ -309,27 +332,15 @@ class Supervisor:
         t = command.t_s
         prev = self._last_state
         self._client_signals(st.client_signal, t)
-        # Late ticks (watchdog): the robot's clock advanced more than one period.
-        if prev is not None:
-            late = st.t_s - prev.t_s - dt
-            self._late_s = self._late_s + late if late > 0.5 * dt else max(0.0, self._late_s - dt)
-            if self._late_s > lim.missed_deadline_s:
-                self.start_retreat(t, "watchdog", self._late_s, lim.missed_deadline_s)
-            # Stale data: the sensor's sample counter did not move.
-            if st.seq == prev.seq:
-                self._stale_s += dt
-                if self._stale_s > lim.stale_s:
-                    self.start_retreat(t, "stale", self._stale_s, lim.stale_s)
-            else:
-                self._stale_s = 0.0
         f = st.force_n
         fn = f[0] * normal[0] + f[1] * normal[1] + f[2] * normal[2]
-        if not (math.isfinite(fn) and _finite3(st.position_m)):
-            self._invalid_s += dt
-            if self._invalid_s > lim.invalid_s:
-                self.start_retreat(t, "invalid", self._invalid_s, lim.invalid_s)
-            return
-        self._invalid_s = 0.0
+        tick = self._tick
+        if tick is None:
+            tick = self._tick = Tick(st)
+        tick.state, tick.normal, tick.raw_normal_force_n = st, normal, fn
+        self._act(t, self.health_checks, tick)
+        if not self._health.valid:
+            return  # hold: judged by the health check alone until the data is valid
         if fn > self.max_normal_force_n:
             self.max_normal_force_n = fn
         spec = TOOLS[st.tool]
@@ -340,14 +351,9 @@ class Supervisor:
         a, b = self._last2
         self._last2 = (b, fn)
         fn = max(min(a, b), min(max(a, b), fn))
-        for check in self.checks:
-            finding = check.update(st, fn, normal)
-            if finding is None:
-                continue
-            if finding.action == "moved":
-                self._moved_until = t + lim.move_memory_s
-            else:
-                self.start_retreat(t, finding.kind, finding.value, finding.limit)
+        tick.normal_force_n = fn
+        tick.model_depth_m = self._model_depth_m(st, command, normal, depth_cmd_m)
+        self._act(t, self.checks, tick)
         # The retreat's "still pressed" reads the F/T sensor (the finer of the two) ...
         self._last_fn = fn
         # ... but the limits act on the higher of the two force estimates.
@@ -382,7 +388,7 @@ class Supervisor:
         if self._rise_s > lim.move_confirm_s:
             self.start_retreat(t, "client_moved", rate, lim.move_rate_n_s)
             return
-        self._force_depth_check(st, command, normal, depth_cmd_m, fn, t)
+        self._act(t, self.consistency_checks, tick)
         if self.mode != "running":
             return
         soft = lim.soft_fraction
@@ -399,69 +405,19 @@ class Supervisor:
         elif self._backoff_m > 0.0:
             self._backoff_m = max(0.0, self._backoff_m - 0.25 * lim.max_normal_speed_m_s * dt)
 
-    def _force_depth_check(
-        self,
-        st: RobotState,
-        command: RobotCommand,
-        normal: Vec3,
-        depth_cmd_m: float,
-        fn: float,
-        t: float,
-    ) -> None:
-        """Force and depth must tell the same story (catches sensor bias drift).
-
-        Deep in the skin with (almost) no force, or large force with the tool barely in
-        it, for longer than ``mismatch_s`` means the force sensor is lying.
-        """
-        lim = self.limits
-        n = normal
-        p, c = st.position_m, command.position_m
-        # The model surface point is the command plus its depth along the normal.
-        depth = (
-            (c[0] + depth_cmd_m * n[0] - p[0]) * n[0]
-            + (c[1] + depth_cmd_m * n[1] - p[1]) * n[1]
-            + (c[2] + depth_cmd_m * n[2] - p[2]) * n[2]
-        )
-        shift = self._body.shift_m
-        if shift is not None:
-            # the client's skin moved with the client (toward the tool: deeper)
-            depth += shift[0] * n[0] + shift[1] * n[1] + shift[2] * n[2]
-        k = self.expected_stiffness_n_m
-        too_soft = depth > lim.mismatch_depth_m and fn < lim.mismatch_ratio_low * k * depth
-        too_hard = fn > lim.mismatch_ratio_high * k * max(depth + 0.003, 0.001) + 5.0
-        if too_soft or too_hard:
-            self._mismatch_s += self.dt_s
-            if self._mismatch_s > lim.mismatch_s:
-                self.start_retreat(t, "force_depth", fn, k * depth)
-        else:
-            self._mismatch_s = 0.0
-
     def press(self, signal: str) -> None:
         """The client's control: one of ``CLIENT_CONTROLS`` (thread-safe).
 
         Takes effect at the next tick (within one control period).
         """
-        if signal not in CLIENT_CONTROLS:
-            raise BackstrokeError(
-                f"unknown client control '{signal}' (allowed: {', '.join(CLIENT_CONTROLS)})"
-            )
-        self._pressed.append(signal)
+        self._controls.press(signal)
 
     def _client_signals(self, robot_signal: str, t: float) -> None:
         """Robot-reported signals (on change) and pressed controls, in arrival order."""
-        incoming = []
-        if robot_signal != self._last_signal:
-            self._last_signal = robot_signal
-            if robot_signal:
-                incoming.append(robot_signal)
-        while self._pressed:
-            incoming.append(self._pressed.popleft())
-        for sig in incoming:
+        for sig in self._controls.incoming(robot_signal):
             self.signals.append((t, sig))
             if sig == "stop":
                 self.start_retreat(t, "client_stop", 1.0, 0.0)
-            elif sig == "too_much":
-                self._event(t, "too_much", 1.0, 0.0, "notice")
             else:
                 self._event(t, sig, 1.0, 0.0, "notice")
 

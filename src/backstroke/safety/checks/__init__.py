@@ -5,8 +5,18 @@ the Supervisor acts on findings (a retreat, or the stricter limits after a sign 
 the client moved).
 """
 
-from backstroke.safety.checks.base import Finding, SensorCheck
+from backstroke.safety.checks.base import Finding, SensorCheck, Tick
 from backstroke.safety.checks.body_motion import BodyMotion
 from backstroke.safety.checks.force_agreement import ForceAgreement
+from backstroke.safety.checks.force_depth import ForceDepth
+from backstroke.safety.checks.sensor_health import SensorHealth
 
-__all__ = ["BodyMotion", "Finding", "ForceAgreement", "SensorCheck"]
+__all__ = [
+    "BodyMotion",
+    "Finding",
+    "ForceAgreement",
+    "ForceDepth",
+    "SensorCheck",
+    "SensorHealth",
+    "Tick",
+]

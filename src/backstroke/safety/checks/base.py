@@ -1,7 +1,8 @@
-"""What a sensor check returns, and the interface the Supervisor loops over."""
+"""What a sensor check reads and returns, and the interface the Supervisor loops over."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -28,15 +29,29 @@ class Finding:
     action: Action
 
 
+@dataclass(slots=True)
+class Tick:
+    """One tick's measurement as the checks see it (one instance, refilled each tick).
+
+    Attributes:
+        state: the robot's measurement now.
+        normal: the skin's outward normal at the plan point (unit, frame B).
+        raw_normal_force_n: the F/T sensor's normal force this sample (N; may be NaN).
+        normal_force_n: its median over the last 3 samples (N; finite once valid).
+        model_depth_m: how far the measured TCP is below the model surface along the
+            normal (m).
+    """
+
+    state: RobotState
+    normal: Vec3 = (0.0, 0.0, 1.0)
+    raw_normal_force_n: float = math.nan
+    normal_force_n: float = math.nan
+    model_depth_m: float = 0.0
+
+
 class SensorCheck(Protocol):
     """A check on the measurement: pure in its inputs, with its own small memory."""
 
-    def update(self, state: RobotState, normal_force_n: float, normal: Vec3) -> Finding | None:
-        """Read one tick.
-
-        Args:
-            state: the robot's measurement now.
-            normal_force_n: the F/T sensor's normal force (median of 3 samples, N).
-            normal: the skin's outward normal at the plan point (unit, frame B).
-        """
+    def update(self, tick: Tick) -> Finding | None:
+        """Read one tick; a finding when something is wrong (or the client moves)."""
         ...

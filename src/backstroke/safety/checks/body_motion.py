@@ -14,8 +14,8 @@ import math
 from collections import deque
 
 from backstroke.errors import BackstrokeError
-from backstroke.robot.protocol import RobotState, Vec3
-from backstroke.safety.checks.base import Finding
+from backstroke.robot.protocol import Vec3
+from backstroke.safety.checks.base import Finding, Tick
 
 
 class BodyMotion:
@@ -50,7 +50,8 @@ class BodyMotion:
         self._frames: deque[tuple[float, Vec3]] = deque()
         self._last: Vec3 | None = None
 
-    def update(self, state: RobotState, normal_force_n: float, normal: Vec3) -> Finding | None:
+    def update(self, tick: Tick) -> Finding | None:
+        state = tick.state
         s = state.body_shift_m
         if s is None or s == self._last:
             return None  # no tracker, or no new frame this tick

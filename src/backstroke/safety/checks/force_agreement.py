@@ -15,8 +15,7 @@ from __future__ import annotations
 import math
 
 from backstroke.errors import BackstrokeError
-from backstroke.robot.protocol import RobotState, Vec3
-from backstroke.safety.checks.base import Finding
+from backstroke.safety.checks.base import Finding, Tick
 
 
 class ForceAgreement:
@@ -51,7 +50,8 @@ class ForceAgreement:
         self.joint_normal_n = -math.inf
         self._apart_s = 0.0
 
-    def update(self, state: RobotState, normal_force_n: float, normal: Vec3) -> Finding | None:
+    def update(self, tick: Tick) -> Finding | None:
+        state, normal_force_n, normal = tick.state, tick.normal_force_n, tick.normal
         fj = state.force_joint_n
         if fj is None:
             self.joint_normal_n = -math.inf

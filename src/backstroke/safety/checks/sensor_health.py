@@ -1,0 +1,73 @@
+"""Is the data alive and sane? Late ticks, stale samples, non-finite values.
+
+- **watchdog**: the robot's clock advanced more than one period; late time adds up and
+  drains at one period per tick — beyond ``missed_deadline_s`` → retreat.
+- **stale**: the sensor's sample counter did not move for longer than ``stale_s``.
+- **invalid**: NaN/inf force or position for longer than ``invalid_s`` (a single bad
+  sample rides through; the Supervisor holds the last good judgement meanwhile).
+"""
+
+from __future__ import annotations
+
+import math
+
+from backstroke.errors import BackstrokeError
+from backstroke.robot.protocol import RobotState
+from backstroke.safety.checks.base import Finding, Tick
+
+
+class SensorHealth:
+    """Watchdog, stale and invalid data (the first to fire this tick is returned).
+
+    Args:
+        dt_s: control period (s).
+        missed_deadline_s, stale_s, invalid_s: see the module docstring (s).
+    """
+
+    def __init__(self, dt_s: float, missed_deadline_s: float, stale_s: float, invalid_s: float):
+        if not 0.0 < dt_s <= 0.1:
+            raise BackstrokeError(f"SensorHealth: dt_s {dt_s} outside (0, 0.1]")
+        for name, v in (("missed_deadline_s", missed_deadline_s), ("stale_s", stale_s)):
+            if not 0.0 < v <= 1.0:
+                raise BackstrokeError(f"SensorHealth: {name} {v} outside (0, 1]")
+        if not 0.0 < invalid_s <= 1.0:
+            raise BackstrokeError(f"SensorHealth: invalid_s {invalid_s} outside (0, 1]")
+        self.dt_s = dt_s
+        self.missed_deadline_s = missed_deadline_s
+        self.stale_s = stale_s
+        self.invalid_s = invalid_s
+        self.valid = True
+        self._prev: RobotState | None = None
+        self._late_s = 0.0
+        self._stale_for_s = 0.0
+        self._invalid_for_s = 0.0
+
+    def update(self, tick: Tick) -> Finding | None:
+        st, dt = tick.state, self.dt_s
+        prev, self._prev = self._prev, st
+        found: Finding | None = None
+        if prev is not None:
+            late = st.t_s - prev.t_s - dt
+            self._late_s = self._late_s + late if late > 0.5 * dt else max(0.0, self._late_s - dt)
+            if self._late_s > self.missed_deadline_s:
+                found = Finding("watchdog", self._late_s, self.missed_deadline_s, "retreat")
+            if st.seq == prev.seq:
+                self._stale_for_s += dt
+                if self._stale_for_s > self.stale_s and found is None:
+                    found = Finding("stale", self._stale_for_s, self.stale_s, "retreat")
+            else:
+                self._stale_for_s = 0.0
+        p = st.position_m
+        self.valid = (
+            math.isfinite(tick.raw_normal_force_n)
+            and math.isfinite(p[0])
+            and math.isfinite(p[1])
+            and math.isfinite(p[2])
+        )
+        if self.valid:
+            self._invalid_for_s = 0.0
+        else:
+            self._invalid_for_s += dt
+            if self._invalid_for_s > self.invalid_s and found is None:
+                found = Finding("invalid", self._invalid_for_s, self.invalid_s, "retreat")
+        return found
