@@ -145,3 +145,38 @@ def test_force_depth_flags_a_force_that_does_not_fit_the_depth(
     st = _state(0.0, fn, None)
     found = [check.update(_tick(st, fn, depth_m)) for _ in range(150)]
     assert any(f is not None for f in found) is lying
+
+
+def _press(check, skin_below_model_m, force_of_depth, ticks=3000, hold_m=0.012):  # type: ignore[no-untyped-def]
+    """Lower the tool from the model surface onto a skin that lies lower, then hold
+    ``hold_m`` into it while gliding at 5 cm/s."""
+    found = []
+    for i in range(ticks):
+        model_depth = min(i * 2e-5, skin_below_model_m + hold_m)  # 2 cm/s down, then hold
+        true_depth = max(model_depth - skin_below_model_m, 0.0)
+        fn = force_of_depth(true_depth)
+        st = RobotState(i * 1e-3, i, Tool.PALMS, (i * 5e-5, 0.0, 0.0), UP, (0.0, 0.0, fn), UP)
+        f = check.update(_tick(st, fn, model_depth))
+        if f is not None:
+            found.append(f.kind)
+    return found
+
+
+def test_depth_from_the_touch_point_tolerates_a_model_surface_off_the_skin() -> None:
+    """A scanned body 10 mm above the real skin: measured from the model surface the
+    tool is 22 mm deep with 24 N (too soft for the depth); from the touch point it is
+    12 mm deep, which fits. Without the allowance the same press stops the session."""
+    skin = lambda d: 2000.0 * d  # noqa: E731
+    scanned = ForceDepth(1e-3, 0.010, 0.2, 6.0, 0.1, surface_offset_m=0.012, surface_tilt_deg=3.5)
+    assert _press(scanned, 0.010, skin) == []
+    assert scanned.expected_stiffness_n_m == pytest.approx(2000.0, rel=0.05)
+    exact = ForceDepth(1e-3, 0.010, 0.2, 6.0, 0.1, expected_stiffness_n_m=400.0)
+    assert "force_depth" in _press(exact, 0.010, lambda d: 400.0 * d + 0.0 * skin(d))
+
+
+def test_a_dead_sensor_is_still_caught_with_a_touch_point() -> None:
+    """Reads 30 % of the force after the touch: deeper and deeper for the force asked."""
+    scanned = ForceDepth(1e-3, 0.010, 0.2, 6.0, 0.1, surface_offset_m=0.012, surface_tilt_deg=3.5)
+    dead = lambda d: 2000.0 * d if d < 0.002 else 0.3  # noqa: E731
+    found = _press(scanned, 0.005, dead, ticks=4000, hold_m=0.03)
+    assert "force_depth" in found

@@ -27,10 +27,16 @@ from backstroke.errors import (
 from backstroke.robot.factory import backend_names, make_robot
 from backstroke.routine.duration import check_duration
 from backstroke.routine.io import load_routine
+from backstroke.safety.limits import SafetyLimits
 from backstroke.session.interrupts import DISK_FULL, GuardedLog, Interrupts
 from backstroke.session.outputs import OutputDir, OutputError
 from backstroke.session.runner import SessionResult, SessionRunner
 from backstroke.tempo_source import beat_grid_for
+
+# A body fitted to a scan and registered to the arm is off the real skin by the cell's
+# registration (its spec: 12 mm, 3.5°): the Supervisor's force/depth check measures depth
+# from the touch point and allows for that.
+SCANNED_BODY_LIMITS = SafetyLimits(surface_offset_m=0.012, surface_tilt_deg=3.5)
 
 
 @dataclass(frozen=True)
@@ -211,6 +217,7 @@ def _live(
             regions=memory.regions if memory else None,
             observer=None if watch is None else watch.observe,
             control_rate_hz=getattr(robot, "control_rate_hz", 1000.0),
+            limits=None if registration is None else SCANNED_BODY_LIMITS,
         )
         if hasattr(robot, "on_fault"):  # wall-clock arms: reflexes, lost link → retreat
             robot.on_fault = runner.supervisor.start_retreat

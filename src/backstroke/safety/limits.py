@@ -49,6 +49,10 @@ class SafetyLimits:
         retreat_clear_force_n, retreat_max_extra_m: a retreat ends once it has lifted
             ``retreat_height_m`` past the skin *and* the force is below this — going up
             to ``retreat_max_extra_m`` further if the client keeps following the tool.
+        surface_offset_m, surface_tilt_deg: how far the model surface may lie from the
+            real skin (a body fitted to a scan and registered to the arm: 0 for the
+            exact body); the force/depth check measures depth from the touch point and
+            widens its band by the tilt over the distance travelled since.
     """
 
     bone_factor: float = BONE_LIMIT_FACTOR
@@ -72,12 +76,19 @@ class SafetyLimits:
     disagree_m: float = 0.005
     retreat_clear_force_n: float = 0.5
     retreat_max_extra_m: float = 0.2
+    surface_offset_m: float = 0.0
+    surface_tilt_deg: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.1 <= self.bone_factor <= 1.0:
             raise BackstrokeError(f"bone_factor {self.bone_factor} outside 0.1..1")
         if not 0.5 <= self.soft_fraction < 1.0:
             raise BackstrokeError(f"soft_fraction {self.soft_fraction} outside 0.5..1")
+        if not (0.0 <= self.surface_offset_m <= 0.05 and 0.0 <= self.surface_tilt_deg <= 10.0):
+            raise BackstrokeError(
+                f"surface_offset_m {self.surface_offset_m} (0..0.05) or surface_tilt_deg "
+                f"{self.surface_tilt_deg} (0..10) out of range"
+            )
         if not 0.0 < self.max_speed_m_s <= 0.25:
             raise BackstrokeError(f"max_speed_m_s {self.max_speed_m_s} outside 0..0.25 m/s")
 

@@ -119,6 +119,8 @@ class Supervisor:
             limits.mismatch_ratio_low,
             limits.mismatch_ratio_high,
             limits.mismatch_s,
+            surface_offset_m=limits.surface_offset_m,
+            surface_tilt_deg=limits.surface_tilt_deg,
         )
         # Checks on the measurement, in the order they run each tick: is the data alive
         # and sane; then, before the force limits, the second force estimate and the

@@ -2,14 +2,33 @@
 
 Deep in the skin with (almost) no force, or a large force with the tool barely in it,
 for longer than ``mismatch_s`` means the force sensor is lying: retreat
-(``force_depth``). Depth is measured from the model surface; ``expected_stiffness_n_m``
-is a typical skin stiffness, refined by the runner from the rest phase.
+(``force_depth``). ``expected_stiffness_n_m`` is a typical skin stiffness, refined by
+the runner from the rest phase.
+
+Depth is measured from the **touch point**: where the force first rose past
+``TOUCH_N`` the skin was ``f / k`` above the tool, so the model surface's offset from
+the real skin is known from then on (a body fitted to a scan is off by its
+registration). Until the first touch the tool may search ``surface_offset_m`` below
+the model surface; after it the band widens by ``tan(surface_tilt) ×`` the distance
+from the touch point along the skin (a registration's tilt). A lost contact (< 0.3 N
+for 50 ms) searches again.
+With a touch point the check also measures ``k`` itself — the median secant stiffness
+over the first ``LEARN_S`` of contact above 2 N — since a depth measured from a model
+surface that is off the skin gives a wrong ``k`` to whoever else measures it.
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from backstroke.errors import BackstrokeError
 from backstroke.safety.checks.base import Finding, Tick
+
+TOUCH_N = 1.0  # first touch: the force rising past this
+LOST_N, LOST_S = 0.3, 0.05  # contact lost: below this force for this long
+LEARN_S = 2.0  # contact time over which k is learnt from the touch point
 
 
 class ForceDepth:
@@ -22,6 +41,8 @@ class ForceDepth:
         ratio_high: more than ``ratio_high × k × (depth + 3 mm) + 5 N`` → too hard.
         mismatch_s: how long a mismatch must last (s).
         expected_stiffness_n_m: k (N/m).
+        surface_offset_m: how far the model surface may lie from the skin (m).
+        surface_tilt_deg: how much it may be tilted (°).
     """
 
     def __init__(
@@ -32,6 +53,8 @@ class ForceDepth:
         ratio_high: float,
         mismatch_s: float,
         expected_stiffness_n_m: float = 2000.0,
+        surface_offset_m: float = 0.0,
+        surface_tilt_deg: float = 0.0,
     ) -> None:
         if not (0.0 < dt_s <= 0.1 and 0.0 < depth_m <= 0.1 and 0.0 < mismatch_s <= 2.0):
             raise BackstrokeError(
@@ -47,13 +70,40 @@ class ForceDepth:
         self.ratio_low = ratio_low
         self.ratio_high = ratio_high
         self.mismatch_s = mismatch_s
-        self.expected_stiffness_n_m = expected_stiffness_n_m
+        self._k_n_m = expected_stiffness_n_m
+        self._k_samples: list[float] = []
+        self.surface_offset_m = surface_offset_m
+        self.tilt = math.tan(math.radians(surface_tilt_deg))
         self._for_s = 0.0
+        self._offset_m: float | None = None  # model surface − skin, along the normal
+        self._travel_m = 0.0
+        self._low_s = 0.0
+        self._touch_p: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    @property
+    def expected_stiffness_n_m(self) -> float:
+        """k (N/m): given, or learnt from the touch point when there is one."""
+        return self._k_n_m
+
+    @expected_stiffness_n_m.setter
+    def expected_stiffness_n_m(self, value: float) -> None:
+        if self.surface_offset_m == 0.0:  # the exact body: the runner's rest figure
+            self._k_n_m = float(value)
 
     def update(self, tick: Tick) -> Finding | None:
-        depth, fn, k = tick.model_depth_m, tick.normal_force_n, self.expected_stiffness_n_m
-        too_soft = depth > self.depth_m and fn < self.ratio_low * k * depth
-        too_hard = fn > self.ratio_high * k * max(depth + 0.003, 0.001) + 5.0
+        model_depth, fn, k = tick.model_depth_m, tick.normal_force_n, self.expected_stiffness_n_m
+        self._follow_touch(tick, model_depth, fn, k)
+        if self._offset_m is None:
+            depth, band = model_depth, 0.0
+            searching = self.surface_offset_m
+        else:
+            depth = model_depth - self._offset_m
+            band = min(self.tilt * self._travel_m, self.surface_offset_m)
+            searching = 0.0
+        too_soft = depth - band - searching > self.depth_m and fn < self.ratio_low * k * (
+            depth - band - searching
+        )
+        too_hard = fn > self.ratio_high * k * max(depth + band + 0.003, 0.001) + 5.0
         if not (too_soft or too_hard):
             self._for_s = 0.0
             return None
@@ -61,3 +111,26 @@ class ForceDepth:
         if self._for_s > self.mismatch_s:
             return Finding("force_depth", fn, k * depth, "retreat")
         return None
+
+    def _follow_touch(self, tick: Tick, model_depth: float, fn: float, k: float) -> None:
+        p, n = tick.state.position_m, tick.normal
+        if self._offset_m is None:
+            if fn > TOUCH_N and self.surface_offset_m > 0.0:
+                self._offset_m = model_depth - fn / k
+                self._touch_p = p
+                self._travel_m = 0.0
+            return
+        # how far (along the skin) the tool is from where it touched
+        o = self._touch_p
+        dx, dy, dz = p[0] - o[0], p[1] - o[1], p[2] - o[2]
+        dn = dx * n[0] + dy * n[1] + dz * n[2]
+        t2 = dx * dx + dy * dy + dz * dz - dn * dn
+        self._travel_m = math.sqrt(t2) if t2 > 0.0 else 0.0
+        depth = model_depth - self._offset_m
+        if fn > 2.0 and depth > 0.001 and len(self._k_samples) < LEARN_S / self.dt_s:
+            self._k_samples.append(fn / depth)
+            if len(self._k_samples) >= LEARN_S / self.dt_s:
+                self._k_n_m = float(np.median(self._k_samples))
+        self._low_s = self._low_s + self.dt_s if fn < LOST_N else 0.0
+        if self._low_s > LOST_S:
+            self._offset_m = None
