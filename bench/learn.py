@@ -25,9 +25,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "learn.json"
+FIRST_E = ROOT / "bench" / "results" / "learn_blind_E_first_run.json"
 sys.path.insert(0, str(ROOT))
 
 from tests.learn.blind_synth import blind  # noqa: E402
+from tests.learn.e_synth import e_demo  # noqa: E402
 from tests.learn.fresh_synth import fresh  # noqa: E402
 from tests.learn.heldout_synth import generate  # noqa: E402
 from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize  # noqa: E402
@@ -114,6 +116,19 @@ def run_d(n: int) -> dict[str, Any]:
     return out
 
 
+def run_e(n: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for mode in ("none", "text"):
+        rows = []
+        for seed in range(n):
+            g = e_demo(seed, labels=mode == "text")
+            row = _score_one(g.columns, g.blocks, g.bpm, g.back_length_m, g.duration_s)
+            row.update(seed=seed, bpm=round(g.bpm, 2), blocks=len(g.blocks))
+            rows.append(row)
+        out[mode] = {"summary": _summary(rows), "failures": [r for r in rows if not r.get("ok")]}
+    return out
+
+
 def run_b(n: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for mode in ("none", "text"):
@@ -160,8 +175,16 @@ def run_compare(n: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--blind-e", action="store_true", help="generator E only, to FIRST_E")
     args = ap.parse_args(argv)
     n = 8 if args.quick else 40
+    if args.blind_e:
+        first = {"blind_generator_E": run_e(n)}
+        FIRST_E.write_text(json.dumps(first, indent=1) + "\n")
+        for mode, r in first["blind_generator_E"].items():
+            print("blind_generator_E", mode, json.dumps(r["summary"]))
+        print(f"wrote {FIRST_E}")
+        return
     result = {
         "blind_generator_D": run_d(n),
         "heldout_generator_C": run_c(n),
