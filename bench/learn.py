@@ -176,14 +176,19 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--blind-e", action="store_true", help="generator E only, to FIRST_E")
+    ap.add_argument("--e-only", action="store_true", help="generator E only, printed")
     args = ap.parse_args(argv)
     n = 8 if args.quick else 40
-    if args.blind_e:
+    if args.blind_e or args.e_only:
         first = {"blind_generator_E": run_e(n)}
-        FIRST_E.write_text(json.dumps(first, indent=1) + "\n")
+        if args.blind_e and FIRST_E.exists():
+            sys.exit(f"{FIRST_E} exists: the first blind run is kept, not redone")
+        if args.blind_e:
+            FIRST_E.write_text(json.dumps(first, indent=1) + "\n")
         for mode, r in first["blind_generator_E"].items():
             print("blind_generator_E", mode, json.dumps(r["summary"]))
-        print(f"wrote {FIRST_E}")
+        if args.blind_e:
+            print(f"wrote {FIRST_E}")
         return
     result = {
         "blind_generator_D": run_d(n),

@@ -52,6 +52,7 @@ class EDemo:
     bpm: float
     back_length_m: float
     duration_s: float
+    edges_s: np.ndarray  # the moves' boundaries on the log's clock (for diagnosis)
 
 
 def _trapezoid(x: np.ndarray, acc: float) -> np.ndarray:
@@ -210,8 +211,9 @@ def e_demo(seed: int, *, labels: bool) -> EDemo:
     soft = 1.0 - np.array([drops.get(int(b), 0.0) for b in blk]) * np.maximum(ps, 0)
     depth = 0.004 * (force / 10.0) ** 0.7 * (2000.0 / (k * soft)) ** 0.7
     depth = np.where(force > 0.3, depth + g.normal(0, 1e-5, t.size), 0.0)
+    clock = float(g.uniform(100.0, 900.0))
     cols: dict[str, Any] = {
-        "t_s": t + float(g.uniform(100.0, 900.0)),
+        "t_s": t + clock,
         "u": u + g.normal(0, 0.0008 / back, t.size),
         "v": v + g.normal(0, 0.0008, t.size),
         "normal_force_n": force,
@@ -229,4 +231,4 @@ def e_demo(seed: int, *, labels: bool) -> EDemo:
         cols["block"] = [
             bw[kinds[int(b)]].format(n=int(b) + 1) if b >= 0 else "" for b in blk.tolist()
         ]
-    return EDemo(cols, truth, bpm, back, float(t[-1] - t[0]))
+    return EDemo(cols, truth, bpm, back, float(t[-1] - t[0]), edges + clock)
