@@ -19,6 +19,7 @@ from backstroke.learn.elements import figures
 from backstroke.learn.segment import technique_of_label
 from backstroke.routine.io import load_routine
 from backstroke.routine.schema import GlideBlock, RestBlock, ThumbStripBlock
+from tests.learn.e_synth import e_demo
 from tests.learn.heldout_synth import generate
 from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize
 from tests.learn.scoring import score
@@ -208,3 +209,21 @@ def test_short_demonstrations_use_the_arrivals(
     durs = moves * (1.0 - 2.0 * lag)
     fit = fit_beat(onsets, durations_s=durs)
     assert fit.bpm == pytest.approx(bpm, rel=0.03)
+
+
+@pytest.mark.parametrize("seed", [0, 3, 13])
+def test_generator_e_demonstrations(seed: int) -> None:
+    """Generator E (30/90 Hz, a clock offset, trapezoid moves, arcing transitions,
+    closing rests): seeds whose first blind run failed on the rests (3: the opening rest
+    read as a pause; 13: the closing rest as a release) and one that passed (0)."""
+    g = e_demo(seed, labels=False)
+    s = score(
+        g.columns,
+        techniques=[b.technique for b in g.blocks],
+        forces_n=[b.force_n for b in g.blocks],
+        passes=[b.passes for b in g.blocks],
+        bpm=g.bpm,
+        back_length_m=g.back_length_m,
+        duration_s=g.duration_s,
+    )
+    assert s.ok, s.to_dict()

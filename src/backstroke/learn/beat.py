@@ -9,7 +9,7 @@ one; an arrival before a hold is left out (how long a master holds varies).
 
 Fitted onsets and arrivals are off their beats by a common fraction ``b`` of their
 move's duration (how far the start is from cubic: ``learn.onsets``), so ``b`` is
-searched too (−0.1..0.2). The period is chosen by a posterior score:
+searched too (−0.15..0.2). The period is chosen by a posterior score:
 
     ``N · κ · R(P, b)  −  ½ (b / 0.06)²  −  ½ (ln(bpm / 63.2) / 0.25)²``
 
@@ -40,7 +40,7 @@ PRIOR_SIGMA_LN = 0.25
 # Concentration of the events' phases about the beat (von Mises κ).
 KAPPA = 4.0
 # Lag of a fitted onset behind the beat, as a fraction of its move's duration.
-LAG_GRID = np.linspace(-0.1, 0.2, 31)
+LAG_GRID = np.linspace(-0.15, 0.2, 36)
 LAG_SIGMA = 0.06
 # An arrival counts as a beat when the next move leaves within this fraction of the
 # two moves' durations (a turnaround without a hold).

@@ -4,7 +4,7 @@ A master starts every stroke on a beat; where a stroke *ends* depends on whether
 held at the turnaround. So the beat is fitted to stroke onsets. Any smooth
 rest-to-rest move — a cosine bell, minimum jerk, a jerk-limited robot profile —
 leaves its stop as a cube of time: ``s(t) ≈ a · (t − t0)³``. Fitting ``∛s`` against
-``t`` over the first 1–6 % of the move's distance gives ``t0``, the onset, without
+``t`` over the first 1–12 % of the move's distance gives ``t0``, the onset, without
 knowing the move's length or duration. A profile that is not cubic at the start (a
 Gaussian velocity bell) makes every fitted onset late by the same fraction of its
 move's duration; the arrivals, fitted the same way backwards, are early by as much, so
@@ -24,7 +24,7 @@ from backstroke.learn.demo import Demo
 ONSET_FROM_M = 0.0015
 ONSET_TO_M = 0.006
 ONSET_LO_FRACTION = 0.01
-ONSET_HI_FRACTION = 0.06
+ONSET_HI_FRACTION = 0.12
 SAME_STOP_M = 0.003
 SMOOTH_S = 0.1
 DUPLICATE_S = 0.3
@@ -97,7 +97,7 @@ def _departure_s(
     direction: int,
 ) -> float | None:
     """When the move from the stop at ``i0`` to the stop at ``i1`` left ``i0``
-    (``direction`` +1) or reached ``i1`` (−1): the cube-root fit over 1–6 % of its
+    (``direction`` +1) or reached ``i1`` (−1): the cube-root fit over 1–12 % of its
     distance, measured from the stop's position."""
     dist = float(np.hypot(x[i1] - x[i0], y[i1] - y[i0]))
     if dist < 2 * ONSET_TO_M:
