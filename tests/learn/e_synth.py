@@ -188,7 +188,7 @@ def e_demo(seed: int, *, labels: bool) -> EDemo:
     u = arr[i, 0] + (arr[i, 2] - arr[i, 0]) * s
     v = arr[i, 1] + (arr[i, 3] - arr[i, 1]) * s
     via = np.array([m[9] for m in moves])[i]
-    v = v + via * np.sin(np.pi * np.clip(x, 0, 1))
+    v = v + via * np.sin(np.pi * s)  # the arc follows the path (no velocity jump)
     level = arr[i, 5]
     ramp = max(2, int(0.35 * rate))
     level = np.convolve(

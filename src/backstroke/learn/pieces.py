@@ -46,6 +46,7 @@ MIN_STROKE_S = 0.6
 SHORT_MOVE_S = 1.5
 # A move this short between two holds is noise on the speed.
 BLIP_S = 0.4
+SETTLE_M = 0.015
 
 
 @dataclass
@@ -214,20 +215,38 @@ def cut_pieces(d: Demo) -> list[Piece]:
     return _split_strokes(d, pieces)
 
 
+def _travel_m(d: Demo, p: Piece) -> float:
+    dt = np.diff(d.t_s[p.a : p.b])
+    return float(np.sum(d.speed_m_s[p.a : p.b - 1] * dt))
+
+
 def _absorb_blips(d: Demo, pieces: list[Piece]) -> list[Piece]:
-    """A move under 0.4 s between two still pieces is part of one stillness (noise on the
-    speed); one after a still or off piece, before a move, is that move's start."""
+    """A move under 0.4 s, or under 1.5 s travelling less than 1.5 cm (the hands
+    settling), next to a hold is part of that hold; one under 0.4 s after a still or off
+    piece, before a move, is that move's start."""
+
+    def settles(p: Piece) -> bool:
+        dur = float(d.t_s[p.b - 1] - d.t_s[p.a])
+        return dur < BLIP_S or (dur < SHORT_MOVE_S and _travel_m(d, p) < SETTLE_M)
+
     out: list[Piece] = []
     i = 0
     while i < len(pieces):
         p = pieces[i]
         nxt = pieces[i + 1] if i + 1 < len(pieces) else None
-        blip = p.kind == "move" and d.t_s[p.b - 1] - d.t_s[p.a] < BLIP_S and nxt is not None
-        if blip and nxt is not None and out and out[-1].kind == "still" and nxt.kind == "still":
-            out[-1].b = nxt.b
-            out[-1].level_n = float(np.median(d.force_smooth_n[out[-1].a : out[-1].b]))
-            i += 2
+        prev_still = bool(out) and out[-1].kind == "still"
+        next_still = nxt is not None and nxt.kind == "still"
+        hold = out[-1] if prev_still else (nxt if next_still else None)
+        if p.kind == "move" and hold is not None and settles(p):
+            if prev_still:
+                hold.b = nxt.b if next_still and nxt is not None else p.b
+                i += 2 if next_still else 1
+            else:
+                hold.a = p.a
+                i += 1
+            hold.level_n = float(np.median(d.force_smooth_n[hold.a : hold.b]))
             continue
+        blip = p.kind == "move" and d.t_s[p.b - 1] - d.t_s[p.a] < BLIP_S
         if blip and nxt is not None and nxt.kind == "move" and (not out or out[-1].kind != "move"):
             nxt.a = p.a
             i += 1
