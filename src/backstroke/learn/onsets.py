@@ -29,6 +29,8 @@ SAME_STOP_M = 0.003
 SMOOTH_S = 0.1
 DUPLICATE_S = 0.3
 EARLY_FRACTION = 0.12
+# Moves shorter than this (a lane change, a small reposition) time the beat poorly.
+MIN_TIMED_MOVE_M = 0.03
 
 
 def _smooth(x: NDArray[np.float64], n: int) -> NDArray[np.float64]:
@@ -159,6 +161,8 @@ def stroke_onsets_s(
     ons: list[float] = []
     durs: list[float] = []
     for (a0, _a1), (b0, _b1) in itertools.pairwise(_stop_clusters(x, y, stops)):
+        if math.hypot(x[b0] - x[a0], y[b0] - y[a0]) < MIN_TIMED_MOVE_M:
+            continue
         t0 = _departure_s(t, x, y, a0, b0, +1)
         # A start that is not cubic fits early or late by a fraction of the move
         # (a quadratic start, constant acceleration: several percent early).
