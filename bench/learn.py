@@ -1,6 +1,10 @@
 """Benchmark of ``backstroke.learn`` → bench/results/learn.json.
 
-Held-out figures (the issue's "Done when") on generator D (tests/learn/fresh_synth.py,
+Held-out figures (the issue's "Done when") on generator E (tests/learn/e_synth.py,
+written after the tempo fix; its first, blind run is kept in
+bench/results/learn_blind_E_first_run.json, ``--blind-e`` wrote it and refuses to redo
+it; its failures were then fixed, so the "generator_E" rows here are not blind), on
+generator D (tests/learn/fresh_synth.py,
 written last and run once, blind), on generator C (tests/learn/blind_synth.py: its first
 blind run is kept in bench/results/learn_first_blind_run.json; its failures were then
 fixed, so it is no longer blind) and on generator B (tests/learn/heldout_synth.py, used
@@ -25,9 +29,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "learn.json"
+FIRST_E = ROOT / "bench" / "results" / "learn_blind_E_first_run.json"
 sys.path.insert(0, str(ROOT))
 
 from tests.learn.blind_synth import blind  # noqa: E402
+from tests.learn.e_synth import e_demo  # noqa: E402
 from tests.learn.fresh_synth import fresh  # noqa: E402
 from tests.learn.heldout_synth import generate  # noqa: E402
 from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize  # noqa: E402
@@ -114,6 +120,19 @@ def run_d(n: int) -> dict[str, Any]:
     return out
 
 
+def run_e(n: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for mode in ("none", "text"):
+        rows = []
+        for seed in range(n):
+            g = e_demo(seed, labels=mode == "text")
+            row = _score_one(g.columns, g.blocks, g.bpm, g.back_length_m, g.duration_s)
+            row.update(seed=seed, bpm=round(g.bpm, 2), blocks=len(g.blocks))
+            rows.append(row)
+        out[mode] = {"summary": _summary(rows), "failures": [r for r in rows if not r.get("ok")]}
+    return out
+
+
 def run_b(n: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for mode in ("none", "text"):
@@ -160,9 +179,23 @@ def run_compare(n: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--blind-e", action="store_true", help="generator E only, to FIRST_E")
+    ap.add_argument("--e-only", action="store_true", help="generator E only, printed")
     args = ap.parse_args(argv)
     n = 8 if args.quick else 40
+    if args.blind_e or args.e_only:
+        first = {"blind_generator_E": run_e(n)}
+        if args.blind_e and FIRST_E.exists():
+            sys.exit(f"{FIRST_E} exists: the first blind run is kept, not redone")
+        if args.blind_e:
+            FIRST_E.write_text(json.dumps(first, indent=1) + "\n")
+        for mode, r in first["blind_generator_E"].items():
+            print("blind_generator_E", mode, json.dumps(r["summary"]))
+        if args.blind_e:
+            print(f"wrote {FIRST_E}")
+        return
     result = {
+        "generator_E": run_e(n),
         "blind_generator_D": run_d(n),
         "heldout_generator_C": run_c(n),
         "development_generator_B": run_b(n),
@@ -170,7 +203,12 @@ def main(argv: list[str] | None = None) -> None:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=1) + "\n")
-    for gen in ("blind_generator_D", "heldout_generator_C", "development_generator_B"):
+    for gen in (
+        "generator_E",
+        "blind_generator_D",
+        "heldout_generator_C",
+        "development_generator_B",
+    ):
         for mode, r in result[gen].items():
             print(gen, mode, json.dumps(r["summary"]))
     for k, v in result["compare_generator_A"].items():

@@ -19,6 +19,7 @@ from backstroke.learn.elements import figures
 from backstroke.learn.segment import technique_of_label
 from backstroke.routine.io import load_routine
 from backstroke.routine.schema import GlideBlock, RestBlock, ThumbStripBlock
+from tests.learn.e_synth import e_demo
 from tests.learn.heldout_synth import generate
 from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize
 from tests.learn.scoring import score
@@ -184,3 +185,45 @@ def test_reads_mcap_and_parquet_with_numeric_labels(tmp_path: Path, fmt: str) ->
     r = load_routine(out)
     assert [b.technique for b in r.blocks] == ["rest", "glide", "forearm", "thumb_strip"]
     assert r.bpm == pytest.approx(70, rel=0.03)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    bpm=st.floats(50, 80),
+    beats=st.lists(st.sampled_from([5, 5, 5, 10, 15]), min_size=5, max_size=9),
+    odd=st.sampled_from([3, 4, 6, 7, 8, 9]),
+    lag=st.floats(-0.06, 0.12),
+    seed=st.integers(0, 1000),
+)
+def test_short_demonstrations_use_the_arrivals(
+    bpm: float, beats: list[int], odd: int, lag: float, seed: int
+) -> None:
+    """Few back-to-back strokes, nearly all multiples of 5 beats (so 4/5 and 6/5 of the
+    tempo fit the onsets almost as well), fitted with a common lag: the arrival of the
+    odd stroke, which runs straight into the next one, tells."""
+    rng = np.random.default_rng(seed)
+    period = 60.0 / bpm
+    moves = np.array([*beats[:2], odd, *beats[2:]], dtype=float) * period
+    starts = np.concatenate([[0.0], np.cumsum(moves)[:-1]]) + rng.normal(0, 0.02, moves.size)
+    onsets = starts + lag * moves
+    durs = moves * (1.0 - 2.0 * lag)
+    fit = fit_beat(onsets, durations_s=durs)
+    assert fit.bpm == pytest.approx(bpm, rel=0.03)
+
+
+@pytest.mark.parametrize("seed", [0, 3, 13])
+def test_generator_e_demonstrations(seed: int) -> None:
+    """Generator E (30/90 Hz, a clock offset, trapezoid moves, arcing transitions,
+    closing rests): seeds whose first blind run failed on the rests (3: the opening rest
+    read as a pause; 13: the closing rest as a release) and one that passed (0)."""
+    g = e_demo(seed, labels=False)
+    s = score(
+        g.columns,
+        techniques=[b.technique for b in g.blocks],
+        forces_n=[b.force_n for b in g.blocks],
+        passes=[b.passes for b in g.blocks],
+        bpm=g.bpm,
+        back_length_m=g.back_length_m,
+        duration_s=g.duration_s,
+    )
+    assert s.ok, s.to_dict()

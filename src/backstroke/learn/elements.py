@@ -45,6 +45,7 @@ PAUSE_MIN_S = 2.0
 DWELL_TAILS_S = 0.6
 # How many passes past the softening pass still count as "stopped when it softened".
 UNTIL_SLACK_PASSES = 1
+MIN_STRIP_M = 0.03
 
 
 @dataclass
@@ -116,10 +117,14 @@ def _length_m(d: Demo, p: Piece) -> float:
 
 
 def _strips(d: Demo, block: Block) -> list[list[Piece]]:
-    """Strokes; parts split by a dwell, a lift or a blip (< 1 s) joined into one stroke."""
+    """Strokes; parts split by a dwell, a lift or a blip (< 1 s) joined into one stroke.
+    A work piece that travels under 3 cm (the start of a return before its force has
+    dropped, cut off at the turnaround) is no stroke."""
     out: list[list[Piece]] = []
     after_dwell = False
     for p in block.pieces:
+        if p.kind == "work" and _length_m(d, p) < MIN_STRIP_M:
+            continue
         if p.kind != "work" and p.duration_s(d) < 1.0 and after_dwell:
             continue
         if p.kind == "work":

@@ -4,7 +4,7 @@ A master starts every stroke on a beat; where a stroke *ends* depends on whether
 held at the turnaround. So the beat is fitted to stroke onsets. Any smooth
 rest-to-rest move — a cosine bell, minimum jerk, a jerk-limited robot profile —
 leaves its stop as a cube of time: ``s(t) ≈ a · (t − t0)³``. Fitting ``∛s`` against
-``t`` over the first 1–6 % of the move's distance gives ``t0``, the onset, without
+``t`` over the first 1–12 % of the move's distance gives ``t0``, the onset, without
 knowing the move's length or duration. A profile that is not cubic at the start (a
 Gaussian velocity bell) makes every fitted onset late by the same fraction of its
 move's duration; the arrivals, fitted the same way backwards, are early by as much, so
@@ -24,10 +24,13 @@ from backstroke.learn.demo import Demo
 ONSET_FROM_M = 0.0015
 ONSET_TO_M = 0.006
 ONSET_LO_FRACTION = 0.01
-ONSET_HI_FRACTION = 0.06
+ONSET_HI_FRACTION = 0.12
 SAME_STOP_M = 0.003
 SMOOTH_S = 0.1
 DUPLICATE_S = 0.3
+EARLY_FRACTION = 0.12
+# Moves shorter than this (a lane change, a small reposition) time the beat poorly.
+MIN_TIMED_MOVE_M = 0.03
 
 
 def _smooth(x: NDArray[np.float64], n: int) -> NDArray[np.float64]:
@@ -40,19 +43,36 @@ def _smooth(x: NDArray[np.float64], n: int) -> NDArray[np.float64]:
 STOP_SPEED_M_S = 0.01
 STOP_FRACTION = 0.3
 STOP_WINDOW_S = 3.0
+STOP_HALF_WINDOW_S = 0.15
+
+
+def _stop_speed_m_s(d: Demo) -> NDArray[np.float64]:
+    """Speed over ±0.15 s of the position smoothed over 0.1 s: short enough that a
+    corner between two moves (one ending, the next leaving sideways, each at a speed
+    rising linearly from zero, as under constant acceleration) reads as a stop."""
+    n_s = max(1, round(SMOOTH_S * d.rate_hz))
+    x = _smooth(d.u * d.back_length_m, n_s)
+    y = _smooth(d.v_m, n_s)
+    n = x.size
+    h = max(1, round(STOP_HALF_WINDOW_S * d.rate_hz))
+    lo = np.clip(np.arange(n) - h, 0, n - 1)
+    hi = np.clip(np.arange(n) + h, 0, n - 1)
+    dt = np.maximum(d.t_s[hi] - d.t_s[lo], 1e-9)
+    return np.asarray(np.hypot(x[hi] - x[lo], y[hi] - y[lo]) / dt)
 
 
 def stop_samples(d: Demo) -> NDArray[np.int64]:
-    """Where the hands came (nearly) to a stop: local minima of the surface speed.
+    """Where the hands came (nearly) to a stop: local minima of the surface speed
+    (over ±0.15 s).
 
     A minimum counts when it is below 1 cm/s and below 30 % of the fastest speed within
     ±3 s; of minima closer than 0.5 s only the slowest is kept. Turnarounds, the ends of
     holds and the corners of a lane change (stop, cross, stop) all show up.
     """
-    sp = d.speed_m_s
-    n = sp.size
+    n = d.speed_m_s.size
     if n < 3:
         return np.zeros(0, dtype=np.int64)
+    sp = _stop_speed_m_s(d)
     w = max(1, int(STOP_WINDOW_S * d.rate_hz))
     from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
@@ -79,7 +99,7 @@ def _departure_s(
     direction: int,
 ) -> float | None:
     """When the move from the stop at ``i0`` to the stop at ``i1`` left ``i0``
-    (``direction`` +1) or reached ``i1`` (−1): the cube-root fit over 1–6 % of its
+    (``direction`` +1) or reached ``i1`` (−1): the cube-root fit over 1–12 % of its
     distance, measured from the stop's position."""
     dist = float(np.hypot(x[i1] - x[i0], y[i1] - y[i0]))
     if dist < 2 * ONSET_TO_M:
@@ -141,8 +161,13 @@ def stroke_onsets_s(
     ons: list[float] = []
     durs: list[float] = []
     for (a0, _a1), (b0, _b1) in itertools.pairwise(_stop_clusters(x, y, stops)):
+        if math.hypot(x[b0] - x[a0], y[b0] - y[a0]) < MIN_TIMED_MOVE_M:
+            continue
         t0 = _departure_s(t, x, y, a0, b0, +1)
-        if t0 is None or not t[a0] - 0.5 <= t0 <= t[b0]:
+        # A start that is not cubic fits early or late by a fraction of the move
+        # (a quadratic start, constant acceleration: several percent early).
+        early_s = 0.5 + EARLY_FRACTION * (t[b0] - t[a0])
+        if t0 is None or not t[a0] - early_s <= t0 <= t[b0]:
             continue
         t1 = _departure_s(t, x, y, a0, b0, -1)
         ons.append(t0)

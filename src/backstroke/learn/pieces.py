@@ -44,6 +44,9 @@ REST_MIN_S = 4.0
 MIN_STROKE_S = 0.6
 # Moves shorter than this (a handover's dip) are not a reference for "light".
 SHORT_MOVE_S = 1.5
+# A move this short between two holds is noise on the speed.
+BLIP_S = 0.4
+SETTLE_M = 0.015
 
 
 @dataclass
@@ -204,6 +207,7 @@ def cut_pieces(d: Demo) -> list[Piece]:
             pieces[-1].b = b
             continue
         pieces.append(p)
+    pieces = _absorb_blips(d, pieces)
     _mark_light(d, pieces)
     for p in pieces:
         if p.kind == "still":
@@ -211,11 +215,63 @@ def cut_pieces(d: Demo) -> list[Piece]:
     return _split_strokes(d, pieces)
 
 
+def _travel_m(d: Demo, p: Piece) -> float:
+    dt = np.diff(d.t_s[p.a : p.b])
+    return float(np.sum(d.speed_m_s[p.a : p.b - 1] * dt))
+
+
+def _absorb_blips(d: Demo, pieces: list[Piece]) -> list[Piece]:
+    """A move under 0.4 s, or under 1.5 s travelling less than 1.5 cm (the hands
+    settling), next to a hold is part of that hold; one under 0.4 s after a still or off
+    piece, before a move, is that move's start."""
+
+    def settles(p: Piece) -> bool:
+        dur = float(d.t_s[p.b - 1] - d.t_s[p.a])
+        return dur < BLIP_S or (dur < SHORT_MOVE_S and _travel_m(d, p) < SETTLE_M)
+
+    out: list[Piece] = []
+    i = 0
+    while i < len(pieces):
+        p = pieces[i]
+        nxt = pieces[i + 1] if i + 1 < len(pieces) else None
+        prev_still = bool(out) and out[-1].kind == "still"
+        next_still = nxt is not None and nxt.kind == "still"
+        hold = out[-1] if prev_still else (nxt if next_still else None)
+        if p.kind == "move" and hold is not None and settles(p):
+            if prev_still:
+                hold.b = nxt.b if next_still and nxt is not None else p.b
+                i += 2 if next_still else 1
+            else:
+                hold.a = p.a
+                i += 1
+            hold.level_n = float(np.median(d.force_smooth_n[hold.a : hold.b]))
+            continue
+        blip = p.kind == "move" and d.t_s[p.b - 1] - d.t_s[p.a] < BLIP_S
+        if blip and nxt is not None and nxt.kind == "move" and (not out or out[-1].kind != "move"):
+            nxt.a = p.a
+            i += 1
+            continue
+        out.append(p)
+        i += 1
+    return out
+
+
 def _mark_light(d: Demo, pieces: list[Piece]) -> None:
-    """Light moves: well below the nearest substantial moves either side (see the module
-    docstring); a palm move at most 10 N beside thumb or forearm work (a return)."""
+    """Light moves: well below the nearest substantial moves either side, or a still hold
+    of 1.5 s or more right next to them (a rest: see the module docstring); a palm move at
+    most 10 N beside thumb or forearm work (a return)."""
     moves = [p for p in pieces if p.kind == "move"]
     long_ = [p.duration_s(d) >= SHORT_MOVE_S for p in moves]
+    at = {id(p): i for i, p in enumerate(pieces)}
+
+    def held(p: Piece, step: int) -> list[Piece]:
+        k = at[id(p)] + step
+        while 0 <= k < len(pieces) and pieces[k].kind == "off":
+            k += step
+        q = pieces[k] if 0 <= k < len(pieces) else None
+        if q is None or q.kind != "still" or q.duration_s(d) < SHORT_MOVE_S:
+            return []
+        return [q]
 
     def nearest(j: int, step: int) -> Piece | None:
         k = j + step
@@ -227,7 +283,7 @@ def _mark_light(d: Demo, pieces: list[Piece]) -> None:
 
     for j, p in enumerate(moves):
         beside = [q for q in (nearest(j, -1), nearest(j, +1)) if q is not None]
-        ref = max((q.level_n for q in beside), default=p.level_n)
+        ref = max((q.level_n for q in [*beside, *held(p, -1), *held(p, 1)]), default=p.level_n)
         light = p.level_n <= LIGHT_MAX_N and p.level_n < LIGHT_FRACTION * ref
         if p.tool == "palms" and any(q.tool in ("thumb", "forearm") for q in beside):
             light = light or p.level_n <= LIGHT_MAX_N

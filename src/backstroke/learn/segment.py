@@ -123,13 +123,14 @@ def segment(d: Demo, *, use_labels: bool = True) -> Segmentation:
     return Segmentation(d, pieces, blocks, trans)
 
 
-FINAL_REST_MIN_S = 8.0
+FINAL_REST_MIN_S = 5.0
+LEAD_IN_HOLD_MAX_S = 8.0
 
 
 def _holds_between_strokes(d: Demo, pieces: list[Piece]) -> None:
     """A still palm hold straight between two strokes of one technique is a pause there;
     so is a short one (< 8 s) that leads straight into a stroke after the massage has
-    begun, and a short one at the very end (the release before lift-off)."""
+    begun, and one under 5 s at the very end (the release before lift-off)."""
     for i, p in enumerate(pieces):
         if p.kind != "still" or p.technique != "rest":
             continue
@@ -147,7 +148,7 @@ def _holds_between_strokes(d: Demo, pieces: list[Piece]) -> None:
         if (
             pieces[i + 1] is after
             and after.kind == "work"
-            and p.duration_s(d) < FINAL_REST_MIN_S
+            and p.duration_s(d) < LEAD_IN_HOLD_MAX_S
             and any(q.kind == "work" for q in pieces[:i])
         ):
             p.technique = "pause"  # a short hold that leads straight into a stroke
