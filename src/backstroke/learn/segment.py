@@ -214,8 +214,11 @@ def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
         tech = named if named in TECHNIQUES else (work.most_common(1)[0][0] if work else None)
         strokes = sum(1 for p in b.pieces if p.kind == "work")
         numbered = (b.label or "").strip().lstrip("-").replace(".", "", 1).isdigit()
+        narrow = any(p.kind == "work" and p.tool != "palms" for p in b.pieces)
         if named is None and not numbered and tech not in (None, "rest") and strokes <= 1:
-            tech = None  # an unnamed label over one move: a transition in other words
+            # an unknown word over one palm move: a transition in other words (a thumb
+            # or a forearm pressing is a stroke whatever it is called)
+            tech = tech if narrow else None
         if tech is None:
             trans.extend(p for p in b.pieces if p.kind == "light")
             continue
