@@ -40,11 +40,19 @@ _SPACING_M = 0.0025
 _V_EXTENT_M = 0.30
 
 
-def pad_margin_m(tool: Tool) -> float:
-    """The Supervisor's bone margin for one pad of ``tool`` (m)."""
+def _pad_margin_m(tool: Tool) -> float:
     spec = TOOLS[tool]
     half = spec.half_width_m if len(spec.pads_v_m) == 1 else 0.035
     return min(half, MAX_PAD_MARGIN_M)
+
+
+_PAD_MARGINS_M: dict[Tool, float] = {tool: _pad_margin_m(tool) for tool in TOOLS}
+_PADS_V_M: dict[Tool, tuple[float, ...]] = {tool: TOOLS[tool].pads_v_m for tool in TOOLS}
+
+
+def pad_margin_m(tool: Tool) -> float:
+    """The Supervisor's bone margin for one pad of ``tool`` (m)."""
+    return _PAD_MARGINS_M[tool]
 
 
 class ZoneLimits:
@@ -68,6 +76,15 @@ class ZoneLimits:
         self._nu = int(self.u.size)
         self._du = float(self.u[1] - self.u[0])
         self._v0 = float(self.v_m[0])
+        # Per cell, the least of its four corners: a bilinear value is never below it,
+        # so a cell whose corners all clear a margin answers without interpolating.
+        c = self.clearance
+        corner_min = np.minimum(
+            np.minimum(c[:-1, :-1], c[:-1, 1:]), np.minimum(c[1:, :-1], c[1:, 1:])
+        )
+        cell_min = np.full(c.shape, -np.inf)
+        cell_min[:-1, :-1] = corner_min
+        self._cell_min: list[float] = cell_min.ravel().tolist()
 
     # ------------------------------------------------------------------ scalar (1 kHz)
     def clearance_at(self, u: float, v_m: float) -> float:
@@ -87,8 +104,29 @@ class ZoneLimits:
 
     def over_bone(self, tool: Tool, u: float, v_m: float, margin_m: float) -> bool:
         """Whether any pad centre of ``tool`` at TCP ``(u, v_m)`` is within ``margin_m``
-        of a keep-out zone."""
-        return any(self.clearance_at(u, v_m + pad) < margin_m for pad in TOOLS[tool].pads_v_m)
+        of a keep-out zone (the same bilinear values as :meth:`clearance_at`)."""
+        nv = self._nv
+        fu = min(max(u / self._du, 0.0), self._nu - 1.000001)
+        i = int(fu)
+        a = fu - i
+        cell_min = self._cell_min
+        c = self._flat
+        for pad in _PADS_V_M[tool]:
+            fv = min(max((v_m + pad - self._v0) / _SPACING_M, 0.0), nv - 1.000001)
+            j = int(fv)
+            k = i * nv + j
+            if cell_min[k] >= margin_m:
+                continue  # every corner clears the margin: so does the bilinear value
+            b = fv - j
+            clearance = (
+                c[k] * (1 - a) * (1 - b)
+                + c[k + 1] * (1 - a) * b
+                + c[k + nv] * a * (1 - b)
+                + c[k + nv + 1] * a * b
+            )
+            if clearance < margin_m:
+                return True
+        return False
 
     # ------------------------------------------------------------------ vectorised (plan)
     def clearances(self, u: FloatArray, v_m: FloatArray) -> FloatArray:
