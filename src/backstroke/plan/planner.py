@@ -10,6 +10,7 @@ from backstroke.errors import PlanError
 from backstroke.music.grid import BeatGrid
 from backstroke.plan.plan import (
     COLUMNS,
+    TANGENT_COLUMNS,
     TOOL_CODES,
     BlockSummary,
     Plan,
@@ -328,8 +329,12 @@ class Planner:
             "target_force_n": force,
             "block": blk,
             "pass_index": pss,
+            **{c: tu[:, k] for k, c in enumerate(TANGENT_COLUMNS[:3])},
+            **{c: tv[:, k] for k, c in enumerate(TANGENT_COLUMNS[3:])},
         }
-        return {c: np.ascontiguousarray(out[c], dtype=np.float64) for c in COLUMNS}
+        return {
+            c: np.ascontiguousarray(out[c], dtype=np.float64) for c in COLUMNS + TANGENT_COLUMNS
+        }
 
 
 def _cosine(x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -386,7 +391,7 @@ def _force_and_tool(
 def _concat(a: PlanChunk, b: PlanChunk) -> PlanChunk:
     return PlanChunk(
         timed=a.timed + b.timed,
-        samples={c: np.concatenate([a.samples[c], b.samples[c]]) for c in COLUMNS},
+        samples={c: np.concatenate([a.samples[c], b.samples[c]]) for c in a.samples},
         end_beat=b.end_beat,
         end_point=b.end_point,
         handoff=b.handoff,

@@ -270,7 +270,11 @@ class SessionRunner:
         IC = (s["in_contact"] > 0).tolist()
         tools = [TOOL_CODES[k] for k in s["tool"].astype(np.int64).tolist()]
         bone = self._over_bone(s).tolist()
-        tu_a, tv_a, _ = self.back.frame(s["u"], s["v"])
+        if "tux" in s:  # the planner's own tangents
+            tu_a = np.stack([s["tux"], s["tuy"], s["tuz"]], axis=1)
+            tv_a = np.stack([s["tvx"], s["tvy"], s["tvz"]], axis=1)
+        else:
+            tu_a, tv_a, _ = self.back.frame(s["u"], s["v"])
         # Per-tick tuples built once per chunk (the Supervisor takes them as they are).
         NRM = list(zip(NX, NY, NZ, strict=True))
         AXIS = list(zip(AX, AY, AZ, strict=True))
