@@ -289,7 +289,8 @@ class Planner:
         _force_and_tool(t, idx, timed, prev, force, tool)
         # Never ask for more than the zone the path crosses allows (bone within a
         # client's shift of a pad: the stricter limit), tool changes included.
-        caps = self.zones.force_cap_n([TOOL_CODES[int(k)] for k in tool], u, v, t)
+        codes = tool.astype(np.int64).tolist()
+        caps = self.zones.force_cap_n([TOOL_CODES[k] for k in codes], u, v, t)
         np.minimum(force, caps, out=force)
         pos = self.back.point(u, v)
         tu, tv, nrm = self.back.frame(u, v)

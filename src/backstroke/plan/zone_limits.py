@@ -163,9 +163,10 @@ class ZoneLimits:
         """
         n = len(tools)
         cap = np.empty(n)
-        codes = np.asarray([str(t) for t in tools])
-        for tool in set(tools):
-            m = codes == str(tool)
+        index = {tool: k for k, tool in enumerate(set(tools))}
+        codes = np.fromiter((index[t] for t in tools), dtype=np.int64, count=n)
+        for tool, k in index.items():
+            m = codes == k
             near = self.near_bone(tool, np.asarray(u)[m], np.asarray(v_m)[m], SHIFT_REACH_M)
             full = TOOLS[tool].max_force_n * PLAN_FRACTION
             cap[m] = np.where(near, full * BONE_LIMIT_FACTOR, full)
@@ -184,20 +185,28 @@ def zone_limits_for(back: BackModel) -> ZoneLimits:
 
 
 def lipschitz_envelope(values: FloatArray, t_s: FloatArray, slope: float) -> FloatArray:
-    """Largest function ≤ ``values`` whose slope is at most ``slope`` (per unit of t)."""
+    """Largest function ≤ ``values`` whose slope is at most ``slope`` (per unit of t).
+
+    A forward and a backward pass of ``v[i] = min(v[i], v[i∓1] + slope·|Δt|)``, run
+    only where a value breaks that bound (caps are flat almost everywhere): the same
+    operations, in the same order, as the full passes.
+    """
     out = np.array(values, dtype=np.float64)
     n = out.size
     if n < 2:
         return out
-    dt = np.diff(np.asarray(t_s, dtype=np.float64))
+    steps_a = np.abs(np.diff(np.asarray(t_s, dtype=np.float64))) * slope
     vals = out.tolist()
-    steps = (np.abs(dt) * slope).tolist()
-    for i in range(1, n):
-        lim = vals[i - 1] + steps[i - 1]
-        if vals[i] > lim:
-            vals[i] = lim
-    for i in range(n - 2, -1, -1):
-        lim = vals[i + 1] + steps[i]
-        if vals[i] > lim:
-            vals[i] = lim
+    steps = steps_a.tolist()
+    # forward: from every sample that rises too fast after the previous one
+    for i in (np.flatnonzero(out[1:] > out[:-1] + steps_a) + 1).tolist():
+        while i < n and vals[i] > vals[i - 1] + steps[i - 1]:
+            vals[i] = vals[i - 1] + steps[i - 1]
+            i += 1
+    out = np.asarray(vals, dtype=np.float64)
+    # backward: from every sample that falls too fast into the next one
+    for i in np.flatnonzero(out[:-1] > out[1:] + steps_a)[::-1].tolist():
+        while i >= 0 and vals[i] > vals[i + 1] + steps[i]:
+            vals[i] = vals[i + 1] + steps[i]
+            i -= 1
     return np.asarray(vals, dtype=np.float64)
