@@ -85,6 +85,25 @@ class ZoneLimits:
         cell_min = np.full(c.shape, -np.inf)
         cell_min[:-1, :-1] = corner_min
         self._cell_min: list[float] = cell_min.ravel().tolist()
+        self._cell_min_grid = cell_min
+        self._tool_min: dict[Tool, list[float]] = {}
+
+    def _tool_cells_min(self, tool: Tool) -> list[float]:
+        """Per TCP cell, the least ``cell_min`` of every cell a pad of ``tool`` can fall
+        in from a TCP in that cell (rounding included): one lookup clears all pads."""
+        got = self._tool_min.get(tool)
+        if got is None:
+            cm, nu, nv = self._cell_min_grid, self._nu, self._nv
+            out = np.full((nu, nv), -np.inf)
+            inner = np.full((nu, nv - 1), np.inf)
+            jt = np.arange(nv - 1)
+            for pad in _PADS_V_M[tool]:
+                base = int(np.floor(pad / _SPACING_M))
+                for dj in range(base - 1, base + 3):
+                    inner = np.minimum(inner, cm[:, np.clip(jt + dj, 0, nv - 2)])
+            out[:, : nv - 1] = inner
+            got = self._tool_min[tool] = out.ravel().tolist()
+        return got
 
     # ------------------------------------------------------------------ scalar (1 kHz)
     def clearance_at(self, u: float, v_m: float) -> float:
@@ -108,6 +127,11 @@ class ZoneLimits:
         nv = self._nv
         fu = min(max(u / self._du, 0.0), self._nu - 1.000001)
         i = int(fu)
+        fv = (v_m - self._v0) / _SPACING_M
+        if 0.0 <= fv < nv - 1:
+            tool_min = self._tool_min.get(tool) or self._tool_cells_min(tool)
+            if tool_min[i * nv + int(fv)] >= margin_m:
+                return False  # no cell any pad can be in comes within the margin
         a = fu - i
         cell_min = self._cell_min
         c = self._flat
