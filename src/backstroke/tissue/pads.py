@@ -49,6 +49,7 @@ class TissuePads(TissueState):
         self._pad0: tuple[float, ...] = (0.0,) * 9
         self._pad1: tuple[float, ...] = (0.0,) * 9
         self._bone = [False] * n
+        self._on_bone = False
         self._inv_lim = (1.0, 1.0, 1.0)
         self._locate(0.5, 0.0)
 
@@ -121,6 +122,7 @@ class TissuePads(TissueState):
                 self._dose_mean[n] = float(self._dose[sl].mean())
         self._coef = coefs
         bone0, bone1 = self._bone[0], self._bone[-1]
+        self._on_bone = bone0 or bone1
         f_lim = limits_for(self.tool, bone0 or bone1)[0]
         self._inv_lim = (
             1.0 / f_lim,

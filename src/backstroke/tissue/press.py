@@ -60,20 +60,21 @@ class TissuePress(TissueResponse):
             a = (u - ou) * self._idu
             b = (v_m - ov) * self._idv
             ab = a * b
+            damp, cap = self._damp, self._cap
             k0, ka, kb, kab, d0, da, db, dab, amp = self._pad0
             delta = gap0_m + amp * bo
             if delta > 0.0:
                 k = k0 + ka * a + kb * b + kab * ab
                 d = d0 + da * a + db * b + dab * ab
                 x = delta / d
-                dd = self._damp * (delta - self._prev0)
+                dd = damp * (delta - self._prev0)
                 if dd > delta:  # viscous part at most the elastic one
                     dd = delta
-                if x < self._cap:
+                if x < cap:
                     q = 1.0 / (1.0 - x)
                     f0 = k * q * q * (delta + dd)
                 else:
-                    f0 = k * (self._cap_f * d + self._cap_slope * (delta - self._cap * d + dd))
+                    f0 = k * (self._cap_f * d + self._cap_slope * (delta - cap * d + dd))
                 if f0 < 0.0:
                     f0 = 0.0
             self._prev0 = delta
@@ -84,14 +85,14 @@ class TissuePress(TissueResponse):
                     k = k0 + ka * a + kb * b + kab * ab
                     d = d0 + da * a + db * b + dab * ab
                     x = delta / d
-                    dd = self._damp * (delta - self._prev1)
+                    dd = damp * (delta - self._prev1)
                     if dd > delta:  # viscous part at most the elastic one
                         dd = delta
-                    if x < self._cap:
+                    if x < cap:
                         q = 1.0 / (1.0 - x)
                         f1 = k * q * q * (delta + dd)
                     else:
-                        f1 = k * (self._cap_f * d + self._cap_slope * (delta - self._cap * d + dd))
+                        f1 = k * (self._cap_f * d + self._cap_slope * (delta - cap * d + dd))
                     if f1 < 0.0:
                         f1 = 0.0
                 self._prev1 = delta
@@ -118,7 +119,7 @@ class TissuePress(TissueResponse):
                     self._frac_p = r
                     pv = self._tf.pads_v_m[0 if f0 * il_p0 >= f1 * il_p1 else 1]
                     self._frac_p_at = (t_s, u, v_m + pv)
-                if self._bone[0] or self._bone[-1]:
+                if self._on_bone:
                     self._bone_s += self.tick_s
         else:
             self._prev0 = gap0_m
