@@ -8,8 +8,9 @@ and the slice of the dose grid under the pad.
 
 from __future__ import annotations
 
-from typing import Any
-
+from backstroke.body.back_model import BackModel
+from backstroke.body.client_file import ClientSpec
+from backstroke.tissue.params import TissueParams
 from backstroke.tissue.state import TissueState
 from backstroke.tools import Tool, limits_for
 
@@ -19,8 +20,10 @@ _CELL_MARGIN = 0.15  # fraction of a cell the bilinear patch extends past its ce
 class TissuePads(TissueState):
     """Tool selection and the per-cell pad coefficients (see the module docstring)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, back: BackModel, client: ClientSpec, params: TissueParams | None = None
+    ) -> None:
+        super().__init__(back, client, params)
         self.select_tool(Tool.PALMS)
 
     def select_tool(self, tool: Tool) -> None:
