@@ -178,7 +178,12 @@ class BackModel:
         p = np.atleast_2d(np.asarray(points_m, dtype=np.float64))
         # Initial guess: nearest midline sample for u, lateral y for v.
         ug, tree = self._midline_tree
-        u = ug[tree.query(p[:, [0, 2]])[1]] if p.shape[0] else np.zeros(0)
+        xz = p[:, [0, 2]]
+        finite = np.all(np.isfinite(xz), axis=1)
+        nearest = np.zeros(p.shape[0], dtype=np.int64)  # a non-finite point stays NaN
+        if np.any(finite):
+            nearest[finite] = tree.query(xz[finite])[1]
+        u = ug[nearest]
         v = p[:, 1].copy()
         live = np.arange(p.shape[0])  # the points still moving
         for _ in range(iterations):
