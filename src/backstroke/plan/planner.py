@@ -392,7 +392,9 @@ def _force_and_tool(
 def _concat(a: PlanChunk, b: PlanChunk) -> PlanChunk:
     return PlanChunk(
         timed=a.timed + b.timed,
-        samples={c: np.concatenate([a.samples[c], b.samples[c]]) for c in a.samples},
+        samples={
+            c: np.concatenate([a.samples[c], b.samples[c]]) for c in a.samples if c in b.samples
+        },
         end_beat=b.end_beat,
         end_point=b.end_point,
         handoff=b.handoff,
