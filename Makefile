@@ -8,6 +8,7 @@ OUT ?= out/demo
 BACKEND ?= sim
 # make test runs on this many pytest-xdist workers (one test file per worker at a time).
 TEST_WORKERS ?= 2
+PYTEST_ARGS ?=
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 export MPLCONFIGDIR ?= $(CURDIR)/.cache/mpl
 
@@ -26,7 +27,7 @@ demo: $(STAMP)
 	$(BIN)/backstroke demo --out $(OUT) --backend $(BACKEND) --replace
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
