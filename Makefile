@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 EXTRAS ?= dev,audio,mujoco,browser,dist,parquet,web,franka
 OUT ?= out/demo
 BACKEND ?= sim
+# make test runs on this many pytest-xdist workers (one test file per worker at a time).
+TEST_WORKERS ?= 2
+PYTEST_ARGS ?=
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 export MPLCONFIGDIR ?= $(CURDIR)/.cache/mpl
 
@@ -24,7 +27,7 @@ demo: $(STAMP)
 	$(BIN)/backstroke demo --out $(OUT) --backend $(BACKEND) --replace
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

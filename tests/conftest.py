@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import os
 
-import pytest
-from hypothesis import HealthCheck, settings
+# One BLAS thread per test process, as the command runs (backstroke/_single_thread.py):
+# with two xdist workers on two cores a threaded BLAS spins, and a small least squares
+# took 30× longer. Set before any test module imports numpy; the environment wins.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile(
     "ci",

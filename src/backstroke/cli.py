@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+import backstroke._single_thread  # noqa: F401  (before numpy loads)
 from backstroke.cli_usage import usage_line
 from backstroke.errors import BackstrokeError
 

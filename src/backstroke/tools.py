@@ -13,7 +13,7 @@ Supervisor applies them with lower values over bone (see ``safety/limits.py``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -46,10 +46,10 @@ class ToolSpec:
     max_pressure_n_cm2: float
     max_tilt_deg: float
     pads_v_m: tuple[float, ...]
+    area_cm2: float = field(init=False)  # area_m2 in cm² (the Supervisor reads it per tick)
 
-    @property
-    def area_cm2(self) -> float:
-        return self.area_m2 * 1e4
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "area_cm2", self.area_m2 * 1e4)
 
 
 # Over bone (a keep-out zone under a pad's centre) every limit is multiplied by this.

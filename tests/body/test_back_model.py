@@ -82,3 +82,15 @@ def test_mesh_is_a_surface_of_the_back(default_back: BackModel) -> None:
     # Mesh vertices are chart points: they project back onto themselves.
     u, v = default_back.project(m.vertices[::97])
     assert np.linalg.norm(default_back.point(u, v) - m.vertices[::97], axis=1).max() < 5e-4
+
+
+def test_project_keeps_a_non_finite_point_to_itself(default_back: BackModel) -> None:
+    """A NaN or inf position (a faulty encoder) projects to NaN without spoiling the
+    other points; no points gives empty arrays."""
+    good = default_back.point(0.4, 0.03)
+    pts = np.array([[np.nan, 0.0, 0.1], good, [np.inf, 0.0, 0.0]])
+    u, v = default_back.project(pts)
+    assert np.isnan(u[0]) and np.isnan(u[2]) and np.isnan(v[0])
+    assert abs(u[1] - 0.4) < 1e-6 and abs(v[1] - 0.03) < 1e-6
+    u0, v0 = default_back.project(np.zeros((0, 3)))
+    assert u0.shape == (0,) and v0.shape == (0,)

@@ -47,3 +47,70 @@ def test_envelope_is_below_and_slope_limited(values: list[float], slope: float) 
     for i, e in enumerate(env):
         cone = min(v + slope * abs(t[i] - t[j]) for j, v in enumerate(values))
         assert abs(cone - e) < 1e-9
+
+
+_ZONES: list[ZoneLimits] = []
+
+
+def _zones() -> ZoneLimits:
+    if not _ZONES:
+        _ZONES.append(ZoneLimits(BackModel(load_client())))
+    return _ZONES[0]
+
+
+@settings(max_examples=300)
+@given(
+    st.sampled_from(list(Tool)),
+    st.floats(-0.1, 1.1),
+    st.floats(-0.4, 0.4),
+    st.sampled_from([-0.01, 0.0, 0.008, 0.015, 0.035]),
+)
+def test_over_bone_is_the_pads_interpolated_clearance(
+    tool: Tool, u: float, v: float, margin: float
+) -> None:
+    """The Supervisor's fast lookup (cell bounds first) answers as the plain rule does:
+    some pad's bilinear clearance below the margin (off the grid too)."""
+    zones = _zones()
+    pads = {Tool.PALMS: (0.05, -0.05), Tool.FOREARM: (0.0,), Tool.THUMB: (0.0,)}[tool]
+    plain = any(zones.clearance_at(u, v + p) < margin for p in pads)
+    assert zones.over_bone(tool, u, v, margin) == plain
+
+
+def test_over_bone_matches_on_the_zone_edges() -> None:
+    """Points straddling the bone's edge (where the shortcut must not answer): an
+    independent sweep across the spine and the scapulae at 0.1 mm steps."""
+    zones = _zones()
+    for tool in Tool:
+        m = pad_margin_m(tool)
+        for u in (0.2, 0.45, 0.7, 0.85):
+            for v in np.arange(-0.15, 0.15, 0.0001).tolist():
+                plain = (
+                    any(zones.clearance_at(u, v + p) < m for p in (0.05, -0.05))
+                    if (tool is Tool.PALMS)
+                    else zones.clearance_at(u, v) < m
+                )
+                assert zones.over_bone(tool, u, v, m) == plain
+
+
+def _envelope_plain(values: np.ndarray, t: np.ndarray, slope: float) -> np.ndarray:
+    """The two full passes the envelope stands for."""
+    vals = np.array(values, dtype=np.float64).tolist()
+    steps = (np.abs(np.diff(t)) * slope).tolist()
+    for i in range(1, len(vals)):
+        vals[i] = min(vals[i], vals[i - 1] + steps[i - 1])
+    for i in range(len(vals) - 2, -1, -1):
+        vals[i] = min(vals[i], vals[i + 1] + steps[i])
+    return np.asarray(vals)
+
+
+@settings(max_examples=100)
+@given(
+    st.lists(st.sampled_from([0.0, 7.5, 15.3, 30.6, 34.0]), min_size=1, max_size=200),
+    st.sampled_from([0.0, 1.0, 12.0, 500.0]),
+    st.floats(0.0005, 0.02),
+)
+def test_envelope_equals_the_full_passes(values: list[float], slope: float, dt: float) -> None:
+    """Flat caps with steps (the planner's case): bit for bit the full two passes."""
+    t = np.arange(len(values)) * dt
+    v = np.asarray(values)
+    assert np.array_equal(lipschitz_envelope(v, t, slope), _envelope_plain(v, t, slope))

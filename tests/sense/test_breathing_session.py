@@ -82,3 +82,39 @@ def test_no_estimate_means_no_rate() -> None:
     assert tracker.rate_bpm is None and tracker.over_time() == []
     tracker.add_rest(5.0, 14.0)
     assert tracker.rate_bpm == 14.0
+
+
+def _tall_fit(t: np.ndarray, u: np.ndarray, d: np.ndarray, rates: np.ndarray) -> float:
+    """The rate scan solved the plain way: a tall least squares per rate (on the same
+    20 Hz bin means), then the parabola through the best three."""
+    from backstroke.sense import breathing_removal as br
+
+    tb, ub, db = br._bin_means(t, u, d)
+    hat = br._hat_basis(ub, float(ub.min()), float(ub.max()))
+    tc = tb - float(t.mean())
+    scores = []
+    for r in rates:
+        a = np.concatenate([hat, br._osc(tc, float(r))], axis=1)
+        coef, *_ = np.linalg.lstsq(a, db, rcond=None)
+        scores.append(float(np.sum((a @ coef - db) ** 2)))
+    j = int(np.argmin(scores))
+    rate = float(rates[j])
+    if 0 < j < rates.size - 1:
+        a_, b_, c_ = scores[j - 1], scores[j], scores[j + 1]
+        if a_ - 2 * b_ + c_ > 0:
+            rate += 0.5 * (a_ - c_) / (a_ - 2 * b_ + c_) * float(rates[1] - rates[0])
+    return rate
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_normal_equations_give_the_tall_least_squares_rate(seed: int) -> None:
+    """The fit's 28×28 normal equations find the rate the tall least squares finds."""
+    from backstroke.sense.breathing_removal import RATE_SCAN, RESTING_RATES_BPM
+
+    rng = np.random.default_rng(2000 + seed)
+    known = None if seed % 2 == 0 else float(rng.uniform(11.0, 20.0))
+    t, u, depth, _ = _glide_pass(rng, float(rng.uniform(10.0, 22.0)), 3.0)
+    fit = fit_breathing(t, u, depth, known)
+    assert fit is not None
+    rates = RESTING_RATES_BPM if known is None else known * RATE_SCAN
+    assert abs(fit.rate_bpm - _tall_fit(t, u, depth, rates)) < 1e-6

@@ -72,6 +72,21 @@ def test_one_seamless_stroke(short_result: SessionResult) -> None:
     assert s.get("sim_truth", {}).get("contact_breaks", 0) == 0 or "sim_truth" not in s
 
 
+def test_recorded_columns_are_the_tick_s_quantities(short_result: SessionResult) -> None:
+    """Time, normal force and indentation (filled in per report) are the plan's time,
+    the measured force along the plan normal and the TCP's depth below the plan point,
+    tick by tick."""
+    c, p = short_result.data.columns, short_result.data.plan_columns
+    assert np.array_equal(c["t_s"], p["t_s"])
+    n = np.stack([p["nx"], p["ny"], p["nz"]], axis=1)
+    f = np.stack([c["fx_n"], c["fy_n"], c["fz_n"]], axis=1)
+    gap = np.stack([p["x_m"] - c["x_m"], p["y_m"] - c["y_m"], p["z_m"] - c["z_m"]], axis=1)
+    assert np.allclose(c["normal_force_n"], np.einsum("ij,ij->i", f, n), rtol=0, atol=1e-12)
+    assert np.allclose(c["indentation_m"], np.einsum("ij,ij->i", gap, n), rtol=0, atol=1e-15)
+    # no client signal here: the force scale is at most 1 and the caps only lower it
+    assert np.all(c["target_force_n"] <= p["target_force_n"] + 1e-9)
+
+
 def test_force_tracking_and_orientation(short_result: SessionResult) -> None:
     s = short_result.summary
     assert s["force_rmse_n"] <= 0.5

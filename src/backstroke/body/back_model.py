@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -34,6 +34,10 @@ FloatArray = NDArray[np.float64]
 
 _N_U = 161  # chart table resolution along u
 _N_Y = 241  # lateral table resolution
+# Gauss–Newton steps below these (chart u; metres: nanometres on the skin) end the
+# projection early.
+_CONVERGED_U = 1e-9
+_CONVERGED_M = 1e-9
 SKIN_CURVE_FACTOR = 0.5  # skin follows about half of the spinal Cobb angles
 
 
@@ -173,30 +177,48 @@ class BackModel:
         """
         p = np.atleast_2d(np.asarray(points_m, dtype=np.float64))
         # Initial guess: nearest midline sample for u, lateral y for v.
-        ug = np.linspace(0, 1, 401)
-        mx, mz = self._mid_x(ug), self._mid_z(ug)
-        d2 = (p[:, 0:1] - mx[None]) ** 2 + (p[:, 2:3] - mz[None]) ** 2
-        u = ug[np.argmin(d2, axis=1)]
+        ug, tree = self._midline_tree
+        xz = p[:, [0, 2]]
+        finite = np.all(np.isfinite(xz), axis=1)
+        nearest = np.zeros(p.shape[0], dtype=np.int64)  # a non-finite point stays NaN
+        if np.any(finite):
+            nearest[finite] = tree.query(xz[finite])[1]
+        u = ug[nearest]
         v = p[:, 1].copy()
+        live = np.arange(p.shape[0])  # the points still moving
         for _ in range(iterations):
-            u = np.clip(u, 0.0, 1.0)
-            vmax = self.v_max_m(u)
-            v = np.clip(v, -vmax, vmax)
-            q = self.point(u, v)
+            if not live.size:
+                break
+            uk = np.clip(u[live], 0.0, 1.0)
+            vmax = self.v_max_m(uk)
+            vk = np.clip(v[live], -vmax, vmax)
+            q = self.point(uk, vk)
             eps = 1e-6
-            ju = (self.point(u + eps, v) - self.point(u - eps, v)) / (2 * eps)
-            jv = (self.point(u, v + eps) - self.point(u, v - eps)) / (2 * eps)
-            r = p - q
+            ju = (self.point(uk + eps, vk) - self.point(uk - eps, vk)) / (2 * eps)
+            jv = (self.point(uk, vk + eps) - self.point(uk, vk - eps)) / (2 * eps)
+            r = p[live] - q
             a11 = np.einsum("ij,ij->i", ju, ju)
             a12 = np.einsum("ij,ij->i", ju, jv)
             a22 = np.einsum("ij,ij->i", jv, jv)
             b1 = np.einsum("ij,ij->i", ju, r)
             b2 = np.einsum("ij,ij->i", jv, r)
             det = a11 * a22 - a12 * a12
-            u = u + (a22 * b1 - a12 * b2) / det
-            v = v + (a11 * b2 - a12 * b1) / det
+            step_u = (a22 * b1 - a12 * b2) / det
+            step_v = (a11 * b2 - a12 * b1) / det
+            u[live] = uk + step_u
+            v[live] = vk + step_v
+            # a point whose step is below a nanometre has converged: it stops here
+            live = live[(np.abs(step_u) >= _CONVERGED_U) | (np.abs(step_v) >= _CONVERGED_M)]
         u = np.clip(u, 0.0, 1.0)
         return u, np.clip(v, -self.v_max_m(u), self.v_max_m(u))
+
+    @cached_property
+    def _midline_tree(self) -> tuple[FloatArray, Any]:
+        """The midline sampled at 401 ``u`` and a k-d tree of its ``(x, z)`` points."""
+        from scipy.spatial import cKDTree
+
+        ug = np.linspace(0, 1, 401)
+        return ug, cKDTree(np.stack([self._mid_x(ug), self._mid_z(ug)], axis=1))
 
     # ---------------------------------------------------------------- metrics
     def path_length_m(self, u: ArrayLike, v_m: ArrayLike) -> float:

@@ -85,6 +85,9 @@ class ForceController:
         self._prev_target_n = 0.0
         self._alpha = dt_s / (self.gains.stiffness_filter_s + dt_s)
         self._omega = 2.0 * math.pi * self.gains.bandwidth_hz
+        g = self.gains  # frozen: its constants cached for the tick
+        self._k_range = (g.stiffness_min_n_m, g.stiffness_max_n_m)
+        self._depth_limits = (g.max_depth_rate_m_s, g.max_lift_m, g.max_depth_m)
 
     def reset_depth(self, depth_m: float = 0.0) -> None:
         self.depth_m = depth_m
@@ -116,29 +119,44 @@ class ForceController:
             measured_depth_m: how far the measured TCP is below the model surface (m).
             in_contact: whether the plan expects contact now.
         """
-        g = self.gains
         if not in_contact:
             # Off the skin: relax the depth back to zero at the allowed rate.
-            step = min(abs(self.depth_m), g.max_depth_rate_m_s * self.dt_s)
+            step = min(abs(self.depth_m), self.gains.max_depth_rate_m_s * self.dt_s)
             self.depth_m -= math.copysign(step, self.depth_m)
             self._prev_target_n = 0.0
             return self.depth_m
+        # (comparisons written out: min/max calls cost more than the arithmetic here;
+        # each keeps min/max's answer, NaN included)
+        stiffness = self.stiffness_n_m
         if measured_force_n > 2.0 and measured_depth_m > 0.001:
             k = measured_force_n / measured_depth_m
-            k = min(max(k, g.stiffness_min_n_m), g.stiffness_max_n_m)
+            k_min, k_max = self._k_range
+            if k_min > k:
+                k = k_min
+            if k_max < k:
+                k = k_max
             # Tangent stiffness of stiffening tissue exceeds the secant: schedule on 1.5×.
-            self.stiffness_n_m += self._alpha * (1.5 * k - self.stiffness_n_m)
+            stiffness += self._alpha * (1.5 * k - stiffness)
+            self.stiffness_n_m = stiffness
         error = target_force_n - measured_force_n
-        k_loop = self.stiffness_n_m
-        if measured_force_n < LIGHT_TOUCH_N and error > 0.0:
+        k_loop = stiffness
+        if measured_force_n < LIGHT_TOUCH_N and error > 0.0 and k_loop > LIGHT_TOUCH_STIFFNESS_N_M:
             # Barely touching, the skin is at its softest (its tangent stiffness at zero
             # indentation): a loop tuned for the stiffer working range would take
             # hundreds of ms to come back, which reads as a break in contact.
-            k_loop = min(k_loop, LIGHT_TOUCH_STIFFNESS_N_M)
+            k_loop = LIGHT_TOUCH_STIFFNESS_N_M
         rate = self._omega * error / k_loop
-        rate += (target_force_n - self._prev_target_n) / self.dt_s / self.stiffness_n_m
+        rate += (target_force_n - self._prev_target_n) / self.dt_s / stiffness
         self._prev_target_n = target_force_n
-        limit = g.max_depth_rate_m_s
-        rate = min(max(rate, -limit), limit)
-        self.depth_m = min(max(self.depth_m + rate * self.dt_s, -g.max_lift_m), g.max_depth_m)
-        return self.depth_m
+        limit, lift, deepest = self._depth_limits
+        if -limit > rate:
+            rate = -limit
+        if limit < rate:
+            rate = limit
+        depth = self.depth_m + rate * self.dt_s
+        if -lift > depth:
+            depth = -lift
+        if deepest < depth:
+            depth = deepest
+        self.depth_m = depth
+        return depth

@@ -38,6 +38,10 @@ COLUMNS = (
     "block",
     "pass_index",
 )
+# The skin's unit tangents along +u and +v at each sample (frame B): chunks carry them
+# for the runner (the Supervisor reads the measured chart point through them); they are
+# not part of the plan's recorded columns.
+TANGENT_COLUMNS = ("tux", "tuy", "tuz", "tvx", "tvy", "tvz")
 TOOL_CODES: tuple[Tool, ...] = (Tool.PALMS, Tool.FOREARM, Tool.THUMB)
 
 
@@ -78,7 +82,8 @@ class PlanChunk:
     Attributes:
         timed: the segments on the beat grid.
         samples: columns (see ``COLUMNS``), each ``(N,)``; ``tool`` holds indices into
-            ``TOOL_CODES``; times are absolute session seconds.
+            ``TOOL_CODES``; times are absolute session seconds; a planner's chunks
+            also hold ``TANGENT_COLUMNS``.
         end_beat: the beat this chunk ends on (the next chunk starts there).
         end_point: chart ``(u, v_m)`` where it ends.
         handoff: ``(target force, tool)`` it ends with; the next chunk starts from it.

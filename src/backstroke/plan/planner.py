@@ -10,6 +10,7 @@ from backstroke.errors import PlanError
 from backstroke.music.grid import BeatGrid
 from backstroke.plan.plan import (
     COLUMNS,
+    TANGENT_COLUMNS,
     TOOL_CODES,
     BlockSummary,
     Plan,
@@ -290,7 +291,8 @@ class Planner:
         _force_and_tool(t, idx, timed, prev, force, tool)
         # Never ask for more than the zone the path crosses allows (bone within a
         # client's shift of a pad: the stricter limit), tool changes included.
-        caps = self.zones.force_cap_n([TOOL_CODES[int(k)] for k in tool], u, v, t)
+        codes = tool.astype(np.int64).tolist()
+        caps = self.zones.force_cap_n([TOOL_CODES[k] for k in codes], u, v, t)
         np.minimum(force, caps, out=force)
         pos = self.back.point(u, v)
         tu, tv, nrm = self.back.frame(u, v)
@@ -330,8 +332,12 @@ class Planner:
             "target_force_n": force,
             "block": blk,
             "pass_index": pss,
+            **{c: tu[:, k] for k, c in enumerate(TANGENT_COLUMNS[:3])},
+            **{c: tv[:, k] for k, c in enumerate(TANGENT_COLUMNS[3:])},
         }
-        return {c: np.ascontiguousarray(out[c], dtype=np.float64) for c in COLUMNS}
+        return {
+            c: np.ascontiguousarray(out[c], dtype=np.float64) for c in COLUMNS + TANGENT_COLUMNS
+        }
 
 
 def _cosine(x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -396,7 +402,9 @@ def _force_and_tool(
 def _concat(a: PlanChunk, b: PlanChunk) -> PlanChunk:
     return PlanChunk(
         timed=a.timed + b.timed,
-        samples={c: np.concatenate([a.samples[c], b.samples[c]]) for c in COLUMNS},
+        samples={
+            c: np.concatenate([a.samples[c], b.samples[c]]) for c in a.samples if c in b.samples
+        },
         end_beat=b.end_beat,
         end_point=b.end_point,
         handoff=b.handoff,

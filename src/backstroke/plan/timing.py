@@ -100,10 +100,19 @@ def sample_move(
             f"move of {length_m:.3f} m cannot last exactly {duration_s:.3f} s "
             f"(ruckig gave {traj.duration:.3f} s)"
         )
-    s = np.empty_like(t_rel_s)
-    ds = np.empty_like(t_rel_s)
-    dds = np.empty_like(t_rel_s)
-    for i, t in enumerate(t_rel_s):
-        p, v, a = traj.at_time(float(min(max(t, 0.0), duration_s)))
-        s[i], ds[i], dds[i] = p[0], v[0], a[0]
-    return s, ds, dds
+    at_time = traj.at_time
+    s: list[float] = []
+    ds: list[float] = []
+    dds: list[float] = []
+    # (clipped as Python floats: numpy scalars per sample cost more than ruckig)
+    for t in np.clip(t_rel_s, 0.0, duration_s).tolist():
+        p, v, a = at_time(t)
+        s.append(p[0])
+        ds.append(v[0])
+        dds.append(a[0])
+    shape = np.shape(t_rel_s)
+    return (
+        np.asarray(s, dtype=np.float64).reshape(shape),
+        np.asarray(ds, dtype=np.float64).reshape(shape),
+        np.asarray(dds, dtype=np.float64).reshape(shape),
+    )

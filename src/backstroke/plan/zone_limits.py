@@ -40,11 +40,19 @@ _SPACING_M = 0.0025
 _V_EXTENT_M = 0.30
 
 
-def pad_margin_m(tool: Tool) -> float:
-    """The Supervisor's bone margin for one pad of ``tool`` (m)."""
+def _pad_margin_m(tool: Tool) -> float:
     spec = TOOLS[tool]
     half = spec.half_width_m if len(spec.pads_v_m) == 1 else 0.035
     return min(half, MAX_PAD_MARGIN_M)
+
+
+_PAD_MARGINS_M: dict[Tool, float] = {tool: _pad_margin_m(tool) for tool in TOOLS}
+_PADS_V_M: dict[Tool, tuple[float, ...]] = {tool: TOOLS[tool].pads_v_m for tool in TOOLS}
+
+
+def pad_margin_m(tool: Tool) -> float:
+    """The Supervisor's bone margin for one pad of ``tool`` (m)."""
+    return _PAD_MARGINS_M[tool]
 
 
 class ZoneLimits:
@@ -68,6 +76,34 @@ class ZoneLimits:
         self._nu = int(self.u.size)
         self._du = float(self.u[1] - self.u[0])
         self._v0 = float(self.v_m[0])
+        # Per cell, the least of its four corners: a bilinear value is never below it,
+        # so a cell whose corners all clear a margin answers without interpolating.
+        c = self.clearance
+        corner_min = np.minimum(
+            np.minimum(c[:-1, :-1], c[:-1, 1:]), np.minimum(c[1:, :-1], c[1:, 1:])
+        )
+        cell_min = np.full(c.shape, -np.inf)
+        cell_min[:-1, :-1] = corner_min
+        self._cell_min: list[float] = cell_min.ravel().tolist()
+        self._cell_min_grid = cell_min
+        self._tool_min: dict[Tool, list[float]] = {}
+
+    def _tool_cells_min(self, tool: Tool) -> list[float]:
+        """Per TCP cell, the least ``cell_min`` of every cell a pad of ``tool`` can fall
+        in from a TCP in that cell (rounding included): one lookup clears all pads."""
+        got = self._tool_min.get(tool)
+        if got is None:
+            cm, nu, nv = self._cell_min_grid, self._nu, self._nv
+            out = np.full((nu, nv), -np.inf)
+            inner = np.full((nu, nv - 1), np.inf)
+            jt = np.arange(nv - 1)
+            for pad in _PADS_V_M[tool]:
+                base = int(np.floor(pad / _SPACING_M))
+                for dj in range(base - 1, base + 3):
+                    inner = np.minimum(inner, cm[:, np.clip(jt + dj, 0, nv - 2)])
+            out[:, : nv - 1] = inner
+            got = self._tool_min[tool] = out.ravel().tolist()
+        return got
 
     # ------------------------------------------------------------------ scalar (1 kHz)
     def clearance_at(self, u: float, v_m: float) -> float:
@@ -87,8 +123,34 @@ class ZoneLimits:
 
     def over_bone(self, tool: Tool, u: float, v_m: float, margin_m: float) -> bool:
         """Whether any pad centre of ``tool`` at TCP ``(u, v_m)`` is within ``margin_m``
-        of a keep-out zone."""
-        return any(self.clearance_at(u, v_m + pad) < margin_m for pad in TOOLS[tool].pads_v_m)
+        of a keep-out zone (the same bilinear values as :meth:`clearance_at`)."""
+        nv = self._nv
+        fu = min(max(u / self._du, 0.0), self._nu - 1.000001)
+        i = int(fu)
+        fv = (v_m - self._v0) / _SPACING_M
+        if 0.0 <= fv < nv - 1:
+            tool_min = self._tool_min.get(tool) or self._tool_cells_min(tool)
+            if tool_min[i * nv + int(fv)] >= margin_m:
+                return False  # no cell any pad can be in comes within the margin
+        a = fu - i
+        cell_min = self._cell_min
+        c = self._flat
+        for pad in _PADS_V_M[tool]:
+            fv = min(max((v_m + pad - self._v0) / _SPACING_M, 0.0), nv - 1.000001)
+            j = int(fv)
+            k = i * nv + j
+            if cell_min[k] >= margin_m:
+                continue  # every corner clears the margin: so does the bilinear value
+            b = fv - j
+            clearance = (
+                c[k] * (1 - a) * (1 - b)
+                + c[k + 1] * (1 - a) * b
+                + c[k + nv] * a * (1 - b)
+                + c[k + nv + 1] * a * b
+            )
+            if clearance < margin_m:
+                return True
+        return False
 
     # ------------------------------------------------------------------ vectorised (plan)
     def clearances(self, u: FloatArray, v_m: FloatArray) -> FloatArray:
@@ -125,9 +187,10 @@ class ZoneLimits:
         """
         n = len(tools)
         cap = np.empty(n)
-        codes = np.asarray([str(t) for t in tools])
-        for tool in set(tools):
-            m = codes == str(tool)
+        index = {tool: k for k, tool in enumerate(set(tools))}
+        codes = np.fromiter((index[t] for t in tools), dtype=np.int64, count=n)
+        for tool, k in index.items():
+            m = codes == k
             near = self.near_bone(tool, np.asarray(u)[m], np.asarray(v_m)[m], SHIFT_REACH_M)
             full = TOOLS[tool].max_force_n * PLAN_FRACTION
             cap[m] = np.where(near, full * BONE_LIMIT_FACTOR, full)
@@ -146,20 +209,28 @@ def zone_limits_for(back: BackModel) -> ZoneLimits:
 
 
 def lipschitz_envelope(values: FloatArray, t_s: FloatArray, slope: float) -> FloatArray:
-    """Largest function ≤ ``values`` whose slope is at most ``slope`` (per unit of t)."""
+    """Largest function ≤ ``values`` whose slope is at most ``slope`` (per unit of t).
+
+    A forward and a backward pass of ``v[i] = min(v[i], v[i∓1] + slope·|Δt|)``, run
+    only where a value breaks that bound (caps are flat almost everywhere): the same
+    operations, in the same order, as the full passes.
+    """
     out = np.array(values, dtype=np.float64)
     n = out.size
     if n < 2:
         return out
-    dt = np.diff(np.asarray(t_s, dtype=np.float64))
+    steps_a = np.abs(np.diff(np.asarray(t_s, dtype=np.float64))) * slope
     vals = out.tolist()
-    steps = (np.abs(dt) * slope).tolist()
-    for i in range(1, n):
-        lim = vals[i - 1] + steps[i - 1]
-        if vals[i] > lim:
-            vals[i] = lim
-    for i in range(n - 2, -1, -1):
-        lim = vals[i + 1] + steps[i]
-        if vals[i] > lim:
-            vals[i] = lim
+    steps = steps_a.tolist()
+    # forward: from every sample that rises too fast after the previous one
+    for i in (np.flatnonzero(out[1:] > out[:-1] + steps_a) + 1).tolist():
+        while i < n and vals[i] > vals[i - 1] + steps[i - 1]:
+            vals[i] = vals[i - 1] + steps[i - 1]
+            i += 1
+    out = np.asarray(vals, dtype=np.float64)
+    # backward: from every sample that falls too fast into the next one
+    for i in np.flatnonzero(out[:-1] > out[1:] + steps_a)[::-1].tolist():
+        while i >= 0 and vals[i] > vals[i + 1] + steps[i]:
+            vals[i] = vals[i + 1] + steps[i]
+            i -= 1
     return np.asarray(vals, dtype=np.float64)

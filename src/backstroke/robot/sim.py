@@ -271,6 +271,7 @@ class SimRobot:
         tissue.set_control_period(self.dt_s)
         self._refreshes = 0
         self._client_offset: tuple[float, ...] = (0.0,) * 6
+        self._moved = False  # any(self._client_offset)
         self._roll_m = 0.0
         self._roll_step_m = 0.0
 
@@ -388,6 +389,7 @@ class SimRobot:
         from the next tick the skin is pressed there (a fault injector's ``move``). The
         arm's own dynamics are unaffected; the measured TCP stays the world position."""
         self._client_offset = (*_vec3(offset_m, "offset_m"), *_vec3(velocity_m_s, "velocity"))
+        self._moved = any(self._client_offset)
 
     def close(self) -> None:
         """Release the backend (idempotent; nothing to release)."""
@@ -458,9 +460,9 @@ class SimRobot:
         uz *= inv
         self._s = (px, py, pz, vx, vy, vz, ux, uy, uz, fax, fay, faz)
         wx, wy, wz = px, py, pz  # the TCP in the world: what the encoders measure
-        ox, oy, oz, ovx, ovy, ovz = self._client_offset
-        if ox or oy or oz or ovx or ovy or ovz:
+        if self._moved:
             # the client moved: contact happens in the client's (shifted) frame
+            ox, oy, oz, ovx, ovy, ovz = self._client_offset
             px, py, pz = px - ox, py - oy, pz - oz
             vx, vy, vz = vx - ovx, vy - ovy, vz - ovz
         # contact geometry: tangent plane at the last foot; chart point by J⁺

@@ -111,13 +111,21 @@ def fit_breathing(
     hat = _hat_basis(ub, lo, hi)
     t_mid = float(t[ok].mean())
     tc = tb - t_mid
-    base, *_ = np.linalg.lstsq(hat, db, rcond=None)
+    # Normal equations of [hat | osc]: the hat blocks are shared by every rate scanned,
+    # and a 28×28 solve costs nothing next to a tall least squares (a threaded BLAS made
+    # those 30 ms each on a busy machine). lstsq keeps the minimum-norm answer when a u
+    # bin no sample reached leaves a zero column.
+    hth, htd = hat.T @ hat, hat.T @ db
+    base, *_ = np.linalg.lstsq(hth, htd, rcond=None)
     base_res = float(np.sum((hat @ base - db) ** 2))
 
     def residual(rate: float) -> tuple[float, NDArray[np.float64]]:
-        a = np.concatenate([hat, _osc(tc, rate)], axis=1)
-        coef, *_ = np.linalg.lstsq(a, db, rcond=None)
-        return float(np.sum((a @ coef - db) ** 2)), coef[U_BINS:]
+        osc = _osc(tc, rate)
+        hto = hat.T @ osc
+        gram = np.block([[hth, hto], [hto.T, osc.T @ osc]])
+        coef, *_ = np.linalg.lstsq(gram, np.concatenate([htd, osc.T @ db]), rcond=None)
+        fitted = hat @ coef[:U_BINS] + osc @ coef[U_BINS:]
+        return float(np.sum((fitted - db) ** 2)), coef[U_BINS:]
 
     scores = [residual(float(r))[0] for r in rates]
     j = int(np.argmin(scores))

@@ -15,8 +15,11 @@ The runner hears the client only through the robot's measurements (DESIGN §2).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,6 +163,10 @@ class SessionRunner:
 
     # ------------------------------------------------------------------ public
     def run(self) -> SessionResult:
+        with _rare_collections():
+            return self._run()
+
+    def _run(self) -> SessionResult:
         wall0 = time.perf_counter()
         fault: SafetyFault | None = None
         blocks: list[BlockResult] = []
@@ -268,12 +275,18 @@ class SessionRunner:
         R = self.voice.regions.scale_at(s["u"], s["v"]).tolist()
         obs, every = self.observer, self.observe_every
         IC = (s["in_contact"] > 0).tolist()
-        tools = [TOOL_CODES[int(k)] for k in s["tool"]]
+        tools = [TOOL_CODES[k] for k in s["tool"].astype(np.int64).tolist()]
         bone = self._over_bone(s).tolist()
-        U, V = s["u"].tolist(), s["v"].tolist()
-        tu_a, tv_a, _ = self.back.frame(s["u"], s["v"])
-        TU = [tuple(r) for r in tu_a.tolist()]
-        TV = [tuple(r) for r in tv_a.tolist()]
+        if "tux" in s:  # the planner's own tangents
+            tu_a = np.stack([s["tux"], s["tuy"], s["tuz"]], axis=1)
+            tv_a = np.stack([s["tvx"], s["tvy"], s["tvz"]], axis=1)
+        else:
+            tu_a, tv_a, _ = self.back.frame(s["u"], s["v"])
+        # Per-tick tuples built once per chunk (the Supervisor takes them as they are).
+        NRM = list(zip(NX, NY, NZ, strict=True))
+        AXIS = list(zip(AX, AY, AZ, strict=True))
+        UV = list(zip(U, V, strict=True))
+        TAN = list(zip(map(tuple, tu_a.tolist()), map(tuple, tv_a.tolist()), strict=True))
         # The most a target may be here (zones within a client's shift of the pads).
         CAP = self.zones.force_cap_n(tools, s["u"], s["v"], s["t_s"]).tolist()
         transition = self._is_transition(chunk)
@@ -289,18 +302,26 @@ class SessionRunner:
         rec: list[tuple[float, ...]] = []
         append = rec.append
         bone_f = self.limits.bone_factor
+        bone_cap = {t: TOOLS[t].max_force_n * PLAN_FRACTION * bone_f for t in set(tools)}
         cap_rise = 12.0 * self.dt_s  # N per tick: a cap comes back up gently
         cap_now = self._cap_now
-        sig_seen = len(sup.signals)
+        signals = sup.signals
+        sig_seen = len(signals)
         scale = self._scale_now
         goal = self._force_scale()
         # Deeper ramps at 25 %/s; lighter (the client asked) at 100 %/s.
         up_step, down_step = 0.25 * self.dt_s, 1.0 * self.dt_s
         tick_ns = self.tick_ns
         clock = time.perf_counter_ns
+        isfinite = math.isfinite
+        update = ctrl.update
+        step = sup.step
         last_tool = st.tool
+        fx, fy, fz = st.force_n
+        px, py, pz = st.position_m
         # on_ticks gets the ticks at least every second of session time.
         parts: list[NDArray[np.float64]] = []
+        done = 0
         report_every = int(self.rate_hz) if self.on_ticks is not None else n + 1
         for i in range(n):
             if tick_ns is not None:
@@ -308,53 +329,43 @@ class SessionRunner:
             if scale != goal:
                 scale = min(scale + up_step, goal) if goal > scale else max(scale - down_step, goal)
             t = T[i]
-            nx, ny, nz = NX[i], NY[i], NZ[i]
-            fx, fy, fz = st.force_n
+            normal = NRM[i]
+            nx, ny, nz = normal
+            x, y, z = X[i], Y[i], Z[i]
             fn = fx * nx + fy * ny + fz * nz
-            px, py, pz = st.position_m
-            depth = (X[i] - px) * nx + (Y[i] - py) * ny + (Z[i] - pz) * nz
+            depth = (x - px) * nx + (y - py) * ny + (z - pz) * nz
             tool = tools[i]
             target = F[i] if transition[i] else F[i] * scale * R[i]
             if tool is not last_tool:
                 ctrl.on_tool_change(depth)
                 last_tool = tool
             # Cap by the zones near the plan and by where the tool is measured to be.
+            # (min() written out: it keeps the first when equal, as here)
             cap = CAP[i]
             if bone[i] or sup.over_bone_now:
-                cap = min(cap, TOOLS[tool].max_force_n * PLAN_FRACTION * bone_f)
-            cap_now = cap if cap < cap_now else min(cap, cap_now + cap_rise)
+                low = bone_cap[tool]
+                if low < cap:
+                    cap = low
+            if cap < cap_now:
+                cap_now = cap
+            else:
+                rise = cap_now + cap_rise
+                cap_now = rise if rise < cap else cap
             if target > cap_now:
                 target = cap_now
-            if not math.isfinite(fn):
+            if not isfinite(fn):
                 fn = target  # hold: the Supervisor decides whether the data is bad for long
-            d = ctrl.update(target, fn, depth, IC[i])
-            cmd = RobotCommand(
-                tool, (X[i] - d * nx, Y[i] - d * ny, Z[i] - d * nz), (AX[i], AY[i], AZ[i]), t
-            )
-            st = sup.step(cmd, (nx, ny, nz), d, bone[i], (U[i], V[i]), (TU[i], TV[i]))
+            d = update(target, fn, depth, IC[i])
+            cmd = RobotCommand(tool, (x - d * nx, y - d * ny, z - d * nz), AXIS[i], t)
+            st = step(cmd, normal, d, bone[i], UV[i], TAN[i])
             fx, fy, fz = st.force_n
             px, py, pz = st.position_m
             ax, ay, az = st.axis
-            append(
-                (
-                    t,
-                    px,
-                    py,
-                    pz,
-                    ax,
-                    ay,
-                    az,
-                    fx,
-                    fy,
-                    fz,
-                    fx * nx + fy * ny + fz * nz,
-                    target,
-                    (X[i] - px) * nx + (Y[i] - py) * ny + (Z[i] - pz) * nz,
-                )
-            )
-            if len(sup.signals) != sig_seen:
+            # t, the normal force and the indentation are added per report (_report)
+            append((px, py, pz, ax, ay, az, fx, fy, fz, target))
+            if len(signals) != sig_seen:
                 self._apply_signals(sig_seen, U[i], V[i])
-                sig_seen = len(sup.signals)
+                sig_seen = len(signals)
                 goal = self._force_scale()
             if obs is not None and i % every == 0:
                 fn_i = fx * nx + fy * ny + fz * nz
@@ -378,13 +389,14 @@ class SessionRunner:
             if tick_ns is not None:
                 tick_ns[-1] = clock() - tick_ns[-1]
             if len(rec) == report_every:
-                parts.append(self._report(rec, s, sum(p.shape[0] for p in parts)))
+                parts.append(self._report(rec, s, done))
+                done += len(rec)
                 rec.clear()
             if sup.mode == "stopped":
                 break
         self._scale_now = scale
         self._cap_now = cap_now
-        parts.append(self._report(rec, s, sum(p.shape[0] for p in parts)))
+        parts.append(self._report(rec, s, done))
         arr = np.concatenate(parts)
         cols = {c: arr[:, j] for j, c in enumerate(RECORD_COLUMNS)}
         m = arr.shape[0]
@@ -403,16 +415,27 @@ class SessionRunner:
     def _report(
         self, rec: list[tuple[float, ...]], s: dict[str, NDArray[np.float64]], i0: int
     ) -> NDArray[np.float64]:
-        """Ticks ``rec`` (from tick ``i0`` of the chunk) as an array, handed to ``on_ticks``."""
-        arr = np.asarray(rec, dtype=np.float64).reshape(-1, len(RECORD_COLUMNS))
-        if self.on_ticks is not None and arr.shape[0]:
-            i1 = i0 + arr.shape[0]
+        """Ticks ``rec`` (from tick ``i0`` of the chunk) as an array, handed to ``on_ticks``.
+
+        ``rec`` holds position, axis, force and target per tick; the time, the normal
+        force and the indentation come from the plan's columns here (the same
+        arithmetic the tick would do, once per report).
+        """
+        got = np.asarray(rec, dtype=np.float64).reshape(-1, 10)
+        m = got.shape[0]
+        sl = slice(i0, i0 + m)
+        nx, ny, nz = s["nx"][sl], s["ny"][sl], s["nz"][sl]
+        px, py, pz = got[:, 0], got[:, 1], got[:, 2]
+        fn = got[:, 6] * nx + got[:, 7] * ny + got[:, 8] * nz
+        depth = (s["x_m"][sl] - px) * nx + (s["y_m"][sl] - py) * ny + (s["z_m"][sl] - pz) * nz
+        arr = np.column_stack([s["t_s"][sl], got[:, :9], fn, got[:, 9], depth])
+        if self.on_ticks is not None and m:
             self.on_ticks(
                 {c: arr[:, j] for j, c in enumerate(RECORD_COLUMNS)},
-                {c: s[c][i0:i1] for c in COLUMNS},
+                {c: s[c][sl] for c in COLUMNS},
                 self.supervisor.events,
             )
-        return arr
+        return np.asarray(arr, dtype=np.float64)
 
     def _finish_retreat(self, chunk: PlanChunk) -> None:
         """Keep ticking the Supervisor's retreat until the tool is clear of the skin."""
@@ -523,6 +546,23 @@ class SessionRunner:
                 "backstroke_version": __version__,
             }
         )
+
+
+@contextlib.contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Cyclic garbage collection rarely during a session (the previous thresholds after).
+
+    A chunk builds a few hundred thousand per-tick tuples that live until it ends;
+    with the default thresholds they set off full collections over the whole heap
+    (≈ 12 % of a simulated session's time). Nothing per tick makes reference cycles:
+    reference counting frees it all.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], 50_000), max(before[1], 20), max(before[2], 100))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def finite_json(obj: Any) -> Any:
