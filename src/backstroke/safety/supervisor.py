@@ -98,6 +98,16 @@ class Supervisor:
         self._hist_i = 0
         self._clamping: dict[str, bool] = {}
         self._controls = ClientControls()
+        # (tool, over bone) → force limit, pressure limit, the tool's soft-tissue force limit
+        self._zone_limits = {
+            (tool, bone): (
+                limits.force_limit_n(tool, bone),
+                limits.pressure_limit_n_cm2(tool, bone),
+                limits.force_limit_n(tool, False),
+            )
+            for tool in TOOLS
+            for bone in (False, True)
+        }
         self._retreat = Retreat(limits, dt_s)
         self._rise_s = 0.0
         self._rate_ticks = 0
@@ -136,9 +146,12 @@ class Supervisor:
 
     def _clamp_event(self, t_s: float, kind: str, value: float, limit: float, on: bool) -> None:
         # One event at the start of each clamp episode, not one per tick.
-        if on and not self._clamping.get(kind, False):
-            self._event(t_s, kind, value, limit, "clamp")
-        self._clamping[kind] = on
+        if on:
+            if kind not in self._clamping:
+                self._event(t_s, kind, value, limit, "clamp")
+                self._clamping[kind] = True
+        else:
+            self._clamping.pop(kind, None)
 
     def start_retreat(self, t_s: float, kind: str, value: float, limit: float) -> None:
         """Begin a controlled retreat (idempotent); the session ends when it completes."""
@@ -239,9 +252,11 @@ class Supervisor:
         lim = self.limits
         px, py, pz = command.position_m
         nx, ny, nz = normal
+        changed = False
         if self._backoff_m > 0.0:
             b = self._backoff_m
             px, py, pz = px + b * nx, py + b * ny, pz + b * nz
+            changed = True
         last = self._last_cmd
         if command.tool is not self._last_tool:
             # Another face takes over: the TCP itself is redefined (the end effector
@@ -262,11 +277,17 @@ class Supervisor:
             over_n = abs(dn) > max_n * 1.0001
             if over_n:
                 dn = math.copysign(max_n, dn)
-            self._clamp_event(command.t_s, "speed", step_t / self.dt_s, lim.max_speed_m_s, over_t)
+            if over_t or "speed" in self._clamping:
+                self._clamp_event(
+                    command.t_s, "speed", step_t / self.dt_s, lim.max_speed_m_s, over_t
+                )
             if over_t or over_n:
                 px = last[0] + tx + dn * nx
                 py = last[1] + ty + dn * ny
                 pz = last[2] + tz + dn * nz
+                changed = True
+        if not changed:
+            return command
         return RobotCommand(command.tool, (px, py, pz), command.axis, command.t_s)
 
     def _retreat_command(self, command: RobotCommand) -> RobotCommand:
@@ -352,7 +373,8 @@ class Supervisor:
         # glitch) rides through, anything lasting two samples (2 ms) is acted on.
         a, b = self._last2
         self._last2 = (b, fn)
-        fn = max(min(a, b), min(max(a, b), fn))
+        lo, hi = (a, b) if a < b else (b, a)
+        fn = lo if fn < lo else (hi if fn > hi else fn)  # the median of the three
         tick.normal_force_n = fn
         tick.model_depth_m = self._model_depth_m(st, command, normal, depth_cmd_m)
         self._act(t, self.checks, tick)
@@ -361,13 +383,11 @@ class Supervisor:
         # ... but the limits act on the higher of the two force estimates.
         fn = max(fn, self._agreement.joint_normal_n)
         pressure = max(fn, 0.0) / spec.area_cm2
-        f_lim = lim.force_limit_n(st.tool, over_bone)
-        p_lim = lim.pressure_limit_n_cm2(st.tool, over_bone)
+        f_lim, p_lim, self._last_flim = self._zone_limits[(st.tool, over_bone)]
         # Force rate over the last 10 ticks.
         self._force_hist[self._hist_i] = fn
         self._hist_i = (self._hist_i + 1) % len(self._force_hist)
         rate = (fn - self._force_hist[self._hist_i]) / (dt * (len(self._force_hist) - 1))
-        self._last_flim = lim.force_limit_n(st.tool, False)
         self._rate_ticks += 1
         if prev is not None and st.tool is not prev.tool:
             # a new face settling onto the skin is not the client pushing: 30 ms grace
@@ -395,11 +415,12 @@ class Supervisor:
             return
         soft = lim.soft_fraction
         over = max(fn / (soft * f_lim), pressure / (soft * p_lim), rate / lim.max_force_rate_n_s)
-        self._clamp_event(t, "force", fn, soft * f_lim, fn > soft * f_lim)
-        self._clamp_event(t, "pressure", pressure, soft * p_lim, pressure > soft * p_lim)
-        self._clamp_event(
-            t, "force_rate", rate, lim.max_force_rate_n_s, rate > lim.max_force_rate_n_s
-        )
+        if over > 1.0 or self._clamping:
+            self._clamp_event(t, "force", fn, soft * f_lim, fn > soft * f_lim)
+            self._clamp_event(t, "pressure", pressure, soft * p_lim, pressure > soft * p_lim)
+            self._clamp_event(
+                t, "force_rate", rate, lim.max_force_rate_n_s, rate > lim.max_force_rate_n_s
+            )
         if over > 1.0:
             # Back off faster the further past the soft limit (up to the escape speed).
             speed = min(lim.max_normal_speed_m_s * over * over, lim.escape_speed_m_s)
