@@ -21,6 +21,7 @@ from backstroke.report import data as rd
 from backstroke.report.cli import rebuild_report, report, session_columns
 from backstroke.report.html import block_thresholds, write_report
 from backstroke.sense.contact import break_intervals, contact_breaks
+from backstroke.session.summary import validate_summary
 from backstroke.store.db import Store
 from backstroke.store.history import client_history
 from tests.report.synth import SessionData, synthetic_session
@@ -44,7 +45,7 @@ def report_html(
 ) -> tuple[Path, str]:
     summary, data = short_session
     out = tmp_path_factory.mktemp("session")
-    path = write_report(out, summary, data, default_back)
+    path = write_report(out, validate_summary(summary), data, default_back)
     return path, path.read_text(encoding="utf-8")
 
 
@@ -81,17 +82,30 @@ def test_report_contains_every_figure_and_section(report_html: tuple[Path, str])
     assert page.count('<p class="what">') >= len(FIGURES)
 
 
+def _with_blocks(routine: str, blocks: list[dict[str, Any]]) -> Any:
+    return validate_summary(
+        {
+            "duration_s": 60.0,
+            "contact_breaks": 0,
+            "max_normal_force_n": 10.0,
+            "max_pressure_n_cm2": 2.0,
+            "routine": routine,
+            "blocks": blocks,
+        }
+    )
+
+
 def test_softening_threshold_from_summary_or_preset() -> None:
-    blocks = [
-        {"technique": "rest"},
-        {"technique": "glide"},
-        {"technique": "forearm"},
-        {"technique": "thumb_strip"},
+    blocks: list[dict[str, Any]] = [
+        {"technique": "rest", "passes": 1},
+        {"technique": "glide", "passes": 3},
+        {"technique": "forearm", "passes": 2},
+        {"technique": "thumb_strip", "passes": 2},
     ]
-    assert block_thresholds({"routine": "spa", "blocks": blocks})[1] == pytest.approx(0.04)
-    assert block_thresholds({"routine": "mine", "blocks": blocks}) == [0.05] * 4
+    assert block_thresholds(_with_blocks("spa", blocks))[1] == pytest.approx(0.04)
+    assert block_thresholds(_with_blocks("mine", blocks)) == [0.05] * 4
     blocks[1]["threshold"] = 0.1
-    assert block_thresholds({"routine": "mine", "blocks": blocks})[1] == 0.1
+    assert block_thresholds(_with_blocks("mine", blocks))[1] == 0.1
 
 
 def test_contact_breaks_match_the_summary(
@@ -154,7 +168,7 @@ def test_png_needs_kaleido_but_html_is_written_first(
     monkeypatch.setattr(builtins, "__import__", no_kaleido)
     summary, data = short_session
     with pytest.raises(MissingExtraError, match="kaleido"):
-        write_report(tmp_path, summary, data, default_back, png=True)
+        write_report(tmp_path, validate_summary(summary), data, default_back, png=True)
     assert (tmp_path / "report.html").is_file()
 
 
@@ -167,7 +181,8 @@ def test_history_section(
         store.record_session("default", earlier, tmp_path)
         store.record_session("default", summary, tmp_path)
         hist = client_history(store, "default")
-    page = write_report(tmp_path, summary, data, default_back, history=hist).read_text()
+    typed = validate_summary(summary)
+    page = write_report(tmp_path, typed, data, default_back, history=hist).read_text()
     assert '<section id="history">' in page and 'id="fig-history"' in page
     assert "knots in earlier sessions" in page and "softer" in page
     assert page.count("plotly.js v") == 1
@@ -241,7 +256,7 @@ def test_session_columns_reports_missing_columns(
 def test_ten_minute_report_stays_small(default_back: Any, tmp_path: Path) -> None:
     summary, data = synthetic_session(default_back)
     assert 590 <= summary["duration_s"] <= 610
-    size = write_report(tmp_path, summary, data, default_back).stat().st_size
+    size = write_report(tmp_path, validate_summary(summary), data, default_back).stat().st_size
     js = len(get_plotlyjs().encode())
     print(f"10-minute report: {size / 1e6:.3f} MB, of which plotly.js {js / 1e6:.3f} MB")
     assert size - js < 300_000  # the session's own data stays small

@@ -164,6 +164,7 @@ _WRITER = textwrap.dedent(
     store = Store(db)
     for i in range(n):
         summary = {"duration_s": float(i), "routine": "spa", "blocks": [],
+                   "contact_breaks": 0, "max_normal_force_n": 9.0, "max_pressure_n_cm2": 2.0,
                    "knots": [{"u": 0.5, "v": 0.03, "stiffness_ratio": 2.0},
                              {"u": 0.3, "v": -0.03, "stiffness_ratio": 1.5}]}
         store.record_session(name, summary)
