@@ -21,9 +21,11 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    SerializerFunctionWrapHandler,
     ValidationError,
     ValidatorFunctionWrapHandler,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -136,6 +138,15 @@ class SimTruth(_Open):
         if isinstance(model, SimTruth) and isinstance(data, dict):
             model._source_keys = [str(k) for k in data]
         return model
+
+    @model_serializer(mode="wrap")
+    def _dump_in_source_order(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """summary.json keeps the backend's keys and order (a rebuilt report shows the
+        simulator-truth table exactly as the live one did)."""
+        out = handler(self)
+        if not self._source_keys or not isinstance(out, dict):
+            return out
+        return {k: out[k] for k in self._source_keys if k in out}
 
     def in_source_order(self) -> dict[str, Any]:
         """The figures the backend gave (JSON values), in its order; unset fields left out."""
