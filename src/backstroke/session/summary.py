@@ -277,4 +277,4 @@ def _reject_non_finite(obj: Any, source: str, where: str = "") -> None:
             _reject_non_finite(v, source, f"{where}.{k}" if where else str(k))
     elif isinstance(obj, list):
         for j, v in enumerate(obj):
-            _reject_non_finite(v, source, f"{where}[{j}]")
+            _reject_non_finite(v, source, f"{where}.{j}" if where else str(j))
