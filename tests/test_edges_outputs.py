@@ -159,7 +159,9 @@ def test_report_refuses_a_summary_from_another_session(
     d.mkdir()
     with SessionLogWriter(d / "session.mcap") as log:
         log.write_json("/summary", {"seed": 1, "duration_s": 12.0})
-    (d / "summary.json").write_text(json.dumps({"seed": 2, "duration_s": 300.0}))
+    other = {"seed": 2, "duration_s": 300.0, "contact_breaks": 0}
+    other |= {"max_normal_force_n": 12.0, "max_pressure_n_cm2": 3.0}  # a whole summary
+    (d / "summary.json").write_text(json.dumps(other))
     code, _, err = _main(["report", str(d)], capsys)
     assert code == 2 and "different sessions" in _one_line(err)
     assert not (d / "report.html").exists()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from backstroke.report.html import write_report
+from backstroke.session.summary import validate_summary
 from tests.report.synth import synthetic_session
 
 CHROMIUM = "/usr/bin/chromium"
@@ -107,7 +108,7 @@ def test_report_renders_in_headless_chromium(default_back: Any, tmp_path: Path) 
     summary, data = synthetic_session(
         default_back, glide_passes=3, forearm_passes=1, thumb_passes=1, rest_s=12
     )
-    page = write_report(tmp_path, summary, data, default_back)
+    page = write_report(tmp_path, validate_summary(summary), data, default_back)
     url = page.resolve().as_uri()
     profile = tmp_path / "profile"
     dom = subprocess.run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import json
 import re
 import sys
 import types
@@ -12,6 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 import typer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from plotly.offline import get_plotlyjs
 from typer.testing import CliRunner
 
@@ -21,6 +24,7 @@ from backstroke.report import data as rd
 from backstroke.report.cli import rebuild_report, report, session_columns
 from backstroke.report.html import block_thresholds, write_report
 from backstroke.sense.contact import break_intervals, contact_breaks
+from backstroke.session.summary import summary_json_schema, validate_summary
 from backstroke.store.db import Store
 from backstroke.store.history import client_history
 from tests.report.synth import SessionData, synthetic_session
@@ -44,7 +48,7 @@ def report_html(
 ) -> tuple[Path, str]:
     summary, data = short_session
     out = tmp_path_factory.mktemp("session")
-    path = write_report(out, summary, data, default_back)
+    path = write_report(out, validate_summary(summary), data, default_back)
     return path, path.read_text(encoding="utf-8")
 
 
@@ -81,17 +85,30 @@ def test_report_contains_every_figure_and_section(report_html: tuple[Path, str])
     assert page.count('<p class="what">') >= len(FIGURES)
 
 
+def _with_blocks(routine: str, blocks: list[dict[str, Any]]) -> Any:
+    return validate_summary(
+        {
+            "duration_s": 60.0,
+            "contact_breaks": 0,
+            "max_normal_force_n": 10.0,
+            "max_pressure_n_cm2": 2.0,
+            "routine": routine,
+            "blocks": blocks,
+        }
+    )
+
+
 def test_softening_threshold_from_summary_or_preset() -> None:
-    blocks = [
-        {"technique": "rest"},
-        {"technique": "glide"},
-        {"technique": "forearm"},
-        {"technique": "thumb_strip"},
+    blocks: list[dict[str, Any]] = [
+        {"technique": "rest", "passes": 1},
+        {"technique": "glide", "passes": 3},
+        {"technique": "forearm", "passes": 2},
+        {"technique": "thumb_strip", "passes": 2},
     ]
-    assert block_thresholds({"routine": "spa", "blocks": blocks})[1] == pytest.approx(0.04)
-    assert block_thresholds({"routine": "mine", "blocks": blocks}) == [0.05] * 4
+    assert block_thresholds(_with_blocks("spa", blocks))[1] == pytest.approx(0.04)
+    assert block_thresholds(_with_blocks("mine", blocks)) == [0.05] * 4
     blocks[1]["threshold"] = 0.1
-    assert block_thresholds({"routine": "mine", "blocks": blocks})[1] == 0.1
+    assert block_thresholds(_with_blocks("mine", blocks))[1] == 0.1
 
 
 def test_contact_breaks_match_the_summary(
@@ -154,7 +171,7 @@ def test_png_needs_kaleido_but_html_is_written_first(
     monkeypatch.setattr(builtins, "__import__", no_kaleido)
     summary, data = short_session
     with pytest.raises(MissingExtraError, match="kaleido"):
-        write_report(tmp_path, summary, data, default_back, png=True)
+        write_report(tmp_path, validate_summary(summary), data, default_back, png=True)
     assert (tmp_path / "report.html").is_file()
 
 
@@ -167,7 +184,8 @@ def test_history_section(
         store.record_session("default", earlier, tmp_path)
         store.record_session("default", summary, tmp_path)
         hist = client_history(store, "default")
-    page = write_report(tmp_path, summary, data, default_back, history=hist).read_text()
+    typed = validate_summary(summary)
+    page = write_report(tmp_path, typed, data, default_back, history=hist).read_text()
     assert '<section id="history">' in page and 'id="fig-history"' in page
     assert "knots in earlier sessions" in page and "softer" in page
     assert page.count("plotly.js v") == 1
@@ -178,8 +196,6 @@ def test_rebuild_from_session_dir(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import json
-
     summary, data = short_session
     (tmp_path / "summary.json").write_text(json.dumps(summary))
     (tmp_path / "session.mcap").write_bytes(b"stand-in: the reader below is faked")
@@ -205,8 +221,6 @@ def test_rebuild_from_session_dir(
 def test_rebuild_from_a_real_session_log(
     short_session: tuple[dict[str, Any], SessionData], tmp_path: Path
 ) -> None:
-    import json
-
     log = pytest.importorskip("backstroke.session.log")
     summary, data = short_session
     c, p = data.columns, data.plan_columns
@@ -241,7 +255,86 @@ def test_session_columns_reports_missing_columns(
 def test_ten_minute_report_stays_small(default_back: Any, tmp_path: Path) -> None:
     summary, data = synthetic_session(default_back)
     assert 590 <= summary["duration_s"] <= 610
-    size = write_report(tmp_path, summary, data, default_back).stat().st_size
+    size = write_report(tmp_path, validate_summary(summary), data, default_back).stat().st_size
     js = len(get_plotlyjs().encode())
     print(f"10-minute report: {size / 1e6:.3f} MB, of which plotly.js {js / 1e6:.3f} MB")
     assert size - js < 300_000  # the session's own data stays small
+
+
+# The simulator's own figures, in an order unlike the model's declaration order.
+TRUTH = {
+    "max_force_t_s": 12.5,
+    "max_pressure_n_cm2": 3.25,
+    "zone_at_peak": "erector_spinae",
+    "contact_breaks": 0,
+    "max_force_n": 14.0,
+    "sensor_bias_n": [0.01, -0.02, 0.0],
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.permutations(list(TRUTH)))
+def test_sim_truth_keeps_the_backends_keys_and_order(keys: list[str]) -> None:
+    truth = {k: TRUTH[k] for k in keys}
+    s = _with_blocks("spa", [])
+    s = validate_summary({**s.to_json_dict(), "sim_truth": truth})
+    assert s.sim_truth is not None and s.sim_truth.in_source_order() == truth
+    assert list(s.sim_truth.in_source_order()) == keys  # unset fields (bone_contact_s) left out
+    again = validate_summary(json.loads(json.dumps(s.to_json_dict())))
+    assert again == s and list(again.to_json_dict()["sim_truth"]) == keys
+
+
+def test_report_shows_sim_truth_in_the_backends_order(
+    short_session: tuple[dict[str, Any], SessionData], default_back: Any, tmp_path: Path
+) -> None:
+    summary, data = short_session
+    typed = validate_summary({**summary, "sim_truth": TRUTH})
+    page = write_report(tmp_path, typed, data, default_back).read_text()
+    at = [page.index(f"<tr><th>{k}</th>") for k in TRUTH]
+    assert at == sorted(at)
+    assert "<tr><th>bone_contact_s</th>" not in page  # not given, not shown
+
+
+def test_the_log_summary_channel_carries_the_model(
+    short_session: tuple[dict[str, Any], SessionData], tmp_path: Path
+) -> None:
+    pytest.importorskip("backstroke.session.log")
+    from mcap.reader import make_reader
+
+    from backstroke.session.log import SessionLogWriter
+
+    typed = validate_summary(short_session[0])
+    with SessionLogWriter(tmp_path / "session.mcap") as writer:
+        writer.write_json("/summary", typed.to_json_dict())
+    with (tmp_path / "session.mcap").open("rb") as f:
+        ((schema, _, msg),) = list(make_reader(f).iter_messages(topics=["/summary"]))
+    assert json.loads(schema.data) == summary_json_schema()
+    assert validate_summary(json.loads(msg.data)) == typed
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"blocks": [{"technique": "glide", "passes": "two"}]}, "blocks.0.passes"),
+        ({"knots": [{"u": 0.5, "stiffness_ratio": 1.4}]}, "knots.0.v"),
+        ({"tempo": {"bpm": "fast", "source": "bpm"}}, "tempo.bpm"),
+        ({"safety_events": [{"t_s": 1.0, "kind": "force", "value": 9.0}]}, "safety_events.0.limit"),
+    ],
+)
+def test_report_names_the_bad_key(
+    change: dict[str, Any],
+    key: str,
+    short_session: tuple[dict[str, Any], SessionData],
+    tmp_path: Path,
+) -> None:
+    bad = {**short_session[0], **change}
+    (tmp_path / "summary.json").write_text(json.dumps(bad))
+    app = typer.Typer()
+    app.command()(report)
+    app.command()(history)
+    res = CliRunner().invoke(app, ["report", str(tmp_path)])
+    assert res.exit_code == 2
+    line = res.output.strip()
+    assert "\n" not in line and line.startswith("backstroke: error: ")
+    assert f"{tmp_path / 'summary.json'}: {key}: " in line
+    assert not (tmp_path / "report.html").exists()

@@ -16,6 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from backstroke.app.store_cli import clients, history
+from backstroke.session.summary import validate_summary
 from backstroke.store.db import MIGRATIONS, SCHEMA_VERSION, Store, StoreError, default_db_path
 from backstroke.store.history import client_history, match_knots
 
@@ -153,6 +154,40 @@ def test_record_session_is_one_transaction(tmp_path: Path) -> None:
         assert len(store.sessions("ann")) == 1
 
 
+def test_record_session_reads_the_typed_summary(tmp_path: Path) -> None:
+    with Store(tmp_path / "c.sqlite") as store:
+        typed = validate_summary(summary_with([(0.5, 0.03, 2.0)]))
+        store.record_session("ann", typed)
+        store.record_session("ann", summary_with([(0.5, 0.03, 2.0)]))  # validated here
+        a, b = store.sessions("ann")
+        assert a.typed_summary == b.typed_summary == typed
+        assert (a.routine, a.duration_s) == ("spa", 412.5)
+        assert [(k.u, k.v_m, k.stiffness_ratio) for k in a.knots] == [(0.5, 0.03, 2.0)]
+        with pytest.raises(StoreError, match=r"^session summary: duration_s: "):
+            store.record_session("ann", summary_with([], duration_s="long"))
+        lacking = {k: v for k, v in summary_with([]).items() if k != "max_pressure_n_cm2"}
+        with pytest.raises(StoreError, match="max_pressure_n_cm2"):
+            store.record_session("ann", lacking)
+        with pytest.raises(StoreError, match=r"knots\.0\.stiffness_ratio"):
+            store.record_session("ann", summary_with([(0.5, 0.03, float("inf"))]))
+        assert len(store.sessions("ann")) == 2  # nothing half-written
+
+
+def test_a_row_from_before_the_schema_still_shows_in_the_history(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite"
+    with Store(db) as store:
+        store.record_session("ann", summary_with([]))
+        store.record_session("ann", summary_with([]))
+    with sqlite3.connect(db) as conn:  # an older backstroke's summary: no required keys
+        conn.execute("UPDATE sessions SET summary_json = '{\"duration_s\": 3}' WHERE id = 1")
+    with Store(db) as store:
+        old, new = store.sessions("ann")
+        assert old.typed_summary is None and new.typed_summary is not None
+        rows = client_history(store, "ann").session_rows()
+    shown = [(r["passes"], r["contact_breaks"], r["max_pressure"]) for r in rows]
+    assert shown == [("—", "?", "?"), ("1/4", 0, "6.10")]
+
+
 _WRITER = textwrap.dedent(
     """
     import sys, time
@@ -164,6 +199,7 @@ _WRITER = textwrap.dedent(
     store = Store(db)
     for i in range(n):
         summary = {"duration_s": float(i), "routine": "spa", "blocks": [],
+                   "contact_breaks": 0, "max_normal_force_n": 9.0, "max_pressure_n_cm2": 2.0,
                    "knots": [{"u": 0.5, "v": 0.03, "stiffness_ratio": 2.0},
                              {"u": 0.3, "v": -0.03, "stiffness_ratio": 1.5}]}
         store.record_session(name, summary)

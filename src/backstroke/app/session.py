@@ -31,6 +31,7 @@ from backstroke.safety.limits import SafetyLimits
 from backstroke.session.interrupts import DISK_FULL, GuardedLog, Interrupts
 from backstroke.session.outputs import OutputDir, OutputError
 from backstroke.session.runner import SessionResult, SessionRunner
+from backstroke.session.summary import Summary, validate_summary
 from backstroke.tempo_source import beat_grid_for
 
 # A body fitted to a scan and registered to the arm is off the real skin by the cell's
@@ -286,7 +287,8 @@ def _live(
         loop_stats = getattr(robot, "loop_stats", None)
         if callable(loop_stats):
             summary["loop_period_ms"] = loop_stats()
-        log.write_json("/summary", summary)
+        typed, why_untyped = _typed_summary(summary)
+        log.write_json("/summary", typed.to_json_dict() if typed is not None else summary)
     except SessionInterrupted:
         if not attached:  # a signal before the robot touched the client: nothing kept
             log.close()
@@ -295,7 +297,9 @@ def _live(
     finally:
         interrupts.detach()
         log.close()
-    return _write_outputs(req, summary, result, back, memory, fault, tuple(notes), ended)
+    return _write_outputs(
+        req, summary, typed, why_untyped, result, back, memory, fault, tuple(notes), ended
+    )
 
 
 def _say(line: str) -> None:
@@ -321,12 +325,34 @@ def _stub_summary(seed: int) -> dict[str, Any]:
     """The summary of a session stopped at once before anything was recorded."""
     from backstroke import __version__
 
-    return {"duration_s": 0.0, "safety_events": [], "seed": seed, "backstroke_version": __version__}
+    return {
+        "duration_s": 0.0,
+        "contact_breaks": 0,
+        "max_normal_force_n": 0.0,
+        "max_pressure_n_cm2": 0.0,
+        "safety_events": [],
+        "seed": seed,
+        "backstroke_version": __version__,
+    }
+
+
+def _typed_summary(summary: dict[str, Any]) -> tuple[Summary | None, str]:
+    """The summary as the typed model (report, store, ``/summary`` and summary.json use it).
+
+    A summary the model refuses (a sensor gone NaN in a required figure) is kept as the
+    plain dict for summary.json; the reason comes back to name it in the outputs' problems.
+    """
+    try:
+        return validate_summary(_json_safe(summary), "summary"), ""
+    except BackstrokeError as exc:
+        return None, str(exc)
 
 
 def _write_outputs(
     req: SessionRequest,
     summary: dict[str, Any],
+    typed: Summary | None,
+    why_untyped: str,
     result: SessionResult | None,
     back: BackModel,
     memory: _ClientMemory | None,
@@ -341,16 +367,21 @@ def _write_outputs(
     if log_path.exists():
         written.append(log_path)
     try:
-        write_json_atomic(req.out / "summary.json", _json_safe(summary))
+        doc = typed.to_json_dict() if typed is not None else _json_safe(summary)
+        write_json_atomic(req.out / "summary.json", doc)
         written.append(req.out / "summary.json")
     except OSError as exc:
         problems.append(f"{req.out / 'summary.json'}: cannot write ({exc.strerror or exc})")
-    if result is not None:
+    if result is not None and typed is None:
+        problems.append(f"{req.out / 'report.html'}: not written ({why_untyped})")
+        if memory is not None:
+            memory.store.close()
+    elif result is not None and typed is not None:
         from backstroke.report.html import write_report
 
         try:
-            history = memory.record(summary, req.out, req.music) if memory else None
-            write_report(req.out, summary, result.data, back, history=history)
+            history = memory.record(typed, req.out, req.music) if memory else None
+            write_report(req.out, typed, result.data, back, history=history)
             written.append(req.out / "report.html")
         except OSError as exc:
             problems.append(f"{req.out / 'report.html'}: cannot write ({exc.strerror or exc})")
@@ -449,15 +480,15 @@ class _ClientMemory:
                 notes = [*notes, f"the client's remembered music is not usable ({exc})"]
         return routine, grid, [*notes, *skip_notes]
 
-    def record(self, summary: dict[str, Any], out: Path, music: Path | None = None) -> Any:
+    def record(self, summary: Summary, out: Path, music: Path | None = None) -> Any:
         from backstroke.store.history import client_history
 
         self.store.record_session(self.name, summary, out, back_length_m=self.back_length_m)
         self.store.set_preferences(
             self.name,
-            pressure_scale=summary["pressure_preference"],
-            skip_techniques=sorted({*self.skip, *summary.get("skipped_techniques", [])}),
-            regional=summary.get("regional_preference"),
+            pressure_scale=summary.pressure_preference,
+            skip_techniques=sorted({*self.skip, *summary.skipped_techniques}),
+            regional=summary.regional_preference,
             music=None if music is None else music.resolve(),
         )
         history = client_history(self.store, self.name)

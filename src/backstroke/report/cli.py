@@ -8,7 +8,6 @@ session left one, else the default client (the page then says so).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -20,6 +19,7 @@ from numpy.typing import NDArray
 from backstroke.errors import BackstrokeError, LogError
 
 if TYPE_CHECKING:
+    from backstroke.session.summary import Summary
     from backstroke.store.history import ClientHistory
 
 # Columns the report reads (session/runner.py RECORD_COLUMNS and plan/plan.py COLUMNS).
@@ -105,7 +105,7 @@ def _numeric(name: str, values: Any, path: Path | None) -> NDArray[np.float64]:
         raise LogError(f"column {name} is not numeric", path=path) from exc
 
 
-def load_session_data(path: Path, summary: dict[str, Any] | None = None) -> LoadedSession:
+def load_session_data(path: Path, summary: Summary | None = None) -> LoadedSession:
     """The recorded and planned columns of ``session.mcap``.
 
     Args:
@@ -140,7 +140,7 @@ def load_session_data(path: Path, summary: dict[str, Any] | None = None) -> Load
 _IDENTITY_KEYS = ("seed", "duration_s", "routine", "client", "backstroke_version")
 
 
-def check_same_session(summary: dict[str, Any], log: Any, path: Path) -> None:
+def check_same_session(summary: Summary, log: Any, path: Path) -> None:
     """``summary.json`` and the log's own ``/summary`` (or its duration) must agree.
 
     Raises:
@@ -149,16 +149,17 @@ def check_same_session(summary: dict[str, Any], log: Any, path: Path) -> None:
     logged = log.get("summary") if isinstance(log, dict) else None
     if isinstance(logged, dict):
         for key in _IDENTITY_KEYS:
-            if key in logged and key in summary and logged[key] != summary[key]:
+            mine = getattr(summary, key)
+            if key in logged and mine is not None and logged[key] != mine:
                 raise LogError(
-                    f"summary.json ({key} = {summary[key]!r}) and session.mcap ({logged[key]!r}) "
+                    f"summary.json ({key} = {mine!r}) and session.mcap ({logged[key]!r}) "
                     "come from different sessions; re-run into a new folder",
                     path=path,
                 )
         return
     state = log.get("state") if isinstance(log, dict) else None
-    duration = summary.get("duration_s")
-    if isinstance(state, dict) and "t_s" in state and isinstance(duration, int | float):
+    duration = summary.duration_s
+    if isinstance(state, dict) and "t_s" in state:
         t = np.asarray(state["t_s"], dtype=np.float64)
         t = t[np.isfinite(t)]
         if t.size and abs(float(t[-1] - t[0]) - float(duration)) > 1.5:
@@ -169,101 +170,28 @@ def check_same_session(summary: dict[str, Any], log: Any, path: Path) -> None:
             )
 
 
-def load_summary(path: Path) -> dict[str, Any]:
-    """summary.json as a dict.
+def load_summary(path: Path) -> Summary:
+    """summary.json through the typed model (``backstroke.session.summary``).
 
     Raises:
-        LogError: missing or not a JSON object.
+        LogError: missing, not JSON, or refused by the model (one line naming the key).
     """
+    from backstroke.session.summary import load_summary as load_typed
+
+    if path.is_dir():
+        raise LogError("is a directory, not a summary", path=path)
+    if not path.exists():
+        raise LogError("no such summary", path=path)
     try:
-        obj = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
-    except FileNotFoundError as exc:
-        raise LogError("no such summary", path=path) from exc
-    except IsADirectoryError as exc:
-        raise LogError("is a directory, not a summary", path=path) from exc
-    except _Constant as exc:
-        raise LogError(
-            f"not valid JSON ({exc.args[0]} is not a number in JSON)", path=path
-        ) from None
-    except (OSError, ValueError, RecursionError) as exc:
-        raise LogError(f"cannot read the summary: {_one_line(exc)}", path=path) from None
-    if not isinstance(obj, dict):
-        raise LogError("the summary is not a JSON object", path=path)
-    check_summary(obj, path)
-    return obj
+        return load_typed(path)
+    except LogError:
+        raise
+    except BackstrokeError as exc:
+        raise LogError(_one_line(str(exc)).removeprefix(f"{path}: "), path=path) from None
 
 
-class _Constant(ValueError):
-    pass
-
-
-def _no_constant(name: str) -> Any:
-    raise _Constant(name)
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
-
-
-# summary.json keys the report reads as numbers (DESIGN §6.2) and as lists of objects.
-SUMMARY_NUMBERS = (
-    "duration_s",
-    "sim_realtime_factor",
-    "contact_breaks",
-    "max_normal_force_n",
-    "max_pressure_n_cm2",
-    "force_rmse_n",
-    "breathing_rate_bpm",
-    "baseline_stiffness_n_m",
-    "pressure_preference",
-    "seed",
-)
-SUMMARY_LISTS = ("blocks", "knots", "safety_events", "notes")
-SUMMARY_OBJECTS = ("tempo", "orientation_error_deg", "sim_truth", "loop_period_ms")
-# Number keys every entry of these lists carries.
-SUMMARY_ENTRY_NUMBERS = {"knots": ("u", "v"), "safety_events": ("t_s",)}
-
-
-def check_summary(obj: dict[str, Any], path: Path) -> None:
-    """The keys the report reads have the types summary.json gives them.
-
-    Raises:
-        LogError: naming the key, the value and what is allowed.
-    """
-    for key in SUMMARY_NUMBERS:
-        v = obj.get(key)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
-            raise LogError("not a number", path=path, key=key, value=v, allowed="a number or null")
-    for key in SUMMARY_LISTS:
-        v = obj.get(key)
-        if v is None:
-            continue
-        if not isinstance(v, list):
-            raise LogError("not a list", path=path, key=key, value=v, allowed="a JSON list")
-        want = str if key == "notes" else dict
-        bad = next((i for i, x in enumerate(v) if not isinstance(x, want)), None)
-        if bad is not None:
-            raise LogError(
-                f"entry {bad} is not {'text' if want is str else 'an object'}",
-                path=path,
-                key=key,
-                value=v[bad],
-            )
-        for i, entry in enumerate(v):
-            for name in SUMMARY_ENTRY_NUMBERS.get(key, ()):
-                x = entry.get(name)
-                if isinstance(x, bool) or not isinstance(x, int | float):
-                    raise LogError(
-                        "not a number",
-                        path=path,
-                        key=f"{key}[{i}].{name}",
-                        value=x,
-                        allowed="a number",
-                    )
-    for key in SUMMARY_OBJECTS:
-        v = obj.get(key)
-        if v is not None and not isinstance(v, dict):
-            raise LogError("not an object", path=path, key=key, value=v, allowed="a JSON object")
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def rebuild_report(
@@ -292,26 +220,23 @@ def rebuild_report(
     client_file = client
     if client_file is None and (d / "client.toml").is_file():
         client_file = d / "client.toml"
-    if client_file is None and summary.get("client") not in (None, "default"):
-        summary = {
-            **summary,
-            "notes": [
-                *(summary.get("notes") or []),
-                f"report rebuilt with the default client's back outline (client "
-                f"'{summary.get('client')}': pass --client FILE for their own)",
-            ],
-        }
+    if client_file is None and summary.client not in (None, "default"):
+        note = (
+            f"report rebuilt with the default client's back outline (client "
+            f"'{summary.client}': pass --client FILE for their own)"
+        )
+        summary = summary.model_copy(update={"notes": [*summary.notes, note]})
     back = BackModel(load_client(client_file))
     if "speed_m_s" not in data.plan_columns:
         data.plan_columns["speed_m_s"] = chart_speed_m_s(data.plan_columns, back.back_length_m)
     try:
         return write_report(d, summary, data, back, png=png, history=history)
     except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
-        # A summary.json edited by hand (or by another tool) that the checks above let
-        # through: still one line, naming the file.
+        # A summary.json the model let through that the report still cannot draw:
+        # still one line, naming the file.
         raise LogError(
             f"a value the report needs is missing or of the wrong type ({type(exc).__name__}: "
-            f"{_one_line(exc)})",
+            f"{_one_line(str(exc))})",
             path=d / "summary.json",
         ) from None
 

@@ -36,6 +36,7 @@ from backstroke.tools import TOOLS
 
 if TYPE_CHECKING:
     from backstroke.body.back_model import BackModel
+    from backstroke.session.summary import SafetyEventSummary, Summary
     from backstroke.store.history import ClientHistory
 
 REPORT_NAME = "report.html"
@@ -56,7 +57,7 @@ ENDED_BECAUSE = {
 
 def write_report(
     out_dir: Path,
-    summary: dict[str, Any],
+    summary: Summary,
     data: rd.SessionColumns,
     back: BackModel,
     *,
@@ -67,8 +68,7 @@ def write_report(
 
     Args:
         out_dir: the session directory.
-        summary: the session summary (DESIGN §6.2 plus ``tempo``, ``notes``, ``client``,
-            ``routine``, ``intention``, per-block ``ended_because``).
+        summary: the session summary, typed (``backstroke.session.summary.Summary``).
         data: the recorded columns (a ``SessionData``).
         back: the client's BackModel (for the outline, landmarks and keep-out zones).
         png: also write ``out_dir/figures/<figure>.png`` (needs kaleido, the 'png' extra).
@@ -91,7 +91,7 @@ def write_report(
 
 
 def build_figures(
-    summary: dict[str, Any],
+    summary: Summary,
     data: rd.SessionColumns,
     back: BackModel,
     *,
@@ -106,9 +106,9 @@ def build_figures(
     spans = rd.block_spans(p["t_s"], p["block"])
     breaks = break_intervals(t, c["normal_force_n"], within=p["in_contact"])
     contact = contact_intervals(t, c["normal_force_n"])
-    blocks = summary.get("blocks") or []
+    blocks = summary.blocks
     out: list[rf.ReportFigure | None] = [
-        rf.back_map_figure(back, win, pmap, list(summary.get("knots") or []), history),
+        rf.back_map_figure(back, win, pmap, list(summary.knots), history),
         rf.softening_figure(blocks, block_thresholds(summary)),
         rf.force_figure(data, summary, spans, breaks, contact),
         rf.speed_figure(data, win, summary),
@@ -118,24 +118,24 @@ def build_figures(
     return [f for f in out if f is not None]
 
 
-def block_thresholds(summary: dict[str, Any]) -> list[float]:
+def block_thresholds(summary: Summary) -> list[float]:
     """Each block's softening threshold (relative stiffness drop).
 
     From the block's ``threshold`` in the summary when present; else, when the routine
     is a shipped preset whose blocks match the summary's, from the preset; else 5 %.
     """
-    blocks = summary.get("blocks") or []
-    out = [float(b.get("threshold") or 0.0) for b in blocks]
+    blocks = summary.blocks
+    out = [float(b.threshold or 0.0) for b in blocks]
     if all(out):
         return out
     preset: list[float] = []
     try:
         from backstroke.routine.io import PRESETS, load_routine
 
-        name = summary.get("routine")
+        name = summary.routine
         if name in PRESETS:
             r = load_routine(str(name))
-            if [b.technique for b in r.blocks] == [b.get("technique") for b in blocks]:
+            if [b.technique for b in r.blocks] == [b.technique for b in blocks]:
                 preset = [
                     float(getattr(getattr(b, "repeat", None), "threshold", 0.0) or 0.0)
                     for b in r.blocks
@@ -184,7 +184,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 # --------------------------------------------------------------------------- page
 def render_html(
-    summary: dict[str, Any],
+    summary: Summary,
     data: rd.SessionColumns,
     figures: list[rf.ReportFigure],
     *,
@@ -192,8 +192,8 @@ def render_html(
 ) -> str:
     """The whole page as a string."""
     e = html.escape
-    client = str(summary.get("client") or "?")
-    routine = str(summary.get("routine") or "?")
+    client = str(summary.client or "?")
+    routine = str(summary.routine or "?")
     title = f"backstroke — {routine} session for {client}"
     sections: list[tuple[str, str, str]] = [("overview", "Overview", _overview(summary, data))]
     first = True
@@ -214,7 +214,7 @@ def render_html(
             )
         )
     if "breathing" not in fig_by_key:
-        rate = summary.get("breathing_rate_bpm")
+        rate = summary.breathing_rate_bpm
         msg = (
             "No rest block in this session."
             if rate is None
@@ -249,7 +249,7 @@ def render_html(
     parts += [
         "</main>",
         "<footer>Made by backstroke "
-        f"{e(str(summary.get('backstroke_version') or ''))} on "
+        f"{e(str(summary.backstroke_version or ''))} on "
         f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}. Every figure is what the robot "
         "measured (its force sensor and pose), never the commanded values. "
         "See docs/report.md for how to read this page.</footer>",
@@ -292,26 +292,23 @@ def _duration(s: Any) -> str:
     return f"{total // 60}:{total % 60:02d} ({float(s):.1f} s)"
 
 
-def _subtitle(summary: dict[str, Any]) -> str:
-    tempo = summary.get("tempo") or {}
+def _subtitle(summary: Summary) -> str:
+    tempo = summary.tempo
     bits = [
-        f"intention: {summary.get('intention') or '?'}",
-        f"tempo {_fmt(tempo.get('bpm'), 1)} BPM ({tempo.get('source') or '?'})",
-        f"duration {_duration(summary.get('duration_s'))}",
-        f"backend {summary.get('backend') or '?'}",
-        f"seed {summary.get('seed')}",
+        f"intention: {summary.intention or '?'}",
+        f"tempo {_fmt(tempo and tempo.bpm, 1)} BPM ({(tempo and tempo.source) or '?'})",
+        f"duration {_duration(summary.duration_s)}",
+        f"backend {summary.backend or '?'}",
+        f"seed {summary.seed}",
     ]
     return " · ".join(bits)
 
 
-def _safety_stop(summary: dict[str, Any]) -> dict[str, Any] | None:
-    for ev in summary.get("safety_events") or []:
-        if ev.get("action") == "retreat":
-            return dict(ev)
-    return None
+def _safety_stop(summary: Summary) -> SafetyEventSummary | None:
+    return next((ev for ev in summary.safety_events if ev.action == "retreat"), None)
 
 
-def _verdicts(summary: dict[str, Any]) -> str:
+def _verdicts(summary: Summary) -> str:
     e = html.escape
     items: list[tuple[str, str]] = []
     stop = _safety_stop(summary)
@@ -319,21 +316,19 @@ def _verdicts(summary: dict[str, Any]) -> str:
         items.append(
             (
                 "bad",
-                f"Safety stop at {_fmt(stop.get('t_s'), 1)} s: {stop.get('kind')} "
-                f"{_fmt(stop.get('value'), 3)} (limit {_fmt(stop.get('limit'), 3)})",
+                f"Safety stop at {_fmt(stop.t_s, 1)} s: {stop.kind} "
+                f"{_fmt(stop.value, 3)} (limit {_fmt(stop.limit, 3)})",
             )
         )
-    breaks = summary.get("contact_breaks")
+    breaks = summary.contact_breaks
     if breaks == 0:
         items.append(("good", "One seamless stroke: no contact break"))
-    elif breaks is not None:
+    else:
         items.append(("bad", f"{breaks} contact break(s)"))
-    for i, b in enumerate(summary.get("blocks") or []):
-        if b.get("softening_pass") is not None and b.get("technique") != "rest":
-            items.append(
-                ("good", f"Block {i} ({b.get('technique')}) softened at pass {b['softening_pass']}")
-            )
-    mp = summary.get("max_pressure_n_cm2")
+    for i, b in enumerate(summary.blocks):
+        if b.softening_pass is not None and b.technique != "rest":
+            items.append(("good", f"Block {i} ({b.technique}) softened at pass {b.softening_pass}"))
+    mp = summary.max_pressure_n_cm2
     if mp is not None:
         share = float(mp) / PAIN_THRESHOLD_LUMBAR_N_CM2
         items.append(
@@ -343,7 +338,7 @@ def _verdicts(summary: dict[str, Any]) -> str:
                 f"lumbar pain threshold ({PAIN_THRESHOLD_LUMBAR_N_CM2:g} N/cm²)",
             )
         )
-    n_ev = len(summary.get("safety_events") or [])
+    n_ev = len(summary.safety_events)
     items.append(("good" if n_ev == 0 else "warn", f"{n_ev} safety event(s)"))
     return (
         '<ul class="verdicts">'
@@ -391,25 +386,26 @@ def tool_stats(data: rd.SessionColumns) -> list[dict[str, Any]]:
     return out
 
 
-def _overview(summary: dict[str, Any], data: rd.SessionColumns) -> str:
+def _overview(summary: Summary, data: rd.SessionColumns) -> str:
     e = html.escape
-    tempo = summary.get("tempo") or {}
-    orient = summary.get("orientation_error_deg") or {}
+    tempo = summary.tempo
+    orient = summary.orientation_error_deg
     who = _kv_table(
         [
-            ("client", e(str(summary.get("client") or "?"))),
-            ("routine", e(str(summary.get("routine") or "?"))),
-            ("intention", e(str(summary.get("intention") or "?"))),
+            ("client", e(str(summary.client or "?"))),
+            ("routine", e(str(summary.routine or "?"))),
+            ("intention", e(str(summary.intention or "?"))),
             (
                 "tempo",
-                f"{_fmt(tempo.get('bpm'), 1)} BPM from {e(str(tempo.get('source') or '?'))}, "
-                f"{e(str(tempo.get('beat_step') or 1))} beat(s) per stroke step",
+                f"{_fmt(tempo and tempo.bpm, 1)} BPM from "
+                f"{e(str((tempo and tempo.source) or '?'))}, "
+                f"{e(str((tempo and tempo.beat_step) or 1))} beat(s) per stroke step",
             ),
-            ("duration", _duration(summary.get("duration_s"))),
-            ("simulated speed", f"{_fmt(summary.get('sim_realtime_factor'), 1)} × real time"),
+            ("duration", _duration(summary.duration_s)),
+            ("simulated speed", f"{_fmt(summary.sim_realtime_factor, 1)} × real time"),
             (
                 "seed · version",
-                f"{summary.get('seed')} · {e(str(summary.get('backstroke_version')))}",
+                f"{summary.seed} · {e(str(summary.backstroke_version))}",
             ),
         ]
     )
@@ -417,50 +413,50 @@ def _overview(summary: dict[str, Any], data: rd.SessionColumns) -> str:
         [
             (
                 "contact breaks",
-                f"{summary.get('contact_breaks', '—')} <small>(0 = one seamless stroke)</small>",
+                f"{summary.contact_breaks} <small>(0 = one seamless stroke)</small>",
             ),
             (
                 "force tracking (RMSE)",
-                f"{_fmt(summary.get('force_rmse_n'), 2, 'N')} <small>"
+                f"{_fmt(summary.force_rmse_n, 2, 'N')} <small>"
                 "measured vs target while in contact</small>",
             ),
             (
                 "tool axis vs skin normal",
-                f"mean {_fmt(orient.get('mean'), 1, '°')}, max "
-                f"{_fmt(orient.get('max'), 1, '°')} <small>(force must stay within 10°)</small>",
+                f"mean {_fmt(orient.mean, 1, '°')}, max "
+                f"{_fmt(orient.max, 1, '°')} <small>(force must stay within 10°)</small>",
             ),
             (
                 "peak normal force",
-                f"{_fmt(summary.get('max_normal_force_n'), 1, 'N')} <small>"
+                f"{_fmt(summary.max_normal_force_n, 1, 'N')} <small>"
                 f"(ISO/TS 15066 transient limit {ISO_TS_15066_FORCE_N:g} N)</small>",
             ),
             (
                 "peak pressure",
-                f"{_fmt(summary.get('max_pressure_n_cm2'), 2, 'N/cm²')} <small>"
+                f"{_fmt(summary.max_pressure_n_cm2, 2, 'N/cm²')} <small>"
                 f"(pain threshold lumbar {PAIN_THRESHOLD_LUMBAR_N_CM2:g} N/cm², ISO shoulder "
                 f"{ISO_TS_15066_PRESSURE_SHOULDER_N_CM2:g} N/cm²)</small>",
             ),
-            ("breathing at rest", f"{_fmt(summary.get('breathing_rate_bpm'), 1, 'breaths/min')}"),
-            ("baseline stiffness", f"{_fmt(summary.get('baseline_stiffness_n_m'), 0, 'N/m')}"),
+            ("breathing at rest", f"{_fmt(summary.breathing_rate_bpm, 1, 'breaths/min')}"),
+            ("baseline stiffness", f"{_fmt(summary.baseline_stiffness_n_m, 0, 'N/m')}"),
         ]
     )
     thresholds = block_thresholds(summary)
     rows = []
-    for i, b in enumerate(summary.get("blocks") or []):
-        ended = str(b.get("ended_because") or "")
+    for i, b in enumerate(summary.blocks):
+        ended = b.ended_because
         why = ENDED_BECAUSE.get(ended, ended.replace("_", " "))
-        k = b.get("stiffness_by_pass_n_m") or []
+        k = b.stiffness_by_pass_n_m
         change = f"{100 * (k[-1] / k[0] - 1):+.1f} %" if len(k) >= 2 and k[0] else "—"
         rows.append(
             [
                 str(i),
-                e(str(b.get("technique"))),
-                str(b.get("passes", "—")),
+                e(b.technique),
+                str(b.passes),
                 e(why),
-                "—" if b.get("softening_pass") is None else str(b["softening_pass"]),
-                f"{100 * thresholds[i]:.1f} %" if b.get("technique") != "rest" else "—",
+                "—" if b.softening_pass is None else str(b.softening_pass),
+                f"{100 * thresholds[i]:.1f} %" if b.technique != "rest" else "—",
                 change,
-                _fmt(b.get("force_scale"), 2),
+                _fmt(b.force_scale, 2),
             ]
         )
     blocks = _table(
@@ -493,17 +489,16 @@ def _overview(summary: dict[str, Any], data: rd.SessionColumns) -> str:
         ["tool", "in contact", "peak force / limit", "peak pressure / limit", "contact area"],
         tool_rows,
     )
-    knots = summary.get("knots") or []
+    knots = summary.knots
     knot_html = (
         _table(
             ["knot", "u (0 waist → 1 C7)", "side, from midline", "stiffness ratio"],
             [
                 [
                     f"K{j + 1}",
-                    _fmt(k.get("u"), 3),
-                    f"{'left' if float(k.get('v', 0)) > 0 else 'right'} "
-                    f"{abs(100 * float(k.get('v', 0))):.1f} cm",
-                    f"{float(k.get('stiffness_ratio', 0)):.2f}×",
+                    _fmt(k.u, 3),
+                    f"{'left' if k.v > 0 else 'right'} {abs(100 * k.v):.1f} cm",
+                    f"{k.stiffness_ratio:.2f}×",
                 ]
                 for j, k in enumerate(knots)
             ],
@@ -511,15 +506,15 @@ def _overview(summary: dict[str, Any], data: rd.SessionColumns) -> str:
         if knots
         else "<p>No knots found.</p>"
     )
-    truth = summary.get("sim_truth")
+    truth = {} if summary.sim_truth is None else summary.sim_truth.in_source_order()
     truth_html = ""
-    if isinstance(truth, dict) and truth:
+    if truth:
         truth_html = (
             "<h3>Simulator truth <small>(what the simulated tissue really received; "
             "a real robot has no such row)</small></h3>"
             + _kv_table([(str(k), _fmt_any(v)) for k, v in _flatten(truth)])
         )
-    notes = summary.get("notes") or []
+    notes = summary.notes
     notes_html = (
         "<h3>Notes</h3><ul>" + "".join(f"<li>{e(str(n))}</li>" for n in notes) + "</ul>"
         if notes
@@ -556,17 +551,17 @@ def _fmt_any(v: Any) -> str:
     return html.escape(str(v))
 
 
-def _safety_table(summary: dict[str, Any]) -> str:
-    events = summary.get("safety_events") or []
+def _safety_table(summary: Summary) -> str:
+    events = summary.safety_events
     if not events:
         return "<p>No safety events: no clamp, no retreat, no client signal.</p>"
     rows = [
         [
-            _fmt(ev.get("t_s"), 3, "s"),
-            html.escape(str(ev.get("kind"))),
-            _fmt_any(ev.get("value")),
-            _fmt_any(ev.get("limit")),
-            html.escape(str(ev.get("action", "—"))),
+            _fmt(ev.t_s, 3, "s"),
+            html.escape(ev.kind),
+            _fmt_any(ev.value),
+            _fmt_any(ev.limit),
+            html.escape(ev.action),
         ]
         for ev in events
     ]
@@ -579,18 +574,18 @@ def _safety_table(summary: dict[str, Any]) -> str:
     if len(events) <= 30:
         return intro + full
     # Many events: one line per kind and action first, the full list folded.
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    groups: dict[tuple[str, str], list[SafetyEventSummary]] = {}
     for ev in events:
-        groups.setdefault((str(ev.get("kind")), str(ev.get("action", "—"))), []).append(ev)
+        groups.setdefault((ev.kind, ev.action), []).append(ev)
     by_kind = [
         [
             html.escape(k),
             html.escape(a),
             str(len(evs)),
-            _fmt(evs[0].get("t_s"), 2, "s"),
-            _fmt(evs[-1].get("t_s"), 2, "s"),
-            _fmt_any(max(float(ev.get("value") or 0.0) for ev in evs)),
-            _fmt_any(evs[0].get("limit")),
+            _fmt(evs[0].t_s, 2, "s"),
+            _fmt(evs[-1].t_s, 2, "s"),
+            _fmt_any(max(ev.value for ev in evs)),
+            _fmt_any(evs[0].limit),
         ]
         for (k, a), evs in sorted(groups.items(), key=lambda kv: -len(kv[1]))
     ]

@@ -16,7 +16,18 @@ import math
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from backstroke.errors import BackstrokeError
 
@@ -103,7 +114,13 @@ class LoopPeriod(_Open):
 
 
 class SimTruth(_Open):
-    """What the simulated client received (simulated backends only)."""
+    """What the simulated client received (simulated backends only).
+
+    Each backend adds its own figures (kept as extras); :meth:`in_source_order` gives
+    them all, in the order the backend wrote them (the report's simulator-truth table).
+    """
+
+    _source_keys: list[str] = PrivateAttr(default_factory=list)
 
     max_force_n: float
     max_pressure_n_cm2: float
@@ -114,10 +131,57 @@ class SimTruth(_Open):
     bone_contact_s: float | None = None
     surface_error_m: MeanMax | None = None
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_order(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        model = handler(data)
+        if isinstance(model, SimTruth) and isinstance(data, dict):
+            model._source_keys = [str(k) for k in data]
+        return model
+
+    @model_serializer(mode="wrap")
+    def _dump_in_source_order(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """summary.json keeps the backend's keys and order (a rebuilt report shows the
+        simulator-truth table exactly as the live one did)."""
+        out = handler(self)
+        if not self._source_keys or not isinstance(out, dict):
+            return out
+        return {k: out[k] for k in self._source_keys if k in out}
+
+    def in_source_order(self) -> dict[str, Any]:
+        """The figures the backend gave (JSON values), in its order; unset fields left out."""
+        dumped = self.model_dump(mode="json", exclude_unset=True)
+        keys = self._source_keys or list(dumped)
+        return {k: dumped[k] for k in keys if k in dumped}
+
+    def __eq__(self, other: object) -> bool:
+        """Equal figures are equal truths, whatever order the backend wrote them in."""
+        if not isinstance(other, SimTruth):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class InjectedFault(_Open):
+    """A fault injected with ``--inject`` (simulated backends): what, when, did it fire."""
+
+    kind: str
+    param: float | None = None
+    at_s: float | None = None
+    fired: bool = False
+
 
 class Summary(_Open):
     """One session's summary. Top-level keys are typed; extras are allowed so an older
-    reader can open a newer file, but every documented key is validated."""
+    reader can open a newer file, but every documented key is validated.
+
+    Optional keys added within schema_version 1 (compatible: older files still validate):
+    ``skipped_techniques`` (techniques the client asked to skip, remembered by the client
+    memory), ``regional_preference`` (the client's "more/less here" bumps: ``u``, ``v_m``,
+    ``scale``, ``radius_m`` each), ``injected_faults`` (``--inject``), ``log_error`` (why
+    session.mcap could not be written in full), ``body`` (the scan registration's figures).
+    """
 
     schema_version: int = SCHEMA_VERSION
     duration_s: float = Field(ge=0.0)
@@ -134,6 +198,8 @@ class Summary(_Open):
     baseline_stiffness_n_m: float | None = None
     tempo: TempoSummary | None = None
     pressure_preference: float = 1.0
+    regional_preference: list[dict[str, Any]] | None = None
+    skipped_techniques: list[str] = Field(default_factory=list)
     safety_events: list[SafetyEventSummary] = Field(default_factory=list)
     client_signals: list[ClientSignal] = Field(default_factory=list)
     ended_because: str | None = None
@@ -145,6 +211,9 @@ class Summary(_Open):
     intention: str | None = None
     backend: str | None = None
     notes: list[str] = Field(default_factory=list)
+    injected_faults: list[InjectedFault] = Field(default_factory=list)
+    log_error: str | None = None
+    body: dict[str, Any] | None = None
     sim_truth: SimTruth | None = None
 
     @field_validator("schema_version")
@@ -174,8 +243,12 @@ def validate_summary(data: Any, source: str = "summary") -> Summary:
     try:
         _reject_non_finite(data, source)
         return Summary.model_validate(data)
+    except RecursionError:
+        raise BackstrokeError(f"{source}: not a summary (nested too deeply)") from None
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()
+        # A wrong value the file has says more than a key it lacks: name that first.
+        err = next((e for e in errors if e["type"] != "missing"), errors[0])
         where = ".".join(str(p) for p in err["loc"]) or "(top)"
         raise BackstrokeError(f"{source}: {where}: {err['msg']}") from None
 
@@ -190,16 +263,18 @@ def load_summary(path: Path) -> Summary:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BackstrokeError(f"{path}: not valid JSON (line {exc.lineno})") from None
+    except RecursionError:
+        raise BackstrokeError(f"{path}: not a summary (nested too deeply)") from None
     return validate_summary(data, str(path))
 
 
-def _reject_non_finite(obj: Any, where: str) -> None:
+def _reject_non_finite(obj: Any, source: str, where: str = "") -> None:
     """Reject NaN/inf anywhere (extras included): JSON has no such numbers."""
     if isinstance(obj, float) and not math.isfinite(obj):
-        raise BackstrokeError(f"{where}: {obj} is not a finite number")
+        raise BackstrokeError(f"{source}: {where or '(top)'}: {obj} is not a finite number")
     if isinstance(obj, dict):
         for k, v in obj.items():
-            _reject_non_finite(v, f"{where}.{k}")
+            _reject_non_finite(v, source, f"{where}.{k}" if where else str(k))
     elif isinstance(obj, list):
         for j, v in enumerate(obj):
-            _reject_non_finite(v, f"{where}[{j}]")
+            _reject_non_finite(v, source, f"{where}.{j}" if where else str(j))

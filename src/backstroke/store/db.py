@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from backstroke.errors import BackstrokeError
+from backstroke.session.summary import KnotSummary, Summary, validate_summary
 
 DB_ENV = "BACKSTROKE_DB"
 DEFAULT_BACK_LENGTH_M = 0.51  # DESIGN §5, used when neither the session nor the client says
@@ -220,7 +221,8 @@ class SessionRecord:
         routine: routine name.
         duration_s: session duration.
         back_length_m: the client's back length (for chart distances).
-        summary: the whole summary.json.
+        summary: the whole summary.json as stored (a JSON object); ``typed_summary`` is
+            the same read through the model.
         out_dir, summary_path, log_path, report_path: where its files were written.
         knots: knots found in it.
     """
@@ -254,6 +256,15 @@ class SessionRecord:
         if with_summary:
             out["summary"] = self.summary
         return out
+
+    @property
+    def typed_summary(self) -> Summary | None:
+        """The stored summary through the model; ``None`` for one it refuses (a row
+        recorded by an older backstroke before the summary had a schema)."""
+        try:
+            return validate_summary(self.summary, f"session {self.id}")
+        except BackstrokeError:
+            return None
 
 
 # --------------------------------------------------------------------------- the store
@@ -563,7 +574,7 @@ class Store:
     def record_session(
         self,
         name: str,
-        summary: dict[str, Any],
+        summary: Summary | dict[str, Any],
         out_dir: str | Path | None = None,
         *,
         back_length_m: float | None = None,
@@ -573,7 +584,8 @@ class Store:
 
         Args:
             name: the client (created when new).
-            summary: the session's summary.json (DESIGN §6.2).
+            summary: the session's summary (DESIGN §6.2): the model, or summary.json's
+                object (validated here).
             out_dir: the session's output directory; the paths of ``summary.json``,
                 ``session.mcap`` and ``report.html`` in it are recorded.
             back_length_m: the client's back length, for matching knots across sessions;
@@ -581,14 +593,16 @@ class Store:
             recorded_at: UTC ISO time (default: now).
 
         Raises:
-            StoreError: a bad name or a summary that is not JSON.
+            StoreError: a bad name or a summary the model refuses (naming the key).
         """
         clean = self._check_name(name)
-        try:
-            text = json.dumps(summary, allow_nan=False, separators=(",", ":"))
-        except (TypeError, ValueError) as exc:
-            raise StoreError(f"session summary is not JSON: {exc}") from exc
-        knots = [_knot_values(k) for k in summary.get("knots") or []]
+        if not isinstance(summary, Summary):
+            try:
+                summary = validate_summary(summary, "session summary")
+            except BackstrokeError as exc:
+                raise StoreError(str(exc)) from None
+        text = json.dumps(summary.to_json_dict(), allow_nan=False, separators=(",", ":"))
+        knots = [_knot_values(k) for k in summary.knots]
         out = None if out_dir is None else Path(out_dir).expanduser().resolve()
         paths = (
             (None, None, None)
@@ -614,8 +628,8 @@ class Store:
                     when,
                     text,
                     None if out is None else str(out),
-                    summary.get("routine"),
-                    summary.get("duration_s"),
+                    summary.routine,
+                    summary.duration_s,
                     float(length),
                     *paths,
                 ),
@@ -692,16 +706,8 @@ def _prefs_from_row(r: sqlite3.Row) -> Preferences:
     return Preferences(float(r["pressure_scale"]), skip, r["music"], regional)
 
 
-def _knot_values(k: dict[str, Any]) -> tuple[float, float, float, Any, Any, Any]:
-    try:
-        u = float(k["u"])
-        v = float(k["v"] if "v" in k else k["v_m"])
-        ratio = float(k["stiffness_ratio"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise StoreError(f"summary knot {k!r} lacks u, v or stiffness_ratio") from exc
-    if not all(math.isfinite(x) for x in (u, v, ratio)):
-        raise StoreError(f"summary knot {k!r} has a non-finite value")
-    return (u, v, ratio, k.get("x_m"), k.get("y_m"), k.get("z_m"))
+def _knot_values(k: KnotSummary) -> tuple[float, float, float, Any, Any, Any]:
+    return (k.u, k.v, k.stiffness_ratio, k.x_m, k.y_m, k.z_m)
 
 
 def _back_length_from_toml(text: str | None) -> float:

@@ -269,25 +269,21 @@ def client_history(
 
 
 def _session_row(s: SessionRecord) -> dict[str, Any]:
-    summ = s.summary
-    blocks = summ.get("blocks") or []
-    softened = [
-        f"{b.get('technique')}@{b['softening_pass']}"
-        for b in blocks
-        if b.get("softening_pass") is not None
-    ]
+    summ = s.typed_summary
+    blocks = [] if summ is None else summ.blocks
+    softened = [f"{b.technique}@{b.softening_pass}" for b in blocks if b.softening_pass is not None]
     dur = s.duration_s
-    mp = summ.get("max_pressure_n_cm2")
+    mp = None if summ is None else summ.max_pressure_n_cm2
     return {
         "date": s.recorded_at[:16].replace("T", " "),
         "routine": s.routine or "?",
         "duration": "?" if dur is None else f"{int(dur // 60)}:{int(dur % 60):02d}",
-        "passes": "/".join(str(b.get("passes", "?")) for b in blocks) or "—",
+        "passes": "/".join(str(b.passes) for b in blocks) or "—",
         "softened": ", ".join(softened) or "—",
         "knots": len(s.knots),
         "max_pressure": "?" if mp is None else f"{float(mp):.2f}",
-        "contact_breaks": summ.get("contact_breaks", "?"),
-        "safety_events": len(summ.get("safety_events") or []),
+        "contact_breaks": "?" if summ is None else summ.contact_breaks,
+        "safety_events": 0 if summ is None else len(summ.safety_events),
     }
 
 

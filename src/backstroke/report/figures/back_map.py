@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
@@ -22,6 +22,7 @@ from backstroke.report.figures.style import (
 
 if TYPE_CHECKING:
     from backstroke.body.back_model import BackModel
+    from backstroke.session.summary import KnotSummary
     from backstroke.store.history import ClientHistory
 
 
@@ -29,7 +30,7 @@ def back_map_figure(
     back: BackModel,
     win: rd.Windows,
     pmap: rd.PressureMap,
-    knots: list[dict[str, Any]],
+    knots: list[KnotSummary],
     history: ClientHistory | None = None,
 ) -> ReportFigure:
     """The back seen from behind: path, pressure (mean and max), keep-outs, knots."""
@@ -202,7 +203,7 @@ def _add_paths(fig: go.Figure, back: BackModel, win: rd.Windows) -> None:
 def _add_markers(
     fig: go.Figure,
     back: BackModel,
-    knots: list[dict[str, Any]],
+    knots: list[KnotSummary],
     history: ClientHistory | None,
     col: int,
 ) -> None:
@@ -248,8 +249,8 @@ def _add_markers(
     if knots:
         fig.add_trace(
             go.Scatter(
-                x=[round(float(k["v"]) * 100, 2) for k in knots],
-                y=[round(float(k["u"]) * L * 100, 2) for k in knots],
+                x=[round(float(k.v) * 100, 2) for k in knots],
+                y=[round(float(k.u) * L * 100, 2) for k in knots],
                 mode="markers+text" if first else "markers",
                 marker={
                     "size": 14,
@@ -257,7 +258,7 @@ def _add_markers(
                     "color": ALERT,
                     "line": {"color": "black", "width": 1},
                 },
-                text=[f"{float(k['stiffness_ratio']):.1f}×" for k in knots],
+                text=[f"{float(k.stiffness_ratio):.1f}×" for k in knots],
                 textposition="middle right",
                 textfont={"size": 11, "color": ALERT},
                 name="knots found (stiffness ratio)",

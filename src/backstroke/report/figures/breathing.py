@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
@@ -17,17 +17,15 @@ from backstroke.report.figures.style import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from backstroke.session.summary import Summary
 
 
 def breathing_figure(
-    data: rd.SessionColumns, summary: dict[str, Any], spans: list[tuple[int, float, float]]
+    data: rd.SessionColumns, summary: Summary, spans: list[tuple[int, float, float]]
 ) -> ReportFigure | None:
     """The rest block's force and surface displacement, where the breathing shows."""
-    blocks = summary.get("blocks") or []
-    rest = [
-        (a, b) for bi, a, b in spans if bi < len(blocks) and blocks[bi].get("technique") == "rest"
-    ]
+    blocks = summary.blocks
+    rest = [(a, b) for bi, a, b in spans if bi < len(blocks) and blocks[bi].technique == "rest"]
     if not rest:
         return None
     a, b = rest[0]
@@ -71,8 +69,8 @@ def breathing_figure(
         ),
         secondary_y=True,
     )
-    rate = summary.get("breathing_rate_bpm")
-    base = summary.get("baseline_stiffness_n_m")
+    rate = summary.breathing_rate_bpm
+    base = summary.baseline_stiffness_n_m
     title = "Breathing during the rest"
     if rate is not None:
         title += f": {float(rate):.1f} breaths/min"

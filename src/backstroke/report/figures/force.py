@@ -21,12 +21,12 @@ from backstroke.report.figures.style import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from backstroke.session.summary import Summary
 
 
 def force_figure(
     data: rd.SessionColumns,
-    summary: dict[str, Any],
+    summary: Summary,
     spans: list[tuple[int, float, float]],
     breaks: list[tuple[float, float]],
     contact: list[tuple[float, float]],
@@ -103,7 +103,7 @@ def force_figure(
             }
         )
     annotations: list[dict[str, Any]] = []
-    blocks = summary.get("blocks") or []
+    blocks = summary.blocks
     for bi, a, _b in spans:
         shapes.append(
             {
@@ -117,7 +117,7 @@ def force_figure(
                 "line": {"color": "#888", "width": 1, "dash": "dot"},
             }
         )
-        name = blocks[bi].get("technique", "?") if bi < len(blocks) else "?"
+        name = blocks[bi].technique if bi < len(blocks) else "?"
         annotations.append(
             {
                 "x": round(a, 3),
@@ -152,22 +152,18 @@ def force_figure(
                 name=f"contact break ({len(breaks)})",
             )
         )
-    events = summary.get("safety_events") or []
+    events = summary.safety_events
     finite = env[np.isfinite(env)]
     top = float(finite.max()) if finite.size else 1.0
     if events:
         fig.add_trace(
             go.Scatter(
-                x=[float(e.get("t_s", 0.0)) for e in events],
+                x=[float(e.t_s) for e in events],
                 y=[round(top * 1.06, 2)] * len(events),
                 mode="markers",
                 marker={"symbol": "triangle-down", "size": 11, "color": ALERT},
                 name="safety event",
-                text=[
-                    f"{e.get('kind')} {e.get('action', '')}: {e.get('value')} "
-                    f"(limit {e.get('limit')})"
-                    for e in events
-                ],
+                text=[f"{e.kind} {e.action}: {e.value} (limit {e.limit})" for e in events],
                 hovertemplate="%{x:.2f} s: %{text}<extra></extra>",
             )
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
@@ -16,15 +16,15 @@ from backstroke.report.figures.style import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from backstroke.session.summary import BlockSummary
 
 
-def softening_figure(blocks: list[dict[str, Any]], thresholds: list[float]) -> ReportFigure | None:
+def softening_figure(blocks: list[BlockSummary], thresholds: list[float]) -> ReportFigure | None:
     """Stiffness by pass for each stroke block, its threshold line and softening pass."""
     shown = [
         (i, b)
         for i, b in enumerate(blocks)
-        if b.get("technique") != "rest" and len(b.get("stiffness_by_pass_n_m") or []) >= 1
+        if b.technique != "rest" and len(b.stiffness_by_pass_n_m) >= 1
     ]
     if not shown:
         return None
@@ -32,14 +32,14 @@ def softening_figure(blocks: list[dict[str, Any]], thresholds: list[float]) -> R
     rows = (len(shown) + cols - 1) // cols
     titles = []
     for i, b in shown:
-        ended = str(b.get("ended_because") or "")
-        titles.append(f"block {i}: {b.get('technique')} — ended: {ended.replace('_', ' ')}")
+        ended = b.ended_because
+        titles.append(f"block {i}: {b.technique} — ended: {ended.replace('_', ' ')}")
     fig = make_subplots(
         rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.07, vertical_spacing=0.2
     )
     for n, (i, b) in enumerate(shown):
         r, c = n // cols + 1, n % cols + 1
-        k = np.asarray(b["stiffness_by_pass_n_m"], dtype=np.float64)
+        k = np.asarray(b.stiffness_by_pass_n_m, dtype=np.float64)
         passes = np.arange(k.size)
         thr = thresholds[i]
         rel = 100.0 * (k / k[0] - 1.0) if k[0] else np.zeros_like(k)
@@ -75,7 +75,7 @@ def softening_figure(blocks: list[dict[str, Any]], thresholds: list[float]) -> R
             row=r,
             col=c,
         )
-        sp = b.get("softening_pass")
+        sp = b.softening_pass
         if sp is not None and 0 <= int(sp) < k.size:
             fig.add_trace(
                 go.Scatter(

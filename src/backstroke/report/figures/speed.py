@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
@@ -19,29 +19,30 @@ from backstroke.report.figures.style import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from backstroke.session.summary import Summary
 
 
-def beat_times_s(summary: dict[str, Any], t_end_s: float) -> tuple[np.ndarray, str]:
+def beat_times_s(summary: Summary, t_end_s: float) -> tuple[np.ndarray, str]:
     """Beat times for the speed plot and where they came from."""
-    tempo = summary.get("tempo") or {}
-    beats = tempo.get("beats_s") or summary.get("beats_s")
-    if beats:
-        b = np.asarray(beats, dtype=np.float64)
+    tempo = summary.tempo
+    if tempo is None:
+        return np.zeros(0), "no tempo in the summary"
+    if tempo.beats_s:
+        b = np.asarray(tempo.beats_s, dtype=np.float64)
         return b[(b >= 0) & (b <= t_end_s)], "tracked beats of the music"
-    bpm = tempo.get("bpm")
+    bpm = tempo.bpm
     if not bpm or float(bpm) <= 0:
         return np.zeros(0), "no tempo in the summary"
     period = 60.0 / float(bpm)
     src = (
         f"a constant {float(bpm):.1f} BPM grid"
-        if tempo.get("source", "bpm") == "bpm"
+        if tempo.source == "bpm"
         else f"a {float(bpm):.1f} BPM grid (the music's tracked beats are not in the summary)"
     )
     return np.arange(0.0, t_end_s + 1e-9, period), src
 
 
-def speed_figure(data: rd.SessionColumns, win: rd.Windows, summary: dict[str, Any]) -> ReportFigure:
+def speed_figure(data: rd.SessionColumns, win: rd.Windows, summary: Summary) -> ReportFigure:
     """Planned vs measured tool speed with the beats underneath."""
     p = data.plan_columns
     t = p["t_s"]
@@ -77,7 +78,7 @@ def speed_figure(data: rd.SessionColumns, win: rd.Windows, summary: dict[str, An
     )
     t_end = float(t[-1]) if t.size else 0.0
     beats, src = beat_times_s(summary, t_end)
-    step = int((summary.get("tempo") or {}).get("beat_step") or 1)
+    step = int((summary.tempo.beat_step if summary.tempo else 1) or 1)
     if beats.size:
         fig.add_trace(
             go.Scatter(

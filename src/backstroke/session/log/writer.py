@@ -275,7 +275,9 @@ class SessionLogWriter:
 
         Args:
             topic: channel topic, e.g. ``/summary``.
-            obj: JSON-able data (numpy values converted; NaN and infinities → null).
+            obj: JSON-able data (numpy values converted; NaN and infinities → null); the
+                session writes ``/summary`` as ``Summary.model_dump(mode="json")``, and that
+                channel's schema is the model's (``backstroke schema summary``).
             t_s: log time; default the latest session time written so far.
         """
         if topic in _BINARY_TOPICS:
@@ -283,7 +285,7 @@ class SessionLogWriter:
         self._check_open()
         if topic not in self._channels:
             name, desc = DOC_SCHEMAS.get(topic, (f"backstroke{topic.replace('/', '.')}", topic))
-            self._channel(topic, name, "jsonschema", json_schema(name, desc, {}), "json")
+            self._channel(topic, name, "jsonschema", _doc_schema(topic, name, desc), "json")
         t_ns = _ns(self._t_last if t_s is None else float(t_s))
         doc = jsonable(obj)
         msgs = [(t_ns, topic, json.dumps(doc, separators=(",", ":"), allow_nan=False).encode())]
@@ -387,3 +389,12 @@ def _event_json(e: Any) -> bytes:
         "message": str(msg),
     }
     return json.dumps(jsonable(doc), separators=(",", ":"), allow_nan=False).encode()
+
+
+def _doc_schema(topic: str, name: str, desc: str) -> bytes:
+    """A JSON channel's schema: ``/summary`` carries the typed summary's own."""
+    if topic == "/summary":
+        from backstroke.session.summary import summary_json_schema
+
+        return json.dumps(summary_json_schema(), sort_keys=True).encode()
+    return json_schema(name, desc, {})
