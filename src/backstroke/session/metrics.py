@@ -30,10 +30,11 @@ def session_metrics(
     err = fn[steady] - c["target_force_n"][steady]
     err = err[np.isfinite(err)]  # a sensor fault's NaN samples are not tracking error
     rmse = float(np.sqrt(np.mean(err**2))) if err.size else None
-    a_meas = np.stack([c["ax"], c["ay"], c["az"]], axis=1)
-    a_plan = np.stack([p["ax"], p["ay"], p["az"]], axis=1)
-    cosang = np.clip(np.einsum("ij,ij->i", a_meas, a_plan), -1.0, 1.0)
-    ang = np.degrees(np.arccos(cosang))[in_contact]
+    # (float64 and atan2: the angles are hundredths of a degree, below float32's arccos)
+    a_meas = np.stack([c["ax"], c["ay"], c["az"]], axis=1).astype(np.float64)
+    a_plan = np.stack([p["ax"], p["ay"], p["az"]], axis=1).astype(np.float64)
+    cross = np.linalg.norm(np.cross(a_meas, a_plan), axis=1)
+    ang = np.degrees(np.arctan2(cross, np.einsum("ij,ij->i", a_meas, a_plan)))[in_contact]
     ang = ang[np.isfinite(ang)]
     return {
         "contact_breaks": breaks,

@@ -237,10 +237,7 @@ class SessionRunner:
             if blocks:
                 blocks[-1].ended_because = "safety_stop"
         wall = time.perf_counter() - wall0
-        data = SessionData(
-            {c: np.concatenate([d[c] for d in self._cols]) for c in self._cols[0]},
-            {c: np.concatenate([d[c] for d in self._plan_cols]) for c in COLUMNS},
-        )
+        data = SessionData(_joined(self._cols), _joined(self._plan_cols))
         summary = self._summary(data, blocks, knots, breathing, baseline, wall)
         return SessionResult(summary, data, fault)
 
@@ -401,8 +398,10 @@ class SessionRunner:
         cols = {c: arr[:, j] for j, c in enumerate(RECORD_COLUMNS)}
         m = arr.shape[0]
         plan_cols = {c: s[c][:m] for c in COLUMNS}
-        self._cols.append(cols)
-        self._plan_cols.append(plan_cols)
+        # Kept for the summary and report: float32 but time (memory bounded by the
+        # session's length at ~0.15 MB/s, not the chunk's other columns).
+        self._cols.append({c: _kept(c, v) for c, v in cols.items()})
+        self._plan_cols.append({c: _kept(c, v) for c, v in plan_cols.items()})
         if self.on_chunk is not None:
             self.on_chunk(cols, plan_cols, sup.events)
         if sup.mode != "running" and sup.fault is not None:
@@ -546,6 +545,24 @@ class SessionRunner:
                 "backstroke_version": __version__,
             }
         )
+
+
+def _kept(column: str, values: NDArray[np.float64]) -> NDArray[Any]:
+    """A chunk's column as kept until the summary: time as float64 (ms over an hour),
+    the rest as float32 (sub-µm, sub-mN); always a copy, so the chunk can go."""
+    return values.copy() if column == "t_s" else values.astype(np.float32)
+
+
+def _joined(chunks: list[dict[str, NDArray[Any]]]) -> dict[str, NDArray[Any]]:
+    """Concatenate per-chunk columns, releasing each column's chunks as it goes (the
+    peak is one column twice, not the whole session)."""
+    if not chunks:
+        return {}
+    out = {}
+    for c in list(chunks[0]):
+        out[c] = np.concatenate([d.pop(c) for d in chunks])
+    chunks.clear()
+    return out
 
 
 @contextlib.contextmanager
