@@ -17,13 +17,14 @@ grid, mesh) is inherited and works on this chart unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.interpolate import CubicSpline, RectBivariateSpline
 
-from backstroke.body.back_model import BackModel
+from backstroke.body.back_model import BackModel, Landmark
 
 FloatArray = NDArray[np.float64]
 
@@ -144,6 +145,15 @@ class ScannedBack(BackModel):
             )
             for sgn, t in tables.items()
         }
+
+    @cached_property
+    def landmarks(self) -> dict[str, Landmark]:
+        """BackModel's landmarks; the PSIS, scapulae and crests on the measured skin."""
+        from backstroke.body.scan_landmarks import lateral_landmarks
+
+        out = dict(super().landmarks)
+        out.update(lateral_landmarks(self))
+        return out
 
     # ---------------------------------------------------------------- chart → 3D
     def full_width_m(self, u: ArrayLike) -> FloatArray:
