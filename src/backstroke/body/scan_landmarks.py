@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 SILHOUETTE_INSET_M = 0.010  # the chart's half-width is the silhouette's minus this
 # Lateral offset from the midline as a fraction of the silhouette half-width there.
 PSIS_FRACTION = 0.29  # of the waist's
-SCAPULA_INFERIOR_ANGLE_FRACTION = 0.405  # of the shoulders'
+SCAPULA_INFERIOR_ANGLE_FRACTION = 0.40  # of the shoulders'
 ILIAC_CREST_TOP_FRACTION = 0.80  # of the waist's
 
 _LATERAL = (
