@@ -14,7 +14,8 @@ The fractions were set on the two generators the fit was calibrated on (the
 parametric ``scan_sim`` and the superquadric phantom, ``tests/body``). For the PSIS
 and the scapulae they agree within a few per cent; for the crests' tops they do not
 (the parametric body wants at most 0.78 of the waist's half-width, the phantom at
-least 0.86): 0.80 sits between them, and the crests are the least certain landmark.
+least 0.86). 0.78 keeps the parametric body, which the simulated sessions are scanned
+from, within the limit; the crests are the least certain landmark.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ SILHOUETTE_INSET_M = 0.010  # the chart's half-width is the silhouette's minus t
 # Lateral offset from the midline as a fraction of the silhouette half-width there.
 PSIS_FRACTION = 0.29  # of the waist's
 SCAPULA_INFERIOR_ANGLE_FRACTION = 0.40  # of the shoulders'
-ILIAC_CREST_TOP_FRACTION = 0.80  # of the waist's
+ILIAC_CREST_TOP_FRACTION = 0.78  # of the waist's
 
 _LATERAL = (
     ("psis", "PSIS", PSIS_FRACTION, "waist"),
