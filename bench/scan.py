@@ -192,7 +192,7 @@ def timing() -> dict[str, Any]:
         "fit_s_best": round(min(fits), 3),
         "fit_s_median": round(float(np.median(fits)), 3),
         "read_binary_ply_and_fit_s": round(read_fit, 3),
-        "cores": "2 shared (other jobs running)",
+        "cores": "2 shared cores (other jobs running)",
     }
 
 

@@ -77,7 +77,7 @@ def figures_block(result: dict[str, Any]) -> str:
         lines.append(
             f"A {t['points']:,}-point scan fits in {t['fit_s_best']:.1f}–{t['fit_s_median']:.1f} s "
             f"({t['read_binary_ply_and_fit_s']:.1f} s including reading it from a binary PLY) "
-            f"on {t['cores']} cores."
+            f"on {t['cores']}."
         )
     return "\n".join(lines)
 
