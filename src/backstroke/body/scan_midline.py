@@ -5,11 +5,11 @@
   evenly), so the midline's lateral position at ``s`` is the ``t`` that best matches
   the profile with its mirror image over the central 2.5–12 cm (arms and flanks are
   left out). The per-row centres are median-filtered and smoothed with a spline.
-* C7: the vertebra prominens at the base of the neck, where the skin midline stops
-  following the upper back and falls away into the neck (the knee of the midline
-  profile, :func:`c7_s_m`). The search is anchored on the shoulder tops (where, from
-  the head down, the upper width reaches the shoulders' full width); without a knee,
-  C7 is taken ``C7_BELOW_SHOULDER_TOP_M`` caudal of the shoulder tops.
+* C7: the vertebra prominens at the base of the neck, just caudal of the step where
+  the skin midline falls from the upper back into the neck (:func:`c7_s_m`). The
+  search is anchored on the shoulder tops (where, from the head down, the upper width
+  reaches the shoulders' full width); without a step, C7 is taken
+  ``C7_BELOW_SHOULDER_TOP_M`` caudal of the shoulder tops.
 * PSIS level: the sacral dimples sit above the buttocks' apex. On the paramedian
   profile (6 cm either side of the midline, over the glutes and the erectors) the
   apex is the highest point caudal of the lumbar valley (refined by a parabola);
@@ -33,9 +33,10 @@ from backstroke.body.scan_axis import HeightGrid, top_height_m, upper_width_m
 FloatArray = NDArray[np.float64]
 
 C7_BELOW_SHOULDER_TOP_M = 0.041  # fallback when no knee is found
-KNEE_DROP_M = 0.004
-C7_BELOW_KNEE_M = 0.018
-APEX_TO_PSIS_M = 0.08
+NECK_STEP_M = 0.008
+NECK_FALL_M = 0.015
+C7_BEFORE_STEP_M = 0.010
+APEX_TO_PSIS_M = 0.088
 DEFAULT_BACK_LENGTH_M = 0.51
 SYMMETRY_BAND_M = (0.025, 0.12)
 PARAMEDIAN_M = 0.06
@@ -73,21 +74,26 @@ def midline_profile_m(grid: HeightGrid, mid: UnivariateSpline) -> FloatArray:
 
 
 def c7_s_m(grid: HeightGrid, mid: UnivariateSpline, s_top_m: float) -> float | None:
-    """``s`` of C7 from the knee where the midline leaves the upper back's trend.
+    """``s`` of C7 from the step where the skin midline falls from the back into the neck.
 
-    Walking toward the head from ``s_top_m - 0.12``, each row's midline height is
-    compared with the line fitted to the 8 cm of midline 1 cm caudal of it; the knee is
-    the first row more than ``KNEE_DROP_M`` below that line whose next 2 cm stay below
-    it and fall to 2.5 × that (the neck falling away from the vertebra prominens).
-    C7 lies ``C7_BELOW_KNEE_M`` caudal of it.
+    Walking toward the head from ``s_top_m - 0.10`` to ``s_top_m + 0.12``, each row's
+    midline height is compared with the line fitted to the 4 cm of midline 1.5 cm
+    caudal of it. The neck step is the first row more than ``NECK_STEP_M`` below that
+    line with most of the next 2 cm seen also below it (the neck, not a noisy row) and
+    the skin within 5 cm falling ``NECK_FALL_M`` below the line (the neck, not the
+    back's own curvature). The step's centre lies midway between the last row seen
+    still on the back's trend and the first row seen within the lowest quarter of the
+    fall to the neck (the steep fall is often a hole); the vertebra prominens is
+    ``C7_BEFORE_STEP_M`` caudal of that centre (the two calibration generators put it
+    1 cm apart either way of this).
     """
     hm = midline_profile_m(grid, mid)
     s = grid.s_m
     step = grid.cell_m
-    n_fit = round(0.08 / step)
-    gap = round(0.01 / step)
-    ahead = round(0.02 / step)
-    start = int(np.searchsorted(s, s_top_m - 0.12))
+    n_fit = round(0.04 / step)
+    gap = round(0.015 / step)
+    ahead = max(2, round(0.02 / step))
+    start = int(np.searchsorted(s, s_top_m - 0.10))
     stop = int(np.searchsorted(s, s_top_m + 0.12))
     for i in range(max(start, n_fit + gap), min(stop, len(s) - ahead)):
         lo, hi = i - gap - n_fit, i - gap
@@ -95,15 +101,25 @@ def c7_s_m(grid: HeightGrid, mid: UnivariateSpline, s_top_m: float) -> float | N
         if ok.sum() < 0.6 * n_fit or not np.isfinite(hm[i]):
             continue
         a, b = np.polyfit(s[lo:hi][ok], hm[lo:hi][ok], 1)
-        later_drop = a * s[i + 1 : i + ahead + 1] + b - hm[i + 1 : i + ahead + 1]
-        later_drop = later_drop[np.isfinite(later_drop)]
-        if (
-            hm[i] < a * s[i] + b - KNEE_DROP_M
-            and later_drop.size > 0
-            and later_drop.min() > KNEE_DROP_M
-            and later_drop.max() > 2.5 * KNEE_DROP_M
-        ):
-            return float(s[i] - C7_BELOW_KNEE_M)
+        if hm[i] >= a * s[i] + b - NECK_STEP_M:
+            continue
+        nxt = hm[i + 1 : i + ahead + 1]
+        below = a * s[i + 1 : i + ahead + 1] + b - nxt
+        below = below[np.isfinite(below)]
+        if below.size == 0 or np.mean(below > NECK_STEP_M) < 0.6:
+            continue
+        prev = np.flatnonzero(
+            np.isfinite(hm[lo:i]) & (hm[lo:i] >= a * s[lo:i] + b - 0.5 * NECK_STEP_M)
+        )
+        s_high = float(s[lo + prev[-1]]) if prev.size else float(s[i - 1])
+        after = hm[i : i + round(0.05 / step) + 1]
+        neck = float(np.nanmin(after))
+        if a * s[i] + b - neck < NECK_FALL_M:
+            continue  # the back curving away, not the fall into the neck
+        low_level = neck + 0.25 * (a * s[i] + b - neck)
+        low = np.flatnonzero(np.isfinite(after) & (after <= low_level))
+        s_low = float(s[i + low[0]]) if low.size else float(s[i])
+        return 0.5 * (s_high + s_low) - C7_BEFORE_STEP_M
     return None
 
 
@@ -163,7 +179,9 @@ def smooth_midline(s_m: FloatArray, t_m: FloatArray, noise_m: float = 0.002) -> 
     t = median_filter(t_m, size=7, mode="nearest")
     resid = t_m - t
     keep = np.abs(resid) < max(4 * 1.4826 * float(np.median(np.abs(resid))), 0.003)
-    return UnivariateSpline(s_m[keep], t_m[keep], k=3, s=int(keep.sum()) * noise_m**2)
+    # Beyond the rows it was fitted on it stays at its end value (ext=3): a cubic's
+    # extrapolation runs off the body within centimetres.
+    return UnivariateSpline(s_m[keep], t_m[keep], k=3, s=int(keep.sum()) * noise_m**2, ext=3)
 
 
 def paramedian_profile_m(grid: HeightGrid, mid: UnivariateSpline) -> FloatArray:

@@ -17,13 +17,14 @@ grid, mesh) is inherited and works on this chart unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.interpolate import CubicSpline, RectBivariateSpline
 
-from backstroke.body.back_model import BackModel
+from backstroke.body.back_model import BackModel, Landmark
 
 FloatArray = NDArray[np.float64]
 
@@ -81,11 +82,18 @@ class ScannedBack(BackModel):
         self._h = RectBivariateSpline(surface.x_m, surface.y_m, surface.z_m, kx=3, ky=3)
         mx = np.asarray(midline_x_m, dtype=np.float64)
         my = np.asarray(midline_y_m, dtype=np.float64)
-        self._m = CubicSpline(mx, my)
+        self._m_spline = CubicSpline(mx, my)
+        self._m_range = (float(mx[0]), float(mx[-1]))
         self._half = CubicSpline(mx, np.asarray(half_width_m, dtype=np.float64))
         self._build_chart(float(mx[0]), float(mx[-1]))
 
     # ---------------------------------------------------------------- construction
+    def _m(self, x_m: ArrayLike) -> FloatArray:
+        """The midline's y at B's ``x_m``; beyond PSIS level and C7 it keeps its end value
+        (a cubic's extrapolation would run off the body within centimetres)."""
+        x = np.clip(np.asarray(x_m, dtype=np.float64), *self._m_range)
+        return np.asarray(self._m_spline(x), dtype=np.float64)
+
     def height_m(self, x_m: ArrayLike, y_m: ArrayLike) -> FloatArray:
         """Skin height z (B) at ``(x, y)`` (broadcast)."""
         x, y = np.broadcast_arrays(np.asarray(x_m, float), np.asarray(y_m, float))
@@ -144,6 +152,15 @@ class ScannedBack(BackModel):
             )
             for sgn, t in tables.items()
         }
+
+    @cached_property
+    def landmarks(self) -> dict[str, Landmark]:
+        """BackModel's landmarks; the PSIS, scapulae and crests on the measured skin."""
+        from backstroke.body.scan_landmarks import lateral_landmarks
+
+        out = dict(super().landmarks)
+        out.update(lateral_landmarks(self))
+        return out
 
     # ---------------------------------------------------------------- chart → 3D
     def full_width_m(self, u: ArrayLike) -> FloatArray:
