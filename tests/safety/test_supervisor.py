@@ -215,7 +215,7 @@ def test_a_client_pushing_into_the_tool_is_escaped_fast() -> None:
     peak = 0.0
     for i in range(1500):
         cmd = RobotCommand(Tool.THUMB, (0.0, 0.0, -0.005), UP, i * DT)
-        st_ = sup.step(cmd, UP, 0.005, False)
+        st_, _ = sup.step(cmd, UP, 0.005, False)
         peak = max(peak, st_.force_n[2])
         if sup.mode == "stopped":
             break

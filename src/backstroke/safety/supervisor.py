@@ -190,8 +190,12 @@ class Supervisor:
         over_bone: bool,
         plan_uv: tuple[float, float] | None = None,
         tangents: tuple[Vec3, Vec3] | None = None,
-    ) -> RobotState:
+    ) -> tuple[RobotState, Mode]:
         """Check, limit and forward one command; check the measurement.
+
+        Returns the measured state and the Supervisor's mode after this tick:
+        ``running``, ``retreating`` (a controlled retreat is under way: keep stepping) or
+        ``stopped`` (the retreat is complete: the session ends).
 
         Args:
             command: the controller's command.
@@ -220,7 +224,7 @@ class Supervisor:
         self.over_bone_now = bone
         self._check(state, command, normal, bone, depth_m)
         self._last_state = state
-        return state
+        return state, self.mode
 
     def _measured_bone(
         self,

@@ -354,7 +354,7 @@ class SessionRunner:
                 fn = target  # hold: the Supervisor decides whether the data is bad for long
             d = update(target, fn, depth, IC[i])
             cmd = RobotCommand(tool, (x - d * nx, y - d * ny, z - d * nz), AXIS[i], t)
-            st = step(cmd, normal, d, bone[i], UV[i], TAN[i])
+            st, mode = step(cmd, normal, d, bone[i], UV[i], TAN[i])
             fx, fy, fz = st.force_n
             px, py, pz = st.position_m
             ax, ay, az = st.axis
@@ -377,7 +377,7 @@ class SessionRunner:
                         V[i],
                         int(B[i]),
                         int(P[i]),
-                        sup.mode,
+                        mode,
                         scale,
                         R[i],
                         tool.value,
@@ -389,7 +389,7 @@ class SessionRunner:
                 parts.append(self._report(rec, s, done))
                 done += len(rec)
                 rec.clear()
-            if sup.mode == "stopped":
+            if mode == "stopped":
                 break
         self._scale_now = scale
         self._cap_now = cap_now
@@ -447,8 +447,8 @@ class SessionRunner:
         for _ in range(int(2.0 * self.rate_hz)):
             t += self.dt_s
             pos = st.position_m if st is not None else (0.0, 0.0, 0.0)
-            sup.step(RobotCommand(tool, pos, normal, t), normal, 0.0, False)
-            if sup.mode == "stopped":
+            _, mode = sup.step(RobotCommand(tool, pos, normal, t), normal, 0.0, False)
+            if mode == "stopped":
                 break
         sup.stop()
 
