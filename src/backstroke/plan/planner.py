@@ -90,9 +90,10 @@ class Planner:
         return thumb_strip.start_point(b, self.back, index)
 
     def pass_segments(
-        self, index: int, dwell_at: tuple[tuple[float, float], ...] = ()
+        self, index: int, dwell_at: tuple[tuple[float, float], ...] = (), pass_index: int = 0
     ) -> list[Segment]:
-        """Untimed segments of one pass of block ``index`` (ends where it starts)."""
+        """Untimed segments of pass ``pass_index`` of block ``index`` (ends where the next
+        pass starts: where it started, unless thumb lanes are shared out over passes)."""
         b = self.routine.blocks[index]
         force = self.block_force_n(index)
         speed = self.block_speed_m_s(b)
@@ -114,6 +115,7 @@ class Planner:
                 speed_m_s=speed,
                 transition_force_n=tf,
                 dwell_at=dwell_at if b.dwell_on_knots else (),
+                pass_index=pass_index,
             )
         raise PlanError(f"unknown technique {b!r}", block=index)
 
@@ -149,7 +151,7 @@ class Planner:
         dwell_at: tuple[tuple[float, float], ...] = (),
     ) -> PlanChunk:
         """One pass of block ``index`` starting on ``start_beat`` after ``prev``."""
-        segs = self.pass_segments(index, dwell_at)
+        segs = self.pass_segments(index, dwell_at, pass_index)
         return self._chunk(segs, start_beat, prev, block=index, pass_index=pass_index)
 
     def lift_off(self, start_beat: int, point: tuple[float, float], prev: Handoff) -> PlanChunk:

@@ -1,0 +1,87 @@
+"""Where the thumb strips run: lanes across the paraspinal band, clear of bone.
+
+"Apply pressure to the long muscles on either side of the spine … you will probably
+feel tight spots and/or knots." A knot 5–15 mm across is felt only by a thumb that
+passes within about its radius, so one line per side finds only the knots on it. With
+``cover = "band"`` the strips run in lanes ``lane_spacing_m`` apart from the innermost
+line clear of the spinous processes out to the band's outer edge; each lane is trimmed
+to its longest stretch clear of the scapulae and iliac crests (``clearance``). A block
+with a fixed number of passes shares the lanes out round-robin over its passes (pass
+``p`` of ``P`` runs lanes ``p, p + P, …`` on each side), so the block as a whole covers
+the band once; a block that listens for softening runs the same lanes every pass, so
+its passes compare like with like.
+"""
+
+from __future__ import annotations
+
+from backstroke.body.back_model import BackModel
+from backstroke.errors import PlanError
+from backstroke.routine.schema import ThumbStripBlock
+from backstroke.technique.clearance import SIDE_SIGNS, clear_u_interval, lanes
+
+Lane = tuple[float, float, float]  # (v_m, u_lo, u_hi)
+# Step (m) of the search for the innermost lane clear of the spine.
+_INNER_STEP_M = 0.001
+
+
+def _try_lane(block: ThumbStripBlock, back: BackModel, v_m: float, index: int) -> Lane | None:
+    try:
+        lo, hi = clear_u_interval(back, block.tool(), v_m, block.u_min, block.u_max, block=index)
+    except PlanError:
+        return None
+    return (v_m, lo, hi)
+
+
+def side_lanes(block: ThumbStripBlock, back: BackModel, index: int, sign: float) -> list[Lane]:
+    """Every lane of one side (``sign`` +1 left, −1 right), inner to outer.
+
+    Raises:
+        PlanError: when no lane of the band is clear of bone on that side.
+    """
+    inner, outer = block.band_m
+    first = None
+    v = inner
+    while v <= outer + 1e-9:
+        first = _try_lane(block, back, sign * v, index)
+        if first is not None:
+            break
+        v += _INNER_STEP_M
+    if first is None:
+        raise PlanError(
+            f"no thumb lane {inner * 100:.1f}–{outer * 100:.1f} cm from the midline is clear "
+            "of bony landmarks",
+            block=index,
+        )
+    v0 = abs(first[0])
+    n = max(1, round((outer - v0) / block.lane_spacing_m + 0.499))
+    step = (outer - v0) / n if n > 0 else 0.0
+    out = [first]
+    for i in range(1, n + 1):
+        lane = _try_lane(block, back, sign * (v0 + i * step), index)
+        if lane is not None:
+            out.append(lane)
+    return out
+
+
+def all_lanes(block: ThumbStripBlock, back: BackModel, index: int) -> list[list[Lane]]:
+    """Each side's lanes (left first when both), inner to outer."""
+    if not block.covers_band:
+        return [[lane] for lane in lanes(block, back, index)]
+    return [side_lanes(block, back, index, sgn) for sgn in SIDE_SIGNS[block.side]]
+
+
+def share(block: ThumbStripBlock) -> int:
+    """Over how many passes the band's lanes are shared out (1 = every lane every pass)."""
+    if not block.covers_band or block.repeat.until is not None:
+        return 1
+    return block.repeat.planned_passes
+
+
+def pass_lanes(block: ThumbStripBlock, back: BackModel, index: int, pass_index: int) -> list[Lane]:
+    """The lanes pass ``pass_index`` runs, in order (each side inner to outer)."""
+    p_count = share(block)
+    out: list[Lane] = []
+    for side in all_lanes(block, back, index):
+        p = max(1, min(p_count, len(side)))
+        out += [lane for i, lane in enumerate(side) if i % p == pass_index % p]
+    return out
