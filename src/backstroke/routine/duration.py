@@ -41,7 +41,7 @@ def pass_duration_s(routine: Routine, index: int, back_length_m: float, period_s
     sides = 1
     if isinstance(block, ForearmBlock | ThumbStripBlock):
         sides = 2 if block.side == "both" else 1
-    legs = 2 * sides
+    legs: float = 2 * sides
     if isinstance(block, ThumbStripBlock) and block.covers_band:
         legs = 1.5 * sides * _thumb_lanes_per_side(block)  # a return: half a strip
     leg_m = (block.u_max - block.u_min) * back_length_m
