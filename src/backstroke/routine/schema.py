@@ -188,7 +188,7 @@ class ThumbStripBlock(_StrokeBlock):
     band_m: tuple[float, float] = Field(
         default=(0.02, 0.07), description="inner and outer edge of the band from the midline"
     )
-    lane_spacing_m: float = Field(default=0.008, ge=0.004, le=0.02)
+    lane_spacing_m: float = Field(default=0.006, ge=0.004, le=0.02)
     u_min: float = Field(default=0.09, ge=0.0, le=1.0, description="L5")
     u_max: float = Field(default=0.95, ge=0.0, le=1.0, description="T1")
     dwell_on_knots: bool = False
