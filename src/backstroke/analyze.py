@@ -732,6 +732,8 @@ def _analyze_block(
             x_m=pos["x_m"],
             y_m=pos["y_m"],
             z_m=pos["z_m"],
+            t_s=t[thumb],
+            indentation_m=c["indentation_m"][i][thumb],
             back_length_m=back_length_m,
             hysteresis=hysteresis_u,
         )

@@ -21,6 +21,9 @@ BIN_M = 0.001
 MIDLINE_BAND_M = 0.005
 # A strip is cut where its force leaves ±6 % of the plateau it is on.
 FORCE_STEP = 0.06
+# Consecutive samples farther apart than this on the skin, or across it, are not one lane.
+JUMP_M = 0.005
+LANE_STEP_M = 0.002
 
 
 def force_plateaus(
@@ -47,13 +50,12 @@ def force_plateaus(
         f = prof[i]
         if not math.isfinite(f):
             continue
-        if seg >= 0 and len(start) < 3:
-            start.append(f)
-            ref = float(np.median(start))
         if seg < 0 or abs(f - ref) > FORCE_STEP * ref:
             seg += 1
-            start = [f]
-            ref = f
+            start = []
+        if len(start) < 3:
+            start.append(f)
+            ref = float(np.median(start))
         label[i] = seg
     per_sample = np.where(b >= 0, label[np.maximum(b, 0)], -1)
     return [np.flatnonzero(per_sample == k) for k in range(seg + 1)]
@@ -64,14 +66,21 @@ def strip_groups(
     v: ArrayLike,
     pass_of: ArrayLike,
     hysteresis: float = DEFAULT_HYSTERESIS_U,
+    back_length_m: float = 0.51,
 ) -> list[NDArray[np.int64]]:
-    """Sample indices of each strip: one leg of u (between turnarounds) in one pass, one side.
+    """Sample indices of each strip: one leg of u (between turnarounds) in one pass, one
+    side, one lane.
+
+    A lane ends where consecutive samples lie more than ``JUMP_M`` apart on the skin or
+    ``LANE_STEP_M`` apart across it (the samples between two thumb lanes, a return
+    glide, are not in the record the finder is given).
 
     Args:
         u: ``(N,)`` chart coordinate.
         v: ``(N,)`` lateral coordinate, m.
         pass_of: ``(N,)`` pass number (``-1`` = in no pass; dropped).
         hysteresis: see ``turnarounds``.
+        back_length_m: converts u to metres along the back.
 
     Returns:
         Index arrays in order of first sample.
@@ -85,12 +94,17 @@ def strip_groups(
     turns, _ = turnarounds(uu, hysteresis)
     leg = np.searchsorted(turns, np.arange(n), side="right").astype(np.int64)
     side = np.where(np.abs(vv) < MIDLINE_BAND_M, 0, np.sign(vv)).astype(np.int64) + 1
-    key = (p * (leg.max() + 1) + leg) * 3 + side
+    du_m = np.abs(np.diff(uu)) * back_length_m
+    dv_m = np.abs(np.diff(vv))
+    jump = (np.hypot(du_m, dv_m) > JUMP_M) | (dv_m > LANE_STEP_M)
+    run = np.concatenate([[0], np.cumsum(jump)]).astype(np.int64)
+    key = np.stack([p, leg, run, side], axis=1)
     key[p < 0] = -1
+    uniq, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
     groups: list[NDArray[np.int64]] = []
-    uniq, first = np.unique(key, return_index=True)
-    for kv in uniq[np.argsort(first, kind="stable")]:
-        if kv < 0:
+    for g in np.argsort(first, kind="stable"):
+        if uniq[g][0] < 0:
             continue
-        groups.append(np.flatnonzero(key == kv))
+        groups.append(np.flatnonzero(inverse == g))
     return groups

@@ -53,7 +53,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
-from backstroke.sense.breathing_removal import remove_breathing
+from backstroke.sense.breathing_removal import fit_breathing, remove_breathing
 from backstroke.sense.knot_merge import MERGE_M, Knot, KnotDetection, merge_knots
 from backstroke.sense.knot_strips import MIDLINE_BAND_M, force_plateaus, strip_groups
 from backstroke.sense.passes import DEFAULT_HYSTERESIS_U
@@ -232,6 +232,25 @@ def _side(v: float) -> int:
     return 1 if v > 0 else -1
 
 
+def _strips_breathing_rate(
+    groups: list[NDArray[np.int64]],
+    t: NDArray[np.float64],
+    u: NDArray[np.float64],
+    depth: NDArray[np.float64],
+) -> float | None:
+    """Median breathing rate (breaths/min) of the strips long enough to tell, or None.
+
+    A short strip (an outer lane stopping below the scapula) lasts too few breaths to
+    scan the whole resting range; with this rate it only refines it.
+    """
+    rates = []
+    for idx in groups:
+        fit = fit_breathing(t[idx], u[idx], depth[idx], None, robust=True)
+        if fit is not None and fit.confident:
+            rates.append(fit.rate_bpm)
+    return float(np.median(rates)) if rates else None
+
+
 def knot_detections(
     u: ArrayLike,
     v: ArrayLike,
@@ -260,11 +279,16 @@ def knot_detections(
     t = None if t_s is None else _opt(t_s, n)
     dep = None if indentation_m is None else _opt(indentation_m, n)
     dets: list[KnotDetection] = []
-    for idx in strip_groups(uu, vv, p, hysteresis):
+    groups = strip_groups(uu, vv, p, hysteresis, back_length_m)
+    breathing = f is not None and t is not None and dep is not None
+    rate = breathing_rate_bpm
+    if breathing and rate is None and t is not None and dep is not None:
+        rate = _strips_breathing_rate(groups, t, uu, dep)
+    for idx in groups:
         ks = k[idx]
         if f is not None and t is not None and dep is not None:
             # This strip's own breath out of the depth, then the secant again.
-            clean = remove_breathing(t[idx], uu[idx], dep[idx], breathing_rate_bpm)
+            clean = remove_breathing(t[idx], uu[idx], dep[idx], rate, robust=True)
             ks = np.where(np.isfinite(ks), secant_stiffness(f[idx], clean), np.nan)
         parts = [np.arange(idx.size)]
         if f is not None:
