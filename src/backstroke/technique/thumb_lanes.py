@@ -5,7 +5,8 @@ feel tight spots and/or knots." A knot 5–15 mm across is felt only by a thumb 
 passes within about its radius, so one line per side finds only the knots on it. With
 ``cover = "band"`` the strips run in lanes ``lane_spacing_m`` apart from the innermost
 line clear of the spinous processes out to the band's outer edge; each lane is trimmed
-to its longest stretch clear of the scapulae and iliac crests (``clearance``). A block
+to its stretches clear of the scapulae and iliac crests (``clearance``: the longest, and
+any other at least 4 cm long, e.g. above a scapula's medial border). A block
 with a fixed number of passes shares the lanes out round-robin over its passes (pass
 ``p`` of ``P`` runs lanes ``p, p + P, …`` on each side), so the block as a whole covers
 the band once; a block that listens for softening runs the same lanes every pass, so
@@ -14,22 +15,53 @@ its passes compare like with like.
 
 from __future__ import annotations
 
+import numpy as np
+
 from backstroke.body.back_model import BackModel
 from backstroke.errors import PlanError
 from backstroke.routine.schema import ThumbStripBlock
-from backstroke.technique.clearance import SIDE_SIGNS, clear_u_interval, lanes
+from backstroke.technique.clearance import KEEP_OUT_MARGIN_M, SIDE_SIGNS, clear_u_interval, lanes
+from backstroke.tools import TOOLS
 
 Lane = tuple[float, float, float]  # (v_m, u_lo, u_hi)
 # Step (m) of the search for the innermost lane clear of the spine.
 _INNER_STEP_M = 0.001
 
 
-def _try_lane(block: ThumbStripBlock, back: BackModel, v_m: float, index: int) -> Lane | None:
+# A lane's shorter clear stretches (above a scapula's medial border, say) are run too
+# when at least this long (chart u; ~4 cm).
+MIN_EXTRA_STRETCH_U = 0.08
+
+
+def _clear_stretches(
+    block: ThumbStripBlock, back: BackModel, v_m: float
+) -> list[tuple[float, float]]:
+    """Every stretch of the lane clear of bone (thumb half-width + margin), in u order."""
+    need = TOOLS[block.tool()].half_width_m + KEEP_OUT_MARGIN_M
+    u = np.linspace(block.u_min, block.u_max, 401)
+    ok = back.keep_out_clearance_m(u, np.full_like(u, v_m)) >= need
+    edges = np.diff(np.concatenate([[0], ok.astype(np.int8), [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    step = float(u[1] - u[0])
+    out = []
+    for a, e in zip(starts.tolist(), stops.tolist(), strict=True):
+        lo = float(u[a]) + (step if a > 0 else 0.0)
+        hi = float(u[e]) - (step if e < u.size - 1 else 0.0)
+        out.append((lo, hi))
+    return out
+
+
+def _try_lane(block: ThumbStripBlock, back: BackModel, v_m: float, index: int) -> list[Lane]:
+    """The lane's longest clear stretch (as ``clearance``), and any other long enough."""
     try:
         lo, hi = clear_u_interval(back, block.tool(), v_m, block.u_min, block.u_max, block=index)
     except PlanError:
-        return None
-    return (v_m, lo, hi)
+        return []
+    out = [(v_m, lo, hi)]
+    for a, b in _clear_stretches(block, back, v_m):
+        if b - a >= MIN_EXTRA_STRETCH_U and (b < lo or a > hi):
+            out.append((v_m, a, b))
+    return sorted(out, key=lambda lane: lane[1])
 
 
 def side_lanes(block: ThumbStripBlock, back: BackModel, index: int, sign: float) -> list[Lane]:
@@ -39,27 +71,25 @@ def side_lanes(block: ThumbStripBlock, back: BackModel, index: int, sign: float)
         PlanError: when no lane of the band is clear of bone on that side.
     """
     inner, outer = block.band_m
-    first = None
+    first: list[Lane] = []
     v = inner
     while v <= outer + 1e-9:
         first = _try_lane(block, back, sign * v, index)
-        if first is not None:
+        if first:
             break
         v += _INNER_STEP_M
-    if first is None:
+    if not first:
         raise PlanError(
             f"no thumb lane {inner * 100:.1f}–{outer * 100:.1f} cm from the midline is clear "
             "of bony landmarks",
             block=index,
         )
-    v0 = abs(first[0])
+    v0 = abs(first[0][0])
     n = max(1, round((outer - v0) / block.lane_spacing_m + 0.499))
     step = (outer - v0) / n if n > 0 else 0.0
-    out = [first]
+    out = list(first)
     for i in range(1, n + 1):
-        lane = _try_lane(block, back, sign * (v0 + i * step), index)
-        if lane is not None:
-            out.append(lane)
+        out += _try_lane(block, back, sign * (v0 + i * step), index)
     return out
 
 
