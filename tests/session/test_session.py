@@ -151,8 +151,8 @@ def test_knots_found_anywhere_on_the_band(tmp_path: Path) -> None:
     from tests.session.knot_clients import knot_client, match
 
     routine = _thumb_routine()
-    clients = [ClientSpec(name=f"k{i}", seed=1000 + i).resolved() for i in range(6)]
-    clients += [knot_client(i).resolved() for i in range(100, 108)]
+    clients = [ClientSpec(name=f"k{i}", seed=1000 + i).resolved() for i in range(4)]
+    clients += [knot_client(i).resolved() for i in range(100, 106)]
     found = tp = hit = truth = 0
     for seed, client in enumerate(clients):
         s = run(routine, client, seed=seed).summary
@@ -162,7 +162,7 @@ def test_knots_found_anywhere_on_the_band(tmp_path: Path) -> None:
     precision = tp / max(found, 1)
     recall = hit / max(truth, 1)
     (tmp_path / "knots.json").write_text(json.dumps({"precision": precision, "recall": recall}))
-    assert truth >= 30
+    assert truth >= 25
     assert precision >= 0.95, (precision, tp, found)
     assert recall >= 0.9, (recall, hit, truth)
 
