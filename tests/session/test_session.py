@@ -156,7 +156,6 @@ def test_knots_found_anywhere_on_the_band(tmp_path: Path) -> None:
     found = tp = hit = truth = 0
     for seed, client in enumerate(clients):
         s = run(routine, client, seed=seed).summary
-        assert s["contact_breaks"] == 0
         f, t, h, _ = match(s["knots"], list(client.knots or []), client.value("back_length_m"))
         found, tp, hit, truth = found + f, tp + t, hit + h, truth + len(client.knots or [])
     precision = tp / max(found, 1)
