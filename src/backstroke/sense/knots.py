@@ -282,8 +282,10 @@ def knot_detections(
     groups = strip_groups(uu, vv, p, hysteresis, back_length_m)
     breathing = f is not None and t is not None and dep is not None
     rate = breathing_rate_bpm
-    if breathing and rate is None and t is not None and dep is not None:
-        rate = _strips_breathing_rate(groups, t, uu, dep)
+    if breathing and t is not None and dep is not None:
+        # The strips' own breathing (a few breaths each, many strips) over a rate heard
+        # elsewhere (a rest of a few breaths); that only when no strip can tell.
+        rate = _strips_breathing_rate(groups, t, uu, dep) or breathing_rate_bpm
     for idx in groups:
         ks = k[idx]
         if f is not None and t is not None and dep is not None:
@@ -348,7 +350,8 @@ def detect_knots(
         t_s, indentation_m: optional ``(N,)`` times (s) and depths (m): with them and
             the force, each strip's breathing is removed from its depth and the secant
             recomputed (``stiffness_n_m`` still masks).
-        breathing_rate_bpm: the breathing rate known so far (narrows the fit), or None.
+        breathing_rate_bpm: the breathing rate known so far, or None: used when no strip
+            is long enough to tell the rate itself.
         back_length_m, ratio_threshold, window_m, min_width_m: see ``strip_knots``.
         merge_m: merge distance on the skin, m.
         hysteresis: see ``turnarounds``.

@@ -3,10 +3,10 @@
 "Using your thumbs, start at the lower back and apply pressure to the long muscles on
 either side of the spine pushing upwards as you travel up the back. You will probably
 feel tight spots and/or knots." Strips always go upward, in lanes across the
-paraspinal band clear of bone (``thumb_lanes``); the return to the next strip's start
-is a light palm glide. A pass may dwell (hold still, whole beats) on knots found
-earlier: each knot on the lane of this pass nearest to it (same side, within one lane
-spacing or, for single lines, anywhere on that side).
+paraspinal band clear of bone (``thumb_lanes``), each loaded up in place at its start;
+the return to the next strip's start is a light palm glide. A pass may dwell (hold
+still, whole beats) on knots found earlier: each knot on the lane of this pass nearest
+to it (same side, within one lane spacing or, for single lines, anywhere on that side).
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from backstroke.technique.segment import Segment, hold, line, stroke
 from backstroke.technique.thumb_lanes import Lane, pass_lanes
 from backstroke.technique.transition import transition
 from backstroke.tools import Tool
+
+# Beats the thumb holds still at each lane's start while it takes over and loads up.
+LOAD_BEATS = 2
 
 
 def start_point(
@@ -71,6 +74,9 @@ def one_pass(
         side = "left" if v > 0 else "right"
         stops = _stops(block, lane_list, i, dwell_at)
         marks = [lo, *stops, hi]
+        # Take over from the palms and load up in place: the strip is heard at its
+        # force from its first millimetre (knots sit near L5 too).
+        segs.append(hold(Tool.THUMB, lo, v, force_n=force_n, beats=LOAD_BEATS, label="load"))
         for j in range(len(marks) - 1):
             segs.append(
                 stroke(
