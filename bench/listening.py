@@ -66,12 +66,13 @@ def _session(routine: Routine, client: ClientSpec, seed: int) -> dict[str, Any]:
     glide = next(i for i, b in enumerate(routine.blocks) if b.technique == "glide")
     snaps: list[tuple[int, int, float]] = []
 
+    # The truth at one force (the block's target): a change of force is no softening.
+    force_n = routine.blocks[glide].target_force_n * routine.pressure_scale
+
     def on_chunk(cols: Any, plan_cols: Any, events: Any) -> None:
         blk = int(plan_cols["block"][-1])
         pss = int(plan_cols["pass_index"][-1])
-        palms = (plan_cols["tool"] == 0) & (plan_cols["in_contact"] > 0)
-        f = float(np.median(cols["normal_force_n"][palms])) if np.any(palms) else 12.0
-        k = tissue.stiffness_along_n_m(PATH_U, np.zeros_like(PATH_U), Tool.PALMS, max(f, 2.0))
+        k = tissue.stiffness_along_n_m(PATH_U, np.zeros_like(PATH_U), Tool.PALMS, force_n)
         snaps.append((blk, pss, float(np.median(k))))
 
     t0 = time.perf_counter()
@@ -87,6 +88,7 @@ def _session(routine: Routine, client: ClientSpec, seed: int) -> dict[str, Any]:
     for i, (blk, pss, k) in enumerate(snaps):
         if blk == glide and pss >= 0 and i > 0:
             truth.append(0.5 * (snaps[i - 1][2] + k))
+    s = {**s, "sim_truth": {**(s.get("sim_truth") or {}), **robot.sim_truth()}}  # type: ignore[attr-defined]
     return {"summary": s, "glide": glide, "truth_by_pass": truth, "wall_s": wall}
 
 

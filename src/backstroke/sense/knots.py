@@ -7,7 +7,8 @@ neighbourhood is short enough to follow the back's own variation (ribs and segme
 make 3–5 cm humps of ±25 %), and long enough that a knot (5–15 mm across) does not
 carry its own baseline along. A knot is a run of bins at least ``min_width_m`` wide where
 the ratio exceeds the threshold and falls back below it on both sides (a local
-maximum, not the rising end of a strip), at least 12 mm from either end of the strip
+maximum, not the rising end of a strip, and above *both* 10 mm flanks by half the
+threshold's excess, not the high side of a step), at least 12 mm from either end of the strip
 (where the thumb slows down and anything that varies in time piles up in a few bins).
 The threshold is ``ratio_threshold`` (1.05), or five times the strip's robust noise in
 the ratio when that is higher.
@@ -67,6 +68,8 @@ FLANK_M = 0.010
 # Knots closer than this to a strip's end are not reported: the thumb slows down there,
 # so anything that varies in time (breathing, force ramps) piles up in a few bins.
 EDGE_M = 0.012
+# A run counts only if its peak exceeds the higher flank by this share of the threshold.
+STEP_MARGIN = 0.5
 BIN_M = 0.001
 MIN_WIDTH_M = 0.003
 # Force below this fraction of the strip's median force is a touch-down or a lift,
@@ -197,9 +200,14 @@ def strip_knots(
         centres = s0 + (np.arange(a, e) + 0.5) * bin_m
         centre_m = float(np.sum(w * centres) / np.sum(w))
         peak = a + int(np.argmax(seg))
-        sides = np.concatenate([prof[max(0, a - flank) : a], prof[e : e + flank]])
-        around = _nanmedian(sides)
+        left, right = prof[max(0, a - flank) : a], prof[e : e + flank]
+        around = _nanmedian(np.concatenate([left, right]))
         strength = float(prof[peak] / around) if around > 0 else float(seg.max())
+        # A peak stands above both flanks; the high side of a step (a softened region's
+        # edge, a change of force) stands above one only.
+        higher = max(_nanmedian(left), _nanmedian(right))
+        if math.isfinite(higher) and prof[peak] < higher * (1.0 + STEP_MARGIN * (threshold - 1)):
+            continue
         half_excess = 0.5 * (float(ratio[peak]) - 1.0)
         lo_i, hi_i = peak, peak
         while lo_i > 0 and np.isfinite(ratio[lo_i - 1]) and ratio[lo_i - 1] - 1.0 > half_excess:
