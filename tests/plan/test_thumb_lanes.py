@@ -36,7 +36,7 @@ def _block(**kw: object) -> ThumbStripBlock:
 def test_every_reachable_point_of_the_band_is_near_a_lane(seed: int | None) -> None:
     """Over the block's passes, every point 2–7 cm from the midline that a thumb may
     reach (16 mm from scapulae and crests, L5..T3, and where a thumb may press at all;
-    the pocket above the medial border at T1–T3 gets a lane only where it is 4 cm long)
+    the pocket above the medial border at T1–T3 gets a lane only where it is 6 cm long)
     lies within half a lane spacing (plus
     1.5 mm where a lane stops short of bone) of a lane, and every lane stays clear of bone."""
     client = load_client() if seed is None else random_client(seed)

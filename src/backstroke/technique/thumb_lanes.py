@@ -6,7 +6,7 @@ passes within about its radius, so one line per side finds only the knots on it.
 ``cover = "band"`` the strips run in lanes ``lane_spacing_m`` apart from the innermost
 line clear of the spinous processes out to the band's outer edge; each lane is trimmed
 to its stretches clear of the scapulae and iliac crests (``clearance``: the longest, and
-any other at least 4 cm long, e.g. above a scapula's medial border). A block
+any other at least 6 cm long, e.g. above a scapula's medial border). A block
 with a fixed number of passes shares the lanes out round-robin over its passes (pass
 ``p`` of ``P`` runs lanes ``p, p + P, …`` on each side), so the block as a whole covers
 the band once; a block that listens for softening runs the same lanes every pass, so
@@ -29,8 +29,8 @@ _INNER_STEP_M = 0.001
 
 
 # A lane's shorter clear stretches (above a scapula's medial border, say) are run too
-# when at least this long (chart u; ~4 cm).
-MIN_EXTRA_STRETCH_U = 0.08
+# when at least this long (chart u; ~6 cm: a shorter strip leaves no room to hear a knot).
+MIN_EXTRA_STRETCH_U = 0.12
 
 
 def _clear_stretches(
