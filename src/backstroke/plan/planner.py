@@ -123,7 +123,7 @@ class Planner:
         raise PlanError(f"unknown technique {b!r}", block=index)
 
     def _even_lane_force(self, segs: list[Segment]) -> list[Segment]:
-        """Thumb segments at one force along each lane: the lowest cap the lane meets.
+        """Thumb segments at one force: the lowest cap any lane of the pass meets.
 
         Knots are heard as stiffness peaks along a strip, and soft tissue's secant
         stiffness changes with force: a cap stepping the force down where the lane nears
@@ -139,10 +139,11 @@ class Planner:
             near = self.zones.near_bone(Tool.THUMB, u, np.full(u.size, v), SHIFT_REACH_M)
             full = TOOLS[Tool.THUMB].max_force_n * PLAN_FRACTION
             caps[v] = full * BONE_LIMIT_FACTOR if bool(np.any(near)) else full
+        # One force for the whole pass: the lowest lane's. The outer lanes, far from the
+        # spine, would otherwise take the full target where the inner ones are halved.
+        cap = min(caps.values(), default=float("inf"))
         return [
-            replace(sg, force_n=min(sg.force_n, caps[round(float(sg.v_m[0]), 6)]))
-            if sg.tool == Tool.THUMB
-            else sg
+            replace(sg, force_n=min(sg.force_n, cap)) if sg.tool == Tool.THUMB else sg
             for sg in segs
         ]
 

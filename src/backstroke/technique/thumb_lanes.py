@@ -20,7 +20,7 @@ import numpy as np
 from backstroke.body.back_model import BackModel
 from backstroke.errors import PlanError
 from backstroke.routine.schema import ThumbStripBlock
-from backstroke.technique.clearance import KEEP_OUT_MARGIN_M, SIDE_SIGNS, clear_u_interval, lanes
+from backstroke.technique.clearance import KEEP_OUT_MARGIN_M, MIN_STROKE_U, SIDE_SIGNS, lanes
 from backstroke.tools import TOOLS
 
 Lane = tuple[float, float, float]  # (v_m, u_lo, u_hi)
@@ -33,13 +33,23 @@ _INNER_STEP_M = 0.001
 MIN_EXTRA_STRETCH_U = 0.12
 
 
+# Besides the thumb's half-width and margin, lanes keep this much more clear of the
+# scapulae and iliac crests (thin tissue near their edges: a guarded client feels it).
+EXTRA_BONE_MARGIN_M = 0.004
+
+
 def _clear_stretches(
     block: ThumbStripBlock, back: BackModel, v_m: float
 ) -> list[tuple[float, float]]:
-    """Every stretch of the lane clear of bone (thumb half-width + margin), in u order."""
+    """Every stretch of the lane clear of bone (thumb half-width + margin, and
+    ``EXTRA_BONE_MARGIN_M`` more from the scapulae and crests), in u order."""
     need = TOOLS[block.tool()].half_width_m + KEEP_OUT_MARGIN_M
     u = np.linspace(block.u_min, block.u_max, 401)
-    ok = back.keep_out_clearance_m(u, np.full_like(u, v_m)) >= need
+    vv = np.full_like(u, v_m)
+    others = tuple(z for z in back.keep_out_zones if z.name != "spinous_processes")
+    ok = back.keep_out_clearance_m(u, vv) >= need
+    if others:
+        ok &= back.keep_out_clearance_m(u, vv, others) >= need + EXTRA_BONE_MARGIN_M
     edges = np.diff(np.concatenate([[0], ok.astype(np.int8), [0]]))
     starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
     step = float(u[1] - u[0])
@@ -53,12 +63,12 @@ def _clear_stretches(
 
 def _try_lane(block: ThumbStripBlock, back: BackModel, v_m: float, index: int) -> list[Lane]:
     """The lane's longest clear stretch (as ``clearance``), and any other long enough."""
-    try:
-        lo, hi = clear_u_interval(back, block.tool(), v_m, block.u_min, block.u_max, block=index)
-    except PlanError:
+    stretches = [(a, b) for a, b in _clear_stretches(block, back, v_m) if b - a >= MIN_STROKE_U]
+    if not stretches:
         return []
+    lo, hi = max(stretches, key=lambda ab: ab[1] - ab[0])
     out = [(v_m, lo, hi)]
-    for a, b in _clear_stretches(block, back, v_m):
+    for a, b in stretches:
         if b - a >= MIN_EXTRA_STRETCH_U and (b < lo or a > hi):
             out.append((v_m, a, b))
     return sorted(out, key=lambda lane: lane[1])
