@@ -13,6 +13,7 @@ BENCHES = (
     "bench.mujoco",
     "bench.memory",
     "bench.learn",
+    "bench.listening",
 )
 
 

@@ -509,6 +509,7 @@ class _Block:
     pass_offset: int = 0
     result: dict[str, Any] = field(default_factory=dict)
     softening_pass: int | None = None
+    force_changed_at: list[int] = field(default_factory=list)
     stiffness: list[float] = field(default_factory=list)
     periods: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     detections: list[KnotDetection] = field(default_factory=list)
@@ -588,6 +589,8 @@ def analyze_log(
         ``log``, ``format``, ``samples``, ``sample_rate_hz``, ``duration_s``,
         ``passes`` (total over blocks), ``softening_threshold``, ``softening_pass`` and
         ``softening_block`` (the first block that softened; ``None`` if none did),
+        ``force_changed_at`` (that block's passes where the force changed, so softening
+        was judged afresh from there: a change of force is never read as softening),
         ``stiffness_block`` and ``stiffness_by_pass_n_m`` (that block, else the block with
         the most passes; block fields are ``None`` without a ``block`` column), ``knots`` (merged
         over all thumb samples, or all samples when the log has no ``tool``),
@@ -642,6 +645,7 @@ def analyze_log(
         "softening_threshold": softening_threshold,
         "softening_pass": main.softening_pass,
         "softening_block": main.label if has_blocks and main.softening_pass is not None else None,
+        "force_changed_at": main.force_changed_at,
         "stiffness_block": main.label if has_blocks else None,
         "stiffness_by_pass_n_m": [_r(x, 1) for x in main.stiffness],
         "knots": [kn.to_dict() for kn in knots],
@@ -701,8 +705,9 @@ def _analyze_block(
     det = SofteningDetector(threshold)
     for p in range(passes):
         m = pass_of == p
-        det.add_pass(k[m], u[m], t[m])
+        det.add_pass(k[m], u[m], t[m], force_n=f[m])
     b.softening_pass = det.softening_pass
+    b.force_changed_at = det.force_changed_at
     b.stiffness = det.stiffness_by_pass_n_m
     b.periods = stroke_periods_s(t, u, hysteresis_u)
     tool_name = None
@@ -727,6 +732,8 @@ def _analyze_block(
             x_m=pos["x_m"],
             y_m=pos["y_m"],
             z_m=pos["z_m"],
+            t_s=t[thumb],
+            indentation_m=c["indentation_m"][i][thumb],
             back_length_m=back_length_m,
             hysteresis=hysteresis_u,
         )
@@ -752,6 +759,7 @@ def _analyze_block(
         "duration_s": _r(float(t[-1] - t[0]), 3),
         "passes": passes,
         "softening_pass": b.softening_pass,
+        "force_changed_at": b.force_changed_at,
         "stiffness_by_pass_n_m": [_r(x, 1) for x in b.stiffness],
         "knots": [kn.to_dict() for kn in own],
         "tempo_bpm": _r(60.0 / period, 2) if period else None,

@@ -12,6 +12,7 @@ from backstroke.sense.knots import (
     KnotDetector,
     detect_knots,
     merge_knots,
+    strip_groups,
     strip_knots,
 )
 from backstroke.sense.passes import pass_indices
@@ -170,3 +171,91 @@ def test_incremental_detector() -> None:
     assert len(det.detections) == 4
     assert [round(k.u, 2) for k in det.knots] == [0.3, 0.6]
     assert all(k.passes_seen == 2 for k in det.knots)
+
+
+# ---------------------------------------------------------------- issue 13: band lanes
+
+
+def _strip(
+    k_of_s, *, v_m: float = 0.03, force_of_s=None, breath_m: float = 0.0, seed: int = 0
+) -> dict[str, np.ndarray]:
+    """One upward thumb strip, 2.5 cm/s at 200 Hz, force held; tissue F = kδ(1 + δ/15 mm);
+    the back breathes ``breath_m`` (amplitude) at 15/min under the tool."""
+    rng = np.random.default_rng(seed)
+    s = np.arange(0.05, 0.46, 0.025 / 200)
+    t = (s - s[0]) / 0.025
+    f = np.full(s.size, 12.0) if force_of_s is None else force_of_s(s)
+    k = k_of_s(s)
+    a = k / 0.015
+    depth = (-k + np.sqrt(k * k + 4 * a * f)) / (2 * a)
+    depth = depth + breath_m * np.sin(2 * np.pi * 0.25 * t + 1.0)
+    f = f + rng.normal(0.0, 0.05, s.size)
+    return {"t_s": t, "u": s / BACK_LENGTH_M, "v": np.full(s.size, v_m), "f": f, "d": depth}
+
+
+def _find(c: dict[str, np.ndarray], *, timed: bool = True) -> list:
+    k = secant_stiffness(c["f"], c["d"])
+    return detect_knots(
+        c["u"],
+        c["v"],
+        k,
+        np.zeros(k.size, dtype=np.int64),
+        normal_force_n=c["f"],
+        t_s=c["t_s"] if timed else None,
+        indentation_m=c["d"] if timed else None,
+    )
+
+
+def _bump(s: np.ndarray, at_m: float, ratio: float, r_m: float = 0.006) -> np.ndarray:
+    return 1.0 + (ratio - 1.0) * np.exp(-(((s - at_m) / r_m) ** 4))
+
+
+def test_breathing_humps_are_not_knots_and_knots_still_are() -> None:
+    """A back breathing ±2 mm under the thumb (secant humps of ±30 %): each strip's own
+    breath is taken out; nothing is found on a flat back, the knot on a knotty one."""
+    flat = _strip(lambda s: np.full(s.size, 2000.0), breath_m=0.002)
+    assert _find(flat) == []
+    knotty = _strip(lambda s: 2000.0 * _bump(s, 0.25, 2.0), breath_m=0.002)
+    found = _find(knotty)
+    assert len(found) == 1
+    assert found[0].u * BACK_LENGTH_M == pytest.approx(0.25, abs=0.004)
+
+
+def test_a_step_of_force_is_not_a_knot() -> None:
+    """Tissue stiffening with depth: 12 N then 9 N steps the secant; no knot there."""
+
+    def force(s: np.ndarray) -> np.ndarray:
+        return np.where(s < 0.3, 12.0, 9.0)
+
+    stepped = _strip(lambda s: np.full(s.size, 2000.0), force_of_s=force)
+    assert _find(stepped) == []
+    knotty = _strip(lambda s: 2000.0 * _bump(s, 0.15, 1.8), force_of_s=force)
+    assert [round(k.u * BACK_LENGTH_M, 2) for k in _find(knotty)] == [0.15]
+
+
+def test_a_knot_between_two_lanes_is_placed_between_them() -> None:
+    """Lanes 6 mm apart, a knot 2 mm from one: felt by both, weaker; merged between."""
+    v0, r_m, ratio = 0.032, 0.005, 2.0
+
+    def lane(v: float) -> dict[str, np.ndarray]:
+        across = np.exp(-(((v - v0) / r_m) ** 4))
+        return _strip(lambda s: 2000.0 * _bump(s, 0.25, 1 + (ratio - 1) * across, r_m), v_m=v)
+
+    a, b = lane(0.030), lane(0.036)
+    both = {c: np.concatenate([a[c], b[c]]) for c in a}
+    both["t_s"] = np.concatenate([a["t_s"], b["t_s"] + a["t_s"][-1] + 1.0])
+    found = _find(both)
+    assert len(found) == 1
+    assert found[0].v == pytest.approx(v0, abs=0.0015)
+    single = _find(a)[0]
+    assert abs(found[0].stiffness_ratio - 2.0) < abs(single.stiffness_ratio - 2.0)
+
+
+def test_strips_split_where_the_thumb_changes_lane() -> None:
+    """Two upward strips on one side, one after the other (the return not recorded)."""
+    u = np.concatenate([np.linspace(0.1, 0.9, 500), np.linspace(0.1, 0.9, 500)])
+    v = np.concatenate([np.full(500, 0.03), np.full(500, 0.036)])
+    groups = strip_groups(u, v, np.zeros(u.size, dtype=np.int64))
+    big = [g for g in groups if g.size > 100]
+    assert len(big) == 2
+    assert {round(float(np.median(v[g])), 3) for g in big} == {0.03, 0.036}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -18,7 +20,7 @@ from backstroke.plan.plan import (
     TimedSegment,
 )
 from backstroke.plan.timing import Limits, beat_step, beats_for_move, sample_move
-from backstroke.plan.zone_limits import zone_limits_for
+from backstroke.plan.zone_limits import PLAN_FRACTION, SHIFT_REACH_M, zone_limits_for
 from backstroke.routine.schema import (
     SPEED_FLOOR_M_S,
     Block,
@@ -31,7 +33,7 @@ from backstroke.routine.schema import (
 from backstroke.technique import forearm, glide, rest, thumb_strip
 from backstroke.technique.segment import Segment, hold
 from backstroke.technique.transition import transition
-from backstroke.tools import Tool
+from backstroke.tools import BONE_LIMIT_FACTOR, TOOLS, Tool
 
 # The tool hovers this far above the skin before first touch and after lift-off (m).
 HOVER_M = 0.03
@@ -93,9 +95,10 @@ class Planner:
         return thumb_strip.start_point(b, self.back, index)
 
     def pass_segments(
-        self, index: int, dwell_at: tuple[tuple[float, float], ...] = ()
+        self, index: int, dwell_at: tuple[tuple[float, float], ...] = (), pass_index: int = 0
     ) -> list[Segment]:
-        """Untimed segments of one pass of block ``index`` (ends where it starts)."""
+        """Untimed segments of pass ``pass_index`` of block ``index`` (ends where the next
+        pass starts: where it started, unless thumb lanes are shared out over passes)."""
         b = self.routine.blocks[index]
         force = self.block_force_n(index)
         speed = self.block_speed_m_s(b)
@@ -109,7 +112,7 @@ class Planner:
                 b, self.back, index, force_n=force, speed_m_s=speed, transition_force_n=tf
             )
         if isinstance(b, ThumbStripBlock):
-            return thumb_strip.one_pass(
+            segs = thumb_strip.one_pass(
                 b,
                 self.back,
                 index,
@@ -117,8 +120,35 @@ class Planner:
                 speed_m_s=speed,
                 transition_force_n=tf,
                 dwell_at=dwell_at if b.dwell_on_knots else (),
+                pass_index=pass_index,
             )
+            return self._even_lane_force(segs)
         raise PlanError(f"unknown technique {b!r}", block=index)
+
+    def _even_lane_force(self, segs: list[Segment]) -> list[Segment]:
+        """Thumb segments at one force: the lowest cap any lane of the pass meets.
+
+        Knots are heard as stiffness peaks along a strip, and soft tissue's secant
+        stiffness changes with force: a cap stepping the force down where the lane nears
+        bone would cut a knot in two or fake one at the step.
+        """
+        lane_u: dict[float, list[float]] = {}
+        for sg in segs:
+            if sg.tool == Tool.THUMB:
+                lane_u.setdefault(round(float(sg.v_m[0]), 6), []).extend(sg.u.tolist())
+        caps = {}
+        for v, us in lane_u.items():
+            u = np.linspace(min(us), max(us), 200)
+            near = self.zones.near_bone(Tool.THUMB, u, np.full(u.size, v), SHIFT_REACH_M)
+            full = TOOLS[Tool.THUMB].max_force_n * PLAN_FRACTION
+            caps[v] = full * BONE_LIMIT_FACTOR if bool(np.any(near)) else full
+        # One force for the whole pass: the lowest lane's. The outer lanes, far from the
+        # spine, would otherwise take the full target where the inner ones are halved.
+        cap = min(caps.values(), default=float("inf"))
+        return [
+            replace(sg, force_n=min(sg.force_n, cap)) if sg.tool == Tool.THUMB else sg
+            for sg in segs
+        ]
 
     # ------------------------------------------------------------------ chunks
     def approach(self, start_beat: int = 0) -> PlanChunk:
@@ -152,7 +182,7 @@ class Planner:
         dwell_at: tuple[tuple[float, float], ...] = (),
     ) -> PlanChunk:
         """One pass of block ``index`` starting on ``start_beat`` after ``prev``."""
-        segs = self.pass_segments(index, dwell_at)
+        segs = self.pass_segments(index, dwell_at, pass_index)
         return self._chunk(segs, start_beat, prev, block=index, pass_index=pass_index)
 
     def lift_off(self, start_beat: int, point: tuple[float, float], prev: Handoff) -> PlanChunk:

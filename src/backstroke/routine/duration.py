@@ -6,8 +6,9 @@ samples), so a routine that would run for hours is refused up front with one lin
 bound (within about ±30 % of the planned duration on the presets): every stroke leg
 covers ``(u_max - u_min) × back length`` at the block's speed (the planner aims the
 mean speed at 90 % of it) or lasts ``beats_per_stroke`` beats; a glide pass is two legs
-(down and back), a forearm or thumb pass two legs per side; a rest lasts its
-``duration_s`` (or 4 s per breath, 16 s by default).
+(down and back), a forearm or thumb pass two legs per side (a thumb block covering the
+band: one and a half per lane, a return being quicker; its lanes shared out over its
+passes); a rest lasts its ``duration_s`` (or 4 s per breath, 16 s by default).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ def pass_duration_s(routine: Routine, index: int, back_length_m: float, period_s
     sides = 1
     if isinstance(block, ForearmBlock | ThumbStripBlock):
         sides = 2 if block.side == "both" else 1
-    legs = 2 * sides
+    legs: float = 2 * sides
+    if isinstance(block, ThumbStripBlock) and block.covers_band:
+        legs = 1.5 * sides * _thumb_lanes_per_side(block)  # a return: half a strip
     leg_m = (block.u_max - block.u_min) * back_length_m
     if block.beats_per_stroke is not None:
         leg_s = block.beats_per_stroke * period_s
@@ -48,6 +51,21 @@ def pass_duration_s(routine: Routine, index: int, back_length_m: float, period_s
         speed = block.speed_m_s if block.speed_m_s is not None else routine.speed.default_m_s
         leg_s = leg_m / (0.9 * speed)
     return legs * max(leg_s, period_s)
+
+
+# The innermost thumb lane clear of the spinous processes (m from the midline), and the
+# mean length of a band's lanes relative to the inner ones (the outer lanes stop below
+# the scapulae).
+_THUMB_INNER_M = 0.022
+_THUMB_LANE_LENGTH = 0.75
+
+
+def _thumb_lanes_per_side(block: ThumbStripBlock) -> float:
+    """Lanes one pass of a band-covering thumb block runs on one side (length-weighted)."""
+    inner, outer = block.band_m
+    lanes = round(max(outer - max(inner, _THUMB_INNER_M), 0.0) / block.lane_spacing_m) + 1
+    share = block.repeat.planned_passes if block.repeat.until is None else 1
+    return max(1.0, -(-lanes // min(share, lanes)) * _THUMB_LANE_LENGTH)
 
 
 def estimated_duration_s(

@@ -167,12 +167,28 @@ class ForearmBlock(_StrokeBlock):
         return Tool.FOREARM
 
 
+ThumbCover = Literal["band", "line"]
+
+
 class ThumbStripBlock(_StrokeBlock):
-    """Thumbs up the erector spinae from L5 to T1, always upward; finds knots."""
+    """Thumbs up the erector spinae from L5 to T1, always upward; finds knots.
+
+    ``cover = "band"`` (the default) runs lanes ``lane_spacing_m`` apart across the
+    paraspinal band ``band_m`` (from the midline, clear of bone), so a knot anywhere on
+    the long muscles lies within half a spacing of a lane; a block with a fixed number
+    of passes shares the lanes out over its passes (one coverage of the band per block),
+    a block listening for softening runs every lane each pass. ``cover = "line"`` is one
+    lane per side at ``lateral_m`` (giving ``lateral_m`` alone implies it).
+    """
 
     technique: Literal["thumb_strip"]
     side: Side = "both"
+    cover: ThumbCover | None = Field(default=None, description='"band" unless lateral_m is given')
     lateral_m: float = Field(default=0.03, ge=0.025, le=0.04, description="from the midline")
+    band_m: tuple[float, float] = Field(
+        default=(0.02, 0.07), description="inner and outer edge of the band from the midline"
+    )
+    lane_spacing_m: float = Field(default=0.006, ge=0.004, le=0.02)
     u_min: float = Field(default=0.09, ge=0.0, le=1.0, description="L5")
     u_max: float = Field(default=0.95, ge=0.0, le=1.0, description="T1")
     dwell_on_knots: bool = False
@@ -180,6 +196,32 @@ class ThumbStripBlock(_StrokeBlock):
 
     def tool(self) -> Tool:
         return Tool.THUMB
+
+    @property
+    def covers_band(self) -> bool:
+        """Lanes across the band (else one line per side at ``lateral_m``)."""
+        if self.cover is not None:
+            return self.cover == "band"
+        return "lateral_m" not in self.model_fields_set
+
+    @model_validator(mode="after")
+    def _band(self) -> ThumbStripBlock:
+        inner, outer = self.band_m
+        if not (0.015 <= inner < outer <= 0.09):
+            raise FieldError(
+                "band_m",
+                "needs 0.015 <= inner < outer <= 0.09 (m from the midline)",
+                value=list(self.band_m),
+                allowed="[inner, outer] with 0.015 <= inner < outer <= 0.09",
+            )
+        if self.cover == "band" and "lateral_m" in self.model_fields_set:
+            raise FieldError(
+                "lateral_m",
+                'applies to cover = "line" only',
+                value=self.lateral_m,
+                allowed='leave it out, or set cover = "line"',
+            )
+        return self
 
 
 Block = Annotated[

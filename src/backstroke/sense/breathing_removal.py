@@ -86,13 +86,37 @@ def _osc(tc: NDArray[np.float64], rate_bpm: float) -> NDArray[np.float64]:
     )
 
 
+def _huber_fit(a: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+    """Least squares of ``a @ coef ≈ y`` reweighted twice (Huber, 1.5 robust σ): a knot
+    the coarse profile cannot follow is down-weighted instead of bending the breath.
+    Returns ``(Huber loss, coef)``."""
+    coef, *_ = np.linalg.lstsq(a, y, rcond=None)
+    loss = 0.0
+    for _ in range(3):
+        r = y - a @ coef
+        sigma = 1.4826 * float(np.median(np.abs(r - np.median(r)))) + 1e-12
+        c = 1.5 * sigma
+        ar = np.abs(r)
+        loss = float(np.sum(np.where(ar <= c, 0.5 * r * r, c * (ar - 0.5 * c))))
+        w = np.sqrt(np.where(ar <= c, 1.0, c / np.maximum(ar, 1e-300)))
+        coef, *_ = np.linalg.lstsq(a * w[:, None], y * w, rcond=None)
+    return loss, np.asarray(coef, dtype=np.float64)
+
+
 def fit_breathing(
-    t_s: ArrayLike, u: ArrayLike, depth_m: ArrayLike, known_rate_bpm: float | None = None
+    t_s: ArrayLike,
+    u: ArrayLike,
+    depth_m: ArrayLike,
+    known_rate_bpm: float | None = None,
+    *,
+    robust: bool = False,
 ) -> BreathingFit | None:
     """The breath in one pass (``(N,)`` inputs), or None when the pass cannot tell.
 
     None when there are too few samples, or the pass covers too little of the back or
     too little time (1.5 breaths at the slowest rate scanned) to tell space from breath.
+    ``robust`` reweights the fit (Huber) so that a local bump the coarse profile cannot
+    follow (a knot under a thumb) does not pull the breath's rate and phase.
     """
     t = np.asarray(t_s, dtype=np.float64)
     uu = np.asarray(u, dtype=np.float64)
@@ -121,11 +145,13 @@ def fit_breathing(
 
     def residual(rate: float) -> tuple[float, NDArray[np.float64]]:
         osc = _osc(tc, rate)
+        if robust:
+            return _huber_fit(np.concatenate([hat, osc], axis=1), db)
         hto = hat.T @ osc
         gram = np.block([[hth, hto], [hto.T, osc.T @ osc]])
         coef, *_ = np.linalg.lstsq(gram, np.concatenate([htd, osc.T @ db]), rcond=None)
         fitted = hat @ coef[:U_BINS] + osc @ coef[U_BINS:]
-        return float(np.sum((fitted - db) ** 2)), coef[U_BINS:]
+        return float(np.sum((fitted - db) ** 2)), coef
 
     scores = [residual(float(r))[0] for r in rates]
     j = int(np.argmin(scores))
@@ -135,8 +161,12 @@ def fit_breathing(
         den = a - 2.0 * b + c
         if den > 0:
             rate += 0.5 * (a - c) / den * float(rates[1] - rates[0])
-    res, coef = residual(rate)
+    res, full = residual(rate)
+    coef = full[U_BINS:]
     osc = _osc(t - t_mid, rate) @ coef
+    if robust:  # r² of the plain residual, comparable with the unreweighted fit's
+        design = np.concatenate([hat, _osc(tc, rate)], axis=1)
+        res = float(np.sum((db - design @ full) ** 2))
     r2 = 1.0 - res / base_res if base_res > 0 else 0.0
     return BreathingFit(
         t_mid_s=t_mid,
@@ -149,14 +179,19 @@ def fit_breathing(
 
 
 def remove_breathing(
-    t_s: ArrayLike, u: ArrayLike, depth_m: ArrayLike, breathing_rate_bpm: float | None
+    t_s: ArrayLike,
+    u: ArrayLike,
+    depth_m: ArrayLike,
+    breathing_rate_bpm: float | None,
+    *,
+    robust: bool = False,
 ) -> NDArray[np.float64]:
     """``depth_m`` with the fitted breathing motion taken out (``(N,)`` each).
 
     Returns the input unchanged when :func:`fit_breathing` cannot tell.
     """
     d = np.asarray(depth_m, dtype=np.float64)
-    fit = fit_breathing(t_s, u, d, breathing_rate_bpm)
+    fit = fit_breathing(t_s, u, d, breathing_rate_bpm, robust=robust)
     if fit is None:
         return d.copy()
     # depth = g(u) + osc  →  the breathing-free depth is depth − osc.

@@ -7,7 +7,8 @@ neighbourhood is short enough to follow the back's own variation (ribs and segme
 make 3–5 cm humps of ±25 %), and long enough that a knot (5–15 mm across) does not
 carry its own baseline along. A knot is a run of bins at least ``min_width_m`` wide where
 the ratio exceeds the threshold and falls back below it on both sides (a local
-maximum, not the rising end of a strip), at least 12 mm from either end of the strip
+maximum, not the rising end of a strip, and above *both* 10 mm flanks by half the
+threshold's excess, not the high side of a step), at least 12 mm from either end of the strip
 (where the thumb slows down and anything that varies in time piles up in a few bins).
 The threshold is ``ratio_threshold`` (1.05), or five times the strip's robust noise in
 the ratio when that is higher.
@@ -15,8 +16,30 @@ the ratio when that is higher.
 Under a thumb-sized contact a 2× knot 5–10 mm across reads only 1.05–1.4× (the pad
 averages it with the tissue around), which is why the threshold is low. The reported
 ``stiffness_ratio`` is the peak over the median of the 10 mm just outside the run on
-both sides. Detections from every pass and side are merged when closer than 15 mm on
+both sides. Detections from every pass and lane are merged when closer than 15 mm on
 the skin.
+
+Two things besides the tissue change the secant stiffness along a strip, and both
+would fake knots or cut them in two; given the samples' times, depths and forces the
+detector takes them out strip by strip:
+
+- **Breathing**: the back rises and falls by a few millimetres under a thumb that
+  holds its force, so the depth below the model surface swings with each breath and
+  the secant stiffness makes 3–10 cm humps of up to ±40 %. Each strip's own breath is
+  fitted and removed (``sense.breathing_removal``: one strip lasts a few breaths; one
+  fit over a whole pass of many lanes would share one profile between lanes and one
+  phase over minutes).
+- **Force steps**: soft tissue stiffens with depth, so where the force changes (a
+  client's "too much", a cap near bone) the secant steps too. A strip is cut into
+  plateaus of steady force (within ``FORCE_STEP``, 6 %) and each plateau is searched on
+  its own.
+
+A knot between two lanes is felt by both, weaker than it is (the thumb's pressure bulb
+averages it with the tissue around, and the lane passes off its centre). Merged
+detections place the knot at the strength-weighted mean of their lanes; when two lanes
+at different ``v`` saw it, the lateral fall-off between them (a Gaussian as wide as the
+knot is long on the stronger lane) gives its centre between the lanes and its strength
+at that centre (``lateral_correction``).
 
 Distances along the back are ``Δu × back_length_m``; across it, ``v`` is already in
 metres on the skin.
@@ -26,15 +49,16 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
-from backstroke.sense.passes import DEFAULT_HYSTERESIS_U, turnarounds
-from backstroke.sense.stiffness import binned_median
+from backstroke.sense.breathing_removal import fit_breathing, remove_breathing
+from backstroke.sense.knot_merge import MERGE_M, Knot, KnotDetection, merge_knots
+from backstroke.sense.knot_strips import MIDLINE_BAND_M, force_plateaus, strip_groups
+from backstroke.sense.passes import DEFAULT_HYSTERESIS_U
+from backstroke.sense.stiffness import binned_median, secant_stiffness
 
 DEFAULT_BACK_LENGTH_M = 0.51
 RATIO_THRESHOLD = 1.05
@@ -44,73 +68,14 @@ FLANK_M = 0.010
 # Knots closer than this to a strip's end are not reported: the thumb slows down there,
 # so anything that varies in time (breathing, force ramps) piles up in a few bins.
 EDGE_M = 0.012
+# A run counts only if its peak exceeds the higher flank by this share of the threshold.
+STEP_MARGIN = 0.5
 BIN_M = 0.001
 MIN_WIDTH_M = 0.003
-MERGE_M = 0.015
-# Lateral band around the midline that counts as "on the spine" (side 0).
-MIDLINE_BAND_M = 0.005
 # Force below this fraction of the strip's median force is a touch-down or a lift,
 # not the strip (secant stiffness of a nonlinear tissue depends on depth).
 FORCE_FRACTION = 0.5
 _MAX_GAP_BINS = 3
-
-
-@dataclass(frozen=True)
-class KnotDetection:
-    """One knot seen on one strip.
-
-    Attributes:
-        u, v: chart position (v in m).
-        x_m, y_m, z_m: body-frame position, NaN when the log has no positions.
-        stiffness_ratio: peak stiffness over its neighbourhood.
-        pass_index: the pass it was seen in.
-        side: +1 left, -1 right, 0 on the midline.
-    """
-
-    u: float
-    v: float
-    x_m: float
-    y_m: float
-    z_m: float
-    stiffness_ratio: float
-    pass_index: int
-    side: int
-
-
-@dataclass(frozen=True)
-class Knot:
-    """A knot merged over passes and strips.
-
-    Attributes:
-        u, v: chart position (v in m): the mean of its detections.
-        x_m, y_m, z_m: body-frame position (m), ``None`` when not measured.
-        stiffness_ratio: median over its detections of the peak stiffness ratio.
-        passes_seen: number of distinct passes it was detected in.
-    """
-
-    u: float
-    v: float
-    x_m: float | None
-    y_m: float | None
-    z_m: float | None
-    stiffness_ratio: float
-    passes_seen: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, rounded (u 1e-4, metres 0.1 mm, ratio 1e-3)."""
-
-        def r(x: float | None, nd: int) -> float | None:
-            return None if x is None or not math.isfinite(x) else round(float(x), nd)
-
-        return {
-            "u": r(self.u, 4),
-            "v": r(self.v, 4),
-            "x_m": r(self.x_m, 4),
-            "y_m": r(self.y_m, 4),
-            "z_m": r(self.z_m, 4),
-            "stiffness_ratio": r(self.stiffness_ratio, 3),
-            "passes_seen": int(self.passes_seen),
-        }
 
 
 def _fill_gaps(prof: NDArray[np.float64], max_gap: int) -> NDArray[np.float64]:
@@ -235,9 +200,22 @@ def strip_knots(
         centres = s0 + (np.arange(a, e) + 0.5) * bin_m
         centre_m = float(np.sum(w * centres) / np.sum(w))
         peak = a + int(np.argmax(seg))
-        sides = np.concatenate([prof[max(0, a - flank) : a], prof[e : e + flank]])
-        around = _nanmedian(sides)
+        left, right = prof[max(0, a - flank) : a], prof[e : e + flank]
+        around = _nanmedian(np.concatenate([left, right]))
         strength = float(prof[peak] / around) if around > 0 else float(seg.max())
+        # A peak stands above both flanks; the high side of a step (a softened region's
+        # edge, a change of force) stands above one only.
+        higher = max(_nanmedian(left), _nanmedian(right))
+        if math.isfinite(higher) and prof[peak] < higher * (1.0 + STEP_MARGIN * (threshold - 1)):
+            continue
+        half_excess = 0.5 * (float(ratio[peak]) - 1.0)
+        lo_i, hi_i = peak, peak
+        while lo_i > 0 and np.isfinite(ratio[lo_i - 1]) and ratio[lo_i - 1] - 1.0 > half_excess:
+            lo_i -= 1
+        while (
+            hi_i < nb - 1 and np.isfinite(ratio[hi_i + 1]) and ratio[hi_i + 1] - 1.0 > half_excess
+        ):
+            hi_i += 1
         sel = (b >= a) & (b < e)
         v_here = _nanmedian(vv[sel])
         out.append(
@@ -250,6 +228,7 @@ def strip_knots(
                 stiffness_ratio=max(strength, float(seg.max())),
                 pass_index=int(pass_index),
                 side=_side(v_here),
+                width_m=(hi_i - lo_i + 1) * bin_m,
             )
         )
     return out
@@ -261,90 +240,23 @@ def _side(v: float) -> int:
     return 1 if v > 0 else -1
 
 
-def merge_knots(
-    detections: list[KnotDetection],
-    *,
-    back_length_m: float = DEFAULT_BACK_LENGTH_M,
-    merge_m: float = MERGE_M,
-) -> list[Knot]:
-    """Merge detections closer than ``merge_m`` on the skin (strongest first).
+def _strips_breathing_rate(
+    groups: list[NDArray[np.int64]],
+    t: NDArray[np.float64],
+    u: NDArray[np.float64],
+    depth: NDArray[np.float64],
+) -> float | None:
+    """Median breathing rate (breaths/min) of the strips long enough to tell, or None.
 
-    Returns:
-        Knots sorted by u, then v.
+    A short strip (an outer lane stopping below the scapula) lasts too few breaths to
+    scan the whole resting range; with this rate it only refines it.
     """
-    order = sorted(
-        range(len(detections)),
-        key=lambda i: (-detections[i].stiffness_ratio, detections[i].u, detections[i].v),
-    )
-    seeds: list[tuple[float, float]] = []
-    groups: list[list[KnotDetection]] = []
-    for i in order:
-        d = detections[i]
-        p = (d.u * back_length_m, d.v)
-        for j, (su, sv) in enumerate(seeds):
-            if math.hypot(p[0] - su, p[1] - sv) <= merge_m:
-                groups[j].append(d)
-                break
-        else:
-            seeds.append(p)
-            groups.append([d])
-    knots = []
-    for g in groups:
-
-        def mean(vals: list[float]) -> float | None:
-            fin = [x for x in vals if math.isfinite(x)]
-            return float(np.mean(fin)) if fin else None
-
-        knots.append(
-            Knot(
-                u=float(np.mean([d.u for d in g])),
-                v=float(np.mean([d.v for d in g])),
-                x_m=mean([d.x_m for d in g]),
-                y_m=mean([d.y_m for d in g]),
-                z_m=mean([d.z_m for d in g]),
-                stiffness_ratio=float(np.median([d.stiffness_ratio for d in g])),
-                passes_seen=len({d.pass_index for d in g}),
-            )
-        )
-    knots.sort(key=lambda kn: (kn.u, kn.v))
-    return knots
-
-
-def strip_groups(
-    u: ArrayLike,
-    v: ArrayLike,
-    pass_of: ArrayLike,
-    hysteresis: float = DEFAULT_HYSTERESIS_U,
-) -> list[NDArray[np.int64]]:
-    """Sample indices of each strip: one leg of u (between turnarounds) in one pass, one side.
-
-    Args:
-        u: ``(N,)`` chart coordinate.
-        v: ``(N,)`` lateral coordinate, m.
-        pass_of: ``(N,)`` pass number (``-1`` = in no pass; dropped).
-        hysteresis: see ``turnarounds``.
-
-    Returns:
-        Index arrays in order of first sample.
-    """
-    uu = np.asarray(u, dtype=np.float64)
-    vv = np.asarray(v, dtype=np.float64)
-    p = np.asarray(pass_of, dtype=np.int64)
-    n = uu.size
-    if n == 0:
-        return []
-    turns, _ = turnarounds(uu, hysteresis)
-    leg = np.searchsorted(turns, np.arange(n), side="right").astype(np.int64)
-    side = np.where(np.abs(vv) < MIDLINE_BAND_M, 0, np.sign(vv)).astype(np.int64) + 1
-    key = (p * (leg.max() + 1) + leg) * 3 + side
-    key[p < 0] = -1
-    groups: list[NDArray[np.int64]] = []
-    uniq, first = np.unique(key, return_index=True)
-    for kv in uniq[np.argsort(first, kind="stable")]:
-        if kv < 0:
-            continue
-        groups.append(np.flatnonzero(key == kv))
-    return groups
+    rates = []
+    for idx in groups:
+        fit = fit_breathing(t[idx], u[idx], depth[idx], None, robust=True)
+        if fit is not None and fit.confident:
+            rates.append(fit.rate_bpm)
+    return float(np.median(rates)) if rates else None
 
 
 def knot_detections(
@@ -357,6 +269,9 @@ def knot_detections(
     x_m: ArrayLike | None = None,
     y_m: ArrayLike | None = None,
     z_m: ArrayLike | None = None,
+    t_s: ArrayLike | None = None,
+    indentation_m: ArrayLike | None = None,
+    breathing_rate_bpm: float | None = None,
     back_length_m: float = DEFAULT_BACK_LENGTH_M,
     ratio_threshold: float = RATIO_THRESHOLD,
     window_m: float = WINDOW_M,
@@ -369,27 +284,44 @@ def knot_detections(
     vv, k, p = _opt(v, n), _opt(stiffness_n_m, n), np.asarray(pass_of, dtype=np.int64)
     f = None if normal_force_n is None else _opt(normal_force_n, n)
     xs, ys, zs = _opt(x_m, n), _opt(y_m, n), _opt(z_m, n)
+    t = None if t_s is None else _opt(t_s, n)
+    dep = None if indentation_m is None else _opt(indentation_m, n)
     dets: list[KnotDetection] = []
-    for idx in strip_groups(uu, vv, p, hysteresis):
+    groups = strip_groups(uu, vv, p, hysteresis, back_length_m)
+    breathing = f is not None and t is not None and dep is not None
+    rate = breathing_rate_bpm
+    if breathing and t is not None and dep is not None:
+        # The strips' own breathing (a few breaths each, many strips) over a rate heard
+        # elsewhere (a rest of a few breaths); that only when no strip can tell.
+        rate = _strips_breathing_rate(groups, t, uu, dep) or breathing_rate_bpm
+    for idx in groups:
         ks = k[idx]
+        if f is not None and t is not None and dep is not None:
+            # This strip's own breath out of the depth, then the secant again.
+            clean = remove_breathing(t[idx], uu[idx], dep[idx], rate, robust=True)
+            ks = np.where(np.isfinite(ks), secant_stiffness(f[idx], clean), np.nan)
+        parts = [np.arange(idx.size)]
         if f is not None:
             fs = f[idx]
             typical = _nanmedian(np.where(np.isfinite(ks), fs, np.nan))
             if math.isfinite(typical):
                 ks = np.where(fs >= FORCE_FRACTION * typical, ks, np.nan)
-        dets += strip_knots(
-            uu[idx],
-            vv[idx],
-            ks,
-            pass_index=int(p[idx[0]]),
-            back_length_m=back_length_m,
-            ratio_threshold=ratio_threshold,
-            window_m=window_m,
-            min_width_m=min_width_m,
-            x_m=xs[idx],
-            y_m=ys[idx],
-            z_m=zs[idx],
-        )
+            parts = force_plateaus(uu[idx] * back_length_m, np.where(np.isfinite(ks), fs, np.nan))
+        for part in parts:
+            j = idx[part]
+            dets += strip_knots(
+                uu[j],
+                vv[j],
+                ks[part],
+                pass_index=int(p[idx[0]]),
+                back_length_m=back_length_m,
+                ratio_threshold=ratio_threshold,
+                window_m=window_m,
+                min_width_m=min_width_m,
+                x_m=xs[j],
+                y_m=ys[j],
+                z_m=zs[j],
+            )
     return dets
 
 
@@ -403,6 +335,9 @@ def detect_knots(
     x_m: ArrayLike | None = None,
     y_m: ArrayLike | None = None,
     z_m: ArrayLike | None = None,
+    t_s: ArrayLike | None = None,
+    indentation_m: ArrayLike | None = None,
+    breathing_rate_bpm: float | None = None,
     back_length_m: float = DEFAULT_BACK_LENGTH_M,
     ratio_threshold: float = RATIO_THRESHOLD,
     window_m: float = WINDOW_M,
@@ -417,8 +352,14 @@ def detect_knots(
         stiffness_n_m: ``(N,)`` secant stiffness, N/m (NaN = masked).
         pass_of: ``(N,)`` pass numbers (see ``pass_indices``).
         normal_force_n: optional ``(N,)`` force, N: samples under half the strip's median
-            force (touch-down, lift, a light return glide) are left out.
+            force (touch-down, lift, a light return glide) are left out, and each
+            plateau of steady force is searched on its own.
         x_m, y_m, z_m: optional ``(N,)`` body-frame positions, m.
+        t_s, indentation_m: optional ``(N,)`` times (s) and depths (m): with them and
+            the force, each strip's breathing is removed from its depth and the secant
+            recomputed (``stiffness_n_m`` still masks).
+        breathing_rate_bpm: the breathing rate known so far, or None: used when no strip
+            is long enough to tell the rate itself.
         back_length_m, ratio_threshold, window_m, min_width_m: see ``strip_knots``.
         merge_m: merge distance on the skin, m.
         hysteresis: see ``turnarounds``.
@@ -435,6 +376,9 @@ def detect_knots(
         x_m=x_m,
         y_m=y_m,
         z_m=z_m,
+        t_s=t_s,
+        indentation_m=indentation_m,
+        breathing_rate_bpm=breathing_rate_bpm,
         back_length_m=back_length_m,
         ratio_threshold=ratio_threshold,
         window_m=window_m,
@@ -473,6 +417,9 @@ class KnotDetector:
         x_m: ArrayLike | None = None,
         y_m: ArrayLike | None = None,
         z_m: ArrayLike | None = None,
+        t_s: ArrayLike | None = None,
+        indentation_m: ArrayLike | None = None,
+        breathing_rate_bpm: float | None = None,
     ) -> None:
         """Add one pass's thumb samples (``(N,)`` each; see ``detect_knots``)."""
         n = np.asarray(u).size
@@ -485,6 +432,9 @@ class KnotDetector:
             x_m=x_m,
             y_m=y_m,
             z_m=z_m,
+            t_s=t_s,
+            indentation_m=indentation_m,
+            breathing_rate_bpm=breathing_rate_bpm,
             back_length_m=self.back_length_m,
             ratio_threshold=self.ratio_threshold,
         )

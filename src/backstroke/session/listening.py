@@ -66,14 +66,18 @@ class BlockListener:
         k = secant_stiffness(cols["normal_force_n"][m], depth)
         self.softening.add_pass(k, cols["plan_u"][m], force_n=cols["normal_force_n"][m])
         if self.is_thumb:
+            # The knot finder takes each strip's own breath out (a pass has many lanes).
             self.knot_detector.add_pass(
                 cols["plan_u"][m],
                 cols["plan_v"][m],
-                k,
+                secant_stiffness(cols["normal_force_n"][m], cols["indentation_m"][m]),
                 normal_force_n=cols["normal_force_n"][m],
                 x_m=cols["x_m"][m],
                 y_m=cols["y_m"][m],
                 z_m=cols["z_m"][m],
+                t_s=cols["t_s"][m],
+                indentation_m=cols["indentation_m"][m],
+                breathing_rate_bpm=self.breathing_rate_bpm,
             )
 
     def softened(self) -> bool:

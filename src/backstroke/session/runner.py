@@ -71,6 +71,7 @@ class BlockResult:
     ended_because: str = ""
     force_scale: float = 1.0
     threshold: float | None = None
+    force_changed_at: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -228,6 +229,7 @@ class SessionRunner:
                     res.ended_because = "max_passes"
                 res.softening_pass = listener.softening_pass()
                 res.stiffness_by_pass_n_m = listener.stiffness_by_pass()
+                res.force_changed_at = listener.force_changed_at()
                 knots += listener.knots()
                 if self._calm_marker() == (0, 0):
                     self._deepen()
@@ -514,6 +516,7 @@ class SessionRunner:
                         "ended_because": b.ended_because,
                         "force_scale": round(b.force_scale, 3),
                         "threshold": b.threshold,
+                        **({"force_changed_at": b.force_changed_at} if b.force_changed_at else {}),
                     }
                     for b in blocks
                 ],

@@ -61,6 +61,10 @@ class BlockSummary(_Strict):
     ended_because: str = ""
     force_scale: float = 1.0
     threshold: float | None = None
+    force_changed_at: list[int] | None = Field(
+        default=None,
+        description="passes where the force changed (softening judged afresh from there)",
+    )
 
 
 class KnotSummary(_Open):

@@ -1,0 +1,331 @@
+"""Listening on clients and logs nobody tuned on (issue 13) → bench/results/listening.json.
+
+1. **Sessions**: the spa and sports presets on held-out clients of the independent client
+   generator (``tests/session/knot_clients.py``: knots anywhere 2–7 cm from the midline).
+   Per preset: knot precision and recall within 15 mm, the heard knots' strength error,
+   breathing-rate error (summary ``breathing_rate_bpm`` vs the client's), contact breaks
+   (measured and the tissue's), "too much" episodes per session, and the glide block's
+   softening pass against the tissue's truth.
+2. **Glide listening**: one 8-pass glide on more held-out clients; the heard stiffness by
+   pass against the simulated tissue's own (sampled along the path after every pass):
+   softening within ±1 pass of the truth on clients whose true drop reaches 8 %, and no
+   softening heard where the truth never comes within 1 % of the threshold.
+3. **Recorders**: ``analyze`` on logs of the independent recorder generator
+   (``tests/recorder_logs.py``: free-text labels, extra columns, no pass_index, its own
+   tissue law, breathing, force steps and dips): softening agreement on logs whose true
+   drop is ≥ 8 %, knots P/R, and how often a change of force was read as softening.
+
+Usage: ``python bench/listening.py [--clients 6] [--glide-clients 12] [--logs 30]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "listening.json"
+sys.path.insert(0, str(ROOT))
+
+from tests.recorder_logs import recorder_log, write_csv  # noqa: E402
+from tests.session.knot_clients import knot_client, match  # noqa: E402
+
+from backstroke.analyze import analyze  # noqa: E402
+from backstroke.body.back_model import BackModel  # noqa: E402
+from backstroke.body.client_file import ClientSpec, KnotSpec  # noqa: E402
+from backstroke.music.grid import BeatGrid  # noqa: E402
+from backstroke.robot.factory import make_robot  # noqa: E402
+from backstroke.routine.io import load_routine  # noqa: E402
+from backstroke.routine.schema import Routine  # noqa: E402
+from backstroke.session.runner import SessionRunner  # noqa: E402
+from backstroke.tools import Tool  # noqa: E402
+
+PATH_U = np.linspace(0.15, 0.85, 36)
+SOFT_DROP = 0.08
+
+
+def _truth_pass(rel: list[float], threshold: float) -> int | None:
+    for k in range(1, len(rel) - 1):
+        if rel[k] <= 1 - threshold and rel[k + 1] <= 1 - threshold:
+            return k
+    return None
+
+
+def _session(routine: Routine, client: ClientSpec, seed: int) -> dict[str, Any]:
+    """One session; the glide block's true stiffness by pass from the tissue (truth)."""
+    back = BackModel(client)
+    robot = make_robot("sim", client, back, seed=seed)
+    tissue = robot.tissue  # type: ignore[attr-defined]
+    glide = next(i for i, b in enumerate(routine.blocks) if b.technique == "glide")
+    snaps: list[tuple[int, int, float]] = []
+
+    # The truth at one force (the block's target): a change of force is no softening.
+    force_n = routine.blocks[glide].target_force_n * routine.pressure_scale
+
+    def on_chunk(cols: Any, plan_cols: Any, events: Any) -> None:
+        blk = int(plan_cols["block"][-1])
+        pss = int(plan_cols["pass_index"][-1])
+        k = tissue.stiffness_along_n_m(PATH_U, np.zeros_like(PATH_U), Tool.PALMS, force_n)
+        snaps.append((blk, pss, float(np.median(k))))
+
+    t0 = time.perf_counter()
+    s = (
+        SessionRunner(
+            routine, back, BeatGrid.constant(routine.bpm), robot, seed=seed, on_chunk=on_chunk
+        )
+        .run()
+        .summary
+    )
+    wall = time.perf_counter() - t0
+    truth = []
+    for i, (blk, pss, k) in enumerate(snaps):
+        if blk == glide and pss >= 0 and i > 0:
+            truth.append(0.5 * (snaps[i - 1][2] + k))
+    s = {**s, "sim_truth": {**(s.get("sim_truth") or {}), **robot.sim_truth()}}  # type: ignore[attr-defined]
+    return {"summary": s, "glide": glide, "truth_by_pass": truth, "wall_s": wall}
+
+
+def _softening_row(block: dict[str, Any], truth: list[float], threshold: float) -> dict[str, Any]:
+    rel = [x / truth[0] for x in truth] if truth else []
+    heard = block.get("softening_pass")
+    t_pass = _truth_pass(rel, threshold)
+    return {
+        "passes": block["passes"],
+        "heard": heard,
+        "truth": t_pass,
+        "true_drop": round(1 - min(rel), 4) if rel else None,
+        "force_changed_at": block.get("force_changed_at") or [],
+        "agree": (heard is None and t_pass is None)
+        or (heard is not None and t_pass is not None and abs(heard - t_pass) <= 1),
+        "false_softening": heard is not None and (min(rel[: heard + 2]) > 1 - threshold + 0.01),
+    }
+
+
+def sessions(n_clients: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for preset in ("spa", "sports"):
+        routine = load_routine(preset)
+        rows = []
+        for i in range(n_clients):
+            client = knot_client(200 + i).resolved()
+            r = _session(routine, client, seed=i)
+            s = r["summary"]
+            truth = list(client.knots or [])
+            nf, tp, hit, ratios = match(s["knots"], truth, client.value("back_length_m"))
+            rate = s.get("breathing_rate_bpm")
+            g = s["blocks"][r["glide"]]
+            thr = g.get("threshold") or 0.04
+            rows.append(
+                {
+                    "client": client.name,
+                    "duration_s": s["duration_s"],
+                    "wall_s": round(r["wall_s"], 1),
+                    "knots_true": len(truth),
+                    "knots_found": nf,
+                    "knots_tp": tp,
+                    "knots_hit": hit,
+                    "strength_rel_err": [round(f / t - 1, 3) for t, f in ratios],
+                    "breathing_rate_bpm": rate,
+                    "breathing_true_bpm": round(client.value("breathing_rate_bpm"), 2),
+                    "contact_breaks": s["contact_breaks"],
+                    "sim_contact_breaks": (s.get("sim_truth") or {}).get("contact_breaks"),
+                    "too_much": (s.get("sim_truth") or {}).get("too_much_episodes"),
+                    "glide": _softening_row(g, r["truth_by_pass"], thr),
+                    "safety_stop": s.get("ended_because"),
+                }
+            )
+            print(preset, rows[-1], flush=True)
+        out[preset] = {"figures": _session_figures(rows), "clients": rows}
+    return out
+
+
+def _session_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    found = sum(r["knots_found"] for r in rows)
+    errs = [e for r in rows for e in r["strength_rel_err"]]
+    b_err = [
+        abs(r["breathing_rate_bpm"] - r["breathing_true_bpm"])
+        for r in rows
+        if r["breathing_rate_bpm"] is not None
+    ]
+    drops = [r["glide"] for r in rows if (r["glide"]["true_drop"] or 0) >= SOFT_DROP]
+    return {
+        "clients": len(rows),
+        "knots_precision": round(sum(r["knots_tp"] for r in rows) / max(found, 1), 3),
+        "knots_recall": round(
+            sum(r["knots_hit"] for r in rows) / max(sum(r["knots_true"] for r in rows), 1), 3
+        ),
+        "knots_true": sum(r["knots_true"] for r in rows),
+        "knot_strength_within_25pct": round(float(np.mean(np.abs(errs) <= 0.25)), 3)
+        if errs
+        else None,
+        "knot_strength_median_rel_err": round(float(np.median(errs)), 3) if errs else None,
+        "breathing_reported": sum(r["breathing_rate_bpm"] is not None for r in rows),
+        "breathing_within_1_5_bpm": sum(e <= 1.5 for e in b_err),
+        "breathing_max_err_bpm": round(max(b_err), 2) if b_err else None,
+        "contact_breaks_total": sum(r["contact_breaks"] for r in rows),
+        "sim_contact_breaks_total": sum(r["sim_contact_breaks"] or 0 for r in rows),
+        "too_much_max_per_session": max((r["too_much"] or 0) for r in rows),
+        "sessions_with_more_than_one_too_much": sum((r["too_much"] or 0) > 1 for r in rows),
+        "softening_clients_drop_ge_8pct": len(drops),
+        "softening_within_1_pass": sum(d["agree"] for d in drops),
+        "false_softening": sum(r["glide"]["false_softening"] for r in rows),
+    }
+
+
+def glide_listening(n_clients: int) -> dict[str, Any]:
+    threshold = 0.04
+    routine = Routine.model_validate(
+        {
+            "start_force_fraction": 1.0,
+            "blocks": [
+                {"technique": "rest", "duration_s": 16.0},
+                {
+                    "technique": "glide",
+                    "target_force_n": 12.0,
+                    "u_min": 0.15,
+                    "u_max": 0.85,
+                    "speed_m_s": 0.04,
+                    "repeat": {"passes": 8},
+                },
+            ],
+        }
+    )
+    rows = []
+    for i in range(n_clients):
+        client = knot_client(300 + i).resolved()
+        r = _session(routine, client, seed=100 + i)
+        row = _softening_row(r["summary"]["blocks"][1], r["truth_by_pass"], threshold)
+        row["client"] = client.name
+        rows.append(row)
+        print("glide", row, flush=True)
+    drops = [r for r in rows if (r["true_drop"] or 0) >= SOFT_DROP]
+    return {
+        "threshold": threshold,
+        "figures": {
+            "clients": len(rows),
+            "clients_drop_ge_8pct": len(drops),
+            "softening_within_1_pass": sum(r["agree"] for r in drops),
+            "false_softening": sum(r["false_softening"] for r in rows),
+            "force_changed_blocks": sum(bool(r["force_changed_at"]) for r in rows),
+        },
+        "clients": rows,
+    }
+
+
+def recorders(n_logs: int) -> dict[str, Any]:
+    threshold = 0.05
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        for seed in range(n_logs):
+            cols, tr = recorder_log(seed)
+            path = Path(d) / f"rec{seed}.csv"
+            write_csv(path, cols)
+            r = analyze(path, threshold, back_length_m=tr.back_length_m)
+            g = r["blocks"][0]
+            truth = [KnotSpec(**k) for k in tr.knots]
+            nf, tp, hit, ratios = match(r["knots"], truth, tr.back_length_m)
+            t_pass = tr.softening_pass(threshold)
+            heard = g["softening_pass"]
+            early = heard is not None and (t_pass is None or heard < t_pass - 1)
+            rows.append(
+                {
+                    "seed": seed,
+                    "passes": g["passes"],
+                    "passes_true": tr.glide_passes,
+                    "drop": round(tr.drop, 4),
+                    "heard": heard,
+                    "truth": t_pass,
+                    "agree": (heard is None and t_pass is None)
+                    or (heard is not None and t_pass is not None and abs(heard - t_pass) <= 1),
+                    "force_change": tr.force_change,
+                    "force_change_pass": tr.force_change_pass,
+                    "force_changed_at": g.get("force_changed_at"),
+                    "softening_from_force": tr.force_change is not None and early,
+                    "knots_true": len(truth),
+                    "knots_found": nf,
+                    "knots_tp": tp,
+                    "knots_hit": hit,
+                    "strength_rel_err": [round(f / t - 1, 3) for t, f in ratios],
+                }
+            )
+            print("recorder", rows[-1], flush=True)
+    drops = [r for r in rows if r["drop"] >= SOFT_DROP]
+    steady = [
+        r
+        for r in drops
+        if r["force_change"] != "step" or (r["force_change_pass"] or 99) > (r["truth"] or 0) + 1
+    ]
+    found = sum(r["knots_found"] for r in rows)
+    errs = [e for r in rows for e in r["strength_rel_err"]]
+    return {
+        "threshold": threshold,
+        "figures": {
+            "logs": len(rows),
+            "passes_derived_right": sum(r["passes"] == r["passes_true"] for r in rows),
+            "logs_drop_ge_8pct": len(drops),
+            "softening_within_1_pass": sum(r["agree"] for r in drops),
+            "logs_drop_ge_8pct_no_step_before_softening": len(steady),
+            "softening_within_1_pass_no_step_before_softening": sum(r["agree"] for r in steady),
+            "logs_with_force_change": sum(r["force_change"] is not None for r in rows),
+            "force_change_read_as_softening": sum(r["softening_from_force"] for r in rows),
+            "steps_reported_in_force_changed_at": sum(
+                r["force_change"] == "step"
+                and r["force_change_pass"] in (r["force_changed_at"] or [])
+                for r in rows
+            ),
+            "steps": sum(r["force_change"] == "step" for r in rows),
+            "knots_precision": round(sum(r["knots_tp"] for r in rows) / max(found, 1), 3),
+            "knots_recall": round(
+                sum(r["knots_hit"] for r in rows) / max(sum(r["knots_true"] for r in rows), 1), 3
+            ),
+            "knots_true": sum(r["knots_true"] for r in rows),
+            "knot_strength_within_25pct": round(float(np.mean(np.abs(errs) <= 0.25)), 3)
+            if errs
+            else None,
+        },
+        "logs": rows,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=6, help="held-out clients per preset")
+    ap.add_argument("--glide-clients", type=int, default=12)
+    ap.add_argument("--logs", type=int, default=30, help="recorder logs")
+    ap.add_argument("--parts", default="recorders,glide,sessions")
+    args = ap.parse_args()
+    parts = set(args.parts.split(","))
+    old = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    res: dict[str, Any] = dict(old)
+    t0 = time.perf_counter()
+    if "recorders" in parts:
+        res["recorders"] = recorders(args.logs)
+    if "glide" in parts:
+        res["glide_listening"] = glide_listening(args.glide_clients)
+    if "sessions" in parts:
+        res["sessions"] = sessions(args.clients)
+    res["wall_s_last_run"] = round(time.perf_counter() - t0, 1)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(res, indent=2, allow_nan=False) + "\n")
+    summary = {
+        k: v.get("figures") for k, v in res.items() if isinstance(v, dict) and "figures" in v
+    }
+    summary.update(
+        {
+            f"sessions.{p}": v["figures"]
+            for p, v in (res.get("sessions") or {}).items()
+            if isinstance(v, dict)
+        }
+    )
+    print(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
