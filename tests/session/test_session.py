@@ -74,14 +74,17 @@ def test_one_seamless_stroke(short_result: SessionResult) -> None:
 def test_recorded_columns_are_the_tick_s_quantities(short_result: SessionResult) -> None:
     """Time, normal force and indentation (filled in per report) are the plan's time,
     the measured force along the plan normal and the TCP's depth below the plan point,
-    tick by tick."""
+    tick by tick — to float32, which the runner keeps (0.1 µm, 10 µN)."""
     c, p = short_result.data.columns, short_result.data.plan_columns
     assert np.array_equal(c["t_s"], p["t_s"])
+    assert c["t_s"].dtype == np.float64
+    c = {k: v.astype(np.float64) for k, v in c.items()}
+    p = {k: v.astype(np.float64) for k, v in p.items()}
     n = np.stack([p["nx"], p["ny"], p["nz"]], axis=1)
     f = np.stack([c["fx_n"], c["fy_n"], c["fz_n"]], axis=1)
     gap = np.stack([p["x_m"] - c["x_m"], p["y_m"] - c["y_m"], p["z_m"] - c["z_m"]], axis=1)
-    assert np.allclose(c["normal_force_n"], np.einsum("ij,ij->i", f, n), rtol=0, atol=1e-12)
-    assert np.allclose(c["indentation_m"], np.einsum("ij,ij->i", gap, n), rtol=0, atol=1e-15)
+    assert np.allclose(c["normal_force_n"], np.einsum("ij,ij->i", f, n), rtol=0, atol=1e-5)
+    assert np.allclose(c["indentation_m"], np.einsum("ij,ij->i", gap, n), rtol=0, atol=2e-7)
     # no client signal here: the force scale is at most 1 and the caps only lower it
     assert np.all(c["target_force_n"] <= p["target_force_n"] + 1e-9)
 

@@ -366,8 +366,9 @@ def _write_outputs(
     log_path = req.out / "session.mcap"
     if log_path.exists():
         written.append(log_path)
+    # What summary.json holds is what the caller gets (the Python API, sweeps).
+    doc = typed.to_json_dict() if typed is not None else _json_safe(summary)
     try:
-        doc = typed.to_json_dict() if typed is not None else _json_safe(summary)
         write_json_atomic(req.out / "summary.json", doc)
         written.append(req.out / "summary.json")
     except OSError as exc:
@@ -387,7 +388,7 @@ def _write_outputs(
             problems.append(f"{req.out / 'report.html'}: cannot write ({exc.strerror or exc})")
     elif memory is not None:
         memory.store.close()
-    return SessionOutcome(summary, req.out, fault, notes, ended, tuple(written), tuple(problems))
+    return SessionOutcome(doc, req.out, fault, notes, ended, tuple(written), tuple(problems))
 
 
 def _json_safe(obj: Any) -> Any:
