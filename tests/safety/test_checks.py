@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 from backstroke.errors import BackstrokeError
 from backstroke.robot.body_camera import SimulatedBodyCamera
 from backstroke.robot.protocol import RobotState, Vec3
-from backstroke.safety.checks import BodyMotion, ForceAgreement, ForceDepth, SensorHealth, Tick
+from backstroke.safety.checks import (
+    BodyMotion,
+    ForceAgreement,
+    ForceDepth,
+    Measurement,
+    SensorHealth,
+)
 from backstroke.tools import Tool
 
 UP: Vec3 = (0.0, 0.0, 1.0)
@@ -24,8 +30,8 @@ def _state(t_s: float, ft_n: float, joint_n: float | None, shift: Vec3 | None = 
     )  # fmt: skip
 
 
-def _tick(state: RobotState, fn: float, depth_m: float = 0.0) -> Tick:
-    return Tick(state, UP, fn, fn, depth_m)
+def _tick(state: RobotState, fn: float, depth_m: float = 0.0) -> Measurement:
+    return Measurement(state, UP, fn, fn, depth_m)
 
 
 def test_agreeing_estimates_never_retreat() -> None:
@@ -127,7 +133,7 @@ def test_sensor_health_names_the_first_fault() -> None:
     kinds = []
     for i in range(10):
         st = RobotState(i * 1e-3, i, Tool.PALMS, (0.0, 0.0, 0.0), UP, (0.0, 0.0, nan), UP)
-        tick = Tick(st, UP, nan, nan, 0.0)
+        tick = Measurement(st, UP, nan, nan, 0.0)
         f = health.update(tick)
         assert not health.valid
         kinds.append(None if f is None else f.kind)

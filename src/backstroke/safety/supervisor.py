@@ -31,9 +31,9 @@ from backstroke.safety.checks import (
     Finding,
     ForceAgreement,
     ForceDepth,
+    Measurement,
     SensorCheck,
     SensorHealth,
-    Tick,
 )
 from backstroke.safety.client_controls import ClientControls
 from backstroke.safety.limits import SafetyLimits
@@ -138,7 +138,7 @@ class Supervisor:
         self.health_checks: list[SensorCheck] = [self._health]
         self.checks: list[SensorCheck] = [self._agreement, self._body]
         self.consistency_checks: list[SensorCheck] = [self._force_depth]
-        self._tick: Tick | None = None
+        self._tick: Measurement | None = None
 
     # ------------------------------------------------------------------ events
     def _event(self, t_s: float, kind: str, value: float, limit: float, action: str) -> None:
@@ -318,7 +318,7 @@ class Supervisor:
     def expected_stiffness_n_m(self, value: float) -> None:
         self._force_depth.expected_stiffness_n_m = float(value)
 
-    def _act(self, t: float, checks: list[SensorCheck], tick: Tick) -> None:
+    def _act(self, t: float, checks: list[SensorCheck], tick: Measurement) -> None:
         """Run ``checks`` on this tick and act on what they find."""
         for check in checks:
             finding: Finding | None = check.update(tick)
@@ -363,7 +363,7 @@ class Supervisor:
         fn = f[0] * normal[0] + f[1] * normal[1] + f[2] * normal[2]
         tick = self._tick
         if tick is None:
-            tick = self._tick = Tick(st)
+            tick = self._tick = Measurement(st)
         tick.state, tick.normal, tick.raw_normal_force_n = st, normal, fn
         self._act(t, self.health_checks, tick)
         if not self._health.valid:

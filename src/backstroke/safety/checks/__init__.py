@@ -5,7 +5,7 @@ the Supervisor acts on findings (a retreat, or the stricter limits after a sign 
 the client moved).
 """
 
-from backstroke.safety.checks.base import Finding, SensorCheck, Tick
+from backstroke.safety.checks.base import Finding, Measurement, SensorCheck
 from backstroke.safety.checks.body_motion import BodyMotion
 from backstroke.safety.checks.force_agreement import ForceAgreement
 from backstroke.safety.checks.force_depth import ForceDepth
@@ -16,7 +16,7 @@ __all__ = [
     "Finding",
     "ForceAgreement",
     "ForceDepth",
+    "Measurement",
     "SensorCheck",
     "SensorHealth",
-    "Tick",
 ]

@@ -30,7 +30,7 @@ class Finding:
 
 
 @dataclass(slots=True)
-class Tick:
+class Measurement:
     """One tick's measurement as the checks see it (one instance, refilled each tick).
 
     Attributes:
@@ -52,6 +52,6 @@ class Tick:
 class SensorCheck(Protocol):
     """A check on the measurement: pure in its inputs, with its own small memory."""
 
-    def update(self, tick: Tick) -> Finding | None:
+    def update(self, tick: Measurement) -> Finding | None:
         """Read one tick; a finding when something is wrong (or the client moves)."""
         ...

@@ -15,7 +15,7 @@ from collections import deque
 
 from backstroke.errors import BackstrokeError
 from backstroke.robot.protocol import Vec3
-from backstroke.safety.checks.base import Finding, Tick
+from backstroke.safety.checks.base import Finding, Measurement
 
 
 class BodyMotion:
@@ -50,7 +50,7 @@ class BodyMotion:
         self._frames: deque[tuple[float, Vec3]] = deque()
         self._last: Vec3 | None = None
 
-    def update(self, tick: Tick) -> Finding | None:
+    def update(self, tick: Measurement) -> Finding | None:
         state = tick.state
         s = state.body_shift_m
         if s is None or s == self._last:

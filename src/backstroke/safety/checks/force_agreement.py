@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 from backstroke.errors import BackstrokeError
-from backstroke.safety.checks.base import Finding, Tick
+from backstroke.safety.checks.base import Finding, Measurement
 
 
 class ForceAgreement:
@@ -50,7 +50,7 @@ class ForceAgreement:
         self.joint_normal_n = -math.inf
         self._apart_s = 0.0
 
-    def update(self, tick: Tick) -> Finding | None:
+    def update(self, tick: Measurement) -> Finding | None:
         state, normal_force_n, normal = tick.state, tick.normal_force_n, tick.normal
         fj = state.force_joint_n
         if fj is None:

@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from backstroke.errors import BackstrokeError
-from backstroke.safety.checks.base import Finding, Tick
+from backstroke.safety.checks.base import Finding, Measurement
 
 TOUCH_N = 1.0  # first touch: the force rising past this
 LOST_N, LOST_S = 0.3, 0.05  # contact lost: below this force for this long
@@ -90,7 +90,7 @@ class ForceDepth:
         if self.surface_offset_m == 0.0:  # the exact body: the runner's rest figure
             self._k_n_m = float(value)
 
-    def update(self, tick: Tick) -> Finding | None:
+    def update(self, tick: Measurement) -> Finding | None:
         model_depth, fn, k = tick.model_depth_m, tick.normal_force_n, self.expected_stiffness_n_m
         self._follow_touch(tick, model_depth, fn, k)
         if self._offset_m is None:
@@ -112,7 +112,7 @@ class ForceDepth:
             return Finding("force_depth", fn, k * depth, "retreat")
         return None
 
-    def _follow_touch(self, tick: Tick, model_depth: float, fn: float, k: float) -> None:
+    def _follow_touch(self, tick: Measurement, model_depth: float, fn: float, k: float) -> None:
         p, n = tick.state.position_m, tick.normal
         if self._offset_m is None:
             if fn > TOUCH_N and self.surface_offset_m > 0.0:

@@ -13,7 +13,7 @@ import math
 
 from backstroke.errors import BackstrokeError
 from backstroke.robot.protocol import RobotState
-from backstroke.safety.checks.base import Finding, Tick
+from backstroke.safety.checks.base import Finding, Measurement
 
 
 class SensorHealth:
@@ -42,7 +42,7 @@ class SensorHealth:
         self._stale_for_s = 0.0
         self._invalid_for_s = 0.0
 
-    def update(self, tick: Tick) -> Finding | None:
+    def update(self, tick: Measurement) -> Finding | None:
         st, dt = tick.state, self.dt_s
         prev, self._prev = self._prev, st
         found: Finding | None = None
