@@ -54,6 +54,9 @@ class ToolSpec:
 
 # Over bone (a keep-out zone under a pad's centre) every limit is multiplied by this.
 BONE_LIMIT_FACTOR = 0.5
+# In contact: the normal force at or above this (N). The one contact rule
+# (sense/contact.py) and the simulator's truth both count with it.
+CONTACT_FORCE_N = 0.5
 
 
 def limits_for(tool: Tool, over_bone: bool) -> tuple[float, float]:

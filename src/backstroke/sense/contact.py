@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-CONTACT_FORCE_N = 0.5
+from backstroke.tools import CONTACT_FORCE_N
+
 BREAK_MIN_S = 0.02
 # Float tolerance on the 20 ms comparison (samples at exactly 20 ms are not a break).
 _TIME_EPS_S = 1e-9

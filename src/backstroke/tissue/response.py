@@ -14,6 +14,7 @@ import numpy as np
 
 from backstroke.tissue.pads import TissuePads
 from backstroke.tissue.state import SIGNALS
+from backstroke.tools import CONTACT_FORCE_N
 
 _RENORM_EXP = 25.0  # renormalise the lazily decaying dose grid past growth e^25
 
@@ -117,12 +118,13 @@ class TissueResponse(TissuePads):
                 if r1 > ratio:
                     ratio = r1
             self._contact_time_s += contact_s
-            self._break_open = False
-            # contact run (for breaks)
-            if not self._had_contact:
-                self._had_contact = True
-                self._t_run_start = self._t_last_slow
-            self._t_last_contact = t_s
+            if self._wmf >= CONTACT_FORCE_N:  # the one contact rule (sense/contact.py)
+                self._break_open = False
+                # contact run (for breaks)
+                if not self._had_contact:
+                    self._had_contact = True
+                    self._t_run_start = self._t_last_slow
+                self._t_last_contact = t_s
             # trust: calm, slow contact builds it; speed, pressure, jerks spend it
             if speed_m_s <= self._calm_v:
                 trust += (1.0 - trust) * contact_s / tau_trust
@@ -142,7 +144,11 @@ class TissueResponse(TissuePads):
                 self._t_last_jerk = t_s
                 dg += jerk_g
                 trust -= jerk_t
-        elif self._had_contact and t_s - self._t_last_contact >= brk_gap:
+        if (
+            self._had_contact
+            and t_s - self._t_last_contact >= brk_gap
+            and not (wn and self._wmf >= CONTACT_FORCE_N)
+        ):
             if self._t_last_contact - self._t_run_start >= brk_min:
                 self._counts["contact_breaks"] += 1
                 self._break_open = True
