@@ -178,16 +178,17 @@ def test_live_view_buttons_in_headless_chromium(tmp_path: Path) -> None:
             # Well inside a pass: between passes the runner listens (and plans) before it
             # moves on, so a press there waits for the next tick like any other.
             _inside_a_pass(page)
-            # Lighter: the force scale shown drops within a second of wall time.
+            # Lighter: the force scale shown drops (how fast is printed, not asserted:
+            # tests do not judge wall-clock time, and a loaded machine stalls the page).
             _, before = _poll(page, lambda s: "pass" in s[4] and s[3] == "running", 10.0)
             page.evaluate(WATCH_JS)
             page.get_by_role("button", name="Lighter").click()
-            took, after = _poll(page, lambda s: s[2] <= before[2] * 0.95, 1.0)
+            took, after = _poll(page, lambda s: s[2] <= before[2] * 0.95, 15.0)
             assert "heard: lighter" in after[4]
             time.sleep(1.0)
             # Stop: the page shows the retreat; the process exits 3.
             page.get_by_role("button", name="Stop").click()
-            stop_took, stopped = _poll(page, lambda s: s[3] in ("retreating", "stopped"), 2.0)
+            stop_took, stopped = _poll(page, lambda s: s[3] in ("retreating", "stopped"), 15.0)
             marks = page.evaluate("window.__marks")
             page.screenshot(path=str(tmp_path / "stopped.png"))
             print(
