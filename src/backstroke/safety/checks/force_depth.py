@@ -100,9 +100,8 @@ class ForceDepth:
             depth = model_depth - self._offset_m
             band = min(self.tilt * self._travel_m, self.surface_offset_m)
             searching = 0.0
-        too_soft = depth - band - searching > self.depth_m and fn < self.ratio_low * k * (
-            depth - band - searching
-        )
+        shallowest = depth - band - searching  # the least the tool can be in the skin
+        too_soft = shallowest > self.depth_m and fn < self.ratio_low * k * shallowest
         too_hard = fn > self.ratio_high * k * max(depth + band + 0.003, 0.001) + 5.0
         if not (too_soft or too_hard):
             self._for_s = 0.0
