@@ -155,6 +155,7 @@ class FaultInjector:
         self.robot = robot
         self.name = f"{robot.name}+faults"
         self.control_rate_hz = robot.control_rate_hz
+        self.force_direction_error_n = float(getattr(robot, "force_direction_error_n", 0.0))
         rng = np.random.default_rng(seed)
         self.faults = [
             replace(f, at_s=f.at_s if f.at_s is not None else float(rng.uniform(*window_s)))

@@ -10,12 +10,14 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from backstroke.robot.protocol import Vec3
+from backstroke.tools import FORCE_CONE_HALF_ANGLE_DEG, FORCE_CONE_LOAD_N
 
 if TYPE_CHECKING:
     from backstroke.robot.mujoco import MujocoRobot
 
-CONE_LIMIT_DEG = 10.0  # "stacking the bones": contact force within 10° of the tool axis
-CONE_LOAD_FORCE_N = 5.0  # the cone is checked under load (axial force at least this)
+# "stacking the bones": contact force within the cone of the tool axis, under load
+CONE_LIMIT_DEG = FORCE_CONE_HALF_ANGLE_DEG
+CONE_LOAD_FORCE_N = FORCE_CONE_LOAD_N
 CONE_LIGHT_FORCE_N = 1.0  # light touch (transitions) is reported separately
 LAW_RANGE_N = (5.0, 30.0)  # working range of the contact-law comparison
 

@@ -73,7 +73,13 @@ class RobotState:
 
 @runtime_checkable
 class Robot(Protocol):
-    """A force-sensing arm with a massage end effector."""
+    """A force-sensing arm with a massage end effector.
+
+    A backend may also set ``force_direction_error_n`` (N, default 0): how far its
+    measured force may point off the true one, tangentially (a wrist F/T sensor: its
+    bias; an estimate from joint torques: a few newtons). The Supervisor's force cone
+    allows for it.
+    """
 
     name: str
     control_rate_hz: float

@@ -30,6 +30,7 @@ from backstroke.safety.checks import (
     BodyMotion,
     Finding,
     ForceAgreement,
+    ForceCone,
     ForceDepth,
     Measurement,
     SensorCheck,
@@ -93,6 +94,7 @@ class Supervisor:
         self._last_tool: Tool | None = None
         self._last_state: RobotState | None = None
         self._backoff_m = 0.0
+        self._cone_backoff_m = 0.0
         self._force_hist: list[float] = [0.0] * 10
         self._last2 = (0.0, 0.0)
         self._hist_i = 0
@@ -123,6 +125,9 @@ class Supervisor:
         )
         self._agreement = ForceAgreement(dt_s)
         self._body = BodyMotion()
+        self._cone = ForceCone(
+            dt_s, tolerance_n=float(getattr(robot, "force_direction_error_n", 0.0))
+        )
         self._force_depth = ForceDepth(
             dt_s,
             limits.mismatch_depth_m,
@@ -134,10 +139,10 @@ class Supervisor:
         )
         # Checks on the measurement, in the order they run each tick: is the data alive
         # and sane; then, before the force limits, the second force estimate and the
-        # body tracker; after the limits, force/depth consistency.
+        # body tracker; after the limits, force/depth consistency and the force cone.
         self.health_checks: list[SensorCheck] = [self._health]
         self.checks: list[SensorCheck] = [self._agreement, self._body]
-        self.consistency_checks: list[SensorCheck] = [self._force_depth]
+        self.consistency_checks: list[SensorCheck] = [self._force_depth, self._cone]
         self._tick: Measurement | None = None
 
     # ------------------------------------------------------------------ events
@@ -222,7 +227,7 @@ class Supervisor:
         state = self.robot.step(command)
         bone = over_bone or self._measured_bone(state, surface, normal, plan_uv, tangents)
         self.over_bone_now = bone
-        self._check(state, command, normal, bone, depth_m)
+        self._check(state, command, normal, bone, surface)
         self._last_state = state
         return state, self.mode
 
@@ -257,8 +262,8 @@ class Supervisor:
         px, py, pz = command.position_m
         nx, ny, nz = normal
         changed = False
-        if self._backoff_m > 0.0:
-            b = self._backoff_m
+        if self._backoff_m > 0.0 or self._cone_backoff_m > 0.0:
+            b = self._backoff_m + self._cone_backoff_m
             px, py, pz = px + b * nx, py + b * ny, pz + b * nz
             changed = True
         last = self._last_cmd
@@ -329,17 +334,13 @@ class Supervisor:
             else:
                 self.start_retreat(t, finding.kind, finding.value, finding.limit)
 
-    def _model_depth_m(
-        self, st: RobotState, command: RobotCommand, n: Vec3, depth_cmd_m: float
-    ) -> float:
-        """How far the measured TCP is below the model surface along ``n`` (m): the
-        model surface point is the command plus its depth along the normal."""
-        p, c = st.position_m, command.position_m
-        depth = (
-            (c[0] + depth_cmd_m * n[0] - p[0]) * n[0]
-            + (c[1] + depth_cmd_m * n[1] - p[1]) * n[1]
-            + (c[2] + depth_cmd_m * n[2] - p[2]) * n[2]
-        )
+    def _model_depth_m(self, st: RobotState, surface: Vec3, n: Vec3) -> float:
+        """How far the measured TCP is below the model surface along ``n`` (m).
+
+        ``surface`` is the plan's model surface point (the controller's command plus its
+        depth, before any clamp: a clamp's back-off is not depth)."""
+        p = st.position_m
+        depth = (surface[0] - p[0]) * n[0] + (surface[1] - p[1]) * n[1] + (surface[2] - p[2]) * n[2]
         shift = self._body.shift_m
         if shift is not None:
             # the client's skin moved with the client (toward the tool: deeper)
@@ -352,7 +353,7 @@ class Supervisor:
         command: RobotCommand,
         normal: Vec3,
         over_bone: bool,
-        depth_cmd_m: float,
+        surface: Vec3,
     ) -> None:
         lim = self.limits
         dt = self.dt_s
@@ -380,7 +381,7 @@ class Supervisor:
         lo, hi = (a, b) if a < b else (b, a)
         fn = lo if fn < lo else (hi if fn > hi else fn)  # the median of the three
         tick.normal_force_n = fn
-        tick.model_depth_m = self._model_depth_m(st, command, normal, depth_cmd_m)
+        tick.model_depth_m = self._model_depth_m(st, surface, normal)
         self._act(t, self.checks, tick)
         # The retreat's "still pressed" reads the F/T sensor (the finer of the two) ...
         self._last_fn = fn
@@ -416,9 +417,11 @@ class Supervisor:
             return
         self._act(t, self.consistency_checks, tick)
         if self.mode != "running":
+            self._cone.out_of_cone = False
             return
         soft = lim.soft_fraction
         over = max(fn / (soft * f_lim), pressure / (soft * p_lim), rate / lim.max_force_rate_n_s)
+        self._cone_clamp(t)
         if over > 1.0 or self._clamping:
             self._clamp_event(t, "force", fn, soft * f_lim, fn > soft * f_lim)
             self._clamp_event(t, "pressure", pressure, soft * p_lim, pressure > soft * p_lim)
@@ -431,6 +434,23 @@ class Supervisor:
             self._backoff_m += speed * dt
         elif self._backoff_m > 0.0:
             self._backoff_m = max(0.0, self._backoff_m - 0.25 * lim.max_normal_speed_m_s * dt)
+
+    def _cone_clamp(self, t: float) -> None:
+        """Shear (the force out of the cone, under load): back off in proportion to the
+        excess angle while it lasts, and come back once it is inside. The back-off only
+        grows while the force is loaded, so this clamp alone never lifts the tool off
+        the skin; one clamp event per shear episode."""
+        cone = self._cone
+        lim = self.limits
+        if cone.out_of_cone:
+            excess = cone.angle_deg / cone.half_angle_deg - 1.0
+            self._cone_backoff_m += lim.max_normal_speed_m_s * min(1.0, 4.0 * excess) * self.dt_s
+        elif self._cone_backoff_m > 0.0:
+            self._cone_backoff_m = max(
+                0.0, self._cone_backoff_m - 0.5 * lim.max_normal_speed_m_s * self.dt_s
+            )
+        if cone.in_episode or "force_cone" in self._clamping:
+            self._clamp_event(t, "force_cone", cone.angle_deg, cone.half_angle_deg, cone.in_episode)
 
     def press(self, signal: str) -> None:
         """The client's control: one of ``CLIENT_CONTROLS`` (thread-safe).

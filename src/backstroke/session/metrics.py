@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backstroke.sense.contact import contact_breaks
+from backstroke.tools import FORCE_CONE_HALF_ANGLE_DEG, FORCE_CONE_LOAD_N
 
 
 def session_metrics(
@@ -44,6 +45,31 @@ def session_metrics(
             "max": round(float(ang.max()), 4) if ang.size else None,
         },
         "contact_time_s": round(float(np.sum(in_contact) * dt_s), 3),
+        "force_cone_deg": force_cone_error(c, dt_s),
+    }
+
+
+def force_cone_error(c: dict[str, NDArray[np.float64]], dt_s: float) -> dict[str, Any]:
+    """The measured force's angle off the measured tool axis, under load.
+
+    Args:
+        c: recorded columns ``fx_n``..``fz_n`` (contact force, frame B) and ``ax``..``az``
+            (tool axis, frame B), ``(N,)`` each.
+
+    Returns:
+        ``{"mean", "max"}`` (degrees, over samples with axial force ≥ FORCE_CONE_LOAD_N;
+        None without any) and ``"over_s"``: time outside the cone (s).
+    """
+    f = np.stack([c["fx_n"], c["fy_n"], c["fz_n"]], axis=1).astype(np.float64)
+    a = np.stack([c["ax"], c["ay"], c["az"]], axis=1).astype(np.float64)
+    axial = np.einsum("ij,ij->i", f, a)
+    loaded = np.isfinite(axial) & (axial >= FORCE_CONE_LOAD_N)
+    shear = np.linalg.norm(np.cross(f[loaded], a[loaded]), axis=1)
+    ang = np.degrees(np.arctan2(shear, axial[loaded]))
+    return {
+        "mean": round(float(ang.mean()), 3) if ang.size else None,
+        "max": round(float(ang.max()), 3) if ang.size else None,
+        "over_s": round(float(np.sum(ang > FORCE_CONE_HALF_ANGLE_DEG) * dt_s), 3),
     }
 
 

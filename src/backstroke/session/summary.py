@@ -51,6 +51,15 @@ class MeanMax(_Strict):
     max: float | None = None
 
 
+class ConeError(_Strict):
+    """The measured force's angle off the tool axis under load (degrees), and the time
+    spent outside the cone (s)."""
+
+    mean: float | None = None
+    max: float | None = None
+    over_s: float = Field(default=0.0, ge=0.0)
+
+
 class BlockSummary(_Strict):
     """One routine block as executed."""
 
@@ -184,7 +193,8 @@ class Summary(_Open):
     ``skipped_techniques`` (techniques the client asked to skip, remembered by the client
     memory), ``regional_preference`` (the client's "more/less here" bumps: ``u``, ``v_m``,
     ``scale``, ``radius_m`` each), ``injected_faults`` (``--inject``), ``log_error`` (why
-    session.mcap could not be written in full), ``body`` (the scan registration's figures).
+    session.mcap could not be written in full), ``body`` (the scan registration's
+    figures), ``force_cone_deg`` (the force's angle off the tool axis under load).
     """
 
     schema_version: int = SCHEMA_VERSION
@@ -194,6 +204,7 @@ class Summary(_Open):
     force_rmse_n: float | None = None
     orientation_error_deg: MeanMax = Field(default_factory=MeanMax)
     contact_time_s: float | None = None
+    force_cone_deg: ConeError | None = None
     max_normal_force_n: float
     max_pressure_n_cm2: float
     blocks: list[BlockSummary] = Field(default_factory=list)

@@ -8,6 +8,7 @@ the client moved).
 from backstroke.safety.checks.base import Finding, Measurement, SensorCheck
 from backstroke.safety.checks.body_motion import BodyMotion
 from backstroke.safety.checks.force_agreement import ForceAgreement
+from backstroke.safety.checks.force_cone import ForceCone
 from backstroke.safety.checks.force_depth import ForceDepth
 from backstroke.safety.checks.sensor_health import SensorHealth
 
@@ -15,6 +16,7 @@ __all__ = [
     "BodyMotion",
     "Finding",
     "ForceAgreement",
+    "ForceCone",
     "ForceDepth",
     "Measurement",
     "SensorCheck",

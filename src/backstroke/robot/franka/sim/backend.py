@@ -39,6 +39,7 @@ class FrankaSimRobot:
     """
 
     name = "franka-sim"
+    force_direction_error_n = FrankaRobot.force_direction_error_n
 
     def __init__(
         self,

@@ -1,0 +1,116 @@
+"""Stacking the bones: the contact force runs along the tool axis, within a cone.
+
+A therapist leans so the force goes straight through stacked joints; a force that
+leaves the tool's axis shears the skin and loads the arm's wrist sideways. Under load
+(axial force ≥ ``load_n``) the angle between the measured contact force (F/T sensor,
+frame B) and the measured tool axis must stay within ``half_angle_deg``. Outside it the
+Supervisor clamps (backs the tool off, which lowers the load and with it any shear).
+Out-of-cone time under load accumulates, decays at half speed while the loaded force is
+back inside, and holds while the force is below the load (backing off hides a shear; it
+does not cure it); past ``confirm_s`` the session ends in a retreat (``force_cone``,
+with the episode's largest angle). An axial load above the tool's own ceiling for two
+samples running (a one-sample spike rides through, as with the force limits) is a
+retreat (``axial_load``).
+
+A sensor whose force direction is uncertain (``tolerance_n``, from the backend's
+``force_direction_error_n``: a joint-torque estimate's few newtons) widens the cone by
+that much tangential force, so its error is not read as shear.
+
+Per tick: a dot product and a squared norm (no trigonometry or square root unless the
+force is out of the cone).
+"""
+
+from __future__ import annotations
+
+import math
+
+from backstroke.errors import BackstrokeError
+from backstroke.safety.checks.base import Finding, Measurement
+from backstroke.tools import FORCE_CONE_HALF_ANGLE_DEG, FORCE_CONE_LOAD_N, TOOLS
+
+
+class ForceCone:
+    """The measured force's angle off the measured tool axis, under load.
+
+    Args:
+        dt_s: control period (s).
+        half_angle_deg: the cone's half angle (degrees, (0, 45]).
+        load_n: the cone applies from this axial force (N; below it the sensor's bias
+            dominates the direction).
+        confirm_s: out-of-cone time (accumulated) that ends the session.
+        tolerance_n: the sensor's tangential error (N): the force is out of the cone
+            when its tangential part exceeds ``tan(half_angle) × axial + tolerance_n``.
+
+    Attributes:
+        out_of_cone: this tick's force is loaded and outside the cone (the Supervisor
+            clamps while it is).
+        angle_deg: the largest angle of the shear episode under way, else 0 (degrees).
+        in_episode: a shear episode is under way (from the first loaded tick out of the
+            cone to the first loaded tick back inside it).
+    """
+
+    def __init__(
+        self,
+        dt_s: float,
+        half_angle_deg: float = FORCE_CONE_HALF_ANGLE_DEG,
+        load_n: float = FORCE_CONE_LOAD_N,
+        confirm_s: float = 1.0,
+        tolerance_n: float = 0.0,
+    ) -> None:
+        if not (0.0 < dt_s <= 0.1 and 0.0 < half_angle_deg <= 45.0 and load_n > 0.0):
+            raise BackstrokeError(
+                f"ForceCone: dt_s {dt_s} (0..0.1], half_angle_deg {half_angle_deg} "
+                f"(0..45], load_n {load_n} (> 0)"
+            )
+        if not 0.0 < confirm_s <= 2.0:
+            raise BackstrokeError(f"ForceCone: confirm_s {confirm_s} outside (0, 2]")
+        if not 0.0 <= tolerance_n <= 10.0:
+            raise BackstrokeError(f"ForceCone: tolerance_n {tolerance_n} outside [0, 10]")
+        self.dt_s = dt_s
+        self.half_angle_deg = half_angle_deg
+        self.load_n = load_n
+        self.confirm_s = confirm_s
+        self._tan = math.tan(math.radians(half_angle_deg))
+        self.tolerance_n = tolerance_n
+        self._axial_limit_n = {tool: spec.max_force_n for tool, spec in TOOLS.items()}
+        self._out_s = 0.0
+        self._axial_over = False
+        self._episode = False
+        self.out_of_cone = False
+        self.angle_deg = 0.0
+
+    def update(self, tick: Measurement) -> Finding | None:
+        st = tick.state
+        fx, fy, fz = st.force_n
+        ax, ay, az = st.axis
+        axial_n = fx * ax + fy * ay + fz * az
+        self.out_of_cone = False
+        if not axial_n >= self.load_n:  # also False for NaN: the health check judges it
+            self._axial_over = False
+            return None
+        limit_n = self._axial_limit_n[st.tool]
+        if axial_n > limit_n:
+            if self._axial_over:
+                return Finding("axial_load", axial_n, limit_n, "retreat")
+            self._axial_over = True
+        else:
+            self._axial_over = False
+        norm2 = fx * fx + fy * fy + fz * fz
+        bound_n = self._tan * axial_n + self.tolerance_n
+        if norm2 - axial_n * axial_n <= bound_n * bound_n:
+            self._episode = False
+            self.angle_deg = 0.0
+            self._out_s = max(0.0, self._out_s - 0.5 * self.dt_s)
+            return None
+        angle_deg = math.degrees(math.acos(min(1.0, axial_n / math.sqrt(norm2))))
+        self.out_of_cone = True
+        self.angle_deg = max(self.angle_deg, angle_deg) if self._episode else angle_deg
+        self._episode = True
+        self._out_s += self.dt_s
+        if self._out_s > self.confirm_s:
+            return Finding("force_cone", self.angle_deg, self.half_angle_deg, "retreat")
+        return None
+
+    @property
+    def in_episode(self) -> bool:
+        return self._episode
