@@ -390,6 +390,7 @@ def _overview(summary: Summary, data: rd.SessionColumns) -> str:
     e = html.escape
     tempo = summary.tempo
     orient = summary.orientation_error_deg
+    cone = summary.force_cone_deg
     who = _kv_table(
         [
             ("client", e(str(summary.client or "?"))),
@@ -421,9 +422,15 @@ def _overview(summary: Summary, data: rd.SessionColumns) -> str:
                 "measured vs target while in contact</small>",
             ),
             (
-                "tool axis vs skin normal",
-                f"mean {_fmt(orient.mean, 1, '°')}, max "
-                f"{_fmt(orient.max, 1, '°')} <small>(force must stay within 10°)</small>",
+                "tool axis vs plan",
+                f"mean {_fmt(orient.mean, 1, '°')}, max {_fmt(orient.max, 1, '°')}",
+            ),
+            (
+                "force vs tool axis (stacked joints)",
+                f"mean {_fmt(cone and cone.mean, 1, '°')}, max "
+                f"{_fmt(cone and cone.max, 1, '°')}, {_fmt(cone and cone.over_s, 1, 's')} "
+                "outside <small>(under load the force stays within 10° of the tool axis)"
+                "</small>",
             ),
             (
                 "peak normal force",
