@@ -25,7 +25,7 @@ from backstroke.plan.io import plan_to_json
 from backstroke.plan.planner import Planner, compile_plan
 from backstroke.routine.duration import estimated_duration_s, pass_duration_s
 from backstroke.routine.io import load_routine
-from backstroke.routine.schema import Routine
+from backstroke.routine.schema import Block, Routine
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = Path(__file__).with_name("plan_reference.json")
@@ -74,21 +74,18 @@ def _segments(planner: Planner, index: int, passes: int) -> list[Any]:
     return out
 
 
-def _policy(b: Any) -> list[Any]:
-    from backstroke.routine.schema import RestBlock, ThumbStripBlock
-
-    rest = isinstance(b, RestBlock)
-    listening = not rest and b.repeat.until is not None
+def _policy(b: Block) -> list[Any]:
+    """What the runner and the listener ask of a block (passes, listening, dwelling)."""
     return [
-        1 if rest else b.repeat.planned_passes,
-        1 if rest else b.repeat.most_passes,
-        None if rest else b.repeat.min_passes,
-        None if rest else b.repeat.until,
-        listening,
-        0.05 if rest else b.repeat.threshold,
-        not rest,
-        isinstance(b, ThumbStripBlock),
-        isinstance(b, ThumbStripBlock) and b.dwell_on_knots,
+        b.planned_passes,
+        b.most_passes,
+        b.min_passes if b.has_strokes else None,
+        b.until,
+        b.listens_for_softening,
+        b.softening_threshold,
+        b.has_strokes,
+        b.hears_knots,
+        b.dwells,
     ]
 
 
@@ -100,7 +97,7 @@ def fingerprint(routine: Routine, client: str) -> dict[str, Any]:
     planner = Planner(routine, back, grid)
     blocks = []
     for i, b in enumerate(routine.blocks):
-        most = 1 if b.technique == "rest" else b.repeat.most_passes  # type: ignore[union-attr]
+        most = b.most_passes
         blocks.append(
             {
                 "start": repr(planner.start_point(i)),

@@ -21,16 +21,9 @@ from backstroke.plan.plan import (
 )
 from backstroke.plan.timing import Limits, beat_step, beats_for_move, sample_move
 from backstroke.plan.zone_limits import PLAN_FRACTION, SHIFT_REACH_M, zone_limits_for
-from backstroke.routine.schema import (
-    SPEED_FLOOR_M_S,
-    Block,
-    ForearmBlock,
-    GlideBlock,
-    RestBlock,
-    Routine,
-    ThumbStripBlock,
-)
-from backstroke.technique import forearm, glide, rest, thumb_strip
+from backstroke.routine.schema import SPEED_FLOOR_M_S, Block, Routine
+from backstroke.technique.protocol import PassRequest
+from backstroke.technique.registry import technique_for
 from backstroke.technique.segment import Segment, hold
 from backstroke.technique.transition import transition
 from backstroke.tools import BONE_LIMIT_FACTOR, TOOLS, Tool
@@ -80,19 +73,11 @@ class Planner:
         return self.routine.blocks[index].target_force_n * self.routine.pressure_scale
 
     def block_speed_m_s(self, block: Block) -> float:
-        if isinstance(block, RestBlock) or block.speed_m_s is None:
-            return self.routine.speed.default_m_s
-        return block.speed_m_s
+        return block.speed_or(self.routine.speed.default_m_s)
 
     def start_point(self, index: int) -> tuple[float, float]:
         b = self.routine.blocks[index]
-        if isinstance(b, RestBlock):
-            return rest.start_point(b)
-        if isinstance(b, GlideBlock):
-            return glide.start_point(b)
-        if isinstance(b, ForearmBlock):
-            return forearm.start_point(b, self.back, index)
-        return thumb_strip.start_point(b, self.back, index)
+        return technique_for(b.technique, index).start_point(b, self.back, index)
 
     def pass_segments(
         self, index: int, dwell_at: tuple[tuple[float, float], ...] = (), pass_index: int = 0
@@ -100,33 +85,21 @@ class Planner:
         """Untimed segments of pass ``pass_index`` of block ``index`` (ends where the next
         pass starts: where it started, unless thumb lanes are shared out over passes)."""
         b = self.routine.blocks[index]
-        force = self.block_force_n(index)
-        speed = self.block_speed_m_s(b)
-        tf = self.routine.transition_force_n
-        if isinstance(b, RestBlock):
-            return rest.one_pass(b, force_n=force, beat_period_s=self.grid.period_s)
-        if isinstance(b, GlideBlock):
-            return glide.one_pass(b, force_n=force, speed_m_s=speed)
-        if isinstance(b, ForearmBlock):
-            return forearm.one_pass(
-                b, self.back, index, force_n=force, speed_m_s=speed, transition_force_n=tf
-            )
-        if isinstance(b, ThumbStripBlock):
-            segs = thumb_strip.one_pass(
-                b,
-                self.back,
-                index,
-                force_n=force,
-                speed_m_s=speed,
-                transition_force_n=tf,
-                dwell_at=dwell_at if b.dwell_on_knots else (),
-                pass_index=pass_index,
-            )
-            return self._even_lane_force(segs)
-        raise PlanError(f"unknown technique {b!r}", block=index)
+        req = PassRequest(
+            back=self.back,
+            index=index,
+            pass_index=pass_index,
+            force_n=self.block_force_n(index),
+            speed_m_s=self.block_speed_m_s(b),
+            transition_force_n=self.routine.transition_force_n,
+            beat_period_s=self.grid.period_s,
+            dwell_at=dwell_at,
+        )
+        return self._even_lane_force(technique_for(b.technique, index).one_pass(b, req))
 
     def _even_lane_force(self, segs: list[Segment]) -> list[Segment]:
-        """Thumb segments at one force: the lowest cap any lane of the pass meets.
+        """Thumb segments at one force: the lowest cap any lane of the pass meets (a pass
+        without thumb segments is returned as it is).
 
         Knots are heard as stiffness peaks along a strip, and soft tissue's secant
         stiffness changes with force: a cap stepping the force down where the lane nears
@@ -455,21 +428,20 @@ def compile_plan(
             chunks.append(lead)
             beat, point, handoff = lead.end_beat, lead.end_point, lead.handoff
         first = None
-        for p in range(block.repeat.planned_passes if not isinstance(block, RestBlock) else 1):
+        for p in range(block.planned_passes):
             ch = planner.one_pass(i, p, beat, handoff)
             first = first or ch
             chunks.append(ch)
             beat, point, handoff = ch.end_beat, ch.end_point, ch.handoff
         if first is None:
             raise PlanError("block has no passes", block=i)
-        until = None if isinstance(block, RestBlock) else block.repeat.until
         summaries.append(
             BlockSummary(
                 index=i,
                 technique=block.technique,
-                planned_passes=1 if isinstance(block, RestBlock) else block.repeat.planned_passes,
-                max_passes=1 if isinstance(block, RestBlock) else block.repeat.most_passes,
-                until=until,
+                planned_passes=block.planned_passes,
+                max_passes=block.most_passes,
+                until=block.until,
                 pass_duration_s=first.t1_s - first.t0_s,
                 pass_length_m=sum(ts.length_m for ts in first.timed),
                 force_n=planner.block_force_n(i),
