@@ -46,6 +46,17 @@ _THUMB_INNER_M = 0.022
 _THUMB_LANE_LENGTH = 0.75
 
 
+def _not_both(block: StrictModel, first: str, second: str) -> None:
+    """Two keys that say the same thing two ways: a block gives one or neither."""
+    if getattr(block, first) is not None and getattr(block, second) is not None:
+        raise FieldError(
+            second,
+            f"give {first} or {second}, not both",
+            value=getattr(block, second),
+            allowed=f"{first} alone, or {second} alone",
+        )
+
+
 class _BlockBase(StrictModel):
     target_force_n: float = Field(gt=0.0, le=45.0)
     tilt_deg: float = Field(default=6.0, ge=0.0, le=10.0, description="behind the stroke")
@@ -179,13 +190,7 @@ class _StrokeBlock(_BlockBase):
                 value=self.u_max,
                 allowed=f"u_min + 0.1 = {self.u_min + 0.1:g} to 1",
             )
-        if self.speed_m_s is not None and self.beats_per_stroke is not None:
-            raise FieldError(
-                "beats_per_stroke",
-                "give speed_m_s or beats_per_stroke, not both",
-                value=self.beats_per_stroke,
-                allowed="speed_m_s alone, or beats_per_stroke alone",
-            )
+        _not_both(self, "speed_m_s", "beats_per_stroke")
         return self
 
 
@@ -199,10 +204,10 @@ class RestBlock(_BlockBase):
     breaths: int | None = Field(default=None, ge=1, le=40)
     tilt_deg: float = Field(default=0.0, ge=0.0, le=10.0)
 
+    hears_breathing: ClassVar[bool] = True
+
     def tool(self) -> Tool:
         return Tool.PALMS
-
-    hears_breathing: ClassVar[bool] = True
 
     @property
     def hold_s(self) -> float:
@@ -220,13 +225,7 @@ class RestBlock(_BlockBase):
 
     @model_validator(mode="after")
     def _one_duration(self) -> RestBlock:
-        if self.duration_s is not None and self.breaths is not None:
-            raise FieldError(
-                "breaths",
-                "give duration_s or breaths, not both",
-                value=self.breaths,
-                allowed="duration_s alone, or breaths alone",
-            )
+        _not_both(self, "duration_s", "breaths")
         return self
 
 
