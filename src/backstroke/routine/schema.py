@@ -387,15 +387,13 @@ class Routine(StrictModel):
                     allowed=f"at most {limit / self.pressure_scale:g} with pressure_scale "
                     f"{self.pressure_scale:g}",
                 )
-            if (
-                isinstance(b, _StrokeBlock)
-                and b.speed_m_s is not None
-                and b.speed_m_s > self.speed.max_m_s
-            ):
+            # (the default speed is within max_m_s: only a block's own speed can exceed it)
+            speed = b.speed_or(self.speed.default_m_s)
+            if speed > self.speed.max_m_s:
                 raise FieldError(
                     f"blocks[{i}].speed_m_s",
                     f"exceeds speed.max_m_s ({self.speed.max_m_s:g})",
-                    value=b.speed_m_s,
+                    value=speed,
                     allowed=f"{SPEED_FLOOR_M_S:g} to speed.max_m_s = {self.speed.max_m_s:g}",
                 )
         return self
