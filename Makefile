@@ -3,7 +3,7 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-EXTRAS ?= dev,audio,mujoco,browser,dist,parquet,web,franka
+EXTRAS ?= dev,audio,mujoco,dist,parquet,web,franka
 OUT ?= out/demo
 BACKEND ?= sim
 # make test runs on this many pytest-xdist workers (one test file per worker at a time).

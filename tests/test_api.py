@@ -75,3 +75,16 @@ def test_an_installed_plugin_is_found_by_its_entry_point(tmp_path: Path) -> None
     assert first == "rocking-sim True"
     assert "unknown backend 'nope'" in second and "rocking-sim" in second
     assert "rocking-sim" not in backend_names()  # only where the package is installed
+
+
+def test_the_api_names_are_listed_once_and_all_resolve() -> None:
+    """``backstroke._API`` is the one list; each name comes from ``backstroke.api``."""
+    import backstroke
+    from backstroke import api
+
+    for name in backstroke._API:
+        assert getattr(backstroke, name) is getattr(api, name)
+    from backstroke.session.summary import Summary, load_summary
+
+    assert (backstroke.Summary, backstroke.load_summary) == (Summary, load_summary)
+    assert set(backstroke._API) <= set(backstroke.__all__)

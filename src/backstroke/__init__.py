@@ -23,8 +23,10 @@ _API = (
     "RobotCommand",
     "RobotState",
     "SessionOutcome",
+    "Summary",
     "load_client",
     "load_routine",
+    "load_summary",
     "register_robot",
     "run_session",
 )

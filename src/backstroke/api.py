@@ -3,7 +3,7 @@
     from backstroke import load_client, load_routine, run_session
 
     outcome = run_session("spa", out="out/mine", robot=MyRobot(...))
-    print(outcome.summary["contact_breaks"], outcome.ended_because)
+    print(outcome.typed_summary.contact_breaks, outcome.ended_because)
 
 Everything the command line does (checks, log, summary, report, client memory,
 interruptions) happens here too; the command line is a thin layer over this.
@@ -13,14 +13,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backstroke.app.session import SessionOutcome, SessionRequest
+# What ``backstroke`` offers is listed once, in ``backstroke._API``; the names below are
+# re-exported with ``as`` (so this module needs no second list).
+from backstroke.app.session import SessionOutcome as SessionOutcome
+from backstroke.app.session import SessionRequest
 from backstroke.app.session import run_session as _run_request
-from backstroke.body.back_model import BackModel
-from backstroke.body.client_file import load_client
+from backstroke.body.back_model import BackModel as BackModel
+from backstroke.body.client_file import load_client as load_client
 from backstroke.errors import BackstrokeError
-from backstroke.robot.factory import BackendRequest, register_robot
-from backstroke.robot.protocol import Robot, RobotCommand, RobotState
-from backstroke.routine.io import load_routine
+from backstroke.robot.factory import BackendRequest as BackendRequest
+from backstroke.robot.factory import register_robot as register_robot
+from backstroke.robot.protocol import Robot as Robot
+from backstroke.robot.protocol import RobotCommand as RobotCommand
+from backstroke.robot.protocol import RobotState as RobotState
+from backstroke.routine.io import load_routine as load_routine
+from backstroke.session.summary import Summary as Summary
+from backstroke.session.summary import load_summary as load_summary
 
 
 def run_session(
@@ -56,8 +64,10 @@ def run_session(
         client_name, db: remember this client in the client memory.
 
     Returns:
-        The outcome: ``summary`` (the dict written to summary.json, valid against
-        ``backstroke schema summary``), ``ended_because``, ``exit_code``, ``written``.
+        The outcome: ``typed_summary`` (the session's :class:`~backstroke.Summary`, read
+        by attribute; None only when a figure went bad, ``problems`` says which),
+        ``summary`` (the dict written to summary.json, valid against ``backstroke schema
+        summary``), ``ended_because``, ``exit_code``, ``written``.
 
     Raises:
         BackstrokeError: bad input (exit 2 on the command line), before the robot moves.
@@ -82,17 +92,3 @@ def run_session(
         robot=robot,
     )
     return _run_request(req)
-
-
-__all__ = [
-    "BackModel",
-    "BackendRequest",
-    "Robot",
-    "RobotCommand",
-    "RobotState",
-    "SessionOutcome",
-    "load_client",
-    "load_routine",
-    "register_robot",
-    "run_session",
-]

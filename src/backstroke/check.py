@@ -62,15 +62,7 @@ def _check(p: Path) -> str:
             ),
         )
     if kind == "routine":
-        stray = next((k for k in data if k in _CLIENT_ONLY), None)
-        if stray is not None:
-            raise RoutineError(
-                "a client key in a routine file (a file is either a routine or a client)",
-                path=p,
-                key=stray,
-                value=_scalar(data[stray]),
-                allowed="routine keys: " + ", ".join(ROUTINE_KEYS),
-            )
+        _refuse_stray(data, p, "routine")
         routine = validate(Routine, data, path=p, error=RoutineError)
         from backstroke.routine.duration import NOMINAL_BACK_LENGTH_M, check_duration
 
@@ -81,15 +73,7 @@ def _check(p: Path) -> str:
             f"({n} block{'s' if n != 1 else ''}, {routine.intention}, "
             f"at most about {longest_s / 60:.0f} min)"
         )
-    stray = next((k for k in data if k in _ROUTINE_ONLY), None)
-    if stray is not None:
-        raise ClientError(
-            "a routine key in a client file (a file is either a routine or a client)",
-            path=p,
-            key=stray,
-            value=_scalar(data[stray]),
-            allowed="client keys: " + ", ".join(CLIENT_KEYS),
-        )
+    _refuse_stray(data, p, "client")
     client = validate(ClientSpec, data, path=p, error=ClientError)
     try:  # what `run` does with the file: fill every key from the defaults or the seed
         client.resolved()
@@ -101,6 +85,25 @@ def _check(p: Path) -> str:
     else:
         knots = "no knots" if client.seed is None else f"knots drawn from seed {client.seed}"
     return f"{_safe(str(p))}: valid client {client.name!r} ({knots})"
+
+
+def _refuse_stray(data: dict[str, object], p: Path, kind: str) -> None:
+    """A key of the other kind of file in a ``kind`` file (routine or client) is named."""
+    other, own, error = (
+        ("client", ROUTINE_KEYS, RoutineError)
+        if kind == "routine"
+        else ("routine", CLIENT_KEYS, ClientError)
+    )
+    stray_keys = _CLIENT_ONLY if kind == "routine" else _ROUTINE_ONLY
+    stray = next((k for k in data if k in stray_keys), None)
+    if stray is not None:
+        raise error(
+            f"a {other} key in a {kind} file (a file is either a routine or a client)",
+            path=p,
+            key=stray,
+            value=_scalar(data[stray]),
+            allowed=f"{kind} keys: " + ", ".join(own),
+        )
 
 
 def _scalar(value: object) -> object:

@@ -291,7 +291,8 @@ def _run(req: SessionRequest, watching: tuple[bool, int, float | None, bool]) ->
     except BackstrokeError as exc:
         _fail(exc)
         return
-    for line in [] if quiet else summary_lines(outcome.summary):
+    typed = outcome.typed_summary  # None: a figure went bad (the problems name it)
+    for line in [] if quiet or typed is None else summary_lines(typed):
         _say(line)
     for path in () if quiet else outcome.written:
         _say(f"wrote {path}")

@@ -90,7 +90,7 @@ def test_coach_command_embeds_music(tmp_path: Path) -> None:
 @pytest.mark.browser
 def test_coach_page_plays_in_headless_chromium(tmp_path: Path) -> None:
     exe = _chromium()
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the 'browser' extra")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the 'dev' extra")
     out = tmp_path / "coach.html"
     res = CliRunner().invoke(app, ["coach", "--routine", "spa", "--bpm", "72", "--out", str(out)])
     assert res.exit_code == 0, res.output
@@ -130,7 +130,7 @@ def test_coach_page_plays_in_headless_chromium(tmp_path: Path) -> None:
 @pytest.mark.browser
 def test_learner_page_renders_in_headless_chromium(tmp_path: Path) -> None:
     exe = _chromium()
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the 'browser' extra")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the 'dev' extra")
     from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize
     from tests.learn.test_learn import write_csv
 

@@ -9,7 +9,8 @@ import pytest
 from backstroke.body.back_model import BackModel
 from backstroke.body.client_file import load_client
 from backstroke.music.grid import BeatGrid
-from backstroke.plan.planner import TOUCH_FORCE_N, compile_plan
+from backstroke.plan.force_profile import TOUCH_FORCE_N
+from backstroke.plan.planner import compile_plan
 from backstroke.robot.factory import make_robot
 from backstroke.routine.io import load_routine
 from backstroke.sense.contact import CONTACT_FORCE_N

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from backstroke.body.back_model import BackModel
 from backstroke.body.client_file import ClientSpec, KnotSpec, load_client
+from backstroke.session.summary import Summary
 from backstroke.sweep.row import (
     KNOT_MATCH_M,
     derived_figures,
@@ -78,6 +79,12 @@ def test_match_is_the_distance_on_the_body(
     assert match_knots(back, [(u, v)], [(u2, v2)]) == int(d <= KNOT_MATCH_M)
 
 
+def _summary(**figures: object) -> Summary:
+    """A typed summary with the required figures and ``figures``."""
+    base = {"duration_s": 60.0, "contact_breaks": 0, "max_normal_force_n": 12.0}
+    return Summary.model_validate({**base, "max_pressure_n_cm2": 1.0, **figures})
+
+
 def _contact(passes: list[int], block: int, dt_s: float = 0.5) -> dict[str, np.ndarray]:
     """Contact-log columns: block 0 (rest, pass -1), then ``block`` with the given passes."""
     pi = [-1, -1] + [p for p in passes for _ in range(4)]
@@ -87,17 +94,17 @@ def _contact(passes: list[int], block: int, dt_s: float = 0.5) -> dict[str, np.n
 
 
 def test_time_to_softening_is_the_end_of_the_softening_pass() -> None:
-    summary = {
-        "blocks": [
-            {"technique": "rest", "softening_pass": None},
-            {"technique": "glide", "softening_pass": 2},
+    summary = _summary(
+        blocks=[
+            {"technique": "rest", "passes": 1, "softening_pass": None},
+            {"technique": "glide", "passes": 4, "softening_pass": 2},
         ]
-    }
+    )
     contact = _contact([0, 1, 2, 3], block=1)
     t, b = softening_time_s(summary, contact)
     # pass 2 occupies samples 10..13 → ends at 13 × 0.5 s.
     assert b == 1 and t == pytest.approx(6.5)
-    none = {"blocks": [{"technique": "glide", "softening_pass": None}]}
+    none = _summary(blocks=[{"technique": "glide", "passes": 3, "softening_pass": None}])
     assert softening_time_s(none, contact) == (None, None)
     assert softening_time_s(summary, None) == (None, 1)
 
@@ -106,17 +113,19 @@ def test_derived_figures() -> None:
     spec = ClientSpec(
         name="t", seed=1, knots=[KnotSpec(u=0.3, v=-0.03), KnotSpec(u=0.62, v=0.032)]
     ).resolved()
-    summary = {
-        "blocks": [
+    summary = _summary(
+        blocks=[
             {"technique": "rest", "passes": 1, "softening_pass": None},
             {"technique": "glide", "passes": 4, "softening_pass": 1},
             {"technique": "thumb_strip", "passes": 2, "softening_pass": None},
         ],
-        "knots": [{"u": 0.301, "v": -0.03}, {"u": 0.9, "v": 0.03}, {"u": 0.5, "v": None}],
-        "safety_events": [{"kind": "x"}],
-        "max_pressure_n_cm2": 1.0,
-        "sim_truth": {"too_much_episodes": 2, "max_pressure_n_cm2": 1.5},
-    }
+        knots=[
+            {"u": 0.301, "v": -0.03, "stiffness_ratio": 2.0},
+            {"u": 0.9, "v": 0.03, "stiffness_ratio": 1.6},
+        ],
+        safety_events=[{"t_s": 3.0, "kind": "x", "value": 1.0, "limit": 0.5, "action": "notice"}],
+        sim_truth={"max_force_n": 14.0, "too_much_episodes": 2, "max_pressure_n_cm2": 1.5},
+    )
     d = derived_figures(summary, spec, _contact([0, 1, 2, 3], block=1))
     assert d["sweep.passes"] == 6
     assert d["sweep.softened"] is True and d["sweep.softening_block"] == 1
@@ -126,7 +135,7 @@ def test_derived_figures() -> None:
     assert d["sweep.safety_events"] == 1
     assert (d["sweep.knots_true"], d["sweep.knots_found"], d["sweep.knots_matched"]) == (2, 2, 1)
     assert d["sweep.knots_precision"] == 0.5 and d["sweep.knots_recall"] == 0.5
-    empty = derived_figures({"blocks": [], "knots": []}, ClientSpec(knots=[]).resolved(), None)
+    empty = derived_figures(_summary(), ClientSpec(knots=[]).resolved(), None)
     assert empty["sweep.knots_precision"] is None and empty["sweep.knots_recall"] is None
     assert empty["sweep.too_much_episodes"] is None
     assert not any(isinstance(v, float) and math.isnan(v) for v in empty.values())

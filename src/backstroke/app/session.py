@@ -70,6 +70,10 @@ class SessionOutcome:
             ``interrupted: SIGINT`` (``SIGTERM``, ``SIGHUP``) or ``disk_full``.
         written: the output files actually written.
         problems: one line each for outputs that could not be written.
+        summary: what summary.json holds (a JSON-ready dict).
+        typed_summary: the same as the typed model (``backstroke.session.summary``;
+            read it by attribute), or None when the model refused it (``problems`` says
+            why: a figure gone bad).
     """
 
     summary: dict[str, Any]
@@ -79,6 +83,7 @@ class SessionOutcome:
     ended_because: str = "completed"
     written: tuple[Path, ...] = ()
     problems: tuple[str, ...] = ()
+    typed_summary: Summary | None = None
 
     @property
     def exit_code(self) -> int:
@@ -388,7 +393,7 @@ def _write_outputs(
             problems.append(f"{req.out / 'report.html'}: cannot write ({exc.strerror or exc})")
     elif memory is not None:
         memory.store.close()
-    return SessionOutcome(doc, req.out, fault, notes, ended, tuple(written), tuple(problems))
+    return SessionOutcome(doc, req.out, fault, notes, ended, tuple(written), tuple(problems), typed)
 
 
 def _json_safe(obj: Any) -> Any:

@@ -10,6 +10,8 @@ from numpy.typing import NDArray
 from backstroke.body.back_model import BackModel
 from backstroke.errors import PlanError
 from backstroke.music.grid import BeatGrid
+from backstroke.plan.force_profile import HANDOVER_S, Handoff, force_and_tool
+from backstroke.plan.force_profile import TOUCH_FORCE_N as TOUCH_FORCE_N  # the former home
 from backstroke.plan.plan import (
     COLUMNS,
     TANGENT_COLUMNS,
@@ -21,34 +23,15 @@ from backstroke.plan.plan import (
 )
 from backstroke.plan.timing import Limits, beat_step, beats_for_move, sample_move
 from backstroke.plan.zone_limits import PLAN_FRACTION, SHIFT_REACH_M, zone_limits_for
-from backstroke.routine.schema import (
-    SPEED_FLOOR_M_S,
-    Block,
-    ForearmBlock,
-    GlideBlock,
-    RestBlock,
-    Routine,
-    ThumbStripBlock,
-)
-from backstroke.technique import forearm, glide, rest, thumb_strip
+from backstroke.routine.schema import SPEED_FLOOR_M_S, Block, Routine
+from backstroke.technique.protocol import PassRequest
+from backstroke.technique.registry import technique_for
 from backstroke.technique.segment import Segment, hold
 from backstroke.technique.transition import transition
 from backstroke.tools import BONE_LIMIT_FACTOR, TOOLS, Tool
 
 # The tool hovers this far above the skin before first touch and after lift-off (m).
 HOVER_M = 0.03
-# Target force ramps over this long (s) when a segment's force differs from the last.
-FORCE_RAMP_S = 1.0
-# Changing tool is a rolling handover: the old face unloads to this light force over
-# the first HANDOVER_S of the new segment, then the new face loads up.
-HANDOVER_FORCE_N = 1.5
-# The lightest force a block starts from on first touch (twice the contact threshold).
-TOUCH_FORCE_N = 1.0
-HANDOVER_S = 0.5
-PALMS_TAKEOVER_RATIO = 0.5
-
-# What a chunk hands to the next: the target force and the tool it ended with.
-Handoff = tuple[float, Tool]
 
 
 class Planner:
@@ -80,19 +63,11 @@ class Planner:
         return self.routine.blocks[index].target_force_n * self.routine.pressure_scale
 
     def block_speed_m_s(self, block: Block) -> float:
-        if isinstance(block, RestBlock) or block.speed_m_s is None:
-            return self.routine.speed.default_m_s
-        return block.speed_m_s
+        return block.speed_or(self.routine.speed.default_m_s)
 
     def start_point(self, index: int) -> tuple[float, float]:
         b = self.routine.blocks[index]
-        if isinstance(b, RestBlock):
-            return rest.start_point(b)
-        if isinstance(b, GlideBlock):
-            return glide.start_point(b)
-        if isinstance(b, ForearmBlock):
-            return forearm.start_point(b, self.back, index)
-        return thumb_strip.start_point(b, self.back, index)
+        return technique_for(b.technique, index).start_point(b, self.back, index)
 
     def pass_segments(
         self, index: int, dwell_at: tuple[tuple[float, float], ...] = (), pass_index: int = 0
@@ -100,33 +75,21 @@ class Planner:
         """Untimed segments of pass ``pass_index`` of block ``index`` (ends where the next
         pass starts: where it started, unless thumb lanes are shared out over passes)."""
         b = self.routine.blocks[index]
-        force = self.block_force_n(index)
-        speed = self.block_speed_m_s(b)
-        tf = self.routine.transition_force_n
-        if isinstance(b, RestBlock):
-            return rest.one_pass(b, force_n=force, beat_period_s=self.grid.period_s)
-        if isinstance(b, GlideBlock):
-            return glide.one_pass(b, force_n=force, speed_m_s=speed)
-        if isinstance(b, ForearmBlock):
-            return forearm.one_pass(
-                b, self.back, index, force_n=force, speed_m_s=speed, transition_force_n=tf
-            )
-        if isinstance(b, ThumbStripBlock):
-            segs = thumb_strip.one_pass(
-                b,
-                self.back,
-                index,
-                force_n=force,
-                speed_m_s=speed,
-                transition_force_n=tf,
-                dwell_at=dwell_at if b.dwell_on_knots else (),
-                pass_index=pass_index,
-            )
-            return self._even_lane_force(segs)
-        raise PlanError(f"unknown technique {b!r}", block=index)
+        req = PassRequest(
+            back=self.back,
+            index=index,
+            pass_index=pass_index,
+            force_n=self.block_force_n(index),
+            speed_m_s=self.block_speed_m_s(b),
+            transition_force_n=self.routine.transition_force_n,
+            beat_period_s=self.grid.period_s,
+            dwell_at=dwell_at,
+        )
+        return self._even_lane_force(technique_for(b.technique, index).one_pass(b, req))
 
     def _even_lane_force(self, segs: list[Segment]) -> list[Segment]:
-        """Thumb segments at one force: the lowest cap any lane of the pass meets.
+        """Thumb segments at one force: the lowest cap any lane of the pass meets (a pass
+        without thumb segments is returned as it is).
 
         Knots are heard as stiffness peaks along a strip, and soft tissue's secant
         stiffness changes with force: a cap stepping the force down where the lane nears
@@ -318,7 +281,7 @@ class Planner:
                 tilt[m] = np.deg2rad(seg.tilt_deg) * np.clip(ds / (0.5 * cruise), 0.0, 1.0)
             blk[m] = ts.block
             pss[m] = ts.pass_index
-        _force_and_tool(t, idx, timed, prev, force, tool)
+        force_and_tool(t, idx, timed, prev, force, tool)
         # Never ask for more than the zone the path crosses allows (bone within a
         # client's shift of a pad: the stricter limit), tool changes included.
         codes = tool.astype(np.int64).tolist()
@@ -370,65 +333,6 @@ class Planner:
         }
 
 
-def _cosine(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    return 0.5 * (1.0 - np.cos(np.pi * np.clip(x, 0.0, 1.0)))
-
-
-def _force_and_tool(
-    t: NDArray[np.float64],
-    idx: NDArray[np.intp],
-    timed: list[TimedSegment],
-    prev: Handoff,
-    force: NDArray[np.float64],
-    tool: NDArray[np.float64],
-) -> None:
-    """Fill the target force and tool columns in place.
-
-    Where a segment's force differs from the one before, it ramps (cosine, over
-    ``FORCE_RAMP_S``). Where the tool changes, the old tool stays on for the first
-    ``HANDOVER_S`` while its force unloads to ``HANDOVER_FORCE_N``; then the new tool
-    loads up from there — so no face ever lands on the skin at a depth meant for another.
-    """
-    prev_force, prev_tool = prev
-    for i, ts in enumerate(timed):
-        seg = ts.segment
-        m = idx == i
-        tr = t[m] - ts.t0_s
-        f = np.full(tr.size, seg.force_n)
-        code = np.full(tr.size, float(TOOL_CODES.index(seg.tool)))
-        # After the approach (no force yet) a block starts from a light touch: a plan
-        # asking for less than the contact threshold would ask for a break.
-        start_force = TOUCH_FORCE_N if prev_force < TOUCH_FORCE_N <= seg.force_n else prev_force
-        load_t0 = 0.0
-        if seg.tool != prev_tool and ts.duration_s > 0:
-            hand = min(HANDOVER_S, 0.3 * ts.duration_s)
-            # All faces share the skin's zero of depth: at one depth the broad palms
-            # press about twice what a thumb or forearm does, so a face handing over to
-            # the palms unloads to half the handover force first (no step of force),
-            # and the palms handing over to a narrower face unload only to twice it
-            # (the new face then meets the skin at about the handover force, not half).
-            hand_n = HANDOVER_FORCE_N
-            if seg.tool == Tool.PALMS:
-                hand_n *= PALMS_TAKEOVER_RATIO
-            elif prev_tool == Tool.PALMS:
-                hand_n /= PALMS_TAKEOVER_RATIO
-            low = min(hand_n, prev_force, max(seg.force_n, 0.0))
-            before = tr < hand
-            code[before] = TOOL_CODES.index(prev_tool)
-            # unload over the first 60 % and hold: the old face settles at the low
-            # force (and its depth) before the new face takes over
-            f[before] = prev_force + (low - prev_force) * _cosine(tr[before] / (0.6 * hand))
-            start_force, load_t0 = low, hand
-        if start_force != seg.force_n:
-            ramp = min(FORCE_RAMP_S, 0.4 * ts.duration_s)
-            after = tr >= load_t0
-            x = (tr[after] - load_t0) / ramp
-            f[after] = start_force + (seg.force_n - start_force) * _cosine(x)
-        force[m] = f
-        tool[m] = code
-        prev_force, prev_tool = seg.force_n, seg.tool
-
-
 def _concat(a: PlanChunk, b: PlanChunk) -> PlanChunk:
     return PlanChunk(
         timed=a.timed + b.timed,
@@ -455,21 +359,20 @@ def compile_plan(
             chunks.append(lead)
             beat, point, handoff = lead.end_beat, lead.end_point, lead.handoff
         first = None
-        for p in range(block.repeat.planned_passes if not isinstance(block, RestBlock) else 1):
+        for p in range(block.planned_passes):
             ch = planner.one_pass(i, p, beat, handoff)
             first = first or ch
             chunks.append(ch)
             beat, point, handoff = ch.end_beat, ch.end_point, ch.handoff
         if first is None:
             raise PlanError("block has no passes", block=i)
-        until = None if isinstance(block, RestBlock) else block.repeat.until
         summaries.append(
             BlockSummary(
                 index=i,
                 technique=block.technique,
-                planned_passes=1 if isinstance(block, RestBlock) else block.repeat.planned_passes,
-                max_passes=1 if isinstance(block, RestBlock) else block.repeat.most_passes,
-                until=until,
+                planned_passes=block.planned_passes,
+                max_passes=block.most_passes,
+                until=block.until,
                 pass_duration_s=first.t1_s - first.t0_s,
                 pass_length_m=sum(ts.length_m for ts in first.timed),
                 force_n=planner.block_force_n(i),

@@ -5,15 +5,25 @@ limits and an ordered list of blocks. Each block is one technique; its keys are
 checked against that technique, so a key that does not apply is an error.
 
 Transitions between blocks are planned automatically (a light glide on the skin).
+
+Each block model also answers, the same way for every technique, what the session does
+with it: how many passes (``planned_passes``, ``most_passes``, ``min_passes``,
+``until``), whether and how it listens (``listens_for_softening``,
+``softening_threshold``, ``has_strokes``, ``hears_breathing``, ``hears_knots``), whether
+it dwells on knots (``dwells``), its speed and an estimate of one pass
+(``estimated_pass_s``). What it plans per pass is its technique's
+(``backstroke.technique.protocol``); the planner, runner and listener never ask which
+kind a block is.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from backstroke.config import FieldError, StrictModel
+from backstroke.routine.repeat import DEFAULT_SOFTENING_THRESHOLD, Repeat
 from backstroke.tools import TOOLS, Tool
 
 Intention = Literal["spa", "sports"]
@@ -22,49 +32,29 @@ Side = Literal["both", "left", "right"]
 # Surface speed is always within 1–10 cm/s (DESIGN §1); a routine may narrow it.
 SPEED_FLOOR_M_S = 0.01
 SPEED_CEILING_M_S = 0.10
+# A resting breath at 15 breaths/min, for rests given in breaths; a rest given neither
+# way lasts DEFAULT_REST_S.
+NOMINAL_BREATH_S = 4.0
+DEFAULT_REST_S = 16.0
+# A duration estimate's stroke leg runs at this share of the block's speed (the planner
+# aims the mean speed at 90 % of the cruise speed).
+_MEAN_SPEED_SHARE = 0.9
+# The innermost thumb lane clear of the spinous processes (m from the midline), and the
+# mean length of a band's lanes relative to the inner ones (the outer lanes stop below
+# the scapulae): for the duration estimate.
+_THUMB_INNER_M = 0.022
+_THUMB_LANE_LENGTH = 0.75
 
 
-class Repeat(StrictModel):
-    """How many passes: a fixed count, or until the tissue softens."""
-
-    passes: int | None = Field(default=None, ge=1, le=50)
-    until: Literal["softening"] | None = None
-    min_passes: int = Field(default=2, ge=1, le=50)
-    max_passes: int = Field(default=8, ge=1, le=50)
-    threshold: float = Field(default=0.05, ge=0.005, le=0.5, description="stiffness drop")
-
-    @model_validator(mode="after")
-    def _one_policy(self) -> Repeat:
-        if self.passes is None and self.until is None:
-            raise FieldError(
-                "passes",
-                "no repeat policy: give either 'passes = N' or 'until = \"softening\"'",
-                allowed='passes = 1..50, or until = "softening"',
-            )
-        if self.passes is not None and self.until is not None:
-            raise FieldError(
-                "until",
-                "give 'passes' or 'until', not both",
-                value=self.until,
-                allowed='passes = N alone, or until = "softening" alone',
-            )
-        if self.min_passes > self.max_passes:
-            raise FieldError(
-                "min_passes",
-                f"must not exceed max_passes ({self.max_passes})",
-                value=self.min_passes,
-                allowed=f"at most max_passes = {self.max_passes}",
-            )
-        return self
-
-    @property
-    def planned_passes(self) -> int:
-        """Passes the static plan contains (the runner may add more, up to max)."""
-        return self.passes if self.passes is not None else self.min_passes
-
-    @property
-    def most_passes(self) -> int:
-        return self.passes if self.passes is not None else self.max_passes
+def _not_both(block: StrictModel, first: str, second: str) -> None:
+    """Two keys that say the same thing two ways: a block gives one or neither."""
+    if getattr(block, first) is not None and getattr(block, second) is not None:
+        raise FieldError(
+            second,
+            f"give {first} or {second}, not both",
+            value=getattr(block, second),
+            allowed=f"{first} alone, or {second} alone",
+        )
 
 
 class _BlockBase(StrictModel):
@@ -72,6 +62,55 @@ class _BlockBase(StrictModel):
     tilt_deg: float = Field(default=6.0, ge=0.0, le=10.0, description="behind the stroke")
 
     def tool(self) -> Tool:
+        raise NotImplementedError
+
+    # The block's half of the technique protocol; these defaults are a block that holds
+    # still for one pass (``rest``), strokes override them.
+    @property
+    def planned_passes(self) -> int:
+        """Passes the static plan contains (the runner may add more, up to most)."""
+        return 1
+
+    @property
+    def most_passes(self) -> int:
+        return 1
+
+    @property
+    def min_passes(self) -> int:
+        return 1
+
+    @property
+    def until(self) -> Literal["softening"] | None:
+        return None
+
+    @property
+    def listens_for_softening(self) -> bool:
+        """Passes repeat until the tissue softens (within min..most passes)."""
+        return self.until is not None
+
+    @property
+    def softening_threshold(self) -> float:
+        return DEFAULT_SOFTENING_THRESHOLD
+
+    # A pass moves along the skin (its stiffness profile is heard); it gives the
+    # breathing rate and baseline stiffness; its strips go to the knot finder.
+    has_strokes: ClassVar[bool] = False
+    hears_breathing: ClassVar[bool] = False
+    hears_knots: ClassVar[bool] = False
+
+    @property
+    def dwells(self) -> bool:
+        """Later passes dwell on the knots found."""
+        return False
+
+    def speed_or(self, default_m_s: float) -> float:
+        """The block's cruise surface speed (m/s), else the routine's default."""
+        return default_m_s
+
+    def estimated_pass_s(
+        self, back_length_m: float, period_s: float, default_speed_m_s: float
+    ) -> float:
+        """One pass's estimated duration (s), before anything is planned."""
         raise NotImplementedError
 
     @model_validator(mode="after")
@@ -101,6 +140,47 @@ class _StrokeBlock(_BlockBase):
     beats_per_stroke: int | None = Field(default=None, ge=1, le=64)
     repeat: Repeat = Field(default_factory=lambda: Repeat(passes=3))
 
+    @property
+    def planned_passes(self) -> int:
+        return self.repeat.planned_passes
+
+    @property
+    def most_passes(self) -> int:
+        return self.repeat.most_passes
+
+    @property
+    def min_passes(self) -> int:
+        return self.repeat.min_passes
+
+    @property
+    def until(self) -> Literal["softening"] | None:
+        return self.repeat.until
+
+    @property
+    def softening_threshold(self) -> float:
+        return self.repeat.threshold
+
+    has_strokes: ClassVar[bool] = True
+
+    def speed_or(self, default_m_s: float) -> float:
+        return self.speed_m_s if self.speed_m_s is not None else default_m_s
+
+    def legs_per_pass(self) -> float:
+        """Stroke legs one pass runs, each ``u_min``..``u_max`` (for the estimate)."""
+        return 2
+
+    def estimated_pass_s(
+        self, back_length_m: float, period_s: float, default_speed_m_s: float
+    ) -> float:
+        """Every leg covers ``(u_max - u_min) × back length`` at the block's speed (the
+        planner aims the mean at 90 % of it), or lasts ``beats_per_stroke`` beats."""
+        leg_m = (self.u_max - self.u_min) * back_length_m
+        if self.beats_per_stroke is not None:
+            leg_s = self.beats_per_stroke * period_s
+        else:
+            leg_s = leg_m / (_MEAN_SPEED_SHARE * self.speed_or(default_speed_m_s))
+        return self.legs_per_pass() * max(leg_s, period_s)
+
     @model_validator(mode="after")
     def _region(self) -> _StrokeBlock:
         if self.u_max - self.u_min < 0.1:
@@ -110,13 +190,7 @@ class _StrokeBlock(_BlockBase):
                 value=self.u_max,
                 allowed=f"u_min + 0.1 = {self.u_min + 0.1:g} to 1",
             )
-        if self.speed_m_s is not None and self.beats_per_stroke is not None:
-            raise FieldError(
-                "beats_per_stroke",
-                "give speed_m_s or beats_per_stroke, not both",
-                value=self.beats_per_stroke,
-                allowed="speed_m_s alone, or beats_per_stroke alone",
-            )
+        _not_both(self, "speed_m_s", "beats_per_stroke")
         return self
 
 
@@ -130,18 +204,28 @@ class RestBlock(_BlockBase):
     breaths: int | None = Field(default=None, ge=1, le=40)
     tilt_deg: float = Field(default=0.0, ge=0.0, le=10.0)
 
+    hears_breathing: ClassVar[bool] = True
+
     def tool(self) -> Tool:
         return Tool.PALMS
 
+    @property
+    def hold_s(self) -> float:
+        """How long the palms rest (s): ``duration_s``, or its breaths at 4 s each."""
+        if self.duration_s is not None:
+            return self.duration_s
+        if self.breaths is not None:
+            return self.breaths * NOMINAL_BREATH_S
+        return DEFAULT_REST_S
+
+    def estimated_pass_s(
+        self, back_length_m: float, period_s: float, default_speed_m_s: float
+    ) -> float:
+        return self.hold_s
+
     @model_validator(mode="after")
     def _one_duration(self) -> RestBlock:
-        if self.duration_s is not None and self.breaths is not None:
-            raise FieldError(
-                "breaths",
-                "give duration_s or breaths, not both",
-                value=self.breaths,
-                allowed="duration_s alone, or breaths alone",
-            )
+        _not_both(self, "duration_s", "breaths")
         return self
 
 
@@ -165,6 +249,14 @@ class ForearmBlock(_StrokeBlock):
 
     def tool(self) -> Tool:
         return Tool.FOREARM
+
+    def legs_per_pass(self) -> float:
+        """Down and up on each side."""
+        return 2 * _sides(self.side)
+
+
+def _sides(side: Side) -> int:
+    return 2 if side == "both" else 1
 
 
 ThumbCover = Literal["band", "line"]
@@ -196,6 +288,23 @@ class ThumbStripBlock(_StrokeBlock):
 
     def tool(self) -> Tool:
         return Tool.THUMB
+
+    hears_knots: ClassVar[bool] = True
+
+    @property
+    def dwells(self) -> bool:
+        return self.dwell_on_knots
+
+    def legs_per_pass(self) -> float:
+        """Up and back on each side; covering the band, one and a half per lane (a return
+        is quicker than a strip), its lanes shared out over its passes."""
+        if not self.covers_band:
+            return 2 * _sides(self.side)
+        inner, outer = self.band_m
+        lanes = round(max(outer - max(inner, _THUMB_INNER_M), 0.0) / self.lane_spacing_m) + 1
+        share = self.repeat.planned_passes if self.repeat.until is None else 1
+        per_side = max(1.0, -(-lanes // min(share, lanes)) * _THUMB_LANE_LENGTH)
+        return 1.5 * _sides(self.side) * per_side
 
     @property
     def covers_band(self) -> bool:
@@ -278,15 +387,13 @@ class Routine(StrictModel):
                     allowed=f"at most {limit / self.pressure_scale:g} with pressure_scale "
                     f"{self.pressure_scale:g}",
                 )
-            if (
-                isinstance(b, _StrokeBlock)
-                and b.speed_m_s is not None
-                and b.speed_m_s > self.speed.max_m_s
-            ):
+            # (the default speed is within max_m_s: only a block's own speed can exceed it)
+            speed = b.speed_or(self.speed.default_m_s)
+            if speed > self.speed.max_m_s:
                 raise FieldError(
                     f"blocks[{i}].speed_m_s",
                     f"exceeds speed.max_m_s ({self.speed.max_m_s:g})",
-                    value=b.speed_m_s,
+                    value=speed,
                     allowed=f"{SPEED_FLOOR_M_S:g} to speed.max_m_s = {self.speed.max_m_s:g}",
                 )
         return self

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from backstroke.body.back_model import BackModel
 from backstroke.plan.plan import TOOL_CODES
-from backstroke.routine.schema import Block, RestBlock, ThumbStripBlock
+from backstroke.routine.schema import Block
 from backstroke.sense.breathing import rest_listening
 from backstroke.sense.breathing_removal import remove_breathing
 from backstroke.sense.knots import KnotDetector
@@ -39,10 +39,9 @@ class BlockListener:
         self.breathing_rate_bpm = breathing_rate_bpm
         self.block = block
         self.tool_code = TOOL_CODES.index(block.tool())
-        threshold = 0.05 if isinstance(block, RestBlock) else block.repeat.threshold
-        self.softening = SofteningDetector(threshold)
+        self.softening = SofteningDetector(block.softening_threshold)
         self.knot_detector = KnotDetector(back.back_length_m)
-        self.is_thumb = isinstance(block, ThumbStripBlock)
+        self.is_thumb = block.hears_knots
 
     def _stroke_mask(self, cols: Columns) -> NDArray[np.bool_]:
         t = cols["t_s"]
@@ -57,7 +56,7 @@ class BlockListener:
 
     def add_pass(self, cols: Columns) -> None:
         """Hear one finished pass (recorded columns plus ``plan_*`` columns)."""
-        if isinstance(self.block, RestBlock):
+        if not self.block.has_strokes:
             return
         m = self._stroke_mask(cols)
         depth = remove_breathing(

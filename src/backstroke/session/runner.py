@@ -34,7 +34,7 @@ from backstroke.plan.plan import COLUMNS, TOOL_CODES, PlanChunk
 from backstroke.plan.planner import Planner
 from backstroke.plan.zone_limits import PLAN_FRACTION, zone_limits_for
 from backstroke.robot.protocol import Robot, RobotCommand
-from backstroke.routine.schema import RestBlock, Routine, ThumbStripBlock
+from backstroke.routine.schema import Routine
 from backstroke.safety.limits import SafetyLimits
 from backstroke.safety.supervisor import Supervisor
 from backstroke.session.listening import BlockListener, breathing_and_baseline
@@ -180,8 +180,8 @@ class SessionRunner:
             beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
             for i, block in enumerate(self.routine.blocks):
                 res = BlockResult(i, block.technique)
-                if not isinstance(block, RestBlock) and block.repeat.until is not None:
-                    res.threshold = block.repeat.threshold
+                if block.listens_for_softening:
+                    res.threshold = block.softening_threshold
                 blocks.append(res)
                 lead = self.planner.lead_in(i, beat, point, handoff)
                 if lead is not None:
@@ -189,10 +189,10 @@ class SessionRunner:
                     beat, point, handoff = lead.end_beat, lead.end_point, lead.handoff
                 listener = BlockListener(block, self.back, breathing)
                 dwell: tuple[tuple[float, float], ...] = tuple(
-                    k for k in self.known_knots if isinstance(block, ThumbStripBlock)
+                    k for k in self.known_knots if block.hears_knots
                 )
-                most = 1 if isinstance(block, RestBlock) else block.repeat.most_passes
-                listening = not isinstance(block, RestBlock) and block.repeat.until is not None
+                most = block.most_passes
+                listening = block.listens_for_softening
                 res.force_scale = self.trust_scale
                 for p in range(most):
                     chunk = self.planner.one_pass(i, p, beat, handoff, dwell_at=dwell)
@@ -202,7 +202,7 @@ class SessionRunner:
                     res.passes = p + 1
                     listener.add_pass(cols)
                     skipped = self.voice.take_skip(block.technique)
-                    if isinstance(block, RestBlock):
+                    if block.hears_breathing:
                         breathing, baseline = breathing_and_baseline(cols)
                         self.breathing_rate_bpm = breathing
                         if baseline is not None:
@@ -213,16 +213,16 @@ class SessionRunner:
                     if skipped:
                         res.ended_because = "skipped"
                         break
-                    if isinstance(block, ThumbStripBlock) and block.dwell_on_knots:
+                    if block.dwells:
                         dwell = tuple(self.known_knots) + listener.knot_points()
                     calm = self._calm_marker() == calm_before
                     if calm and not listening:
                         self._deepen()
                     if listening:
-                        if p + 1 >= block.repeat.min_passes and listener.softened():
+                        if p + 1 >= block.min_passes and listener.softened():
                             res.ended_because = "softening"
                             break
-                    elif p + 1 >= block.repeat.planned_passes:
+                    elif p + 1 >= block.planned_passes:
                         res.ended_because = "passes"
                         break
                 else:

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from backstroke.body.back_model import BackModel
 from backstroke.body.client_file import ClientSpec
+from backstroke.session.summary import Summary
 
 KNOT_MATCH_M = 0.015
 # Summary figures that depend on the wall clock, not on the session.
@@ -82,7 +83,7 @@ def match_knots(
 
 
 def softening_time_s(
-    summary: Mapping[str, Any], contact: Mapping[str, NDArray[Any]] | None
+    summary: Summary, contact: Mapping[str, NDArray[Any]] | None
 ) -> tuple[float | None, int | None]:
     """When the tissue first softened: the end of the first block's softening pass.
 
@@ -93,8 +94,8 @@ def softening_time_s(
     Returns:
         ``(t_s from the start of the session, block index)``, or ``(None, None)``.
     """
-    for b, block in enumerate(summary.get("blocks") or []):
-        sp = block.get("softening_pass")
+    for b, block in enumerate(summary.blocks):
+        sp = block.softening_pass
         if sp is None:
             continue
         if contact is None or not {"t_s", "block", "pass_index"} <= set(contact):
@@ -107,7 +108,7 @@ def softening_time_s(
 
 
 def derived_figures(
-    summary: Mapping[str, Any],
+    summary: Summary,
     spec: ClientSpec,
     contact: Mapping[str, NDArray[Any]] | None,
 ) -> dict[str, Any]:
@@ -121,18 +122,13 @@ def derived_figures(
     and ``sweep.knots_precision`` / ``_recall`` (a found knot matches a true one within
     15 mm; precision null without found knots, recall null without true knots).
     """
-    blocks = list(summary.get("blocks") or [])
-    passes = sum(int(b.get("passes") or 0) for b in blocks if b.get("technique") != "rest")
+    passes = sum(b.passes for b in summary.blocks if b.technique != "rest")
     t_soft, b_soft = softening_time_s(summary, contact)
-    truth = summary.get("sim_truth") or {}
-    too_much = truth.get("too_much_episodes")
-    received = truth.get("max_pressure_n_cm2", summary.get("max_pressure_n_cm2"))
+    truth = summary.sim_truth
+    too_much = truth.too_much_episodes if truth is not None else None
+    received = truth.max_pressure_n_cm2 if truth is not None else summary.max_pressure_n_cm2
     true_uv = [(k.u, k.v) for k in spec.knots or []]
-    found_uv = [
-        (float(k["u"]), float(k["v"]))
-        for k in summary.get("knots") or []
-        if k.get("u") is not None and k.get("v") is not None
-    ]
+    found_uv = [(k.u, k.v) for k in summary.knots]
     matched = match_knots(BackModel(spec), true_uv, found_uv)
     return {
         "sweep.passes": passes,
@@ -141,7 +137,7 @@ def derived_figures(
         "sweep.softening_block": b_soft,
         "sweep.too_much_episodes": None if too_much is None else int(too_much),
         "sweep.max_received_pressure_n_cm2": received,
-        "sweep.safety_events": len(summary.get("safety_events") or []),
+        "sweep.safety_events": len(summary.safety_events),
         "sweep.knots_true": len(true_uv),
         "sweep.knots_found": len(found_uv),
         "sweep.knots_matched": matched,

@@ -23,9 +23,13 @@ import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backstroke.routine.io import PRESETS
+
+if TYPE_CHECKING:
+    from backstroke.app.session import SessionOutcome
+    from backstroke.session.summary import Summary
 
 CLIENTS_DIR = "clients"
 SESSIONS_DIR = "sessions"
@@ -178,7 +182,7 @@ def _run(task: SweepTask, tmp: Path, out: dict[str, Any]) -> None:
     fault = getattr(outcome, "fault", None)
     out["safety_fault"] = None if fault is None else str(fault)
     contact = _contact_columns(tmp / "out" / "session.mcap")
-    flat = flatten(summary)
+    flat = flatten(summary.to_json_dict())
     # ``routine`` stays the routine as given (what ``run --routine`` takes); the summary's
     # routine (the file's ``name``) becomes ``routine_name``.
     flat["routine_name"] = flat.pop("routine", None)
@@ -186,15 +190,18 @@ def _run(task: SweepTask, tmp: Path, out: dict[str, Any]) -> None:
     out.update(derived_figures(summary, spec, contact))
 
 
-def _summary_of(outcome: Any, out_dir: Path) -> dict[str, Any]:
-    """The summary ``run_session`` returned (a dict, or an object with ``.summary``)."""
-    if isinstance(outcome, dict):
-        return outcome
-    summary = getattr(outcome, "summary", None)
-    if isinstance(summary, dict):
-        return summary
-    loaded: dict[str, Any] = json.loads((out_dir / "summary.json").read_text("utf-8"))
-    return loaded
+def _summary_of(outcome: SessionOutcome, out_dir: Path) -> Summary:
+    """The typed summary of the session (what summary.json holds).
+
+    Raises:
+        BackstrokeError: the session's summary failed the model (a figure gone bad):
+            the row's ``error`` names the key.
+    """
+    from backstroke.session.summary import load_summary
+
+    if outcome.typed_summary is not None:
+        return outcome.typed_summary
+    return load_summary(out_dir / "summary.json")
 
 
 def _contact_columns(path: Path) -> dict[str, Any] | None:

@@ -12,53 +12,38 @@ from __future__ import annotations
 from backstroke.body.back_model import BackModel
 from backstroke.routine.schema import ForearmBlock
 from backstroke.technique.clearance import lanes
-from backstroke.technique.segment import Segment, line, stroke
+from backstroke.technique.protocol import PassRequest, Point
+from backstroke.technique.segment import Segment, leg, line
 from backstroke.technique.transition import transition
 from backstroke.tools import Tool
 
 
-def start_point(block: ForearmBlock, back: BackModel, index: int) -> tuple[float, float]:
-    v, _, hi = lanes(block, back, index)[0]
-    return hi, v
+class Forearm:
+    kind = "forearm"
 
+    def start_point(self, block: ForearmBlock, back: BackModel, index: int) -> Point:
+        v, _, hi = lanes(block, back, index)[0]
+        return hi, v
 
-def one_pass(
-    block: ForearmBlock,
-    back: BackModel,
-    index: int,
-    *,
-    force_n: float,
-    speed_m_s: float,
-    transition_force_n: float,
-) -> list[Segment]:
-    segs: list[Segment] = []
-    lane_list = lanes(block, back, index)
-    for i, (v, lo, hi) in enumerate(lane_list):
-        side = "left" if v > 0 else "right"
-        for path, label in (
-            (line(hi, v, lo, v), f"down {side}"),
-            (line(lo, v, hi, v), f"up {side}"),
-        ):
-            segs.append(
-                stroke(
-                    path,
-                    tool=Tool.FOREARM,
-                    force_n=force_n,
-                    tilt_deg=block.tilt_deg,
-                    speed_m_s=speed_m_s,
-                    beats=block.beats_per_stroke,
-                    label=label,
-                )
+    def one_pass(self, block: ForearmBlock, req: PassRequest) -> list[Segment]:
+        segs: list[Segment] = []
+        lane_list = lanes(block, req.back, req.index)
+        for i, (v, lo, hi) in enumerate(lane_list):
+            side = "left" if v > 0 else "right"
+            segs.append(leg(block, req, Tool.FOREARM, line(hi, v, lo, v), f"down {side}"))
+            segs.append(leg(block, req, Tool.FOREARM, line(lo, v, hi, v), f"up {side}"))
+            nxt = lane_list[(i + 1) % len(lane_list)]
+            t = transition(
+                (hi, v),
+                (nxt[2], nxt[0]),
+                back_length_m=req.back.back_length_m,
+                force_n=req.transition_force_n,
+                speed_m_s=req.speed_m_s,
+                label="cross",
             )
-        nxt = lane_list[(i + 1) % len(lane_list)]
-        t = transition(
-            (hi, v),
-            (nxt[2], nxt[0]),
-            back_length_m=back.back_length_m,
-            force_n=transition_force_n,
-            speed_m_s=speed_m_s,
-            label="cross",
-        )
-        if t is not None:
-            segs.append(t)
-    return segs
+            if t is not None:
+                segs.append(t)
+        return segs
+
+
+TECHNIQUE = Forearm()

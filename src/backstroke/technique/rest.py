@@ -8,28 +8,23 @@ from __future__ import annotations
 
 import math
 
+from backstroke.body.back_model import BackModel
 from backstroke.routine.schema import RestBlock
+from backstroke.technique.protocol import PassRequest, Point
 from backstroke.technique.segment import Segment, hold
 from backstroke.tools import Tool
 
-# A resting breath at 15 breaths/min, for routines that give their rest in breaths.
-NOMINAL_BREATH_S = 4.0
-DEFAULT_REST_S = 16.0
+
+class Rest:
+    kind = "rest"
+
+    def start_point(self, block: RestBlock, back: BackModel, index: int) -> Point:
+        return block.u, 0.0
+
+    def one_pass(self, block: RestBlock, req: PassRequest) -> list[Segment]:
+        """A single hold of whole beats lasting at least the block's ``hold_s``."""
+        beats = max(1, math.ceil(block.hold_s / req.beat_period_s - 1e-9))
+        return [hold(Tool.PALMS, block.u, 0.0, force_n=req.force_n, beats=beats, label="rest")]
 
 
-def rest_duration_s(block: RestBlock) -> float:
-    if block.duration_s is not None:
-        return block.duration_s
-    if block.breaths is not None:
-        return block.breaths * NOMINAL_BREATH_S
-    return DEFAULT_REST_S
-
-
-def start_point(block: RestBlock) -> tuple[float, float]:
-    return block.u, 0.0
-
-
-def one_pass(block: RestBlock, *, force_n: float, beat_period_s: float) -> list[Segment]:
-    """A single hold of whole beats lasting at least the block's duration."""
-    beats = max(1, math.ceil(rest_duration_s(block) / beat_period_s - 1e-9))
-    return [hold(Tool.PALMS, block.u, 0.0, force_n=force_n, beats=beats, label="rest")]
+TECHNIQUE = Rest()

@@ -7,13 +7,16 @@ force. The planner times it (whole beats, jerk-limited) and samples it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from backstroke.errors import PlanError
 from backstroke.tools import Tool
+
+if TYPE_CHECKING:
+    from backstroke.technique.protocol import PassRequest
 
 SegmentKind = Literal["stroke", "hold", "transition"]
 
@@ -97,6 +100,34 @@ def stroke(
         tilt_deg=tilt_deg,
         speed_m_s=speed_m_s,
         beats=beats,
+        label=label,
+    )
+
+
+class _StrokeBlock(Protocol):
+    @property
+    def tilt_deg(self) -> float: ...
+
+    @property
+    def beats_per_stroke(self) -> int | None: ...
+
+
+def leg(
+    block: _StrokeBlock,
+    req: PassRequest,
+    tool: Tool,
+    path: tuple[NDArray, NDArray],
+    label: str,
+) -> Segment:
+    """One stroke leg of a block's pass: its tool along ``path`` at the pass's force and
+    speed, tilted and timed as the block says."""
+    return stroke(
+        path,
+        tool=tool,
+        force_n=req.force_n,
+        tilt_deg=block.tilt_deg,
+        speed_m_s=req.speed_m_s,
+        beats=block.beats_per_stroke,
         label=label,
     )
 

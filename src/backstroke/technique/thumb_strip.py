@@ -15,6 +15,7 @@ import numpy as np
 
 from backstroke.body.back_model import BackModel
 from backstroke.routine.schema import ThumbStripBlock
+from backstroke.technique.protocol import PassRequest, Point
 from backstroke.technique.segment import Segment, hold, line, stroke
 from backstroke.technique.thumb_lanes import Lane, pass_lanes
 from backstroke.technique.transition import transition
@@ -24,9 +25,7 @@ from backstroke.tools import Tool
 LOAD_BEATS = 2
 
 
-def start_point(
-    block: ThumbStripBlock, back: BackModel, index: int, pass_index: int = 0
-) -> tuple[float, float]:
+def pass_start(block: ThumbStripBlock, back: BackModel, index: int, pass_index: int) -> Point:
     """Chart point ``(u, v_m)`` where pass ``pass_index`` starts."""
     v, lo, _ = pass_lanes(block, back, index, pass_index)[0]
     return lo, v
@@ -103,7 +102,7 @@ def one_pass(
         if i + 1 < len(lane_list):
             nxt_u, nxt_v = lane_list[i + 1][1], lane_list[i + 1][0]
         else:
-            nxt_u, nxt_v = start_point(block, back, index, pass_index + 1)
+            nxt_u, nxt_v = pass_start(block, back, index, pass_index + 1)
         t = transition(
             (hi, v),
             (nxt_u, nxt_v),
@@ -115,3 +114,25 @@ def one_pass(
         if t is not None:
             segs.append(t)
     return segs
+
+
+class ThumbStrip:
+    kind = "thumb_strip"
+
+    def start_point(self, block: ThumbStripBlock, back: BackModel, index: int) -> Point:
+        return pass_start(block, back, index, 0)
+
+    def one_pass(self, block: ThumbStripBlock, req: PassRequest) -> list[Segment]:
+        return one_pass(
+            block,
+            req.back,
+            req.index,
+            force_n=req.force_n,
+            speed_m_s=req.speed_m_s,
+            transition_force_n=req.transition_force_n,
+            dwell_at=req.dwell_at if block.dwells else (),
+            pass_index=req.pass_index,
+        )
+
+
+TECHNIQUE = ThumbStrip()

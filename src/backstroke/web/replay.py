@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from backstroke.body.back_model import BackModel
 from backstroke.errors import BackstrokeError
+from backstroke.session.summary import Summary, validate_summary
 from backstroke.web.view import SessionScene, check_port, import_viser, pressure_of, status_markdown
 
 REPLAY_COLUMNS = (
@@ -54,13 +55,14 @@ class Replay:
     Attributes:
         columns: ``REPLAY_COLUMNS`` → (N,) arrays at ``REPLAY_RATE_HZ`` (``tool``: names).
         events: ``[{"t_s", "kind", ...}]`` as logged.
-        summary: the session's summary, or ``None`` (a log cut short).
+        summary: the session's typed summary, or ``None`` (a log cut short, or a
+            summary the model refuses: the view then shows what the samples say).
         path: the log file.
     """
 
     columns: dict[str, NDArray[Any]]
     events: list[dict[str, Any]]
-    summary: dict[str, Any] | None
+    summary: Summary | None
     path: Path
 
     @property
@@ -77,14 +79,16 @@ class Replay:
         return int(np.clip(np.searchsorted(t, t_s, side="right") - 1, 0, t.size - 1))
 
     def technique(self, block: int) -> str:
-        blocks = (self.summary or {}).get("blocks") or []
+        blocks = self.summary.blocks if self.summary is not None else []
         if 0 <= block < len(blocks):
-            return str(blocks[block]["technique"])
+            return blocks[block].technique
         return f"block {block + 1}" if block >= 0 else "approach / lift-off"
 
 
-def read_replay_columns(path: str | Path) -> tuple[dict[str, NDArray[Any]], list[Any], Any]:
-    """The log boundary: (columns at the control rate, events, summary or None).
+def read_replay_columns(
+    path: str | Path,
+) -> tuple[dict[str, NDArray[Any]], list[Any], Summary | None]:
+    """The log boundary: (columns at the control rate, events, typed summary or None).
 
     Raises:
         BackstrokeError: the file is missing, not a session log, or lacks a column.
@@ -98,7 +102,17 @@ def read_replay_columns(path: str | Path) -> tuple[dict[str, NDArray[Any]], list
         raise BackstrokeError(
             f"{path}: not a session log with /state samples (missing {', '.join(missing) or 't_s'})"
         )
-    return {c: state[c] for c in REPLAY_COLUMNS}, list(log.events), log.summary
+    return {c: state[c] for c in REPLAY_COLUMNS}, list(log.events), _typed(log.summary, path)
+
+
+def _typed(doc: Any, path: str | Path) -> Summary | None:
+    """The ``/summary`` document as the typed model; None when absent or refused."""
+    if doc is None:
+        return None
+    try:
+        return validate_summary(doc, f"{path}: /summary")
+    except BackstrokeError:
+        return None
 
 
 def load_replay(path: str | Path) -> Replay:
@@ -197,7 +211,8 @@ class ReplayServer:
             w = slice(lo, i + 1)
             if i + 1 - lo >= 2:
                 scene.show_chart(c["t_s"][w], c["normal_force_n"][w], c["target_force_n"][w])
-            knots = (r.summary or {}).get("knots") or []
+            s = r.summary
+            knots = [{"u": k.u, "v": k.v} for k in s.knots] if s is not None else []
             scene.show_knots(knots if t_s >= r.t1_s - 1e-6 else [], [])
             block = int(c["block"][i]) if np.isfinite(c["block"][i]) else -1
             said = [e for e in r.events if e.get("kind") in SIGNAL_KINDS and e["t_s"] <= t_s]
@@ -210,14 +225,14 @@ class ReplayServer:
                 t_s=float(c["t_s"][i]),
                 technique=r.technique(block),
                 block=block,
-                blocks=len((r.summary or {}).get("blocks") or []),
+                blocks=len(s.blocks) if s is not None else 0,
                 pass_index=int(np.nan_to_num(c["pass_index"][i])),
                 beat=None,
                 force_n=float(c["normal_force_n"][i]),
                 target_n=float(c["target_force_n"][i]),
                 scale=1.0,
                 planned_s=r.t1_s,
-                breathing_bpm=(r.summary or {}).get("breathing_rate_bpm"),
+                breathing_bpm=s.breathing_rate_bpm if s is not None else None,
                 mode="replay",
             )
 
