@@ -127,8 +127,8 @@ class FrankaRobot:
 
     name = BACKEND
     # The external wrench estimated from joint torques points off by up to ~2 N
-    # tangentially at turnarounds and on the flanks (franky-sim, short routine).
-    force_direction_error_n = 2.0
+    # tangentially at turnarounds and on the flanks (franky-sim, short routine: ±3 N).
+    force_direction_error_n = 3.0
 
     def __init__(
         self,
