@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tests.body.loft_camera import loft_case_scan
 from tests.body.phantom import ARM_POSES, Phantom
 from tests.body.phantom_camera import Pinhole, render
 from tests.body.phantom_score import LIMITS_M, score, within_limits
@@ -98,6 +99,25 @@ def slice_case(seed: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         fit = fit_scan(Scan(sc.points_m, f"slice-{seed}", "points"))
+    except ScanError as exc:
+        return {**row, "error": str(exc)}
+    row["fit_s"] = round(time.perf_counter() - t0, 3)
+    s = score(fit, sc.landmarks_m, sc.midline_m, sc.back_length_m, sc.s_from_e[:3, 0])
+    return {**row, **s, "ok": within_limits(s)}
+
+
+def loft_case(seed: int) -> dict[str, Any]:
+    body, cam, sc = loft_case_scan(seed)
+    row: dict[str, Any] = {
+        "seed": seed,
+        "arms": body.arms,
+        "points": len(sc.points_m),
+        "noise_m": cam.noise_m,
+        "pixel_m": cam.pixel_m,
+    }
+    t0 = time.perf_counter()
+    try:
+        fit = fit_scan(Scan(sc.points_m, f"loft-{seed}", "points"))
     except ScanError as exc:
         return {**row, "error": str(exc)}
     row["fit_s"] = round(time.perf_counter() - t0, 3)
@@ -197,7 +217,12 @@ def timing() -> dict[str, Any]:
 
 
 def run_cases(kind: str, n: int) -> list[dict[str, Any]]:
-    case = {"phantom": phantom_case, "backmodel": backmodel_case, "slice": slice_case}[kind]
+    case = {
+        "phantom": phantom_case,
+        "backmodel": backmodel_case,
+        "slice": slice_case,
+        "loft": loft_case,
+    }[kind]
     rows = []
     for seed in range(n):
         rows.append(case(seed))
