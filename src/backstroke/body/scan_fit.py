@@ -34,6 +34,7 @@ from backstroke.body.scan_axis import (
 )
 from backstroke.body.scan_clean import body_points, fit_table, spacing_m
 from backstroke.body.scan_io import Scan, ScanError
+from backstroke.body.scan_psis import Dimples
 from backstroke.body.scan_midline import (
     C7_BELOW_SHOULDER_TOP_M,
     c7_s_m,
@@ -73,6 +74,7 @@ def fit_scan(scan: Scan) -> ScannedBack:
     frame, margin = orient_head(body, frame, cell)
     s_psis = s_c7 = 0.0
     mid = None
+    dimples: Dimples | None = None
     from_shape = False
     for _ in range(3):
         grid = height_grid(frame.local(body), cell)
@@ -95,17 +97,20 @@ def fit_scan(scan: Scan) -> ScannedBack:
             break
         frame = frame.turned(float(np.arctan(slope)), float(icpt))
         mid = None
+    # The final midline from the back's own cross-sections only (PSIS level to C7): the
+    # neck's and head's (turned, with the hands beside it) would pull its cranial end.
+    guess = 0.0 if mid is None else float(mid(0.5 * (s_psis + s_c7)))
     if mid is None:
         grid = height_grid(frame.local(body), cell)
-        ss, tt = midline_centres(grid, s_psis - 0.05, s_c7 + 0.02)
-        mid = smooth_midline(ss, tt)
+    ss, tt = midline_centres(grid, s_psis - 0.05, s_c7, guess)
+    mid = smooth_midline(ss, tt)
     length = s_c7 - s_psis
     if not MIN_BACK_LENGTH_M <= length <= MAX_BACK_LENGTH_M:
         raise ScanError(
             f"the back found is {length:.2f} m long (C7 to PSIS): not a prone adult's back",
             path=scan.path,
         )
-    return _build(scan, body, frame, grid, mid, s_psis, s_c7, from_shape, margin, sp)
+    return _build(scan, body, frame, grid, mid, s_psis, s_c7, from_shape, margin, sp, dimples)
 
 
 def _build(
@@ -119,6 +124,7 @@ def _build(
     from_shape: bool,
     margin: float,
     sp: float,
+    dimples: Dimples | None = None,
 ) -> ScannedBack:
     ps = np.array([s_psis, float(mid(s_psis)), 0.0])
     pc = np.array([s_c7, float(mid(s_c7)), 0.0])
@@ -157,7 +163,8 @@ def _build(
     left, right = half_widths_m(height_grid(scene[near], grid.cell_m), mid, s_of_x)
     half = chart_half_width_m(s_of_x, left, right)
     surface, measured = _surface(in_b[sel], xs, mid_y, max(0.005, 1.25 * sp))
-    back = ScannedBack(surface, xs, mid_y, s_from_b, half)
+    offsets = None if dimples is None else (dimples.left_m, dimples.right_m)
+    back = ScannedBack(surface, xs, mid_y, s_from_b, half, psis_offsets_m=offsets)
     rms, outliers = _fit_rms(back, in_b[sel])
     back.quality = {
         "fit_rms_m": rms,
@@ -165,6 +172,7 @@ def _build(
         "coverage": _coverage(back, in_b[sel]),
         "head_margin": round(float(margin), 3),
         "psis_from_shape": bool(from_shape),
+        "psis_from_dimples": dimples is not None,
         "points": len(scan.points_m),
         "body_points": len(body),
         "spacing_m": round(sp, 5),

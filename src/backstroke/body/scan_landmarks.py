@@ -34,12 +34,12 @@ SILHOUETTE_INSET_M = 0.010  # the chart's half-width is the silhouette's minus t
 # Lateral offset from the midline as a fraction of the silhouette half-width there.
 PSIS_FRACTION = 0.29  # of the waist's
 SCAPULA_INFERIOR_ANGLE_FRACTION = 0.40  # of the shoulders'
-ILIAC_CREST_TOP_FRACTION = 0.78  # of the waist's
+ILIAC_CREST_TOP_FRACTION = 0.85  # of the silhouette's at the crest's level
 
 _LATERAL = (
     ("psis", "PSIS", PSIS_FRACTION, "waist"),
     ("scapula_inferior_angle", "T7", SCAPULA_INFERIOR_ANGLE_FRACTION, "shoulders"),
-    ("iliac_crest_top", "L4", ILIAC_CREST_TOP_FRACTION, "waist"),
+    ("iliac_crest_top", "L4", ILIAC_CREST_TOP_FRACTION, "local"),
 )
 
 
@@ -64,9 +64,11 @@ def lateral_landmarks(back: ScannedBack) -> dict[str, Landmark]:
     for name, level, frac, width in _LATERAL:
         u = anatomy.level_u(level)
         x = float(back._x_of_u(u))
-        off = frac * ref[width]
         my = float(back._m(x))
         for side, sgn in (("left", 1.0), ("right", -1.0)):
+            off = frac * (silhouette_half_width_m(back, x) if width == "local" else ref[width])
+            if name == "psis" and back.psis_offsets_m is not None:
+                off = back.psis_offsets_m[0 if sgn > 0 else 1]
             w = np.linspace(0.0, off, 41)
             z = back.height_m(np.full_like(w, x), my + sgn * w)
             v = float(np.sum(np.hypot(np.diff(w), np.diff(z))))

@@ -35,6 +35,7 @@ FloatArray = NDArray[np.float64]
 C7_BELOW_SHOULDER_TOP_M = 0.041  # fallback when no knee is found
 NECK_STEP_M = 0.008
 NECK_FALL_M = 0.015
+KNEE_M = 0.002
 C7_BEFORE_STEP_M = 0.010
 APEX_TO_PSIS_M = 0.088
 DEFAULT_BACK_LENGTH_M = 0.51
@@ -109,17 +110,14 @@ def c7_s_m(grid: HeightGrid, mid: UnivariateSpline, s_top_m: float) -> float | N
         if below.size == 0 or np.mean(below > NECK_STEP_M) < 0.6:
             continue
         prev = np.flatnonzero(
-            np.isfinite(hm[lo:i]) & (hm[lo:i] >= a * s[lo:i] + b - 0.5 * NECK_STEP_M)
+            np.isfinite(hm[lo:i]) & (hm[lo:i] >= a * s[lo:i] + b - KNEE_M)
         )
         s_high = float(s[lo + prev[-1]]) if prev.size else float(s[i - 1])
         after = hm[i : i + round(0.05 / step) + 1]
         neck = float(np.nanmin(after))
         if a * s[i] + b - neck < NECK_FALL_M:
             continue  # the back curving away, not the fall into the neck
-        low_level = neck + 0.25 * (a * s[i] + b - neck)
-        low = np.flatnonzero(np.isfinite(after) & (after <= low_level))
-        s_low = float(s[i + low[0]]) if low.size else float(s[i])
-        return 0.5 * (s_high + s_low) - C7_BEFORE_STEP_M
+        return s_high
     return None
 
 
