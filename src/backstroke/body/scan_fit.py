@@ -34,7 +34,6 @@ from backstroke.body.scan_axis import (
 )
 from backstroke.body.scan_clean import body_points, fit_table, spacing_m
 from backstroke.body.scan_io import Scan, ScanError
-from backstroke.body.scan_psis import Dimples
 from backstroke.body.scan_midline import (
     C7_BELOW_SHOULDER_TOP_M,
     c7_s_m,
@@ -74,7 +73,6 @@ def fit_scan(scan: Scan) -> ScannedBack:
     frame, margin = orient_head(body, frame, cell)
     s_psis = s_c7 = 0.0
     mid = None
-    dimples: Dimples | None = None
     from_shape = False
     for _ in range(3):
         grid = height_grid(frame.local(body), cell)
@@ -110,7 +108,7 @@ def fit_scan(scan: Scan) -> ScannedBack:
             f"the back found is {length:.2f} m long (C7 to PSIS): not a prone adult's back",
             path=scan.path,
         )
-    return _build(scan, body, frame, grid, mid, s_psis, s_c7, from_shape, margin, sp, dimples)
+    return _build(scan, body, frame, grid, mid, s_psis, s_c7, from_shape, margin, sp)
 
 
 def _build(
@@ -124,7 +122,6 @@ def _build(
     from_shape: bool,
     margin: float,
     sp: float,
-    dimples: Dimples | None = None,
 ) -> ScannedBack:
     ps = np.array([s_psis, float(mid(s_psis)), 0.0])
     pc = np.array([s_c7, float(mid(s_c7)), 0.0])
@@ -163,8 +160,7 @@ def _build(
     left, right = half_widths_m(height_grid(scene[near], grid.cell_m), mid, s_of_x)
     half = chart_half_width_m(s_of_x, left, right)
     surface, measured = _surface(in_b[sel], xs, mid_y, max(0.005, 1.25 * sp))
-    offsets = None if dimples is None else (dimples.left_m, dimples.right_m)
-    back = ScannedBack(surface, xs, mid_y, s_from_b, half, psis_offsets_m=offsets)
+    back = ScannedBack(surface, xs, mid_y, s_from_b, half)
     rms, outliers = _fit_rms(back, in_b[sel])
     back.quality = {
         "fit_rms_m": rms,
@@ -172,7 +168,6 @@ def _build(
         "coverage": _coverage(back, in_b[sel]),
         "head_margin": round(float(margin), 3),
         "psis_from_shape": bool(from_shape),
-        "psis_from_dimples": dimples is not None,
         "points": len(scan.points_m),
         "body_points": len(body),
         "spacing_m": round(sp, 5),

@@ -67,8 +67,6 @@ def lateral_landmarks(back: ScannedBack) -> dict[str, Landmark]:
         my = float(back._m(x))
         for side, sgn in (("left", 1.0), ("right", -1.0)):
             off = frac * (silhouette_half_width_m(back, x) if width == "local" else ref[width])
-            if name == "psis" and back.psis_offsets_m is not None:
-                off = back.psis_offsets_m[0 if sgn > 0 else 1]
             w = np.linspace(0.0, off, 41)
             z = back.height_m(np.full_like(w, x), my + sgn * w)
             v = float(np.sum(np.hypot(np.diff(w), np.diff(z))))

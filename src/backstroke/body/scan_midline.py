@@ -109,9 +109,7 @@ def c7_s_m(grid: HeightGrid, mid: UnivariateSpline, s_top_m: float) -> float | N
         below = below[np.isfinite(below)]
         if below.size == 0 or np.mean(below > NECK_STEP_M) < 0.6:
             continue
-        prev = np.flatnonzero(
-            np.isfinite(hm[lo:i]) & (hm[lo:i] >= a * s[lo:i] + b - KNEE_M)
-        )
+        prev = np.flatnonzero(np.isfinite(hm[lo:i]) & (hm[lo:i] >= a * s[lo:i] + b - KNEE_M))
         s_high = float(s[lo + prev[-1]]) if prev.size else float(s[i - 1])
         after = hm[i : i + round(0.05 / step) + 1]
         neck = float(np.nanmin(after))

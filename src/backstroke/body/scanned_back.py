@@ -63,8 +63,6 @@ class ScannedBack(BackModel):
         half_width_m: ``(K,)`` the chart's half-width (B's y from the midline) at
             ``midline_x_m``: where the back's skin turns down into the flank.
         quality: fit figures (``fit_rms_m``, ``coverage``, ...), kept for reports.
-        psis_offsets_m: the PSIS' lateral offsets from the midline (left, right) where
-            the scan showed their dimples (``scan_psis``); None: from the waist's width.
     """
 
     def __init__(
@@ -75,14 +73,12 @@ class ScannedBack(BackModel):
         s_from_b: ArrayLike,
         half_width_m: ArrayLike,
         quality: dict[str, Any] | None = None,
-        psis_offsets_m: tuple[float, float] | None = None,
     ) -> None:
         self.client = None  # type: ignore[assignment]
         self.surface = surface
         self.s_from_b = np.asarray(s_from_b, dtype=np.float64).reshape(4, 4)
         self.quality = dict(quality or {})
         self.adipose_m = DEFAULT_ADIPOSE_M
-        self.psis_offsets_m = psis_offsets_m
         self._h = RectBivariateSpline(surface.x_m, surface.y_m, surface.z_m, kx=3, ky=3)
         mx = np.asarray(midline_x_m, dtype=np.float64)
         my = np.asarray(midline_y_m, dtype=np.float64)
@@ -227,7 +223,6 @@ class ScannedBack(BackModel):
                 "half_width_m": np.round(self._half(xs), 6).tolist(),
             },
             "quality": self.quality,
-            "psis_offsets_m": None if self.psis_offsets_m is None else list(self.psis_offsets_m),
         }
 
     @classmethod
@@ -241,13 +236,6 @@ class ScannedBack(BackModel):
             np.asarray(srf["z_m"], dtype=np.float64),
         )
         mid = data["midline_b"]
-        psis = data.get("psis_offsets_m")
         return cls(
-            grid,
-            mid["x_m"],
-            mid["y_m"],
-            data["s_from_b"],
-            mid["half_width_m"],
-            data.get("quality"),
-            None if psis is None else (float(psis[0]), float(psis[1])),
+            grid, mid["x_m"], mid["y_m"], data["s_from_b"], mid["half_width_m"], data.get("quality")
         )
