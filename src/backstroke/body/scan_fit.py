@@ -50,6 +50,7 @@ FloatArray = NDArray[np.float64]
 SURFACE_MARGIN_M = 0.05
 MIN_BACK_LENGTH_M = 0.30
 MAX_BACK_LENGTH_M = 0.75
+SQUARE_CUT_PASSES = 1  # midline passes cutting the back square to the previous midline
 
 
 def fit_scan(scan: Scan) -> ScannedBack:
@@ -102,6 +103,9 @@ def fit_scan(scan: Scan) -> ScannedBack:
         grid = height_grid(frame.local(body), cell)
     ss, tt = midline_centres(grid, s_psis - 0.05, s_c7, guess)
     mid = smooth_midline(ss, tt)
+    for _ in range(SQUARE_CUT_PASSES):
+        ss, tt = midline_centres(grid, s_psis - 0.05, s_c7, along=mid)
+        mid = smooth_midline(ss, tt)
     length = s_c7 - s_psis
     if not MIN_BACK_LENGTH_M <= length <= MAX_BACK_LENGTH_M:
         raise ScanError(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,6 +41,7 @@ C7_BEFORE_STEP_M = 0.010
 APEX_TO_PSIS_M = 0.088
 DEFAULT_BACK_LENGTH_M = 0.51
 SYMMETRY_BAND_M = (0.025, 0.12)
+CUT_SLOPES = np.linspace(-0.15, 0.15, 7)  # cut directions tried per row (dt/ds)
 PARAMEDIAN_M = 0.06
 
 
@@ -131,8 +133,13 @@ def _row_profile(grid: HeightGrid, i: int) -> FloatArray:
     return np.asarray(np.interp(grid.t_m, grid.t_m[ok], prof[ok], left=np.nan, right=np.nan))
 
 
-def symmetric_centre_m(t_m: FloatArray, h_m: FloatArray, guess_m: float) -> float | None:
-    """The ``t`` about which the profile ``h_m(t_m)`` is most mirror-symmetric (NaN-aware)."""
+def symmetric_centre_m(
+    t_m: FloatArray, h_m: FloatArray, guess_m: float, with_cost: bool = False
+) -> Any:
+    """The ``t`` about which the profile ``h_m(t_m)`` is most mirror-symmetric (NaN-aware).
+
+    With ``with_cost``: ``(t, cost)``, the cost the mean squared mirror difference.
+    """
     ok = np.isfinite(h_m)
     if ok.sum() < 10:
         return None
@@ -148,24 +155,67 @@ def symmetric_centre_m(t_m: FloatArray, h_m: FloatArray, guess_m: float) -> floa
     k = int(np.argmin(cost))
     if not np.isfinite(cost[k]):
         return None
+    t_best = float(cands[k])
     if 0 < k < len(cands) - 1 and np.all(np.isfinite(cost[k - 1 : k + 2])):
         a, b, c = cost[k - 1 : k + 2]
         den = a - 2 * b + c
         if den > 0:
-            return float(cands[k] + 0.001 * 0.5 * (a - c) / den)
-    return float(cands[k])
+            t_best = float(cands[k] + 0.001 * 0.5 * (a - c) / den)
+    return (t_best, float(cost[k])) if with_cost else t_best
+
+
+def _cross_profile(grid: HeightGrid, i: int, centre_m: float, slope: float) -> FloatArray:
+    """Row ``i``'s profile over ``grid.t_m``, cut square to a midline of slope ``dt/ds``.
+
+    Where the spine bends sideways, the torso's cross-sections turn with it: a cut at
+    constant ``s`` crosses the two sides at different levels and is not symmetric. The
+    cell at lateral ``t`` is read ``-slope·(t − centre)`` along ``s`` from the row.
+    """
+    if abs(slope) < 1e-3:
+        return _row_profile(grid, i)
+    rows = np.rint(i - slope * (grid.t_m - centre_m) / grid.cell_m).astype(int)
+    ok = (rows >= 1) & (rows < grid.h_m.shape[0] - 1)
+    cols = np.arange(grid.h_m.shape[1])
+    prof = np.full(grid.h_m.shape[1], np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN cells stay NaN
+        band = np.stack([grid.h_m[rows[ok] + k, cols[ok]] for k in (-1, 0, 1)])
+        prof[ok] = np.nanmedian(band, axis=0)
+    good = np.isfinite(prof)
+    if good.sum() < 8:
+        return np.full(grid.h_m.shape[1], np.nan)
+    return np.asarray(np.interp(grid.t_m, grid.t_m[good], prof[good], left=np.nan, right=np.nan))
 
 
 def midline_centres(
-    grid: HeightGrid, s_lo_m: float, s_hi_m: float, guess_m: float = 0.0
+    grid: HeightGrid,
+    s_lo_m: float,
+    s_hi_m: float,
+    guess_m: float = 0.0,
+    along: UnivariateSpline | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """Raw symmetric centres ``(s, t)`` of the rows within ``[s_lo_m, s_hi_m]``."""
+    """Raw symmetric centres ``(s, t)`` of the rows within ``[s_lo_m, s_hi_m]``.
+
+    With ``along`` (a previous midline ``t(s)``), each row is cut square to it and its
+    centre searched about it; else the rows are cut at constant ``s`` about ``guess_m``.
+    """
     s_out, t_out = [], []
     rows = np.flatnonzero((grid.s_m >= s_lo_m) & (grid.s_m <= s_hi_m))
     for i in rows:
-        c = symmetric_centre_m(grid.t_m, _row_profile(grid, int(i)), guess_m)
+        s = float(grid.s_m[i])
+        if along is None:
+            c = symmetric_centre_m(grid.t_m, _row_profile(grid, int(i)), guess_m)
+        else:
+            g = float(along(s))
+            best: tuple[float, float] | None = None
+            for slope in CUT_SLOPES:
+                prof = _cross_profile(grid, int(i), g, float(slope))
+                found = symmetric_centre_m(grid.t_m, prof, g, with_cost=True)
+                if found is not None and (best is None or found[1] < best[1]):
+                    best = found
+            c = None if best is None else best[0]
         if c is not None:
-            s_out.append(float(grid.s_m[i]))
+            s_out.append(s)
             t_out.append(c)
     return np.asarray(s_out), np.asarray(t_out)
 
