@@ -34,7 +34,7 @@ SILHOUETTE_INSET_M = 0.010  # the chart's half-width is the silhouette's minus t
 # Lateral offset from the midline as a fraction of the silhouette half-width there.
 PSIS_FRACTION = 0.29  # of the waist's
 SCAPULA_INFERIOR_ANGLE_FRACTION = 0.40  # of the shoulders'
-ILIAC_CREST_TOP_FRACTION = 0.85  # of the silhouette's at the crest's level
+ILIAC_CREST_TOP_FRACTION = 0.78  # of the silhouette's at the crest's level
 
 _LATERAL = (
     ("psis", "PSIS", PSIS_FRACTION, "waist"),
