@@ -2,8 +2,9 @@
 
 A scan shows the torso's silhouette, so the lateral landmarks are placed as fractions
 of a *silhouette* half-width (the flank at half the midline's height, ``scan_width``):
-the pelvis' landmarks of the waist's (the narrowest silhouette between the PSIS and
-mid-back), the scapulae's of the shoulders' (the widest above mid-back). Each lies at
+the PSIS of the waist's (the narrowest silhouette between the PSIS and mid-back), the
+iliac crests' tops of the silhouette's at their own level (the pelvis is wider there
+than the waist), the scapulae's of the shoulders' (the widest above mid-back). Each lies at
 that lateral offset from the fitted midline and on the fitted skin ``z = H(x, y)``,
 even where the skin there is steeper than the chart reaches (the iliac crests' tops
 lie on the flank). The levels are DESIGN §5's
@@ -12,10 +13,11 @@ crests' tops); the PSIS are on the PSIS level.
 
 The fractions were set on the two generators the fit was calibrated on (the
 parametric ``scan_sim`` and the superquadric phantom, ``tests/body``). For the PSIS
-and the scapulae they agree within a few per cent; for the crests' tops they do not
-(the parametric body wants at most 0.78 of the waist's half-width, the phantom at
-least 0.86). 0.78 keeps the parametric body, which the simulated sessions are scanned
-from, within the limit; the crests are the least certain landmark.
+and the scapulae they agree within a few per cent; for the crests' tops they do not:
+the parametric body (DESIGN's anatomy) puts them at about 0.66 of the silhouette at
+their level, the phantom, the slices and the loft at 0.75–0.90. 0.78 keeps the
+parametric body, which the simulated sessions are scanned from, within the limit;
+the crests are the least certain landmark.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@
   evenly), so the midline's lateral position at ``s`` is the ``t`` that best matches
   the profile with its mirror image over the central 2.5–12 cm (arms and flanks are
   left out). The per-row centres are median-filtered and smoothed with a spline.
-* C7: the vertebra prominens at the base of the neck, just caudal of the step where
-  the skin midline falls from the upper back into the neck (:func:`c7_s_m`). The
+* C7: the vertebra prominens at the base of the neck, the knee where the skin midline
+  leaves the upper back's trend to fall into the neck (:func:`c7_s_m`). The
   search is anchored on the shoulder tops (where, from the head down, the upper width
   reaches the shoulders' full width); without a step, C7 is taken
   ``C7_BELOW_SHOULDER_TOP_M`` caudal of the shoulder tops.
@@ -37,7 +37,6 @@ C7_BELOW_SHOULDER_TOP_M = 0.041  # fallback when no knee is found
 NECK_STEP_M = 0.008
 NECK_FALL_M = 0.015
 KNEE_M = 0.002
-C7_BEFORE_STEP_M = 0.010
 APEX_TO_PSIS_M = 0.088
 DEFAULT_BACK_LENGTH_M = 0.51
 SYMMETRY_BAND_M = (0.025, 0.12)
@@ -77,18 +76,16 @@ def midline_profile_m(grid: HeightGrid, mid: UnivariateSpline) -> FloatArray:
 
 
 def c7_s_m(grid: HeightGrid, mid: UnivariateSpline, s_top_m: float) -> float | None:
-    """``s`` of C7 from the step where the skin midline falls from the back into the neck.
+    """``s`` of C7: the knee where the skin midline leaves the back for the neck.
 
     Walking toward the head from ``s_top_m - 0.10`` to ``s_top_m + 0.12``, each row's
     midline height is compared with the line fitted to the 4 cm of midline 1.5 cm
-    caudal of it. The neck step is the first row more than ``NECK_STEP_M`` below that
-    line with most of the next 2 cm seen also below it (the neck, not a noisy row) and
-    the skin within 5 cm falling ``NECK_FALL_M`` below the line (the neck, not the
-    back's own curvature). The step's centre lies midway between the last row seen
-    still on the back's trend and the first row seen within the lowest quarter of the
-    fall to the neck (the steep fall is often a hole); the vertebra prominens is
-    ``C7_BEFORE_STEP_M`` caudal of that centre (the two calibration generators put it
-    1 cm apart either way of this).
+    caudal of it. The fall into the neck is the first row more than ``NECK_STEP_M``
+    below that line with most of the next 2 cm seen also below it (the neck, not a
+    noisy row) and the skin within 5 cm falling ``NECK_FALL_M`` below the line (the
+    neck, not the back's own curvature). C7, the most prominent point at the base of
+    the neck, is the last row before the fall still within ``KNEE_M`` of the line: the
+    fall itself is often a hole and does not move it.
     """
     hm = midline_profile_m(grid, mid)
     s = grid.s_m
