@@ -96,10 +96,16 @@ def c7_s_m(grid: HeightGrid, mid: UnivariateSpline, s_top_m: float) -> float | N
     start = int(np.searchsorted(s, s_top_m - 0.10))
     stop = int(np.searchsorted(s, s_top_m + 0.12))
     for i in range(max(start, n_fit + gap), min(stop, len(s) - ahead)):
-        lo, hi = i - gap - n_fit, i - gap
-        ok = np.isfinite(hm[lo:hi])
-        if ok.sum() < 0.6 * n_fit or not np.isfinite(hm[i]):
+        if not np.isfinite(hm[i]):
             continue
+        # The trend: the last 4 cm of midline seen at least 1.5 cm caudal of the row
+        # (the fall into the neck is often a hole several centimetres long).
+        hi = i - gap
+        seen = np.flatnonzero(np.isfinite(hm[max(hi - 3 * n_fit, 0) : hi]))
+        if seen.size < 0.6 * n_fit:
+            continue
+        lo = max(hi - 3 * n_fit, 0) + int(seen[max(seen.size - n_fit, 0)])
+        ok = np.isfinite(hm[lo:hi])
         a, b = np.polyfit(s[lo:hi][ok], hm[lo:hi][ok], 1)
         if hm[i] >= a * s[i] + b - NECK_STEP_M:
             continue
@@ -198,19 +204,27 @@ def midline_centres(
     """
     s_out, t_out = [], []
     rows = np.flatnonzero((grid.s_m >= s_lo_m) & (grid.s_m <= s_hi_m))
-    for i in rows:
+    slopes = np.zeros(len(rows))
+    if along is not None:
+        # The cut direction per row (the most mirror-symmetric), median-filtered along
+        # the back: a row's own choice among the directions is noisy.
+        for k, i in enumerate(rows):
+            g = float(along(grid.s_m[i]))
+            costs = []
+            for slope in CUT_SLOPES:
+                found = symmetric_centre_m(
+                    grid.t_m, _cross_profile(grid, int(i), g, float(slope)), g, with_cost=True
+                )
+                costs.append(np.inf if found is None else found[1])
+            slopes[k] = CUT_SLOPES[int(np.argmin(costs))] if np.isfinite(min(costs)) else 0.0
+        slopes = median_filter(slopes, size=9, mode="nearest")
+    for k, i in enumerate(rows):
         s = float(grid.s_m[i])
         if along is None:
             c = symmetric_centre_m(grid.t_m, _row_profile(grid, int(i)), guess_m)
         else:
             g = float(along(s))
-            best: tuple[float, float] | None = None
-            for slope in CUT_SLOPES:
-                prof = _cross_profile(grid, int(i), g, float(slope))
-                found = symmetric_centre_m(grid.t_m, prof, g, with_cost=True)
-                if found is not None and (best is None or found[1] < best[1]):
-                    best = found
-            c = None if best is None else best[0]
+            c = symmetric_centre_m(grid.t_m, _cross_profile(grid, int(i), g, float(slopes[k])), g)
         if c is not None:
             s_out.append(s)
             t_out.append(c)
