@@ -1,4 +1,4 @@
-"""``python -m bench.scan [N_PHANTOM N_PARAMETRIC N_SLICE]``: scan-fit accuracy and speed.
+"""``python -m bench.scan [N_PHANTOM N_PARAMETRIC N_SLICE N_LOFT]``: scan-fit accuracy and speed.
 
 Writes bench/results/scan.json (and the figures block of docs/scan.md,
 ``bench/scan_doc.py``).
@@ -12,6 +12,11 @@ Writes bench/results/scan.json (and the figures block of docs/scan.md,
   cross-sections with its own anatomy, a structured-light camera rendered by z-buffer
   with projector shadows, table tilt), written after the calibration and first run
   blind (``bench/results/scan_blind_first_run.json``, ``python -m bench.scan_blind``).
+* ``loft``: the fourth generator (``tests/body/loft_*.py``: a tube lofted along a
+  curved core axis with superellipse sections tilted with the spine, vertebral levels
+  of its own, 3D surface samples seen by a time-of-flight camera with multipath, mixed
+  pixels and lens distortion), written after the fit was calibrated on the others and
+  run blind first (``bench/results/scan_blind_third_first_run.json``).
 * ``timing``: fitting a 300 000-point scan (and reading it from a binary PLY).
 """
 
@@ -25,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tests.body.loft_camera import loft_case_scan
 from tests.body.phantom import ARM_POSES, Phantom
 from tests.body.phantom_camera import Pinhole, render
 from tests.body.phantom_score import LIMITS_M, score, within_limits
@@ -44,8 +50,9 @@ Written by `python -m bench.scan` (2 shared cores). Median / 90th percentile / w
 "within" counts the scans meeting issue 14's limits (midline lateral RMS ≤ 5 mm,
 C7 ≤ 20 mm, PSIS ≤ 15 mm, scapular inferior angles ≤ 25 mm, iliac-crest tops ≤ 30 mm,
 back length within 5 %; the paired landmarks count the worse side). The fit's
-constants were calibrated on the first two generators; the third was written
-afterwards and its first, blind run is kept in `bench/results/scan_blind_first_run.json`.
+constants were calibrated on the first two generators; the slices and the loft were
+each written afterwards, and their first, blind runs are kept in
+`bench/results/scan_blind_first_run.json` and `scan_blind_third_first_run.json`.
 """
 
 
@@ -98,6 +105,25 @@ def slice_case(seed: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         fit = fit_scan(Scan(sc.points_m, f"slice-{seed}", "points"))
+    except ScanError as exc:
+        return {**row, "error": str(exc)}
+    row["fit_s"] = round(time.perf_counter() - t0, 3)
+    s = score(fit, sc.landmarks_m, sc.midline_m, sc.back_length_m, sc.s_from_e[:3, 0])
+    return {**row, **s, "ok": within_limits(s)}
+
+
+def loft_case(seed: int) -> dict[str, Any]:
+    body, cam, sc = loft_case_scan(seed)
+    row: dict[str, Any] = {
+        "seed": seed,
+        "arms": body.arms,
+        "points": len(sc.points_m),
+        "noise_m": cam.noise_m,
+        "pixel_m": cam.pixel_m,
+    }
+    t0 = time.perf_counter()
+    try:
+        fit = fit_scan(Scan(sc.points_m, f"loft-{seed}", "points"))
     except ScanError as exc:
         return {**row, "error": str(exc)}
     row["fit_s"] = round(time.perf_counter() - t0, 3)
@@ -197,7 +223,12 @@ def timing() -> dict[str, Any]:
 
 
 def run_cases(kind: str, n: int) -> list[dict[str, Any]]:
-    case = {"phantom": phantom_case, "backmodel": backmodel_case, "slice": slice_case}[kind]
+    case = {
+        "phantom": phantom_case,
+        "backmodel": backmodel_case,
+        "slice": slice_case,
+        "loft": loft_case,
+    }[kind]
     rows = []
     for seed in range(n):
         rows.append(case(seed))
@@ -210,11 +241,18 @@ def main(
     n_phantom: int = 30,
     n_backmodel: int = 15,
     n_slice: int = 30,
+    n_loft: int = 30,
     out: Path = RESULTS,
     doc: bool = True,
 ) -> dict[str, Any]:
     result: dict[str, Any] = {"limits_m": LIMITS_M}
-    for kind, n in (("phantom", n_phantom), ("backmodel", n_backmodel), ("slice", n_slice)):
+    kinds = (
+        ("phantom", n_phantom),
+        ("backmodel", n_backmodel),
+        ("slice", n_slice),
+        ("loft", n_loft),
+    )
+    for kind, n in kinds:
         rows = run_cases(kind, n)
         result[kind] = {"summary": summarise(rows), "cases": rows}
     result["timing_300k"] = timing()
@@ -236,5 +274,5 @@ def main(
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:4]]
+    args = [int(a) for a in sys.argv[1:5]]
     main(*args)

@@ -12,7 +12,8 @@ BEGIN, END = "<!-- scan-figures:begin -->", "<!-- scan-figures:end -->"
 _COLUMNS = (
     ("backmodel", "parametric (`scan_sim`)"),
     ("phantom", "superquadric phantom"),
-    ("slice", "elliptical slices (third, blind first)"),
+    ("slice", "elliptical slices (blind first)"),
+    ("loft", "lofted tube, time of flight (blind first)"),
 )
 _ROWS = (
     ("midline lateral RMS", "midline_lateral_rms_m", 1000.0, "mm", "midline"),

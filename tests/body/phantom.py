@@ -43,6 +43,7 @@ class Phantom:
     psis_lateral_fraction: float
     arms: str
     leg_gap_m: float
+    prominens_m: float = 0.0  # the C7 spinous process' bump on the skin
 
     @staticmethod
     def draw(rng: np.random.Generator, arms: str | None = None) -> Phantom:
@@ -64,6 +65,7 @@ class Phantom:
             psis_lateral_fraction=rng.uniform(0.13, 0.17),
             arms=arms if arms is not None else str(rng.choice(ARM_POSES)),
             leg_gap_m=rng.uniform(0.0, 0.06),
+            prominens_m=rng.uniform(0.002, 0.005),
         )
 
     # ------------------------------------------------------------------ geometry (Q)
@@ -114,10 +116,12 @@ class Phantom:
             - ((np.abs(yy) - self.scap_lateral_fraction * 2 * self.shoulder_half_m - 0.01) / 0.04)
             ** 2
         )
-        z = z + erector + scap
-        # Shoulder tops: the torso ends above C7 (rounded).
-        top_x = self.x_c7 + self.shoulder_top_above_c7_m
-        end = np.clip((x - top_x + 0.04) / 0.04, 0, None)
+        # The vertebra prominens: C7's spinous process, a bump at the base of the neck.
+        bump = self.prominens_m * np.exp(-(((x - self.x_c7) / 0.012) ** 2) - (yy / 0.01) ** 2)
+        z = z + erector + scap + bump
+        # Shoulder tops: the torso's top rounds off from C7 (the base of the neck) to the
+        # shoulder line 3-6 cm cranial of it.
+        end = np.clip((x - self.x_c7) / (self.shoulder_top_above_c7_m + 0.03), 0, None)
         z = np.where(end < 1, z * np.sqrt(np.clip(1 - end**2, 0, 1)), -np.inf)
         # Pelvis: the torso continues below the PSIS into the buttocks.
         return np.asarray(np.where((r < 1) & (x > -0.30), z, -np.inf))

@@ -53,6 +53,7 @@ class SliceBody:
     furrow: float  # spinal furrow depth
     arms: str
     head_turn_rad: float
+    prominens: float = 0.0  # height of C7's spinous process bump on the skin
     rng_seed: int = 0
     extras: dict[str, float] = field(default_factory=dict)
 
@@ -82,6 +83,7 @@ class SliceBody:
             furrow=float(rng.uniform(0.002, 0.005)),
             arms=arms if arms is not None else str(rng.choice(ARM_POSES_E)),
             head_turn_rad=float(rng.uniform(-0.5, 0.5)),
+            prominens=float(rng.uniform(0.002, 0.005)),
         )
 
     # ------------------------------------------------------------------ torso (E)
@@ -119,8 +121,8 @@ class SliceBody:
 
     def torso(self, x: FloatArray, y: FloatArray) -> FloatArray:
         half, top, expo = self._profiles()
-        x_end = self.x_c7 + self.trapezius_rise
-        xc = np.clip(x, -0.30, x_end)
+        x_end = self.x_c7 + 0.04 + self.trapezius_rise
+        xc = np.clip(x, -0.30, self.x_c7 + self.trapezius_rise - 0.02)
         a = half(xc)
         b = top(xc)
         n = expo(xc)
@@ -128,8 +130,9 @@ class SliceBody:
         r = np.abs(yy) / a
         inside = np.clip(1 - r**n, 0, None)
         z = b * inside ** (1 / n)
-        # The shoulder line: the cross-sections end, rounded over 5 cm, at the trapezius.
-        over = np.clip((x - (x_end - 0.05)) / 0.05, 0, None)
+        # The shoulder line: from C7 (the base of the neck) the cross-sections round off
+        # to the trapezius' top, 3-6.5 cm cranial of it.
+        over = np.clip((x - self.x_c7) / (x_end - self.x_c7), 0, None)
         z = z * np.sqrt(np.clip(1 - over**2, 0, None))
         z = z + self._relief(x, yy, a)
         ok = (r < 1) & (x > -0.30) & (over < 1)
@@ -139,6 +142,7 @@ class SliceBody:
         c7 = self.x_c7
         along = np.clip(x / c7, 0, 1)
         furrow = -self.furrow * np.exp(-((yy / 0.009) ** 2)) * (x > 0.0)
+        furrow = furrow * np.clip((c7 - x) / 0.04, 0, 1)  # gone at the prominens
         erect = 0.006 * (1.2 - along) * np.exp(-(((np.abs(yy) - 0.038) / 0.02) ** 2)) * (x > -0.02)
         # Scapular plates: a raised triangle, tip (inferior angle) at (x_ia, scap_lat).
         x_ia = c7 * (1 - self.scap_frac)
@@ -149,7 +153,10 @@ class SliceBody:
         scap = 0.005 * tri * plate * np.exp(-(np.clip(up - 1, 0, None) ** 2) * 4)
         dimple = -0.003 * np.exp(-(((np.abs(yy) - self.psis_lat) ** 2 + x**2) / 0.012**2))
         cleft = -0.015 * np.exp(-((yy / 0.012) ** 2)) * np.clip(-x / 0.06, 0, 1)
-        return np.asarray(furrow + erect + scap + dimple + cleft)
+        # The vertebra prominens (C7's spinous process): a raised-cosine bump.
+        rr = np.hypot((x - c7) / 0.015, yy / 0.012)
+        prom = self.prominens * (0.5 + 0.5 * np.cos(np.pi * np.clip(rr, 0, 1)))
+        return np.asarray(furrow + erect + scap + dimple + cleft + prom)
 
     def glutes(self, x: FloatArray, y: FloatArray) -> FloatArray:
         out = np.full_like(x, -np.inf)

@@ -63,10 +63,11 @@ def test_slice_scan_head_end_and_midline(seed: int) -> None:
     fit = fit_scan(Scan(sc.points_m, "slice", "points"))
     s = score(fit, sc.landmarks_m, sc.midline_m, sc.back_length_m, sc.s_from_e[:3, 0])
     ok = within_limits(s)
-    assert ok["head"] and ok["midline"], s
-    # This generator puts C7 lower on the neck than the fit expects (bench/scan.py):
-    # every landmark must still be on the right part of the back.
-    assert max(s["landmark_error_m"].values()) < 0.12, s
+    assert ok["head"] and ok["midline"] and ok["length"], s
+    assert s["landmark_error_m"]["C7"] < 0.03, s
+    # Every landmark must be on the right part of the back (the proportions place the
+    # scapulae's and crests' levels: bench/scan.py has their errors).
+    assert max(s["landmark_error_m"].values()) < 0.06, s
     # Beyond C7 the fitted midline keeps its end value instead of a cubic's run-off.
     x1 = float(fit._x_of_u(1.0))
     assert abs(float(fit._m(x1 + 0.1)) - float(fit._m(x1))) < 1e-12

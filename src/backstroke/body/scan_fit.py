@@ -50,6 +50,7 @@ FloatArray = NDArray[np.float64]
 SURFACE_MARGIN_M = 0.05
 MIN_BACK_LENGTH_M = 0.30
 MAX_BACK_LENGTH_M = 0.75
+SQUARE_CUT_PASSES = 1  # midline passes cutting the back square to the previous midline
 
 
 def fit_scan(scan: Scan) -> ScannedBack:
@@ -95,9 +96,15 @@ def fit_scan(scan: Scan) -> ScannedBack:
             break
         frame = frame.turned(float(np.arctan(slope)), float(icpt))
         mid = None
+    # The final midline from the back's own cross-sections only (PSIS level to C7): the
+    # neck's and head's (turned, with the hands beside it) would pull its cranial end.
+    guess = 0.0 if mid is None else float(mid(0.5 * (s_psis + s_c7)))
     if mid is None:
         grid = height_grid(frame.local(body), cell)
-        ss, tt = midline_centres(grid, s_psis - 0.05, s_c7 + 0.02)
+    ss, tt = midline_centres(grid, s_psis - 0.05, s_c7, guess)
+    mid = smooth_midline(ss, tt)
+    for _ in range(SQUARE_CUT_PASSES):
+        ss, tt = midline_centres(grid, s_psis - 0.05, s_c7, along=mid)
         mid = smooth_midline(ss, tt)
     length = s_c7 - s_psis
     if not MIN_BACK_LENGTH_M <= length <= MAX_BACK_LENGTH_M:

@@ -2,8 +2,9 @@
 
 A scan shows the torso's silhouette, so the lateral landmarks are placed as fractions
 of a *silhouette* half-width (the flank at half the midline's height, ``scan_width``):
-the pelvis' landmarks of the waist's (the narrowest silhouette between the PSIS and
-mid-back), the scapulae's of the shoulders' (the widest above mid-back). Each lies at
+the PSIS of the waist's (the narrowest silhouette between the PSIS and mid-back), the
+iliac crests' tops of the silhouette's at their own level (the pelvis is wider there
+than the waist), the scapulae's of the shoulders' (the widest above mid-back). Each lies at
 that lateral offset from the fitted midline and on the fitted skin ``z = H(x, y)``,
 even where the skin there is steeper than the chart reaches (the iliac crests' tops
 lie on the flank). The levels are DESIGN §5's
@@ -12,10 +13,11 @@ crests' tops); the PSIS are on the PSIS level.
 
 The fractions were set on the two generators the fit was calibrated on (the
 parametric ``scan_sim`` and the superquadric phantom, ``tests/body``). For the PSIS
-and the scapulae they agree within a few per cent; for the crests' tops they do not
-(the parametric body wants at most 0.78 of the waist's half-width, the phantom at
-least 0.86). 0.78 keeps the parametric body, which the simulated sessions are scanned
-from, within the limit; the crests are the least certain landmark.
+and the scapulae they agree within a few per cent; for the crests' tops they do not:
+the parametric body (DESIGN's anatomy) puts them at about 0.66 of the silhouette at
+their level, the phantom, the slices and the loft at 0.75–0.90. 0.78 keeps the
+parametric body, which the simulated sessions are scanned from, within the limit;
+the crests are the least certain landmark.
 """
 
 from __future__ import annotations
@@ -34,12 +36,12 @@ SILHOUETTE_INSET_M = 0.010  # the chart's half-width is the silhouette's minus t
 # Lateral offset from the midline as a fraction of the silhouette half-width there.
 PSIS_FRACTION = 0.29  # of the waist's
 SCAPULA_INFERIOR_ANGLE_FRACTION = 0.40  # of the shoulders'
-ILIAC_CREST_TOP_FRACTION = 0.78  # of the waist's
+ILIAC_CREST_TOP_FRACTION = 0.78  # of the silhouette's at the crest's level
 
 _LATERAL = (
     ("psis", "PSIS", PSIS_FRACTION, "waist"),
     ("scapula_inferior_angle", "T7", SCAPULA_INFERIOR_ANGLE_FRACTION, "shoulders"),
-    ("iliac_crest_top", "L4", ILIAC_CREST_TOP_FRACTION, "waist"),
+    ("iliac_crest_top", "L4", ILIAC_CREST_TOP_FRACTION, "local"),
 )
 
 
@@ -64,9 +66,9 @@ def lateral_landmarks(back: ScannedBack) -> dict[str, Landmark]:
     for name, level, frac, width in _LATERAL:
         u = anatomy.level_u(level)
         x = float(back._x_of_u(u))
-        off = frac * ref[width]
         my = float(back._m(x))
         for side, sgn in (("left", 1.0), ("right", -1.0)):
+            off = frac * (silhouette_half_width_m(back, x) if width == "local" else ref[width])
             w = np.linspace(0.0, off, 41)
             z = back.height_m(np.full_like(w, x), my + sgn * w)
             v = float(np.sum(np.hypot(np.diff(w), np.diff(z))))

@@ -5,8 +5,8 @@
   evenly), so the midline's lateral position at ``s`` is the ``t`` that best matches
   the profile with its mirror image over the central 2.5–12 cm (arms and flanks are
   left out). The per-row centres are median-filtered and smoothed with a spline.
-* C7: the vertebra prominens at the base of the neck, just caudal of the step where
-  the skin midline falls from the upper back into the neck (:func:`c7_s_m`). The
+* C7: the vertebra prominens at the base of the neck, the knee where the skin midline
+  leaves the upper back's trend to fall into the neck (:func:`c7_s_m`). The
   search is anchored on the shoulder tops (where, from the head down, the upper width
   reaches the shoulders' full width); without a step, C7 is taken
   ``C7_BELOW_SHOULDER_TOP_M`` caudal of the shoulder tops.
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,10 +36,11 @@ FloatArray = NDArray[np.float64]
 C7_BELOW_SHOULDER_TOP_M = 0.041  # fallback when no knee is found
 NECK_STEP_M = 0.008
 NECK_FALL_M = 0.015
-C7_BEFORE_STEP_M = 0.010
+KNEE_M = 0.002
 APEX_TO_PSIS_M = 0.088
 DEFAULT_BACK_LENGTH_M = 0.51
 SYMMETRY_BAND_M = (0.025, 0.12)
+CUT_SLOPES = np.linspace(-0.15, 0.15, 7)  # cut directions tried per row (dt/ds)
 PARAMEDIAN_M = 0.06
 
 
@@ -74,18 +76,16 @@ def midline_profile_m(grid: HeightGrid, mid: UnivariateSpline) -> FloatArray:
 
 
 def c7_s_m(grid: HeightGrid, mid: UnivariateSpline, s_top_m: float) -> float | None:
-    """``s`` of C7 from the step where the skin midline falls from the back into the neck.
+    """``s`` of C7: the knee where the skin midline leaves the back for the neck.
 
     Walking toward the head from ``s_top_m - 0.10`` to ``s_top_m + 0.12``, each row's
     midline height is compared with the line fitted to the 4 cm of midline 1.5 cm
-    caudal of it. The neck step is the first row more than ``NECK_STEP_M`` below that
-    line with most of the next 2 cm seen also below it (the neck, not a noisy row) and
-    the skin within 5 cm falling ``NECK_FALL_M`` below the line (the neck, not the
-    back's own curvature). The step's centre lies midway between the last row seen
-    still on the back's trend and the first row seen within the lowest quarter of the
-    fall to the neck (the steep fall is often a hole); the vertebra prominens is
-    ``C7_BEFORE_STEP_M`` caudal of that centre (the two calibration generators put it
-    1 cm apart either way of this).
+    caudal of it. The fall into the neck is the first row more than ``NECK_STEP_M``
+    below that line with most of the next 2 cm seen also below it (the neck, not a
+    noisy row) and the skin within 5 cm falling ``NECK_FALL_M`` below the line (the
+    neck, not the back's own curvature). C7, the most prominent point at the base of
+    the neck, is the last row before the fall still within ``KNEE_M`` of the line: the
+    fall itself is often a hole and does not move it.
     """
     hm = midline_profile_m(grid, mid)
     s = grid.s_m
@@ -96,10 +96,16 @@ def c7_s_m(grid: HeightGrid, mid: UnivariateSpline, s_top_m: float) -> float | N
     start = int(np.searchsorted(s, s_top_m - 0.10))
     stop = int(np.searchsorted(s, s_top_m + 0.12))
     for i in range(max(start, n_fit + gap), min(stop, len(s) - ahead)):
-        lo, hi = i - gap - n_fit, i - gap
-        ok = np.isfinite(hm[lo:hi])
-        if ok.sum() < 0.6 * n_fit or not np.isfinite(hm[i]):
+        if not np.isfinite(hm[i]):
             continue
+        # The trend: the last 4 cm of midline seen at least 1.5 cm caudal of the row
+        # (the fall into the neck is often a hole several centimetres long).
+        hi = i - gap
+        seen = np.flatnonzero(np.isfinite(hm[max(hi - 3 * n_fit, 0) : hi]))
+        if seen.size < 0.6 * n_fit:
+            continue
+        lo = max(hi - 3 * n_fit, 0) + int(seen[max(seen.size - n_fit, 0)])
+        ok = np.isfinite(hm[lo:hi])
         a, b = np.polyfit(s[lo:hi][ok], hm[lo:hi][ok], 1)
         if hm[i] >= a * s[i] + b - NECK_STEP_M:
             continue
@@ -108,18 +114,13 @@ def c7_s_m(grid: HeightGrid, mid: UnivariateSpline, s_top_m: float) -> float | N
         below = below[np.isfinite(below)]
         if below.size == 0 or np.mean(below > NECK_STEP_M) < 0.6:
             continue
-        prev = np.flatnonzero(
-            np.isfinite(hm[lo:i]) & (hm[lo:i] >= a * s[lo:i] + b - 0.5 * NECK_STEP_M)
-        )
+        prev = np.flatnonzero(np.isfinite(hm[lo:i]) & (hm[lo:i] >= a * s[lo:i] + b - KNEE_M))
         s_high = float(s[lo + prev[-1]]) if prev.size else float(s[i - 1])
         after = hm[i : i + round(0.05 / step) + 1]
         neck = float(np.nanmin(after))
         if a * s[i] + b - neck < NECK_FALL_M:
             continue  # the back curving away, not the fall into the neck
-        low_level = neck + 0.25 * (a * s[i] + b - neck)
-        low = np.flatnonzero(np.isfinite(after) & (after <= low_level))
-        s_low = float(s[i + low[0]]) if low.size else float(s[i])
-        return 0.5 * (s_high + s_low) - C7_BEFORE_STEP_M
+        return s_high
     return None
 
 
@@ -135,8 +136,13 @@ def _row_profile(grid: HeightGrid, i: int) -> FloatArray:
     return np.asarray(np.interp(grid.t_m, grid.t_m[ok], prof[ok], left=np.nan, right=np.nan))
 
 
-def symmetric_centre_m(t_m: FloatArray, h_m: FloatArray, guess_m: float) -> float | None:
-    """The ``t`` about which the profile ``h_m(t_m)`` is most mirror-symmetric (NaN-aware)."""
+def symmetric_centre_m(
+    t_m: FloatArray, h_m: FloatArray, guess_m: float, with_cost: bool = False
+) -> Any:
+    """The ``t`` about which the profile ``h_m(t_m)`` is most mirror-symmetric (NaN-aware).
+
+    With ``with_cost``: ``(t, cost)``, the cost the mean squared mirror difference.
+    """
     ok = np.isfinite(h_m)
     if ok.sum() < 10:
         return None
@@ -152,24 +158,75 @@ def symmetric_centre_m(t_m: FloatArray, h_m: FloatArray, guess_m: float) -> floa
     k = int(np.argmin(cost))
     if not np.isfinite(cost[k]):
         return None
+    t_best = float(cands[k])
     if 0 < k < len(cands) - 1 and np.all(np.isfinite(cost[k - 1 : k + 2])):
         a, b, c = cost[k - 1 : k + 2]
         den = a - 2 * b + c
         if den > 0:
-            return float(cands[k] + 0.001 * 0.5 * (a - c) / den)
-    return float(cands[k])
+            t_best = float(cands[k] + 0.001 * 0.5 * (a - c) / den)
+    return (t_best, float(cost[k])) if with_cost else t_best
+
+
+def _cross_profile(grid: HeightGrid, i: int, centre_m: float, slope: float) -> FloatArray:
+    """Row ``i``'s profile over ``grid.t_m``, cut square to a midline of slope ``dt/ds``.
+
+    Where the spine bends sideways, the torso's cross-sections turn with it: a cut at
+    constant ``s`` crosses the two sides at different levels and is not symmetric. The
+    cell at lateral ``t`` is read ``-slope·(t − centre)`` along ``s`` from the row.
+    """
+    if abs(slope) < 1e-3:
+        return _row_profile(grid, i)
+    rows = np.rint(i - slope * (grid.t_m - centre_m) / grid.cell_m).astype(int)
+    ok = (rows >= 1) & (rows < grid.h_m.shape[0] - 1)
+    cols = np.arange(grid.h_m.shape[1])
+    prof = np.full(grid.h_m.shape[1], np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN cells stay NaN
+        band = np.stack([grid.h_m[rows[ok] + k, cols[ok]] for k in (-1, 0, 1)])
+        prof[ok] = np.nanmedian(band, axis=0)
+    good = np.isfinite(prof)
+    if good.sum() < 8:
+        return np.full(grid.h_m.shape[1], np.nan)
+    return np.asarray(np.interp(grid.t_m, grid.t_m[good], prof[good], left=np.nan, right=np.nan))
 
 
 def midline_centres(
-    grid: HeightGrid, s_lo_m: float, s_hi_m: float, guess_m: float = 0.0
+    grid: HeightGrid,
+    s_lo_m: float,
+    s_hi_m: float,
+    guess_m: float = 0.0,
+    along: UnivariateSpline | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """Raw symmetric centres ``(s, t)`` of the rows within ``[s_lo_m, s_hi_m]``."""
+    """Raw symmetric centres ``(s, t)`` of the rows within ``[s_lo_m, s_hi_m]``.
+
+    With ``along`` (a previous midline ``t(s)``), each row is cut square to it and its
+    centre searched about it; else the rows are cut at constant ``s`` about ``guess_m``.
+    """
     s_out, t_out = [], []
     rows = np.flatnonzero((grid.s_m >= s_lo_m) & (grid.s_m <= s_hi_m))
-    for i in rows:
-        c = symmetric_centre_m(grid.t_m, _row_profile(grid, int(i)), guess_m)
+    slopes = np.zeros(len(rows))
+    if along is not None:
+        # The cut direction per row (the most mirror-symmetric), median-filtered along
+        # the back: a row's own choice among the directions is noisy.
+        for k, i in enumerate(rows):
+            g = float(along(grid.s_m[i]))
+            costs = []
+            for slope in CUT_SLOPES:
+                found = symmetric_centre_m(
+                    grid.t_m, _cross_profile(grid, int(i), g, float(slope)), g, with_cost=True
+                )
+                costs.append(np.inf if found is None else found[1])
+            slopes[k] = CUT_SLOPES[int(np.argmin(costs))] if np.isfinite(min(costs)) else 0.0
+        slopes = median_filter(slopes, size=9, mode="nearest")
+    for k, i in enumerate(rows):
+        s = float(grid.s_m[i])
+        if along is None:
+            c = symmetric_centre_m(grid.t_m, _row_profile(grid, int(i)), guess_m)
+        else:
+            g = float(along(s))
+            c = symmetric_centre_m(grid.t_m, _cross_profile(grid, int(i), g, float(slopes[k])), g)
         if c is not None:
-            s_out.append(float(grid.s_m[i]))
+            s_out.append(s)
             t_out.append(c)
     return np.asarray(s_out), np.asarray(t_out)
 
