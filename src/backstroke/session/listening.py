@@ -2,6 +2,12 @@
 
 Only stroke samples count — the technique's own tool, moving, in contact — so
 transitions, holds and dwells do not blur the stiffness profiles.
+
+On a body known only through a scan the recorded indentation is measured below the
+model surface, which is off the skin; with a ``TouchDepth`` (``session/touch_depth``)
+the listener keeps its passes and, after each, hears all of them again with the
+indentation below the skin as the robot's contact so far places it (one surface for
+every pass of the block, so a refinement is never heard as softening).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from backstroke.sense.breathing_removal import remove_breathing
 from backstroke.sense.knots import KnotDetector
 from backstroke.sense.softening import SofteningDetector
 from backstroke.sense.stiffness import secant_stiffness
+from backstroke.session.touch_depth import TouchDepth
 
 Columns = dict[str, NDArray[np.float64]]
 MIN_STROKE_SPEED_M_S = 0.005
@@ -34,15 +41,22 @@ class BlockListener:
     """
 
     def __init__(
-        self, block: Block, back: BackModel, breathing_rate_bpm: float | None = None
+        self,
+        block: Block,
+        back: BackModel,
+        breathing_rate_bpm: float | None = None,
+        touch_depth: TouchDepth | None = None,
     ) -> None:
         self.breathing_rate_bpm = breathing_rate_bpm
         self.block = block
         self.tool_code = TOOL_CODES.index(block.tool())
-        threshold = 0.05 if isinstance(block, RestBlock) else block.repeat.threshold
-        self.softening = SofteningDetector(threshold)
+        self._threshold = 0.05 if isinstance(block, RestBlock) else block.repeat.threshold
+        self._back_length_m = back.back_length_m
+        self.softening = SofteningDetector(self._threshold)
         self.knot_detector = KnotDetector(back.back_length_m)
         self.is_thumb = isinstance(block, ThumbStripBlock)
+        self.touch_depth = touch_depth
+        self._passes: list[Columns] = []
 
     def _stroke_mask(self, cols: Columns) -> NDArray[np.bool_]:
         t = cols["t_s"]
@@ -60,23 +74,36 @@ class BlockListener:
         if isinstance(self.block, RestBlock):
             return
         m = self._stroke_mask(cols)
+        if self.touch_depth is None:
+            self._hear({c: v[m] for c, v in cols.items()})
+            return
+        keep: tuple[str, ...] = ("t_s", "x_m", "y_m", "z_m", "normal_force_n", "indentation_m")
+        keep += ("plan_u", "plan_v", "plan_nx", "plan_ny", "plan_nz")
+        self._passes.append({c: np.asarray(cols[c][m], dtype=np.float64) for c in keep})
+        self.softening = SofteningDetector(self._threshold)
+        self.knot_detector = KnotDetector(self._back_length_m)
+        for p in self._passes:
+            self._hear({**p, "indentation_m": self.touch_depth.depth_m(p)})
+
+    def _hear(self, cols: Columns) -> None:
+        """One pass's stroke samples to the detectors."""
         depth = remove_breathing(
-            cols["t_s"][m], cols["plan_u"][m], cols["indentation_m"][m], self.breathing_rate_bpm
+            cols["t_s"], cols["plan_u"], cols["indentation_m"], self.breathing_rate_bpm
         )
-        k = secant_stiffness(cols["normal_force_n"][m], depth)
-        self.softening.add_pass(k, cols["plan_u"][m], force_n=cols["normal_force_n"][m])
+        k = secant_stiffness(cols["normal_force_n"], depth)
+        self.softening.add_pass(k, cols["plan_u"], force_n=cols["normal_force_n"])
         if self.is_thumb:
             # The knot finder takes each strip's own breath out (a pass has many lanes).
             self.knot_detector.add_pass(
-                cols["plan_u"][m],
-                cols["plan_v"][m],
-                secant_stiffness(cols["normal_force_n"][m], cols["indentation_m"][m]),
-                normal_force_n=cols["normal_force_n"][m],
-                x_m=cols["x_m"][m],
-                y_m=cols["y_m"][m],
-                z_m=cols["z_m"][m],
-                t_s=cols["t_s"][m],
-                indentation_m=cols["indentation_m"][m],
+                cols["plan_u"],
+                cols["plan_v"],
+                secant_stiffness(cols["normal_force_n"], cols["indentation_m"]),
+                normal_force_n=cols["normal_force_n"],
+                x_m=cols["x_m"],
+                y_m=cols["y_m"],
+                z_m=cols["z_m"],
+                t_s=cols["t_s"],
+                indentation_m=cols["indentation_m"],
                 breathing_rate_bpm=self.breathing_rate_bpm,
             )
 
@@ -103,11 +130,15 @@ class BlockListener:
         return tuple((k.u, k.v) for k in self.knot_detector.knots)
 
 
-def breathing_and_baseline(cols: Columns) -> tuple[float | None, float | None]:
-    """Breathing rate (from the depth the tool follows) and baseline stiffness of a rest."""
+def breathing_and_baseline(
+    cols: Columns, touch_depth: TouchDepth | None = None
+) -> tuple[float | None, float | None]:
+    """Breathing rate (from the depth the tool follows) and baseline stiffness of a rest
+    (the depth below the skin as touched, with a ``touch_depth``)."""
     m = cols["plan_in_contact"] > 0
     t = cols["t_s"][m]
-    depth = cols["indentation_m"][m]
+    depth = cols["indentation_m"] if touch_depth is None else touch_depth.depth_m(cols)
+    depth = depth[m]
     force = cols["normal_force_n"][m]
     # Skip the first second: force is still ramping up at first touch.
     keep = t >= t[0] + 1.0 if t.size else m[m]
