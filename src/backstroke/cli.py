@@ -350,6 +350,14 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="the elements in plain words")] = False,
     report: Annotated[Path | None, typer.Option(help="with --explain: learn.html here")] = None,
+    touch_depth: Annotated[
+        bool | None,
+        typer.Option(
+            "--touch-depth/--model-depth",
+            help="indentation from where the tool touched (default: when the log says its "
+            "body was fitted to a scan)",
+        ),
+    ] = None,
 ) -> None:
     """Analyse a recorded massage (a master's demonstration or a session): its elements."""
     from backstroke.analyze import analyze as analyze_log
@@ -360,7 +368,7 @@ def analyze(
         explain_command(log, softening, report, as_json)
         return
     try:
-        result = analyze_log(log, softening)
+        result = analyze_log(log, softening, touch_depth=touch_depth)
     except BackstrokeError as exc:
         _fail(exc)
         return

@@ -222,7 +222,9 @@ def _live(
         )
         if hasattr(robot, "on_fault"):  # wall-clock arms: reflexes, lost link → retreat
             robot.on_fault = runner.supervisor.start_retreat
-        log.write_json("/session", _session_info(req, routine.name, client.name, seed, notes))
+        info = _session_info(req, routine.name, client.name, seed, notes)
+        info["body"] = "exact" if registration is None else "scan"
+        log.write_json("/session", info)
         from backstroke.session.keys import KeyControls
 
         interrupts.attach(runner.supervisor.request_stop, robot.stop)
