@@ -48,6 +48,7 @@ MIN_TOUCHES = 5  # fewer touch samples fix nothing
 LOCAL_RADIUS_M = 0.04  # a touch's residual is spread this far around it
 LOCAL_SHRINK = 0.1  # Gaussian weight at which a residual counts half
 SMOOTH_WINDOW_M = 0.015  # the skin is smooth over ± this along a stroke (knots)
+NORMAL_WINDOW_TICKS = 1501  # ≈ 4.5 cm of stroke at 3 cm/s and 1 kHz
 SAMPLE_SCATTER_M = 0.002  # one sample's scatter about the fit (breathing, tissue)
 
 
@@ -216,6 +217,25 @@ def force_groups(
     tl = np.asarray(tool, dtype=np.float64).ravel()
     code = np.where(np.isfinite(tl), tl, 0).astype(np.int64)
     return np.where(level >= 0, level * 8 + code, -1)
+
+
+def smooth_normals(normal: ArrayLike, window: int = NORMAL_WINDOW_TICKS) -> FloatArray:
+    """Unit normals ``(N, 3)`` averaged over ``window`` consecutive samples.
+
+    A fitted skin's normals carry its depth noise differentiated: degrees over a
+    centimetre. ``δ``'s translation term ``n · t`` would turn them into tenths of a
+    millimetre of depth at the scale of a knot, though the registration moved a smooth
+    skin; the offset is computed with the skin's smooth orientation instead.
+    """
+    from scipy.ndimage import uniform_filter1d
+
+    n = np.asarray(normal, dtype=np.float64).reshape(-1, 3)
+    if n.shape[0] < 3:
+        return n.copy()
+    w = int(min(window, n.shape[0]))
+    out = uniform_filter1d(n, size=w, axis=0, mode="nearest")
+    norm = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.asarray(out / np.where(norm > 0, norm, 1.0), dtype=np.float64)
 
 
 def smooth_surface_depth(

@@ -22,13 +22,18 @@ from backstroke.plan.plan import TOOL_CODES
 from backstroke.routine.schema import Block, RestBlock, ThumbStripBlock
 from backstroke.sense.breathing import rest_listening
 from backstroke.sense.breathing_removal import remove_breathing
-from backstroke.sense.knots import KnotDetector
+from backstroke.sense.knots import RATIO_THRESHOLD, KnotDetector
 from backstroke.sense.softening import SofteningDetector
 from backstroke.sense.stiffness import secant_stiffness
 from backstroke.session.touch_depth import TouchDepth
 
 Columns = dict[str, NDArray[np.float64]]
 MIN_STROKE_SPEED_M_S = 0.005
+# A fitted skin's bumps left after smoothing (``touch_depth``), as a share of the fit's
+# RMS about the scan (measured: 0.2–0.3 mm at a 3 mm-noise scan's 2.9 mm); a knot must
+# stand out of them by ``GEOMETRY_SIGMAS`` at the strip's working depth.
+GEOMETRY_NOISE_OF_FIT_RMS = 0.08
+GEOMETRY_SIGMAS = 3.0
 STEADY_FORCE_RATE_N_S = 0.5
 
 
@@ -57,6 +62,9 @@ class BlockListener:
         self.is_thumb = isinstance(block, ThumbStripBlock)
         self.touch_depth = touch_depth
         self._passes: list[Columns] = []
+        quality = getattr(back, "quality", None) or {}
+        rms = quality.get("fit_rms_m") if isinstance(quality, dict) else None
+        self._geometry_noise_m = GEOMETRY_NOISE_OF_FIT_RMS * float(rms) if rms else 0.0
 
     def _stroke_mask(self, cols: Columns) -> NDArray[np.bool_]:
         t = cols["t_s"]
@@ -79,11 +87,24 @@ class BlockListener:
             return
         keep: tuple[str, ...] = ("t_s", "x_m", "y_m", "z_m", "normal_force_n", "indentation_m")
         keep += ("plan_u", "plan_v", "plan_nx", "plan_ny", "plan_nz")
+        keep += ("plan_x_m", "plan_y_m")
         self._passes.append({c: np.asarray(cols[c][m], dtype=np.float64) for c in keep})
+        heard = [{**p, "indentation_m": self.touch_depth.depth_m(p)} for p in self._passes]
         self.softening = SofteningDetector(self._threshold)
-        self.knot_detector = KnotDetector(self._back_length_m)
-        for p in self._passes:
-            self._hear({**p, "indentation_m": self.touch_depth.depth_m(p)})
+        self.knot_detector = KnotDetector(
+            self._back_length_m, ratio_threshold=self._knot_threshold(heard)
+        )
+        for p in heard:
+            self._hear(p)
+
+    def _knot_threshold(self, passes: list[Columns]) -> float:
+        """The knot ratio threshold above a fitted skin's remaining bumps."""
+        d = np.concatenate([p["indentation_m"] for p in passes]) if passes else np.zeros(0)
+        d = d[np.isfinite(d) & (d > 0.001)]
+        if d.size == 0 or self._geometry_noise_m <= 0.0:
+            return RATIO_THRESHOLD
+        floor = 1.0 + GEOMETRY_SIGMAS * self._geometry_noise_m / float(np.median(d))
+        return max(RATIO_THRESHOLD, floor)
 
     def _hear(self, cols: Columns) -> None:
         """One pass's stroke samples to the detectors."""

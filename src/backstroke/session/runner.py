@@ -144,7 +144,7 @@ class SessionRunner:
         self._baseline_n_m: float | None = None
         # A body seen through a scan (its surface may be off the skin): the listeners
         # hear the indentation below the skin as the robot's own contact places it.
-        self.touch_depth = TouchDepth() if self.limits.surface_offset_m > 0.0 else None
+        self.touch_depth = TouchDepth(back) if self.limits.surface_offset_m > 0.0 else None
         self.controller = ForceController(self.dt_s, gains)
         self.preferred_scale = float(np.clip(preferred_scale, 0.5, 1.5))
         self.known_knots = known_knots
