@@ -72,7 +72,7 @@ def test_a_tilted_model_surface_is_not_heard_as_tissue() -> None:
     cols, plan = _chunk(u0, np.linspace(0.5, 2.0, 200), 0.0, back, tilt=0.05)
     td.add(cols, plan)
     t0 = 0.2
-    for p in range(3):
+    for _ in range(3):
         u = np.concatenate([np.linspace(0.9, 0.1, 13000), np.linspace(0.1, 0.9, 13000)])
         cols, plan = _chunk(u, np.full(u.size, 10.0), t0, back, tilt=0.05)
         t0 += u.size / RATE_HZ
