@@ -128,6 +128,7 @@ def main(seeds: list[int], clients: tuple[str, ...] = CLIENTS) -> dict[str, Any]
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(out, indent=1) + "\n")
+    write_doc(out)
     return out
 
 
@@ -139,3 +140,50 @@ if __name__ == "__main__":
         names = tuple(args[i + 1].split(","))
         del args[i : i + 2]
     main([int(a) for a in args] or [7], names)
+
+
+def doc_table(out: dict[str, Any]) -> str:
+    """The figures as docs/scan.md's table (between the scan-sessions-refined markers)."""
+
+    def f(x: Any, nd: int = 3) -> str:
+        return "–" if x is None else f"{x:.{nd}f}" if isinstance(x, float) else str(x)
+
+    lines = [
+        "| client | body | ended | contact breaks | force RMSE (N) | bone_contact_s "
+        "| surface error mean / max (mm) | knots P / R (15 mm) | knot distances (mm) "
+        "| glide softened at | glide stiffness first → last (N/m) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in out["rows"]:
+        se = r["surface_error_m"] or {}
+        surf = "–" if se.get("mean") is None else f"{se['mean'] * 1e3:.1f} / {se['max'] * 1e3:.1f}"
+        k = r["knots"]
+        ks = r["glide_stiffness_by_pass_n_m"]
+        bone = f(r["bone_contact_s"], 1) if r["body"] != "exact" else "–"
+        lines.append(
+            f"| {r['client']} | {r['body']} | {r['ended']} | {r['contact_breaks']} "
+            f"| {f(r['force_rmse_n'])} | {bone} "
+            f"| {surf} | {f(k['precision'], 2)} / {f(k['recall'], 2)} ({k['found']} found, "
+            f"{k['true']} true) | {', '.join(str(d) for d in k['distances_mm']) or '–'} "
+            f"| {f(r['glide_softening_pass'])} ({r['glide_passes']} passes) "
+            f"| {ks[0]:.0f} → {ks[-1]:.0f} |"
+            if ks
+            else f"| {r['client']} | {r['body']} | {r['ended']} | – | – | – | – | – | – | – | – |"
+        )
+    return "\n".join(lines)
+
+
+def write_doc(out: dict[str, Any]) -> None:
+    doc = ROOT / "docs" / "scan.md"
+    text = doc.read_text()
+    begin, end = "<!-- scan-sessions-refined:begin -->", "<!-- scan-sessions-refined:end -->"
+    i, j = text.index(begin) + len(begin), text.index(end)
+    body = (
+        "\nWritten by `python -m bench.scan_sessions 7 --clients default,tight,petite` "
+        "(`bench/results/scan_sessions.json`; routine `bench/scan_routine.toml`: rest, glides "
+        "until softening at 4 %, one thumb pass each side; built-in simulator, seed 7). "
+        "Knots are matched in the scan frame S (fitted bodies) or B (exact body).\n\n"
+        + doc_table(out)
+        + "\n"
+    )
+    doc.write_text(text[:i] + body + text[j:])
