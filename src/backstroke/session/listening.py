@@ -89,7 +89,17 @@ class BlockListener:
         keep += ("plan_u", "plan_v", "plan_nx", "plan_ny", "plan_nz")
         keep += ("plan_x_m", "plan_y_m")
         self._passes.append({c: np.asarray(cols[c][m], dtype=np.float64) for c in keep})
-        heard = [{**p, "indentation_m": self.touch_depth.depth_m(p)} for p in self._passes]
+        td = self.touch_depth
+        heard = [
+            {
+                **p,
+                "indentation_m": td.depth_m(p),
+                **(
+                    {"knot_indentation_m": td.depth_m(p, smooth_skin=True)} if self.is_thumb else {}
+                ),
+            }
+            for p in self._passes
+        ]
         self.softening = SofteningDetector(self._threshold)
         self.knot_detector = KnotDetector(
             self._back_length_m, ratio_threshold=self._knot_threshold(heard)
@@ -99,7 +109,12 @@ class BlockListener:
 
     def _knot_threshold(self, passes: list[Columns]) -> float:
         """The knot ratio threshold above a fitted skin's remaining bumps."""
-        d = np.concatenate([p["indentation_m"] for p in passes]) if passes else np.zeros(0)
+        key = "knot_indentation_m"
+        d = (
+            np.concatenate([p.get(key, p["indentation_m"]) for p in passes])
+            if passes
+            else np.zeros(0)
+        )
         d = d[np.isfinite(d) & (d > 0.001)]
         if d.size == 0 or self._geometry_noise_m <= 0.0:
             return RATIO_THRESHOLD
@@ -115,16 +130,17 @@ class BlockListener:
         self.softening.add_pass(k, cols["plan_u"], force_n=cols["normal_force_n"])
         if self.is_thumb:
             # The knot finder takes each strip's own breath out (a pass has many lanes).
+            kd = cols.get("knot_indentation_m", cols["indentation_m"])
             self.knot_detector.add_pass(
                 cols["plan_u"],
                 cols["plan_v"],
-                secant_stiffness(cols["normal_force_n"], cols["indentation_m"]),
+                secant_stiffness(cols["normal_force_n"], kd),
                 normal_force_n=cols["normal_force_n"],
                 x_m=cols["x_m"],
                 y_m=cols["y_m"],
                 z_m=cols["z_m"],
                 t_s=cols["t_s"],
-                indentation_m=cols["indentation_m"],
+                indentation_m=kd,
                 breathing_rate_bpm=self.breathing_rate_bpm,
             )
 

@@ -114,9 +114,7 @@ class TouchDepth:
             (
                 _positions(cols)[keep],
                 _normals(plan_cols, "")[keep],
-                self._model_depth(
-                    {**cols, **{f"plan_{c}": v for c, v in plan_cols.items()}}, "plan_"
-                )[keep],
+                np.asarray(cols["indentation_m"], dtype=np.float64)[keep],
                 f[keep],
                 group[keep].astype(np.float64),
             )
@@ -133,9 +131,12 @@ class TouchDepth:
                 self._fit = fit_surface_offset(p, d, f, g.astype(np.int64), n)
         return self._fit
 
-    def depth_m(self, cols: Columns) -> NDArray[np.float64]:
+    def depth_m(self, cols: Columns, *, smooth_skin: bool = False) -> NDArray[np.float64]:
         """``(N,)`` indentation below the real skin for recorded columns that carry the
-        plan's normals as ``plan_nx, plan_ny, plan_nz``."""
-        return self.offset().depth_m(
-            self._model_depth(cols, "plan_"), _positions(cols), _normals(cols, "plan_")
-        )
+        plan's normals as ``plan_nx, plan_ny, plan_nz`` (and ``plan_x_m, plan_y_m``).
+
+        ``smooth_skin``: below the fitted skin smoothed by ``SMOOTH_SIGMA_M`` more (for
+        the knot finder; a smoothing's own bias, ``σ²/2`` times the skin's curvature,
+        stays out of the stiffness and softening figures)."""
+        d = self._model_depth(cols, "plan_") if smooth_skin else cols["indentation_m"]
+        return self.offset().depth_m(d, _positions(cols), _normals(cols, "plan_"))
