@@ -9,7 +9,6 @@ from backstroke.sense.surface_offset import (
     SurfaceOffset,
     fit_surface_offset,
     force_groups,
-    smooth_surface_depth,
 )
 
 
@@ -87,15 +86,3 @@ def test_a_second_generator_a_tilted_plane_seen_without_normals() -> None:
     err = fit.depth_m(md, p) - td
     assert np.max(np.abs(err[~ends])) < 0.0012
     assert np.max(np.abs(md - td)) > 0.01
-
-
-def test_smoothing_removes_short_bumps_of_the_model_surface_only() -> None:
-    s_len = np.linspace(0.0, 0.3, 3000)
-    surface = np.column_stack([s_len, np.zeros_like(s_len), 0.4 * s_len**2])
-    nrm = np.column_stack([-0.8 * s_len, np.zeros_like(s_len), np.ones_like(s_len)])
-    nrm /= np.linalg.norm(nrm, axis=1, keepdims=True)
-    bump = 0.0005 * np.sin(2 * np.pi * s_len / 0.01)  # 1 cm bumps in the fitted skin
-    depth = 0.004 + bump
-    out = smooth_surface_depth(depth, surface + bump[:, None] * nrm, nrm, window_m=0.015)
-    inner = (s_len > 0.02) & (s_len < 0.28)
-    assert np.max(np.abs(out[inner] - 0.004)) < 0.0001

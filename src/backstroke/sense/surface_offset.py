@@ -47,7 +47,6 @@ PRIOR_TILT_RAD = float(np.radians(5.0))  # ... and tilted by about this much
 MIN_TOUCHES = 5  # fewer touch samples fix nothing
 LOCAL_RADIUS_M = 0.04  # a touch's residual is spread this far around it
 LOCAL_SHRINK = 0.1  # Gaussian weight at which a residual counts half
-SMOOTH_WINDOW_M = 0.015  # the skin is smooth over ± this along a stroke (knots)
 NORMAL_WINDOW_TICKS = 1501  # ≈ 4.5 cm of stroke at 3 cm/s and 1 kHz
 SAMPLE_SCATTER_M = 0.002  # one sample's scatter about the fit (breathing, tissue)
 
@@ -236,53 +235,3 @@ def smooth_normals(normal: ArrayLike, window: int = NORMAL_WINDOW_TICKS) -> Floa
     out = uniform_filter1d(n, size=w, axis=0, mode="nearest")
     norm = np.linalg.norm(out, axis=1, keepdims=True)
     return np.asarray(out / np.where(norm > 0, norm, 1.0), dtype=np.float64)
-
-
-def smooth_surface_depth(
-    depth_m: ArrayLike,
-    surface_m: ArrayLike,
-    normal: ArrayLike,
-    *,
-    window_m: float = SMOOTH_WINDOW_M,
-) -> FloatArray:
-    """Depth below the model surface *smoothed along the path* (``(N,)``, m).
-
-    A scan's fitted skin has bumps of a few tenths of a millimetre over 1–3 cm (depth
-    noise, holes filled), where the thumb's 4 mm working depth makes 0.5 mm a 12 %
-    stiffness step: a knot that is not there. Under force control the tool follows the
-    real skin, so the bumps are in the model only: along each run of consecutive
-    samples, the model surface point ``surface_m`` ``(N, 3)`` is replaced by its mean
-    over ``±window_m`` of path length, and the depth moved by the difference along the
-    normal. The real skin is taken to be smooth at that scale (a knot, 5–15 mm across,
-    is in the tissue, not in the shape of the skin).
-    """
-    d = np.asarray(depth_m, dtype=np.float64).ravel()
-    s = np.asarray(surface_m, dtype=np.float64).reshape(-1, 3)
-    n = np.asarray(normal, dtype=np.float64).reshape(-1, 3)
-    out = d.copy()
-    if d.size < 3:
-        return out
-    step = np.linalg.norm(np.diff(s, axis=0), axis=1)
-    # a run ends where the path jumps (a gap in the samples) or stops
-    cut = np.flatnonzero(step > 0.005) + 1
-    for r in np.split(np.arange(d.size), cut):
-        if r.size < 3:
-            continue
-        arc = np.concatenate([[0.0], np.cumsum(step[r[:-1]])])
-        if arc[-1] < 2.0 * window_m:
-            continue
-        lo = np.clip(arc - window_m, 0.0, arc[-1])
-        hi = np.clip(arc + window_m, 0.0, arc[-1])
-        half = np.minimum(arc - lo, hi - arc)  # symmetric at the ends
-        lo, hi = arc - half, arc + half
-        mean = np.empty((r.size, 3))
-        for j in range(3):
-            # running mean over path length: ∫ s dl from a cumulative trapezoid sum
-            seg = 0.5 * (s[r[1:], j] + s[r[:-1], j]) * np.diff(arc)
-            cum = np.concatenate([[0.0], np.cumsum(seg)])
-            a = np.interp(lo, arc, cum)
-            b = np.interp(hi, arc, cum)
-            width = hi - lo
-            mean[:, j] = np.where(width > 1e-6, (b - a) / np.maximum(width, 1e-12), s[r, j])
-        out[r] = d[r] + np.einsum("ij,ij->i", mean - s[r], n[r])
-    return out
