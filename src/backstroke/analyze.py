@@ -51,6 +51,7 @@ from backstroke.sense.knots import (
 from backstroke.sense.passes import DEFAULT_HYSTERESIS_U, pass_count, pass_indices, stroke_periods_s
 from backstroke.sense.softening import DEFAULT_THRESHOLD, SofteningDetector
 from backstroke.sense.stiffness import secant_stiffness
+from backstroke.sense.surface_offset import fit_surface_offset, force_groups
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("t_s", "u", "v", "normal_force_n", "indentation_m")
 OPTIONAL_COLUMNS: tuple[str, ...] = (
@@ -85,6 +86,9 @@ class ContactLog:
             backstroke's faces (codes from ``len(TOOL_NAMES)`` on).
         notes: optional columns that were ignored, and why.
         truncated: an MCAP log cut short or damaged (its readable part was kept).
+        model_depth: ``indentation_m`` is the depth below a *model* surface that may be
+            off the skin (a session on a body fitted to a scan says so in its MCAP
+            ``/session``): ``analyze`` then measures it from where the tool touched.
     """
 
     path: str | None
@@ -94,6 +98,7 @@ class ContactLog:
     tool_labels: dict[int, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     truncated: bool = False
+    model_depth: bool = False
 
     @property
     def samples(self) -> int:
@@ -126,7 +131,7 @@ def read_contact_log(path: str | Path) -> ContactLog:
     if p.stat().st_size == 0:
         raise LogError("empty file", path=p)
     raw: dict[str, Any]
-    damage = False
+    damage = scanned = False
     if fmt == "csv":
         raw = _read_csv(p)
 
@@ -138,7 +143,7 @@ def read_contact_log(path: str | Path) -> ContactLog:
             raw = _read_parquet(p)
         else:
             try:
-                raw, damage = _read_mcap(p)
+                raw, damage, scanned = _read_mcap(p)
             except BackstrokeError:
                 raise
             except (ValueError, KeyError, TypeError, OSError, EOFError) as exc:
@@ -149,12 +154,12 @@ def read_contact_log(path: str | Path) -> ContactLog:
             return f"row {i}"
 
     log = validate_columns(raw, path=p, fmt=fmt, row_label=label)
-    return replace(log, truncated=True) if damage else log
+    return replace(log, truncated=damage, model_depth=scanned)
 
 
-def _read_mcap(p: Path) -> tuple[dict[str, Any], bool]:
-    """Contact-log columns of an MCAP file, and whether it is truncated or damaged
-    (then one warning line on stderr)."""
+def _read_mcap(p: Path) -> tuple[dict[str, Any], bool, bool]:
+    """Contact-log columns of an MCAP file, whether it is truncated or damaged (then
+    one warning line on stderr), and whether its session planned on a scanned body."""
     from backstroke.session.log import read_session_log
 
     log = read_session_log(p)
@@ -169,7 +174,9 @@ def _read_mcap(p: Path) -> tuple[dict[str, Any], bool]:
             f"{raw['t_s'].size} samples up to t = {end:.3f} s",
             file=sys.stderr,
         )
-    return raw, not log.complete
+    info = log.session
+    scanned = isinstance(info, dict) and info.get("body") == "scan"
+    return raw, not log.complete, scanned
 
 
 _TEXT_COLUMNS = ("tool", "block")
@@ -522,6 +529,7 @@ def analyze(
     *,
     back_length_m: float = DEFAULT_BACK_LENGTH_M,
     hysteresis_u: float = DEFAULT_HYSTERESIS_U,
+    touch_depth: bool | None = None,
 ) -> dict[str, Any]:
     """Analyse a contact log file (CSV, Parquet or MCAP); JSON-ready and deterministic.
 
@@ -546,6 +554,7 @@ def analyze(
             softening_threshold,
             back_length_m=back_length_m,
             hysteresis_u=hysteresis_u,
+            touch_depth=touch_depth,
         )
     except (ValueError, FloatingPointError) as exc:  # one line, naming the log
         raise LogError(
@@ -582,8 +591,13 @@ def analyze_log(
     *,
     back_length_m: float = DEFAULT_BACK_LENGTH_M,
     hysteresis_u: float = DEFAULT_HYSTERESIS_U,
+    touch_depth: bool | None = None,
 ) -> dict[str, Any]:
     """Analyse a validated log.
+
+    With ``touch_depth`` (default: when the log says its depth is below a model
+    surface, ``ContactLog.model_depth``) and positions, the indentation is measured
+    from where the tool touched first (``indentation``: ``"from the touches"``).
 
     Returns:
         ``log``, ``format``, ``samples``, ``sample_rate_hz``, ``duration_s``,
@@ -603,10 +617,15 @@ def analyze_log(
         (optional columns ignored, and why).
     """
     c = log.columns
+    blocks = _split_blocks(c, log.block_labels)
+    refined = touch_depth if touch_depth is not None else log.model_depth
+    if refined and all(q in c for q in ("x_m", "y_m", "z_m")):
+        c = {**c, "indentation_m": _touch_depth(c, blocks)}
+    else:
+        refined = False
     t, f, d = c["t_s"], c["normal_force_n"], c["indentation_m"]
     k = secant_stiffness(f, d)
     contact = in_contact_mask(f)
-    blocks = _split_blocks(c, log.block_labels)
     offset = 0
     for b in blocks:
         b.pass_offset = offset
@@ -659,7 +678,32 @@ def analyze_log(
         "blocks": [b.result for b in blocks] if has_blocks else [],
         "tool_labels": sorted(set(log.tool_labels.values())),
         "notes": list(log.notes),
+        **({"indentation": "from the touches"} if refined else {}),
     }
+
+
+def _touch_depth(c: Mapping[str, NDArray[np.float64]], blocks: list[_Block]) -> NDArray[np.float64]:
+    """``indentation_m`` measured below the skin as the log's touches place it
+    (``sense/surface_offset``, without normals: a plane), each block with the contact
+    up to its own end, as the session's listeners heard it."""
+    f = c["normal_force_n"]
+    p = np.stack([c["x_m"], c["y_m"], c["z_m"]], axis=1)
+    target = c["target_force_n"] if "target_force_n" in c else np.round(f)
+    target = np.where(np.isfinite(target), target, np.round(f))
+    t = c["t_s"]
+    steady = np.abs(np.gradient(target, t)) < 0.5 if t.size > 1 else np.ones(t.size, bool)
+    group = np.where(steady, force_groups(target, c.get("tool")), -1)
+    ok = np.all(np.isfinite(p), axis=1)
+    out = c["indentation_m"].copy()
+    for b in blocks:
+        end = int(b.idx.max()) + 1 if b.idx.size else 0
+        sel = np.flatnonzero(ok[:end])
+        loaded = sel[(f[sel] > 2.0) & (sel % 10 == 0)]
+        pick = np.union1d(sel[f[sel] <= 2.0], loaded)
+        fit = fit_surface_offset(p[pick], c["indentation_m"][pick], f[pick], group[pick])
+        i = b.idx[ok[b.idx]]
+        out[i] = fit.depth_m(c["indentation_m"][i], p[i])
+    return out
 
 
 def _split_blocks(c: Mapping[str, NDArray[np.float64]], labels: Mapping[int, str]) -> list[_Block]:

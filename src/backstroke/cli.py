@@ -10,7 +10,7 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -121,8 +121,12 @@ def plan(
 
     try:
         check_output_file(out)
-        built, distance_m = _build_plan(routine, client, bpm, music, body=body, scan=scan)
-        write_json_atomic(out, plan_to_json(built))
+        built, distance_m, back = _build_plan(routine, client, bpm, music, body=body, scan=scan)
+        doc = plan_to_json(built)
+        s_from_b = getattr(back, "s_from_b", None)
+        if s_from_b is not None:  # a fitted body: B → the scan's (robot base) frame
+            doc["s_from_b"] = [[round(float(x), 7) for x in row] for row in s_from_b]
+        write_json_atomic(out, doc)
     except BackstrokeError as exc:
         _fail(exc)
         return
@@ -205,6 +209,16 @@ def run(
     quiet: QuietOpt = False,
     robot_ip: RobotIpOpt = None,
     body_pose: BodyPoseOpt = None,
+    body: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="real arms: plan on a fitted body (backstroke scan --out)"
+        ),
+    ] = None,
+    scan: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="real arms: plan on the body fitted to this scan"),
+    ] = None,
 ) -> None:
     """Run a whole session; writes summary.json, session.mcap and report.html to OUT."""
     from backstroke.app.session import SessionRequest
@@ -224,6 +238,8 @@ def run(
         replace,
         robot_ip=robot_ip,
         body_pose=body_pose,
+        body=body,
+        scan=scan,
     )
     _run(req, (live, port, speed, quiet))
 
@@ -314,7 +330,7 @@ def _build_plan(
     *,
     body: Path | None = None,
     scan: Path | None = None,
-) -> tuple[Plan, float]:
+) -> tuple[Plan, float, Any]:
     import numpy as np
 
     from backstroke.body.back_model import BackModel
@@ -339,7 +355,7 @@ def _build_plan(
     xyz = np.stack([s["x_m"], s["y_m"], s["z_m"]], axis=1)
     step = np.linalg.norm(np.diff(xyz, axis=0), axis=1)
     on = (s["in_contact"][1:] > 0) & (s["in_contact"][:-1] > 0)
-    return built, float(step[on].sum())
+    return built, float(step[on].sum()), back
 
 
 @app.command()
@@ -351,6 +367,14 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="the elements in plain words")] = False,
     report: Annotated[Path | None, typer.Option(help="with --explain: learn.html here")] = None,
+    touch_depth: Annotated[
+        bool | None,
+        typer.Option(
+            "--touch-depth/--model-depth",
+            help="indentation from where the tool touched (default: when the log says its "
+            "body was fitted to a scan)",
+        ),
+    ] = None,
 ) -> None:
     """Analyse a recorded massage (a master's demonstration or a session): its elements."""
     from backstroke.analyze import analyze as analyze_log
@@ -361,7 +385,7 @@ def analyze(
         explain_command(log, softening, report, as_json)
         return
     try:
-        result = analyze_log(log, softening)
+        result = analyze_log(log, softening, touch_depth=touch_depth)
     except BackstrokeError as exc:
         _fail(exc)
         return

@@ -142,6 +142,16 @@ def test_body_file_round_trip(tmp_path: Path) -> None:
     xyz = np.stack([np.asarray(cols[k])[on][::200] for k in ("x_m", "y_m", "z_m")], axis=1)
     u, v = back.project(xyz)
     assert np.abs(back.point(u, v) - xyz).max() < 0.002
+    # plan.json carries the fitted body's frame in the scan (robot base) frame
+    np.testing.assert_allclose(
+        json.loads(plan_file.read_text())["s_from_b"], back.s_from_b, atol=1e-6
+    )
+    # run takes the fitted body on a real arm only: the simulator scans its own client
+    args = ["run", "--routine", "spa", "--bpm", "60", "--body", str(tmp_path / "body.json")]
+    res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "run")])
+    assert res.exit_code == 2
+    assert res.output.strip().count("\n") == 0 and "[scan]" in res.output
+    assert not (tmp_path / "run").exists()
 
 
 def test_things_that_are_not_a_prone_back() -> None:

@@ -57,6 +57,9 @@ class SessionRequest:
     replace: bool = False
     robot_ip: str | None = None
     body_pose: str | None = None
+    # A body fitted to a scan (``--body body.json`` / ``--scan SCAN``): real arms only.
+    body: Path | None = None
+    scan: Path | None = None
     # A Robot object to run on instead of building ``backend`` (the Python API).
     robot: Any = None
 
@@ -137,6 +140,9 @@ def _run_session(req: SessionRequest, interrupts: Interrupts, watch: Any) -> Ses
     from backstroke.robot.registered import registered_robot
 
     back, registration = planning_body(client, true_back, seed)  # the scan's fit, if any
+    fitted = _fitted_body(req)
+    if fitted is not None:
+        back = fitted.fit
     memory = _ClientMemory.open(req, back) if req.client_name is not None else None
     if memory is not None:  # the client's remembered skips and music
         routine, grid, notes = memory.apply(routine, grid, notes, req)
@@ -175,10 +181,55 @@ def _run_session(req: SessionRequest, interrupts: Interrupts, watch: Any) -> Ses
                 seed,
                 memory,
                 watch,
-                registration,
+                registration if fitted is None else fitted,
             )
         finally:
             robot.close()
+
+
+# Backends that carry their own virtual client (and scan it: the client file's [scan]).
+_SIMULATED = ("sim", "mujoco")
+
+
+@dataclass(frozen=True)
+class FittedBody:
+    """A body fitted to a scan of the client on a real arm's table (``--body``/``--scan``)."""
+
+    fit: Any  # ScannedBack
+    source: str
+
+    def summary(self, summary: dict[str, Any]) -> dict[str, Any]:
+        """Add ``world_m`` (robot base frame) to the summary's knots; the body's figures."""
+        import numpy as np
+
+        for k in summary.get("knots") or []:
+            if all(key in k for key in ("x_m", "y_m", "z_m")):
+                w = self.fit.to_scan(np.array([k["x_m"], k["y_m"], k["z_m"]], dtype=np.float64))
+                k["world_m"] = [round(float(c), 5) for c in w]
+        q = self.fit.quality
+        return {
+            "source": self.source,
+            "back_length_m": round(self.fit.back_length_m, 5),
+            "fit_rms_m": q.get("fit_rms_m"),
+            "coverage": q.get("coverage"),
+            "s_from_b": np.round(self.fit.s_from_b, 7).tolist(),
+        }
+
+
+def _fitted_body(req: SessionRequest) -> FittedBody | None:
+    """The body ``--body``/``--scan`` names (None without either); refused on a backend
+    that simulates its own client (it scans that client itself: ``[scan]``)."""
+    if req.body is None and req.scan is None:
+        return None
+    if req.robot is None and req.backend in _SIMULATED:
+        raise BackstrokeError(
+            f"--body/--scan: the '{req.backend}' backend scans its own virtual client "
+            "(the client file's [scan] section); give them with a real arm"
+        )
+    from backstroke.body.scan_report import planning_back
+
+    fit = planning_back(req.body, req.scan)
+    return FittedBody(fit, str(req.body if req.body is not None else req.scan))
 
 
 def _live(
@@ -227,7 +278,9 @@ def _live(
         )
         if hasattr(robot, "on_fault"):  # wall-clock arms: reflexes, lost link → retreat
             robot.on_fault = runner.supervisor.start_retreat
-        log.write_json("/session", _session_info(req, routine.name, client.name, seed, notes))
+        info = _session_info(req, routine.name, client.name, seed, notes)
+        info["body"] = "exact" if registration is None else "scan"
+        log.write_json("/session", info)
         from backstroke.session.keys import KeyControls
 
         interrupts.attach(runner.supervisor.request_stop, robot.stop)

@@ -16,7 +16,7 @@ grid, mesh) is inherited and works on this chart unchanged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -25,11 +25,17 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.interpolate import CubicSpline, RectBivariateSpline
 
 from backstroke.body.back_model import BackModel, Landmark
+from backstroke.body.zones import KeepOutZone
 
 FloatArray = NDArray[np.float64]
 
 MAX_SLOPE_DEG = 50.0  # the chart ends before the skin turns down into the flank
 DEFAULT_ADIPOSE_M = 0.012  # a scan does not see the fat layer; DESIGN's mean
+# A fitted body lies where the camera's registration put it, up to ~1 cm off the real
+# one sideways: its bony zones are kept this much wider (docs/scan.md), so the thumb's
+# lanes, the planner's force caps and the Supervisor's bone checks keep clear of the
+# real spine, not only of the fitted one.
+REGISTRATION_MARGIN_M = 0.008
 _N_U = 121
 _N_W = 161
 
@@ -152,6 +158,12 @@ class ScannedBack(BackModel):
             )
             for sgn, t in tables.items()
         }
+
+    @cached_property
+    def keep_out_zones(self) -> tuple[KeepOutZone, ...]:
+        """BackModel's bony zones, each ``REGISTRATION_MARGIN_M`` wider."""
+        zones: tuple[KeepOutZone, ...] = BackModel.keep_out_zones.func(self)  # type: ignore[attr-defined]
+        return tuple(replace(z, radius_m=z.radius_m + REGISTRATION_MARGIN_M) for z in zones)
 
     @cached_property
     def landmarks(self) -> dict[str, Landmark]:

@@ -81,6 +81,9 @@ class ForceController:
         self.dt_s = dt_s
         self.gains = gains or ControllerGains()
         self.depth_m = 0.0
+        # Where the skin is off the model surface while the plan is off the skin (m,
+        # below it: a client tracked moving toward the tool makes it negative).
+        self.off_skin_depth_m = 0.0
         self.stiffness_n_m = initial_stiffness_n_m
         self._prev_target_n = 0.0
         self._alpha = dt_s / (self.gains.stiffness_filter_s + dt_s)
@@ -120,9 +123,11 @@ class ForceController:
             in_contact: whether the plan expects contact now.
         """
         if not in_contact:
-            # Off the skin: relax the depth back to zero at the allowed rate.
-            step = min(abs(self.depth_m), self.gains.max_depth_rate_m_s * self.dt_s)
-            self.depth_m -= math.copysign(step, self.depth_m)
+            # Off the skin: relax the depth back to the skin's (zero, or where a tracked
+            # client has moved it: ``off_skin_depth_m``) at the allowed rate.
+            gap = self.off_skin_depth_m - self.depth_m
+            step = min(abs(gap), self.gains.max_depth_rate_m_s * self.dt_s)
+            self.depth_m += math.copysign(step, gap)
             self._prev_target_n = 0.0
             return self.depth_m
         # (comparisons written out: min/max calls cost more than the arithmetic here;

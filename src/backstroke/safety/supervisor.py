@@ -334,6 +334,12 @@ class Supervisor:
             else:
                 self.start_retreat(t, finding.kind, finding.value, finding.limit)
 
+    @property
+    def client_shift_m(self) -> Vec3 | None:
+        """The client's tracked shift from the registered pose (m, frame B; None: no
+        tracker), as the Supervisor uses it."""
+        return self._body.shift_m
+
     def _model_depth_m(self, st: RobotState, surface: Vec3, n: Vec3) -> float:
         """How far the measured TCP is below the model surface along ``n`` (m).
 

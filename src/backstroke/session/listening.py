@@ -2,6 +2,12 @@
 
 Only stroke samples count — the technique's own tool, moving, in contact — so
 transitions, holds and dwells do not blur the stiffness profiles.
+
+On a body known only through a scan the recorded indentation is measured below the
+model surface, which is off the skin; with a ``TouchDepth`` (``session/touch_depth``)
+the listener keeps its passes and, after each, hears all of them again with the
+indentation below the skin as the robot's contact so far places it (one surface for
+every pass of the block, so a refinement is never heard as softening).
 """
 
 from __future__ import annotations
@@ -16,12 +22,18 @@ from backstroke.plan.plan import TOOL_CODES
 from backstroke.routine.schema import Block
 from backstroke.sense.breathing import rest_listening
 from backstroke.sense.breathing_removal import remove_breathing
-from backstroke.sense.knots import KnotDetector
+from backstroke.sense.knots import RATIO_THRESHOLD, KnotDetector
 from backstroke.sense.softening import SofteningDetector
 from backstroke.sense.stiffness import secant_stiffness
+from backstroke.session.touch_depth import TouchDepth
 
 Columns = dict[str, NDArray[np.float64]]
 MIN_STROKE_SPEED_M_S = 0.005
+# A fitted skin's bumps left after smoothing (``touch_depth``), as a share of the fit's
+# RMS about the scan (measured: 0.2–0.3 mm at a 3 mm-noise scan's 2.9 mm); a knot must
+# stand out of them by ``GEOMETRY_SIGMAS`` at the strip's working depth.
+GEOMETRY_NOISE_OF_FIT_RMS = 0.08
+GEOMETRY_SIGMAS = 3.0
 STEADY_FORCE_RATE_N_S = 0.5
 
 
@@ -34,14 +46,25 @@ class BlockListener:
     """
 
     def __init__(
-        self, block: Block, back: BackModel, breathing_rate_bpm: float | None = None
+        self,
+        block: Block,
+        back: BackModel,
+        breathing_rate_bpm: float | None = None,
+        touch_depth: TouchDepth | None = None,
     ) -> None:
         self.breathing_rate_bpm = breathing_rate_bpm
         self.block = block
         self.tool_code = TOOL_CODES.index(block.tool())
-        self.softening = SofteningDetector(block.softening_threshold)
+        self._threshold = block.softening_threshold
+        self._back_length_m = back.back_length_m
+        self.softening = SofteningDetector(self._threshold)
         self.knot_detector = KnotDetector(back.back_length_m)
         self.is_thumb = block.hears_knots
+        self.touch_depth = touch_depth
+        self._passes: list[Columns] = []
+        quality = getattr(back, "quality", None) or {}
+        rms = quality.get("fit_rms_m") if isinstance(quality, dict) else None
+        self._geometry_noise_m = GEOMETRY_NOISE_OF_FIT_RMS * float(rms) if rms else 0.0
 
     def _stroke_mask(self, cols: Columns) -> NDArray[np.bool_]:
         t = cols["t_s"]
@@ -59,23 +82,65 @@ class BlockListener:
         if not self.block.has_strokes:
             return
         m = self._stroke_mask(cols)
-        depth = remove_breathing(
-            cols["t_s"][m], cols["plan_u"][m], cols["indentation_m"][m], self.breathing_rate_bpm
+        if self.touch_depth is None:
+            self._hear({c: v[m] for c, v in cols.items()})
+            return
+        keep: tuple[str, ...] = ("t_s", "x_m", "y_m", "z_m", "normal_force_n", "indentation_m")
+        keep += ("plan_u", "plan_v", "plan_nx", "plan_ny", "plan_nz")
+        keep += ("plan_x_m", "plan_y_m")
+        self._passes.append({c: np.asarray(cols[c][m], dtype=np.float64) for c in keep})
+        td = self.touch_depth
+        heard = [
+            {
+                **p,
+                "indentation_m": td.depth_m(p),
+                **(
+                    {"knot_indentation_m": td.depth_m(p, smooth_skin=True)} if self.is_thumb else {}
+                ),
+            }
+            for p in self._passes
+        ]
+        self.softening = SofteningDetector(self._threshold)
+        self.knot_detector = KnotDetector(
+            self._back_length_m, ratio_threshold=self._knot_threshold(heard)
         )
-        k = secant_stiffness(cols["normal_force_n"][m], depth)
-        self.softening.add_pass(k, cols["plan_u"][m], force_n=cols["normal_force_n"][m])
+        for p in heard:
+            self._hear(p)
+
+    def _knot_threshold(self, passes: list[Columns]) -> float:
+        """The knot ratio threshold above a fitted skin's remaining bumps."""
+        key = "knot_indentation_m"
+        d = (
+            np.concatenate([p.get(key, p["indentation_m"]) for p in passes])
+            if passes
+            else np.zeros(0)
+        )
+        d = d[np.isfinite(d) & (d > 0.001)]
+        if d.size == 0 or self._geometry_noise_m <= 0.0:
+            return RATIO_THRESHOLD
+        floor = 1.0 + GEOMETRY_SIGMAS * self._geometry_noise_m / float(np.median(d))
+        return max(RATIO_THRESHOLD, floor)
+
+    def _hear(self, cols: Columns) -> None:
+        """One pass's stroke samples to the detectors."""
+        depth = remove_breathing(
+            cols["t_s"], cols["plan_u"], cols["indentation_m"], self.breathing_rate_bpm
+        )
+        k = secant_stiffness(cols["normal_force_n"], depth)
+        self.softening.add_pass(k, cols["plan_u"], force_n=cols["normal_force_n"])
         if self.is_thumb:
             # The knot finder takes each strip's own breath out (a pass has many lanes).
+            kd = cols.get("knot_indentation_m", cols["indentation_m"])
             self.knot_detector.add_pass(
-                cols["plan_u"][m],
-                cols["plan_v"][m],
-                secant_stiffness(cols["normal_force_n"][m], cols["indentation_m"][m]),
-                normal_force_n=cols["normal_force_n"][m],
-                x_m=cols["x_m"][m],
-                y_m=cols["y_m"][m],
-                z_m=cols["z_m"][m],
-                t_s=cols["t_s"][m],
-                indentation_m=cols["indentation_m"][m],
+                cols["plan_u"],
+                cols["plan_v"],
+                secant_stiffness(cols["normal_force_n"], kd),
+                normal_force_n=cols["normal_force_n"],
+                x_m=cols["x_m"],
+                y_m=cols["y_m"],
+                z_m=cols["z_m"],
+                t_s=cols["t_s"],
+                indentation_m=kd,
                 breathing_rate_bpm=self.breathing_rate_bpm,
             )
 
@@ -102,11 +167,15 @@ class BlockListener:
         return tuple((k.u, k.v) for k in self.knot_detector.knots)
 
 
-def breathing_and_baseline(cols: Columns) -> tuple[float | None, float | None]:
-    """Breathing rate (from the depth the tool follows) and baseline stiffness of a rest."""
+def breathing_and_baseline(
+    cols: Columns, touch_depth: TouchDepth | None = None
+) -> tuple[float | None, float | None]:
+    """Breathing rate (from the depth the tool follows) and baseline stiffness of a rest
+    (the depth below the skin as touched, with a ``touch_depth``)."""
     m = cols["plan_in_contact"] > 0
     t = cols["t_s"][m]
-    depth = cols["indentation_m"][m]
+    depth = cols["indentation_m"] if touch_depth is None else touch_depth.depth_m(cols)
+    depth = depth[m]
     force = cols["normal_force_n"][m]
     # Skip the first second: force is still ramping up at first touch.
     keep = t >= t[0] + 1.0 if t.size else m[m]

@@ -41,6 +41,7 @@ from backstroke.session.listening import BlockListener, breathing_and_baseline
 from backstroke.session.preferences import ClientVoice, RegionalPreference
 from backstroke.session.progress import Tick
 from backstroke.session.summary import SCHEMA_VERSION
+from backstroke.session.touch_depth import TouchDepth
 from backstroke.tools import TOOLS
 
 # Recorded per tick (1 kHz), in this order.
@@ -141,6 +142,9 @@ class SessionRunner:
         self.zones = zone_limits_for(back)
         self.supervisor = Supervisor(robot, self.limits, self.dt_s, zones=self.zones)
         self._baseline_n_m: float | None = None
+        # A body seen through a scan (its surface may be off the skin): the listeners
+        # hear the indentation below the skin as the robot's own contact places it.
+        self.touch_depth = TouchDepth(back) if self.limits.surface_offset_m > 0.0 else None
         self.controller = ForceController(self.dt_s, gains)
         self.preferred_scale = float(np.clip(preferred_scale, 0.5, 1.5))
         self.known_knots = known_knots
@@ -187,7 +191,7 @@ class SessionRunner:
                 if lead is not None:
                     self._execute(lead)
                     beat, point, handoff = lead.end_beat, lead.end_point, lead.handoff
-                listener = BlockListener(block, self.back, breathing)
+                listener = BlockListener(block, self.back, breathing, self.touch_depth)
                 dwell: tuple[tuple[float, float], ...] = tuple(
                     k for k in self.known_knots if block.hears_knots
                 )
@@ -203,7 +207,7 @@ class SessionRunner:
                     listener.add_pass(cols)
                     skipped = self.voice.take_skip(block.technique)
                     if block.hears_breathing:
-                        breathing, baseline = breathing_and_baseline(cols)
+                        breathing, baseline = breathing_and_baseline(cols, self.touch_depth)
                         self.breathing_rate_bpm = breathing
                         if baseline is not None:
                             self.supervisor.expected_stiffness_n_m = baseline
@@ -354,6 +358,11 @@ class SessionRunner:
                 target = cap_now
             if not isfinite(fn):
                 fn = target  # hold: the Supervisor decides whether the data is bad for long
+            if not IC[i]:  # off the skin: lift from where the tracked client is now
+                sh = sup.client_shift_m
+                ctrl.off_skin_depth_m = (
+                    0.0 if sh is None else -(sh[0] * nx + sh[1] * ny + sh[2] * nz)
+                )
             d = update(target, fn, depth, IC[i])
             cmd = RobotCommand(tool, (x - d * nx, y - d * ny, z - d * nz), AXIS[i], t)
             st, mode = step(cmd, normal, d, bone[i], UV[i], TAN[i])
@@ -400,6 +409,8 @@ class SessionRunner:
         cols = {c: arr[:, j] for j, c in enumerate(RECORD_COLUMNS)}
         m = arr.shape[0]
         plan_cols = {c: s[c][:m] for c in COLUMNS}
+        if self.touch_depth is not None:
+            self.touch_depth.add(cols, plan_cols)
         # Kept for the summary and report: float32 but time (memory bounded by the
         # session's length at ~0.15 MB/s, not the chunk's other columns).
         self._cols.append({c: _kept(c, v) for c, v in cols.items()})
@@ -544,6 +555,11 @@ class SessionRunner:
                     }
                     for e in sup.events
                 ],
+                **(
+                    {"surface_refinement": self.touch_depth.offset().to_json()}
+                    if self.touch_depth is not None
+                    else {}
+                ),
                 "seed": self.seed,
                 "backstroke_version": __version__,
             }

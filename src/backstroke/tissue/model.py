@@ -294,6 +294,7 @@ class Tissue(TissuePress):
             "limit_fraction_pressure_t_s": self._frac_p_at[0],
             "limit_fraction_pressure_zone": self.zone_at(*self._frac_p_at[1:]),
             "bone_contact_s": self._bone_s,
+            "bone_zone_contact_s": self._bone_zone_s,
             "trust": self._trust,
             "guarding": self._guarding,
             "tone_multiplier": self._tone_ratio,

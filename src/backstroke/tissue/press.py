@@ -110,7 +110,7 @@ class TissuePress(TissueResponse):
                     self._wmf = ftot
                 # worst received / limit of the tool and the TRUE zone under it now
                 il_f, il_p0, il_p1 = self._inv_lim
-                r = ftot * il_f
+                r = r_force = ftot * il_f
                 if r > self._frac_f:
                     self._frac_f = r
                     self._frac_f_at = (t_s, u, v_m + self._tf.pads_v_m[0 if f0 >= f1 else 1])
@@ -120,7 +120,9 @@ class TissuePress(TissueResponse):
                     pv = self._tf.pads_v_m[0 if f0 * il_p0 >= f1 * il_p1 else 1]
                     self._frac_p_at = (t_s, u, v_m + pv)
                 if self._on_bone:
-                    self._bone_s += self.tick_s
+                    self._bone_zone_s += self.tick_s
+                    if r_force > 1.0:  # over bone, above the bone limit
+                        self._bone_s += self.tick_s
         else:
             self._prev0 = gap0_m
             self._prev1 = gap1_m

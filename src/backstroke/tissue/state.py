@@ -158,7 +158,8 @@ class TissueState:
         self._frac_p = 0.0
         self._frac_f_at: tuple[float, float, float] = (0.0, 0.0, 0.0)
         self._frac_p_at: tuple[float, float, float] = (0.0, 0.0, 0.0)
-        self._bone_s = 0.0
+        self._bone_s = 0.0  # pressing a bony zone above its (bone) force limit
+        self._bone_zone_s = 0.0  # pressing a bony zone at all
         self._break_open = False
         self._contact_time_s = 0.0
         self._dose_total = 0.0
