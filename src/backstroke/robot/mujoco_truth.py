@@ -10,14 +10,14 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from backstroke.robot.protocol import Vec3
-from backstroke.tools import FORCE_CONE_HALF_ANGLE_DEG, FORCE_CONE_LOAD_N
+from backstroke.tools import FORCE_CONE_HALF_ANGLE_DEG
 
 if TYPE_CHECKING:
     from backstroke.robot.mujoco import MujocoRobot
 
 # "stacking the bones": contact force within the cone of the tool axis, under load
 CONE_LIMIT_DEG = FORCE_CONE_HALF_ANGLE_DEG
-CONE_LOAD_FORCE_N = FORCE_CONE_LOAD_N
+CONE_LOAD_FORCE_N = 5.0  # stricter than the Supervisor's working load (FORCE_CONE_LOAD_N)
 CONE_LIGHT_FORCE_N = 1.0  # light touch (transitions) is reported separately
 LAW_RANGE_N = (5.0, 30.0)  # working range of the contact-law comparison
 
