@@ -226,6 +226,8 @@ class Supervisor:
             command = self._limit_command(command, normal)
         self._last_cmd = command.position_m
         state = self.robot.step(command)
+        # Bone limits from the plan, after any sign that the client moved, or from where
+        # the tool is measured to be (conservative: see placement.py).
         if over_bone or state.t_s < self._moved_until:
             bone = True
         elif self.zones is None or plan_uv is None or tangents is None:
@@ -237,36 +239,21 @@ class Supervisor:
                 planned[1] + depth_m * normal[1],
                 planned[2] + depth_m * normal[2],
             )
-            bone = self._measured_bone(state, surface, normal, plan_uv, tangents)
+            bone = over_bone_at(
+                self.zones,
+                state.tool,
+                state.position_m,
+                surface,
+                normal,
+                plan_uv,
+                tangents,
+                untracked_reach_m=self.limits.disagree_m,
+                client_shift_m=self._body.shift_m,
+            )
         self.over_bone_now = bone
         self._check(state, command, normal, bone, depth_m)
         self._last_state = state
         return state, self.mode
-
-    def _measured_bone(
-        self,
-        st: RobotState,
-        surface: Vec3,
-        n: Vec3,
-        plan_uv: tuple[float, float],
-        tangents: tuple[Vec3, Vec3],
-    ) -> bool:
-        """Bone limits from where the tool is measured to be (conservative); :meth:`step`
-        has already applied the move memory and the missing-zones cases."""
-        zones = self.zones
-        if zones is None:
-            return False
-        return over_bone_at(
-            zones,
-            st.tool,
-            st.position_m,
-            surface,
-            n,
-            plan_uv,
-            tangents,
-            untracked_reach_m=self.limits.disagree_m,
-            client_shift_m=self._body.shift_m,
-        )
 
     def _limit_command(self, command: RobotCommand, normal: Vec3) -> RobotCommand:
         lim = self.limits
