@@ -46,13 +46,14 @@ def _pad_margin_m(tool: Tool) -> float:
     return min(half, MAX_PAD_MARGIN_M)
 
 
-_PAD_MARGINS_M: dict[Tool, float] = {tool: _pad_margin_m(tool) for tool in TOOLS}
+# The Supervisor's bone margin for one pad of each tool (m).
+PAD_MARGINS_M: dict[Tool, float] = {tool: _pad_margin_m(tool) for tool in TOOLS}
 _PADS_V_M: dict[Tool, tuple[float, ...]] = {tool: TOOLS[tool].pads_v_m for tool in TOOLS}
 
 
 def pad_margin_m(tool: Tool) -> float:
     """The Supervisor's bone margin for one pad of ``tool`` (m)."""
-    return _PAD_MARGINS_M[tool]
+    return PAD_MARGINS_M[tool]
 
 
 class ZoneLimits:
@@ -75,6 +76,7 @@ class ZoneLimits:
         self._nv = int(self.v_m.size)
         self._nu = int(self.u.size)
         self._du = float(self.u[1] - self.u[0])
+        self._fu_max = self._nu - 1.000001
         self._v0 = float(self.v_m[0])
         # Per cell, the least of its four corners: a bilinear value is never below it,
         # so a cell whose corners all clear a margin answers without interpolating.
@@ -125,7 +127,12 @@ class ZoneLimits:
         """Whether any pad centre of ``tool`` at TCP ``(u, v_m)`` is within ``margin_m``
         of a keep-out zone (the same bilinear values as :meth:`clearance_at`)."""
         nv = self._nv
-        fu = min(max(u / self._du, 0.0), self._nu - 1.000001)
+        # (min/max written out: the same answers, NaN included, at 1 kHz)
+        fu = u / self._du
+        if fu < 0.0:
+            fu = 0.0
+        if self._fu_max < fu:
+            fu = self._fu_max
         i = int(fu)
         fv = (v_m - self._v0) / _SPACING_M
         if 0.0 <= fv < nv - 1:

@@ -16,11 +16,16 @@ CLIENT_CONTROLS = ("stop", "lighter", "firmer", "too_much", "skip")  # too_much,
 
 
 class ClientControls:
-    """The queue of the client's signals."""
+    """The queue of the client's signals.
+
+    Attributes:
+        pending: controls pressed and not yet taken (oldest first).
+        last_reported: the robot's signal as last taken (a change is news).
+    """
 
     def __init__(self) -> None:
-        self._pressed: deque[str] = deque()
-        self._last_reported = ""
+        self.pending: deque[str] = deque()
+        self.last_reported = ""
 
     def press(self, signal: str) -> None:
         """The client's control: one of ``CLIENT_CONTROLS`` (thread-safe)."""
@@ -28,15 +33,15 @@ class ClientControls:
             raise BackstrokeError(
                 f"unknown client control '{signal}' (allowed: {', '.join(CLIENT_CONTROLS)})"
             )
-        self._pressed.append(signal)
+        self.pending.append(signal)
 
     def incoming(self, robot_signal: str) -> list[str]:
         """This tick's new signals: the robot's (on change), then pressed ones."""
         out = []
-        if robot_signal != self._last_reported:
-            self._last_reported = robot_signal
+        if robot_signal != self.last_reported:
+            self.last_reported = robot_signal
             if robot_signal:
                 out.append(robot_signal)
-        while self._pressed:
-            out.append(self._pressed.popleft())
+        while self.pending:
+            out.append(self.pending.popleft())
         return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from backstroke.plan.zone_limits import ZoneLimits, pad_margin_m
+from backstroke.plan.zone_limits import PAD_MARGINS_M, ZoneLimits
 from backstroke.robot.protocol import Vec3
 from backstroke.tools import Tool
 
@@ -51,7 +51,7 @@ def over_bone_at(
     p = position_m
     if not (math.isfinite(p[0]) and math.isfinite(p[1]) and math.isfinite(p[2])):
         return True
-    reach_m, margin_m = untracked_reach_m, pad_margin_m(tool)
+    reach_m, margin_m = untracked_reach_m, PAD_MARGINS_M[tool]
     s = client_shift_m
     if s is not None and s[0] * s[0] + s[1] * s[1] + s[2] * s[2] > TRACKER_DEADBAND_M**2:
         p = (p[0] - s[0], p[1] - s[1], p[2] - s[2])

@@ -44,6 +44,8 @@ from backstroke.tools import TOOLS, Tool
 
 # Retreats whose sensor data cannot be trusted go at the plain retreat speed.
 _BLIND_KINDS = ("stale", "invalid", "watchdog")
+# The force rate is measured over this many ticks.
+_RATE_TICKS = 10
 
 Mode = Literal["running", "retreating", "stopped"]
 
@@ -95,22 +97,28 @@ class Supervisor:
         self._last_state: RobotState | None = None
         self._backoff_m = 0.0
         self._cone_backoff_m = 0.0
-        self._force_hist: list[float] = [0.0] * 10
+        self._force_hist: list[float] = [0.0] * _RATE_TICKS
+        self._rate_span_s = dt_s * (_RATE_TICKS - 1)
         self._last2 = (0.0, 0.0)
         self._hist_i = 0
         self._clamping: dict[str, bool] = {}
         self._controls = ClientControls()
-        # (tool, over bone) → force limit, pressure limit, the tool's soft-tissue force limit
+        # tool → [over bone] → force limit, pressure limit, the tool's soft-tissue force limit
         self._zone_limits = {
-            (tool, bone): (
-                limits.force_limit_n(tool, bone),
-                limits.pressure_limit_n_cm2(tool, bone),
-                limits.force_limit_n(tool, False),
+            tool: tuple(
+                (
+                    limits.force_limit_n(tool, bone),
+                    limits.pressure_limit_n_cm2(tool, bone),
+                    limits.force_limit_n(tool, False),
+                )
+                for bone in (False, True)
             )
             for tool in TOOLS
-            for bone in (False, True)
         }
         self._retreat = Retreat(limits, dt_s)
+        # where a retreat would go from here: the last running tick's normal, axis and
+        # depth (handed to the Retreat when one begins)
+        self._follow: tuple[Vec3, Vec3, float] | None = None
         self._rise_s = 0.0
         self._rate_ticks = 0
         self._moved_until = -math.inf
@@ -166,6 +174,8 @@ class Supervisor:
         ev = SafetyEvent(t_s, kind, value, limit, "retreat")
         self.events.append(ev)
         self.fault = ev
+        if self._follow is not None:
+            self._retreat.follow(*self._follow)
         st = self._last_state
         if st is not None and _finite3(st.position_m):
             self._retreat.begin(st.position_m)
@@ -213,49 +223,42 @@ class Supervisor:
         """
         while self._requests:
             self.start_retreat(command.t_s, self._requests.popleft(), 1.0, 0.0)
-        surface = (
-            command.position_m[0] + depth_m * normal[0],
-            command.position_m[1] + depth_m * normal[1],
-            command.position_m[2] + depth_m * normal[2],
-        )
+        planned = command.position_m
         if self.mode != "running":
             command = self._retreat_command(command)
         else:
-            self._retreat.follow(normal, command.axis, depth_m)
+            self._follow = (normal, command.axis, depth_m)
             command = self._limit_command(command, normal)
         self._last_cmd = command.position_m
         state = self.robot.step(command)
-        bone = over_bone or self._measured_bone(state, surface, normal, plan_uv, tangents)
+        # the model's skin under the plan point: the planned command less its depth
+        surface = (
+            planned[0] + depth_m * normal[0],
+            planned[1] + depth_m * normal[1],
+            planned[2] + depth_m * normal[2],
+        )
+        # Bone limits from the plan, after any sign that the client moved, or from where
+        # the tool is measured to be (conservative: see placement.py).
+        if over_bone or state.t_s < self._moved_until:
+            bone = True
+        elif self.zones is None or plan_uv is None or tangents is None:
+            bone = False
+        else:
+            bone = over_bone_at(
+                self.zones,
+                state.tool,
+                state.position_m,
+                surface,
+                normal,
+                plan_uv,
+                tangents,
+                untracked_reach_m=self.limits.disagree_m,
+                client_shift_m=self._body.shift_m,
+            )
         self.over_bone_now = bone
         self._check(state, command, normal, bone, surface)
         self._last_state = state
         return state, self.mode
-
-    def _measured_bone(
-        self,
-        st: RobotState,
-        surface: Vec3,
-        n: Vec3,
-        plan_uv: tuple[float, float] | None,
-        tangents: tuple[Vec3, Vec3] | None,
-    ) -> bool:
-        """Bone limits from where the tool is measured to be (conservative)."""
-        if st.t_s < self._moved_until:
-            return True
-        zones = self.zones
-        if zones is None or plan_uv is None or tangents is None:
-            return False
-        return over_bone_at(
-            zones,
-            st.tool,
-            st.position_m,
-            surface,
-            n,
-            plan_uv,
-            tangents,
-            untracked_reach_m=self.limits.disagree_m,
-            client_shift_m=self._body.shift_m,
-        )
 
     def _limit_command(self, command: RobotCommand, normal: Vec3) -> RobotCommand:
         lim = self.limits
@@ -323,35 +326,19 @@ class Supervisor:
     def expected_stiffness_n_m(self, value: float) -> None:
         self._force_depth.expected_stiffness_n_m = float(value)
 
-    def _act(self, t: float, checks: list[SensorCheck], tick: Measurement) -> None:
-        """Run ``checks`` on this tick and act on what they find."""
-        for check in checks:
-            finding: Finding | None = check.update(tick)
-            if finding is None:
-                continue
-            if finding.action == "moved":
-                self._moved_until = t + self.limits.move_memory_s
-            else:
-                self.start_retreat(t, finding.kind, finding.value, finding.limit)
+    def _act(self, t: float, finding: Finding) -> None:
+        """Act on what a check found this tick (the loops over the checks are written
+        out in :meth:`_check`: a call per check, and one more only when it finds)."""
+        if finding.action == "moved":
+            self._moved_until = t + self.limits.move_memory_s
+        else:
+            self.start_retreat(t, finding.kind, finding.value, finding.limit)
 
     @property
     def client_shift_m(self) -> Vec3 | None:
         """The client's tracked shift from the registered pose (m, frame B; None: no
         tracker), as the Supervisor uses it."""
         return self._body.shift_m
-
-    def _model_depth_m(self, st: RobotState, surface: Vec3, n: Vec3) -> float:
-        """How far the measured TCP is below the model surface along ``n`` (m).
-
-        ``surface`` is the plan's model surface point (the controller's command plus its
-        depth, before any clamp: a clamp's back-off is not depth)."""
-        p = st.position_m
-        depth = (surface[0] - p[0]) * n[0] + (surface[1] - p[1]) * n[1] + (surface[2] - p[2]) * n[2]
-        shift = self._body.shift_m
-        if shift is not None:
-            # the client's skin moved with the client (toward the tool: deeper)
-            depth += shift[0] * n[0] + shift[1] * n[1] + shift[2] * n[2]
-        return depth
 
     def _check(
         self,
@@ -365,14 +352,19 @@ class Supervisor:
         dt = self.dt_s
         t = command.t_s
         prev = self._last_state
-        self._client_signals(st.client_signal, t)
+        controls = self._controls
+        if st.client_signal != controls.last_reported or controls.pending:
+            self._client_signals(st.client_signal, t)
         f = st.force_n
         fn = f[0] * normal[0] + f[1] * normal[1] + f[2] * normal[2]
         tick = self._tick
         if tick is None:
             tick = self._tick = Measurement(st)
         tick.state, tick.normal, tick.raw_normal_force_n = st, normal, fn
-        self._act(t, self.health_checks, tick)
+        for check in self.health_checks:
+            finding = check.update(tick)
+            if finding is not None:
+                self._act(t, finding)
         if not self._health.valid:
             return  # hold: judged by the health check alone until the data is valid
         if fn > self.max_normal_force_n:
@@ -387,25 +379,43 @@ class Supervisor:
         lo, hi = (a, b) if a < b else (b, a)
         fn = lo if fn < lo else (hi if fn > hi else fn)  # the median of the three
         tick.normal_force_n = fn
-        tick.model_depth_m = self._model_depth_m(st, surface, normal)
-        self._act(t, self.checks, tick)
+        # How far the measured TCP is below the model surface along the normal (m), from
+        # the plan's model surface point (before any clamp: a clamp's back-off is not depth).
+        p, n = st.position_m, normal
+        depth = (surface[0] - p[0]) * n[0] + (surface[1] - p[1]) * n[1] + (surface[2] - p[2]) * n[2]
+        shift = self._body.shift_m
+        if shift is not None:
+            # the client's skin moved with the client (toward the tool: deeper)
+            depth += shift[0] * n[0] + shift[1] * n[1] + shift[2] * n[2]
+        tick.model_depth_m = depth
+        for check in self.checks:
+            finding = check.update(tick)
+            if finding is not None:
+                self._act(t, finding)
         # The retreat's "still pressed" reads the F/T sensor (the finer of the two) ...
         self._last_fn = fn
         # ... but the limits act on the higher of the two force estimates.
-        fn = max(fn, self._agreement.joint_normal_n)
-        pressure = max(fn, 0.0) / spec.area_cm2
-        f_lim, p_lim, self._last_flim = self._zone_limits[(st.tool, over_bone)]
+        # (max() written out, here and below: it keeps the first when equal, as here)
+        joint_n = self._agreement.joint_normal_n
+        if joint_n > fn:
+            fn = joint_n
+        pressure = (0.0 if fn < 0.0 else fn) / spec.area_cm2
+        f_lim, p_lim, self._last_flim = self._zone_limits[st.tool][over_bone]
         # Force rate over the last 10 ticks.
-        self._force_hist[self._hist_i] = fn
-        self._hist_i = (self._hist_i + 1) % len(self._force_hist)
-        rate = (fn - self._force_hist[self._hist_i]) / (dt * (len(self._force_hist) - 1))
+        hist, i = self._force_hist, self._hist_i
+        hist[i] = fn
+        i += 1
+        if i == _RATE_TICKS:
+            i = 0
+        self._hist_i = i
+        rate = (fn - hist[i]) / self._rate_span_s
         self._rate_ticks += 1
         if prev is not None and st.tool is not prev.tool:
             # a new face settling onto the skin is not the client pushing: 30 ms grace
             self._rate_ticks = -20
         # The client pushing into the tool: force rising faster than any plan asks
         # (once the rate window holds real samples).
-        if rate > lim.move_rate_n_s and fn > 1.0 and self._rate_ticks > len(self._force_hist):
+        if rate > lim.move_rate_n_s and fn > 1.0 and self._rate_ticks > _RATE_TICKS:
             self._rise_s += dt
             self._moved_until = t + lim.move_memory_s
         else:
@@ -421,12 +431,21 @@ class Supervisor:
         if self._rise_s > lim.move_confirm_s:
             self.start_retreat(t, "client_moved", rate, lim.move_rate_n_s)
             return
-        self._act(t, self.consistency_checks, tick)
+        for check in self.consistency_checks:
+            finding = check.update(tick)
+            if finding is not None:
+                self._act(t, finding)
         if self.mode != "running":
             self._cone.out_of_cone = False
             return
         soft = lim.soft_fraction
-        over = max(fn / (soft * f_lim), pressure / (soft * p_lim), rate / lim.max_force_rate_n_s)
+        over = fn / (soft * f_lim)
+        over_p = pressure / (soft * p_lim)
+        if over_p > over:
+            over = over_p
+        over_r = rate / lim.max_force_rate_n_s
+        if over_r > over:
+            over = over_r
         self._cone_clamp(t)
         if over > 1.0 or self._clamping:
             self._clamp_event(t, "force", fn, soft * f_lim, fn > soft * f_lim)

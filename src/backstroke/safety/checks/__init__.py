@@ -3,6 +3,12 @@
 Each check reads one tick's measurement and returns a :class:`Finding` or ``None``;
 the Supervisor acts on findings (a retreat, or the stricter limits after a sign that
 the client moved).
+
+Per-tick budget (docs/performance.md): a check runs 1000 times per simulated second,
+so each costs ≈ 0.05–0.25 µs per tick on the bench machine (call included) of a
+≈ 15–20 µs tick; a new check should stay within ≈ 0.3 µs on the common path — return
+``None`` early, keep scalar state, no allocation unless it finds something, numpy
+only outside the tick (see :class:`ForceDepth`'s median, taken once).
 """
 
 from backstroke.safety.checks.base import Finding, Measurement, SensorCheck

@@ -60,11 +60,18 @@ class ForceAgreement:
         if not math.isfinite(joint_n):
             self.joint_normal_n = -math.inf
             return None
-        tol = self.tolerance_n + self.tolerance_fraction * max(joint_n, normal_force_n, 0.0)
+        # (max() written out: it keeps the first when equal, NaN included)
+        most = joint_n
+        if normal_force_n > most:
+            most = normal_force_n
+        if most < 0.0:
+            most = 0.0
+        tol = self.tolerance_n + self.tolerance_fraction * most
         self.joint_normal_n = joint_n
         gap = normal_force_n - joint_n
         if abs(gap) <= tol:
-            self._apart_s = max(0.0, self._apart_s - self.dt_s)
+            apart = self._apart_s - self.dt_s
+            self._apart_s = apart if apart > 0.0 else 0.0
             return None
         self._apart_s += self.dt_s
         if self._apart_s > self.confirm_s:

@@ -91,8 +91,9 @@ class ForceDepth:
             self._k_n_m = float(value)
 
     def update(self, tick: Measurement) -> Finding | None:
-        model_depth, fn, k = tick.model_depth_m, tick.normal_force_n, self.expected_stiffness_n_m
-        self._follow_touch(tick, model_depth, fn, k)
+        model_depth, fn, k = tick.model_depth_m, tick.normal_force_n, self._k_n_m
+        if self._offset_m is not None or (fn > TOUCH_N and self.surface_offset_m > 0.0):
+            self._follow_touch(tick, model_depth, fn, k)  # (nothing to follow otherwise)
         if self._offset_m is None:
             depth, band = model_depth, 0.0
             searching = self.surface_offset_m

@@ -48,7 +48,11 @@ class SensorHealth:
         found: Finding | None = None
         if prev is not None:
             late = st.t_s - prev.t_s - dt
-            self._late_s = self._late_s + late if late > 0.5 * dt else max(0.0, self._late_s - dt)
+            if late > 0.5 * dt:
+                self._late_s += late
+            else:
+                drained = self._late_s - dt  # (max(0, ·) written out)
+                self._late_s = drained if drained > 0.0 else 0.0
             if self._late_s > self.missed_deadline_s:
                 found = Finding("watchdog", self._late_s, self.missed_deadline_s, "retreat")
             if st.seq == prev.seq:
