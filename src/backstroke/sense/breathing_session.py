@@ -6,6 +6,11 @@ pass afterwards gives a rate, amplitude and phase from the stroke's own breathin
 of the confident estimates (weight: how much of the pass's depth the breath explains ×
 the pass's length), so one noisy pass cannot move it, and a session whose rest was too
 short to hear still reports a rate. The estimates in time order are the rate over time.
+
+This is the one breathing model of backstroke: the live session (``session.listening``)
+and ``analyze`` both hear every pass through :meth:`BreathingTracker.hear_pass` (fit,
+record, take the breath out of the depth) and every still hold through
+:meth:`BreathingTracker.add_rest`, so the same recording is judged the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backstroke.sense.breathing_removal import BreathingFit
+from numpy.typing import ArrayLike, NDArray
+
+from backstroke.sense.breathing_removal import BreathingFit, fit_breathing
 
 # The rest's spectral estimate counts as this many seconds of a perfect fit.
 REST_WEIGHT_S = 60.0
@@ -49,6 +56,30 @@ class BreathingTracker:
         self.samples.append(
             RateSample(fit.t_mid_s, fit.rate_bpm, fit.r2 * max(duration_s, 0.0), "stroke")
         )
+
+    def hear_pass(
+        self, t_s: ArrayLike, u: ArrayLike, depth_m: ArrayLike, *, robust: bool = False
+    ) -> NDArray[np.float64]:
+        """Hear one pass's breath and return its depth with the breath taken out.
+
+        Args:
+            t_s, u, depth_m: ``(N,)`` sample times (s), chart positions and the tool's
+                depth below the nominal skin (m) of the pass's stroke samples.
+            robust: down-weight local bumps (a knot under a thumb) in the fit.
+
+        Returns:
+            ``(N,)`` depth minus the fitted breathing motion (unchanged when the pass
+            cannot tell its breath, see ``fit_breathing``). The fit scans around the
+            session's rate so far (the whole resting band before any estimate).
+        """
+        t = np.asarray(t_s, dtype=np.float64)
+        d = np.asarray(depth_m, dtype=np.float64)
+        fit = fit_breathing(t, u, d, self.rate_bpm, robust=robust)
+        if fit is None:
+            return d.copy()
+        ok = np.isfinite(t)
+        self.add_pass(fit, float(np.ptp(t[ok])) if np.any(ok) else 0.0)
+        return np.asarray(d - fit.oscillation_m, dtype=np.float64)
 
     @property
     def rate_bpm(self) -> float | None:

@@ -1,7 +1,10 @@
 """Listening to the tissue after each pass: the runner's bridge to ``sense/``.
 
 Only stroke samples count — the technique's own tool, moving, in contact — so
-transitions, holds and dwells do not blur the stiffness profiles.
+transitions, holds and dwells do not blur the stiffness profiles. Every pass is heard
+by the session's one breathing model (``sense.breathing_session.BreathingTracker``,
+shared by all blocks and by ``analyze``): its breath is fitted, recorded for the
+session's rate, and taken out of the depth before stiffness is compared.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from backstroke.body.back_model import BackModel
 from backstroke.plan.plan import TOOL_CODES
 from backstroke.routine.schema import Block, RestBlock, ThumbStripBlock
 from backstroke.sense.breathing import rest_listening
-from backstroke.sense.breathing_removal import remove_breathing
+from backstroke.sense.breathing_session import BreathingTracker
 from backstroke.sense.knots import KnotDetector
 from backstroke.sense.softening import SofteningDetector
 from backstroke.sense.stiffness import secant_stiffness
@@ -31,12 +34,13 @@ class BlockListener:
     Args:
         block: the routine block being listened to.
         back: the BackModel (for metres along the back).
+        breathing: the session's breathing tracker (a fresh one when not given).
     """
 
     def __init__(
-        self, block: Block, back: BackModel, breathing_rate_bpm: float | None = None
+        self, block: Block, back: BackModel, breathing: BreathingTracker | None = None
     ) -> None:
-        self.breathing_rate_bpm = breathing_rate_bpm
+        self.breathing = breathing if breathing is not None else BreathingTracker()
         self.block = block
         self.tool_code = TOOL_CODES.index(block.tool())
         threshold = 0.05 if isinstance(block, RestBlock) else block.repeat.threshold
@@ -60,9 +64,7 @@ class BlockListener:
         if isinstance(self.block, RestBlock):
             return
         m = self._stroke_mask(cols)
-        depth = remove_breathing(
-            cols["t_s"][m], cols["plan_u"][m], cols["indentation_m"][m], self.breathing_rate_bpm
-        )
+        depth = self.breathing.hear_pass(cols["t_s"][m], cols["plan_u"][m], cols["indentation_m"][m])
         k = secant_stiffness(cols["normal_force_n"][m], depth)
         self.softening.add_pass(k, cols["plan_u"][m], force_n=cols["normal_force_n"][m])
         if self.is_thumb:
@@ -77,7 +79,7 @@ class BlockListener:
                 z_m=cols["z_m"][m],
                 t_s=cols["t_s"][m],
                 indentation_m=cols["indentation_m"][m],
-                breathing_rate_bpm=self.breathing_rate_bpm,
+                breathing_rate_bpm=self.breathing.rate_bpm,
             )
 
     def softened(self) -> bool:

@@ -4,8 +4,9 @@ It asks the planner for one chunk at a time (approach, each block's lead-in, one
 lift-off), runs it at the control rate, and after each pass *listens*: the pass's
 stiffness profile goes to the softening detector (``until = "softening"`` blocks stop
 when the tissue has softened, within ``min_passes``..``max_passes``), thumb strips go to
-the knot detector (later passes dwell on the knots found), and the rest phase gives the
-breathing rate and baseline stiffness. Force starts at the routine's
+the knot detector (later passes dwell on the knots found), the rest phase gives the
+baseline stiffness, and the breathing is heard all session (the rest and every pass,
+``sense.breathing_session``): the summary's rate and its course over time. Force starts at the routine's
 ``start_force_fraction`` of target and deepens after calm passes (no clamps, breaks or
 client signals); within a listening block it is held constant so stiffness stays
 comparable pass to pass.
@@ -37,6 +38,7 @@ from backstroke.robot.protocol import Robot, RobotCommand
 from backstroke.routine.schema import RestBlock, Routine, ThumbStripBlock
 from backstroke.safety.limits import SafetyLimits
 from backstroke.safety.supervisor import Supervisor
+from backstroke.sense.breathing_session import BreathingTracker
 from backstroke.session.listening import BlockListener, breathing_and_baseline
 from backstroke.session.preferences import ClientVoice, RegionalPreference
 from backstroke.session.progress import Tick
@@ -153,6 +155,8 @@ class SessionRunner:
         self.observer, self.observe_every = observer, max(1, int(observe_every))
         self.knots_found: list[dict[str, float]] = []
         self.breathing_rate_bpm: float | None = None
+        # The session's one breathing model: the rest and every pass (listening.py).
+        self.breathing = BreathingTracker()
         self.trust_scale = routine.start_force_fraction
         self._scale_now = self.trust_scale * self.preferred_scale
         self._cols: list[dict[str, NDArray[np.float64]]] = []
@@ -172,7 +176,6 @@ class SessionRunner:
         fault: SafetyFault | None = None
         blocks: list[BlockResult] = []
         knots: list[dict[str, float]] = self.knots_found
-        breathing: float | None = None
         baseline: float | None = None
         try:
             chunk = self.planner.approach(0)
@@ -187,7 +190,7 @@ class SessionRunner:
                 if lead is not None:
                     self._execute(lead)
                     beat, point, handoff = lead.end_beat, lead.end_point, lead.handoff
-                listener = BlockListener(block, self.back, breathing)
+                listener = BlockListener(block, self.back, self.breathing)
                 dwell: tuple[tuple[float, float], ...] = tuple(
                     k for k in self.known_knots if isinstance(block, ThumbStripBlock)
                 )
@@ -202,9 +205,11 @@ class SessionRunner:
                     res.passes = p + 1
                     listener.add_pass(cols)
                     skipped = self.voice.take_skip(block.technique)
+                    self.breathing_rate_bpm = self.breathing.rate_bpm
                     if isinstance(block, RestBlock):
-                        breathing, baseline = breathing_and_baseline(cols)
-                        self.breathing_rate_bpm = breathing
+                        rest_rate, baseline = breathing_and_baseline(cols)
+                        self.breathing.add_rest(_mid_time(cols), rest_rate)
+                        self.breathing_rate_bpm = self.breathing.rate_bpm
                         if baseline is not None:
                             self.supervisor.expected_stiffness_n_m = baseline
                             self._baseline_n_m = baseline
@@ -240,6 +245,7 @@ class SessionRunner:
                 blocks[-1].ended_because = "safety_stop"
         wall = time.perf_counter() - wall0
         data = SessionData(_joined(self._cols), _joined(self._plan_cols))
+        breathing = self.breathing.rate_bpm
         summary = self._summary(data, blocks, knots, breathing, baseline, wall)
         return SessionResult(summary, data, fault)
 
@@ -522,6 +528,7 @@ class SessionRunner:
                 ],
                 "knots": knots,
                 "breathing_rate_bpm": None if breathing is None else round(breathing, 2),
+                "breathing_over_time": self.breathing.over_time(),
                 "baseline_stiffness_n_m": None if baseline is None else round(baseline, 1),
                 "tempo": {
                     "bpm": round(self.grid.bpm, 3),
@@ -548,6 +555,12 @@ class SessionRunner:
                 "backstroke_version": __version__,
             }
         )
+
+
+def _mid_time(cols: dict[str, NDArray[np.float64]]) -> float:
+    """Centre time (s) of a chunk's recorded ticks."""
+    t = cols["t_s"]
+    return float(0.5 * (t[0] + t[-1])) if t.size else 0.0
 
 
 def _kept(column: str, values: NDArray[np.float64]) -> NDArray[Any]:

@@ -82,6 +82,15 @@ class KnotSummary(_Open):
     )
 
 
+class BreathingSample(_Open):
+    """One breathing-rate estimate: when (centre of what was heard), how fast, from what
+    (``rest``: the rest hold's spectrum; ``stroke``: one pass's breathing fit)."""
+
+    t_s: float
+    rate_bpm: float
+    source: str
+
+
 class TempoSummary(_Open):
     bpm: float
     source: str
@@ -183,7 +192,8 @@ class Summary(_Open):
     Optional keys added within schema_version 1 (compatible: older files still validate):
     ``skipped_techniques`` (techniques the client asked to skip, remembered by the client
     memory), ``regional_preference`` (the client's "more/less here" bumps: ``u``, ``v_m``,
-    ``scale``, ``radius_m`` each), ``injected_faults`` (``--inject``), ``log_error`` (why
+    ``scale``, ``radius_m`` each), ``breathing_over_time`` (``t_s``, ``rate_bpm``,
+    ``source`` of every breathing estimate), ``injected_faults`` (``--inject``), ``log_error`` (why
     session.mcap could not be written in full), ``body`` (the scan registration's figures).
     """
 
@@ -199,6 +209,9 @@ class Summary(_Open):
     blocks: list[BlockSummary] = Field(default_factory=list)
     knots: list[KnotSummary] = Field(default_factory=list)
     breathing_rate_bpm: float | None = None
+    breathing_over_time: list[BreathingSample] = Field(
+        default_factory=list, description="the breathing rate heard over the session"
+    )
     baseline_stiffness_n_m: float | None = None
     tempo: TempoSummary | None = None
     pressure_preference: float = 1.0
