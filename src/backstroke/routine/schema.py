@@ -261,6 +261,9 @@ class Routine(StrictModel):
     start_force_fraction: float = Field(
         default=0.7, ge=0.3, le=1.0, description="of target, until the client trusts"
     )
+    breath_paced: bool = Field(
+        default=False, description="deepen the force only on the exhale (breathing phase)"
+    )
     speed: SpeedLimits = Field(default_factory=SpeedLimits)
     blocks: list[Block] = Field(min_length=1, max_length=40)
 

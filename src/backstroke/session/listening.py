@@ -64,7 +64,9 @@ class BlockListener:
         if isinstance(self.block, RestBlock):
             return
         m = self._stroke_mask(cols)
-        depth = self.breathing.hear_pass(cols["t_s"][m], cols["plan_u"][m], cols["indentation_m"][m])
+        depth = self.breathing.hear_pass(
+            cols["t_s"][m], cols["plan_u"][m], cols["indentation_m"][m]
+        )
         k = secant_stiffness(cols["normal_force_n"][m], depth)
         self.softening.add_pass(k, cols["plan_u"][m], force_n=cols["normal_force_n"][m])
         if self.is_thumb:
@@ -91,6 +93,18 @@ class BlockListener:
     def force_changed_at(self) -> list[int]:
         """Passes where the force changed, so softening was judged afresh from there."""
         return self.softening.force_changed_at
+
+    def trust_evidence(self) -> tuple[float | None, bool]:
+        """The last pass's stiffness for the trust estimate (N/m; None when it cannot
+        be compared with the pass before: thumb lanes shared out over passes press other
+        lines each pass) and whether it ran at the previous pass's force."""
+        k = self.softening.stiffness_by_pass_n_m
+        if not k or not np.isfinite(k[-1]):
+            return None, True
+        b = self.block
+        if isinstance(b, ThumbStripBlock) and b.covers_band and b.repeat.until is None:
+            return None, True
+        return float(k[-1]), (len(k) - 1) not in self.softening.force_changed_at
 
     def stiffness_by_pass(self) -> list[float]:
         return [float(x) for x in self.softening.stiffness_by_pass_n_m if np.isfinite(x)]

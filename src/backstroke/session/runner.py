@@ -6,10 +6,11 @@ stiffness profile goes to the softening detector (``until = "softening"`` blocks
 when the tissue has softened, within ``min_passes``..``max_passes``), thumb strips go to
 the knot detector (later passes dwell on the knots found), the rest phase gives the
 baseline stiffness, and the breathing is heard all session (the rest and every pass,
-``sense.breathing_session``): the summary's rate and its course over time. Force starts at the routine's
-``start_force_fraction`` of target and deepens after calm passes (no clamps, breaks or
-client signals); within a listening block it is held constant so stiffness stays
-comparable pass to pass.
+``sense.breathing_session``): the summary's rate and its course over time. Force starts
+at the routine's ``start_force_fraction`` of target and deepens as the trust heard from
+the measurements grows (``sense.trust``: calm passes whose stiffness has settled at equal
+force, breathing no faster than at rest; signals and clamps take it back); within a
+listening block it is held constant so stiffness stays comparable pass to pass.
 
 The runner hears the client only through the robot's measurements (DESIGN §2).
 """
@@ -39,6 +40,7 @@ from backstroke.routine.schema import RestBlock, Routine, ThumbStripBlock
 from backstroke.safety.limits import SafetyLimits
 from backstroke.safety.supervisor import Supervisor
 from backstroke.sense.breathing_session import BreathingTracker
+from backstroke.sense.trust import TrustEstimate
 from backstroke.session.listening import BlockListener, breathing_and_baseline
 from backstroke.session.preferences import ClientVoice, RegionalPreference
 from backstroke.session.progress import Tick
@@ -157,7 +159,10 @@ class SessionRunner:
         self.breathing_rate_bpm: float | None = None
         # The session's one breathing model: the rest and every pass (listening.py).
         self.breathing = BreathingTracker()
-        self.trust_scale = routine.start_force_fraction
+        # Trust heard from the measurements (sense/trust.py) sets how deep the force goes.
+        self.trust = TrustEstimate(routine.start_force_fraction)
+        self._calm_breathing_set = False
+        self.trust_scale = self.trust.force_fraction
         self._scale_now = self.trust_scale * self.preferred_scale
         self._cols: list[dict[str, NDArray[np.float64]]] = []
         self._plan_cols: list[dict[str, NDArray[np.float64]]] = []
@@ -191,6 +196,7 @@ class SessionRunner:
                     self._execute(lead)
                     beat, point, handoff = lead.end_beat, lead.end_point, lead.handoff
                 listener = BlockListener(block, self.back, self.breathing)
+                self.trust.new_block()
                 dwell: tuple[tuple[float, float], ...] = tuple(
                     k for k in self.known_knots if isinstance(block, ThumbStripBlock)
                 )
@@ -200,6 +206,7 @@ class SessionRunner:
                 for p in range(most):
                     chunk = self.planner.one_pass(i, p, beat, handoff, dwell_at=dwell)
                     calm_before = self._calm_marker()
+                    heard_before = len(self.breathing.samples)
                     cols = self._execute(chunk)
                     beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
                     res.passes = p + 1
@@ -213,6 +220,7 @@ class SessionRunner:
                         if baseline is not None:
                             self.supervisor.expected_stiffness_n_m = baseline
                             self._baseline_n_m = baseline
+                        self._calm_breathing(rest_rate)
                         res.ended_because = "rest complete"
                         break
                     if skipped:
@@ -221,8 +229,9 @@ class SessionRunner:
                     if isinstance(block, ThumbStripBlock) and block.dwell_on_knots:
                         dwell = tuple(self.known_knots) + listener.knot_points()
                     calm = self._calm_marker() == calm_before
-                    if calm and not listening:
-                        self._deepen()
+                    self._hear_trust(cols, listener, calm, heard_before)
+                    if not listening:  # a listening block keeps one force (softening)
+                        self.trust_scale = self.trust.force_fraction
                     if listening:
                         if p + 1 >= block.repeat.min_passes and listener.softened():
                             res.ended_because = "softening"
@@ -236,8 +245,7 @@ class SessionRunner:
                 res.stiffness_by_pass_n_m = listener.stiffness_by_pass()
                 res.force_changed_at = listener.force_changed_at()
                 knots += listener.knots()
-                if self._calm_marker() == (0, 0):
-                    self._deepen()
+                self.trust_scale = self.trust.force_fraction
             self._execute(self.planner.lift_off(beat, point, handoff))
         except SafetyFault as exc:
             fault = exc
@@ -254,9 +262,37 @@ class SessionRunner:
         sup = self.supervisor
         return (len(sup.events), len(sup.signals))
 
-    def _deepen(self) -> None:
-        start = self.routine.start_force_fraction
-        self.trust_scale = min(1.0, self.trust_scale + (1.0 - start) / 2.0)
+    def _deepen_steps(self, t_s: NDArray[np.float64], up_step: float) -> list[float]:
+        """Per tick, how much the force scale may rise: ``up_step``, or, breath-paced,
+        ``up_step`` on the exhale and nothing on the inhale (before any breath is
+        heard, at every tick)."""
+        exhale = self.breathing.exhale(t_s) if self.routine.breath_paced else None
+        if exhale is None:
+            return [up_step] * t_s.size
+        return np.where(exhale, up_step, 0.0).tolist()
+
+    def _calm_breathing(self, rate_bpm: float | None) -> None:
+        """The client's calm breathing rate (the rest's, else the first heard)."""
+        if rate_bpm is not None and not self._calm_breathing_set:
+            self.trust.rest(rate_bpm)
+            self._calm_breathing_set = True
+
+    def _hear_trust(
+        self,
+        cols: dict[str, NDArray[np.float64]],
+        listener: BlockListener,
+        calm: bool,
+        heard_before: int,
+    ) -> None:
+        """Hear one pass's trust: its stiffness (at equal force), calm, breathing."""
+        new = self.breathing.samples[heard_before:]
+        rate = new[-1].rate_bpm if new else None
+        self._calm_breathing(rate)
+        stiffness, same_force = listener.trust_evidence()
+        t_end = float(cols["t_s"][-1]) if cols["t_s"].size else 0.0
+        self.trust.after_pass(
+            t_end, stiffness, calm=calm, breathing_rate_bpm=rate, same_force=same_force
+        )
 
     def _force_scale(self) -> float:
         return self.trust_scale * self.preferred_scale
@@ -265,7 +301,9 @@ class SessionRunner:
         """Hear the new signals with the tool at chart point ``(u, v)`` (preferences.py)."""
         for t, sig in self.supervisor.signals[since:]:
             self.voice.hear(t, sig, u, v)
+            self.trust.client_signal(t, sig)
         self.preferred_scale = self.voice.overall
+        self.trust_scale = min(self.trust_scale, self.trust.force_fraction)
 
     def _execute(self, chunk: PlanChunk) -> dict[str, NDArray[np.float64]]:
         """Run one chunk tick by tick; returns its recorded columns."""
@@ -314,8 +352,9 @@ class SessionRunner:
         sig_seen = len(signals)
         scale = self._scale_now
         goal = self._force_scale()
-        # Deeper ramps at 25 %/s; lighter (the client asked) at 100 %/s.
+        # Deeper ramps at 25 %/s (breath-paced: on the exhale only); lighter at 100 %/s.
         up_step, down_step = 0.25 * self.dt_s, 1.0 * self.dt_s
+        UP = self._deepen_steps(s["t_s"], up_step)
         tick_ns = self.tick_ns
         clock = time.perf_counter_ns
         isfinite = math.isfinite
@@ -332,7 +371,7 @@ class SessionRunner:
             if tick_ns is not None:
                 tick_ns.append(clock())
             if scale != goal:
-                scale = min(scale + up_step, goal) if goal > scale else max(scale - down_step, goal)
+                scale = min(scale + UP[i], goal) if goal > scale else max(scale - down_step, goal)
             t = T[i]
             normal = NRM[i]
             nx, ny, nz = normal
@@ -410,6 +449,9 @@ class SessionRunner:
         # session's length at ~0.15 MB/s, not the chunk's other columns).
         self._cols.append({c: _kept(c, v) for c, v in cols.items()})
         self._plan_cols.append({c: _kept(c, v) for c, v in plan_cols.items()})
+        if self.routine.breath_paced:
+            on = plan_cols["in_contact"] > 0
+            self.breathing.hear_phase(cols["t_s"][on], cols["indentation_m"][on])
         if self.on_chunk is not None:
             self.on_chunk(cols, plan_cols, sup.events)
         if sup.mode != "running" and sup.fault is not None:
@@ -529,6 +571,8 @@ class SessionRunner:
                 "knots": knots,
                 "breathing_rate_bpm": None if breathing is None else round(breathing, 2),
                 "breathing_over_time": self.breathing.over_time(),
+                "trust_over_time": self.trust.history,
+                "full_depth_t_s": self.trust.full_depth_t_s,
                 "baseline_stiffness_n_m": None if baseline is None else round(baseline, 1),
                 "tempo": {
                     "bpm": round(self.grid.bpm, 3),

@@ -91,6 +91,16 @@ class BreathingSample(_Open):
     source: str
 
 
+class TrustSample(_Open):
+    """The runner's trust estimate after a pass or a client signal (``sense.trust``):
+    trust 0..1, the fraction of each block's target force it allows, and why it moved."""
+
+    t_s: float
+    trust: float = Field(ge=0.0, le=1.0)
+    force_fraction: float | None = None
+    why: str = ""
+
+
 class TempoSummary(_Open):
     bpm: float
     source: str
@@ -193,8 +203,10 @@ class Summary(_Open):
     ``skipped_techniques`` (techniques the client asked to skip, remembered by the client
     memory), ``regional_preference`` (the client's "more/less here" bumps: ``u``, ``v_m``,
     ``scale``, ``radius_m`` each), ``breathing_over_time`` (``t_s``, ``rate_bpm``,
-    ``source`` of every breathing estimate), ``injected_faults`` (``--inject``), ``log_error`` (why
-    session.mcap could not be written in full), ``body`` (the scan registration's figures).
+    ``source`` of every breathing estimate), ``trust_over_time`` (``t_s``, ``trust``,
+    ``force_fraction``, ``why``) and ``full_depth_t_s``, ``injected_faults``
+    (``--inject``), ``log_error`` (why session.mcap could not be written in full),
+    ``body`` (the scan registration's figures).
     """
 
     schema_version: int = SCHEMA_VERSION
@@ -213,6 +225,12 @@ class Summary(_Open):
         default_factory=list, description="the breathing rate heard over the session"
     )
     baseline_stiffness_n_m: float | None = None
+    trust_over_time: list[TrustSample] = Field(
+        default_factory=list, description="the trust heard, pass by pass, and the signals"
+    )
+    full_depth_t_s: float | None = Field(
+        default=None, description="when trust first allowed the full target force (s)"
+    )
     tempo: TempoSummary | None = None
     pressure_preference: float = 1.0
     regional_preference: list[dict[str, Any]] | None = None
