@@ -727,7 +727,7 @@ def _analyze_block(
     for p in range(passes):
         m = pass_of == p
         clean = tracker.hear_pass(t[m], u[m], depth[m])
-        det.add_pass(secant_stiffness(f[m], clean), u[m], force_n=f[m])
+        det.add_pass(secant_stiffness(f[m], clean), u[m], t[m], force_n=f[m])
     b.softening_pass = det.softening_pass
     b.force_changed_at = det.force_changed_at
     b.stiffness = det.stiffness_by_pass_n_m

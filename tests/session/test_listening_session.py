@@ -15,7 +15,6 @@ import pytest
 from backstroke.body.back_model import BackModel
 from backstroke.music.grid import BeatGrid
 from backstroke.robot.factory import make_robot
-from backstroke.routine.io import load_routine
 from backstroke.routine.schema import Routine
 from backstroke.session.progress import Tick
 from backstroke.session.runner import SessionRunner
@@ -73,7 +72,7 @@ def test_breathing_is_heard_without_a_long_rest(seed: int) -> None:
 
 
 def test_breath_paced_force_deepens_on_the_exhale() -> None:
-    s, robot, ticks = _run(_routine(True), 412)
+    _, robot, ticks = _run(_routine(True), 412)
     breathing = robot.tissue.breathing
     t = np.array([k.t_s for k in ticks])
     scale = np.array([k.scale for k in ticks])

@@ -64,11 +64,10 @@ class BlockListener:
         if isinstance(self.block, RestBlock):
             return
         m = self._stroke_mask(cols)
-        depth = self.breathing.hear_pass(
-            cols["t_s"][m], cols["plan_u"][m], cols["indentation_m"][m]
-        )
+        t, u = cols["t_s"][m], cols["plan_u"][m]
+        depth = self.breathing.hear_pass(t, u, cols["indentation_m"][m])
         k = secant_stiffness(cols["normal_force_n"][m], depth)
-        self.softening.add_pass(k, cols["plan_u"][m], force_n=cols["normal_force_n"][m])
+        self.softening.add_pass(k, u, t, force_n=cols["normal_force_n"][m])
         if self.is_thumb:
             # The knot finder takes each strip's own breath out (a pass has many lanes).
             self.knot_detector.add_pass(
