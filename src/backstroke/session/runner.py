@@ -40,12 +40,19 @@ from backstroke.routine.schema import RestBlock, Routine, ThumbStripBlock
 from backstroke.safety.limits import SafetyLimits
 from backstroke.safety.supervisor import Supervisor
 from backstroke.sense.breathing_session import BreathingTracker
+from backstroke.sense.knot_release import NOT_RELEASED, RELEASED, hear_dwell
 from backstroke.sense.trust import TrustEstimate
 from backstroke.session.listening import BlockListener, breathing_and_baseline
 from backstroke.session.preferences import ClientVoice, RegionalPreference
 from backstroke.session.progress import Tick
 from backstroke.session.summary import SCHEMA_VERSION
-from backstroke.tools import TOOLS
+from backstroke.technique.segment import hold
+from backstroke.tools import TOOLS, Tool
+
+# A dwell on a knot lasts at most this many times the block's dwell_beats.
+DWELL_CAP_FACTOR = 4
+# A dwell belongs to a knot heard within this distance on the skin (m).
+KNOT_DWELL_M = 0.015
 
 # Recorded per tick (1 kHz), in this order.
 RECORD_COLUMNS = (
@@ -156,6 +163,8 @@ class SessionRunner:
         )
         self.observer, self.observe_every = observer, max(1, int(observe_every))
         self.knots_found: list[dict[str, float]] = []
+        # Every dwell on a knot: where, how long, whether it was heard to release.
+        self.knot_dwells: list[dict[str, Any]] = []
         self.breathing_rate_bpm: float | None = None
         # The session's one breathing model: the rest and every pass (listening.py).
         self.breathing = BreathingTracker()
@@ -203,12 +212,18 @@ class SessionRunner:
                 most = 1 if isinstance(block, RestBlock) else block.repeat.most_passes
                 listening = not isinstance(block, RestBlock) and block.repeat.until is not None
                 res.force_scale = self.trust_scale
+                dwells_before = len(self.knot_dwells)
                 for p in range(most):
-                    chunk = self.planner.one_pass(i, p, beat, handoff, dwell_at=dwell)
                     calm_before = self._calm_marker()
                     heard_before = len(self.breathing.samples)
-                    cols = self._execute(chunk)
-                    beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
+                    if isinstance(block, ThumbStripBlock) and block.dwell_on_knots and dwell:
+                        cols, (beat, point, handoff) = self._pass_with_dwells(
+                            block, i, p, beat, handoff, dwell
+                        )
+                    else:
+                        chunk = self.planner.one_pass(i, p, beat, handoff, dwell_at=dwell)
+                        cols = self._execute(chunk)
+                        beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
                     res.passes = p + 1
                     listener.add_pass(cols)
                     skipped = self.voice.take_skip(block.technique)
@@ -244,7 +259,9 @@ class SessionRunner:
                 res.softening_pass = listener.softening_pass()
                 res.stiffness_by_pass_n_m = listener.stiffness_by_pass()
                 res.force_changed_at = listener.force_changed_at()
-                knots += listener.knots()
+                knots += _with_dwells(
+                    listener.knots(), self.knot_dwells[dwells_before:], self.back.back_length_m
+                )
                 self.trust_scale = self.trust.force_fraction
             self._execute(self.planner.lift_off(beat, point, handoff))
         except SafetyFault as exc:
@@ -270,6 +287,71 @@ class SessionRunner:
         if exhale is None:
             return [up_step] * t_s.size
         return np.where(exhale, up_step, 0.0).tolist()
+
+    def _pass_with_dwells(
+        self,
+        block: ThumbStripBlock,
+        index: int,
+        pass_index: int,
+        beat: int,
+        handoff: Any,
+        dwell: tuple[tuple[float, float], ...],
+    ) -> tuple[dict[str, NDArray[np.float64]], tuple[int, tuple[float, float], Any]]:
+        """A thumb pass run piece by piece, each dwell held until the knot is heard to
+        release (``sense.knot_release``: whole breaths, the stiffness no longer falling)
+        or ``DWELL_CAP_FACTOR × dwell_beats`` have passed. Returns the pass's recorded
+        columns and where it ended ``(beat, point, handoff)``."""
+        segs = self.planner.pass_segments(index, dwell, pass_index)
+        pieces: list[list[Any]] = [[]]
+        for sg in segs:
+            pieces[-1].append(sg)
+            if sg.label == "dwell":
+                pieces.append([])
+        if not pieces[-1]:
+            pieces.pop()
+        parts: list[dict[str, NDArray[np.float64]]] = []
+        point = (0.0, 0.0)
+        cap_beats = DWELL_CAP_FACTOR * block.dwell_beats
+        for piece in pieces:
+            chunk = self.planner.chunk_of(piece, beat, handoff, block=index, pass_index=pass_index)
+            parts.append(self._execute(chunk))
+            beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
+            last = piece[-1]
+            if last.label != "dwell":
+                continue
+            ts = chunk.timed[-1]
+            held = [_since(parts[-1], ts.t0_s)]
+            beats_done = ts.beats
+            u, v = float(last.u[-1]), float(last.v_m[-1])
+            rate = self.breathing.rate_bpm
+            heard = hear_dwell(*_dwell_columns(held), rate)
+            breath_beats = math.ceil(60.0 / (rate or 15.0) / self.grid.period_s)
+            extend = max(self.planner.step, breath_beats)
+            while not heard.settled and beats_done + extend <= cap_beats:
+                seg = hold(Tool.THUMB, u, v, force_n=last.force_n, beats=extend, label="dwell")
+                chunk = self.planner.chunk_of(
+                    [seg], beat, handoff, block=index, pass_index=pass_index
+                )
+                parts.append(self._execute(chunk))
+                beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
+                beats_done += chunk.timed[-1].beats
+                held.append(parts[-1])
+                heard = hear_dwell(*_dwell_columns(held), rate)
+            t_held = np.concatenate([h["t_s"] for h in held])
+            change = heard.stiffness_change
+            self.knot_dwells.append(
+                {
+                    "u": round(u, 4),
+                    "v": round(v, 4),
+                    "pass": pass_index,
+                    "t_s": round(float(t_held[0]), 2) if t_held.size else None,
+                    "dwell_s": round(float(np.ptp(t_held)), 2) if t_held.size else 0.0,
+                    "outcome": RELEASED if heard.settled else NOT_RELEASED,
+                    "stiffness_change": None if change is None else round(change, 4),
+                }
+            )
+        cols = {k: np.concatenate([c[k] for c in parts]) for k in parts[0]}
+        return cols, (beat, point, handoff)
 
     def _calm_breathing(self, rate_bpm: float | None) -> None:
         """The client's calm breathing rate (the rest's, else the first heard)."""
@@ -569,6 +651,7 @@ class SessionRunner:
                     for b in blocks
                 ],
                 "knots": knots,
+                "knot_dwells": self.knot_dwells,
                 "breathing_rate_bpm": None if breathing is None else round(breathing, 2),
                 "breathing_over_time": self.breathing.over_time(),
                 "trust_over_time": self.trust.history,
@@ -599,6 +682,38 @@ class SessionRunner:
                 "backstroke_version": __version__,
             }
         )
+
+
+def _since(cols: dict[str, NDArray[np.float64]], t0_s: float) -> dict[str, NDArray[np.float64]]:
+    """The recorded columns from ``t0_s`` on."""
+    m = cols["t_s"] >= t0_s - 1e-9
+    return {k: cols[k][m] for k in ("t_s", "normal_force_n", "indentation_m")}
+
+
+def _dwell_columns(
+    held: list[dict[str, NDArray[np.float64]]],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Time, force and depth of a dwell's pieces, joined."""
+    return (
+        np.concatenate([h["t_s"] for h in held]),
+        np.concatenate([h["normal_force_n"] for h in held]),
+        np.concatenate([h["indentation_m"] for h in held]),
+    )
+
+
+def _with_dwells(
+    knots: list[dict[str, Any]], dwells: list[dict[str, Any]], back_length_m: float
+) -> list[dict[str, Any]]:
+    """Each knot with what its dwell heard (the latest dwell within ``KNOT_DWELL_M``)."""
+    out = []
+    for k in knots:
+        near = [
+            d
+            for d in dwells
+            if math.hypot((d["u"] - k["u"]) * back_length_m, d["v"] - k["v"]) <= KNOT_DWELL_M
+        ]
+        out.append({**k, "dwell": near[-1]} if near else k)
+    return out
 
 
 def _mid_time(cols: dict[str, NDArray[np.float64]]) -> float:

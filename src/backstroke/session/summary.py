@@ -67,6 +67,19 @@ class BlockSummary(_Strict):
     )
 
 
+class KnotDwell(_Open):
+    """A dwell on a knot (``sense.knot_release``): where, when, how long, and whether the
+    knot was heard to release (the stiffness under the thumb stopped falling) before the
+    cap; ``stiffness_change`` is the last breath's stiffness against the first."""
+
+    u: float
+    v: float
+    t_s: float | None = None
+    dwell_s: float = 0.0
+    outcome: str
+    stiffness_change: float | None = None
+
+
 class KnotSummary(_Open):
     """A knot heard: chart point, frame-B position (m), strength vs its surroundings."""
 
@@ -80,6 +93,7 @@ class KnotSummary(_Open):
     world_m: list[float] | None = Field(
         default=None, description="robot frame (m) when a scan was used"
     )
+    dwell: KnotDwell | None = Field(default=None, description="what its dwell heard")
 
 
 class BreathingSample(_Open):
@@ -204,7 +218,8 @@ class Summary(_Open):
     memory), ``regional_preference`` (the client's "more/less here" bumps: ``u``, ``v_m``,
     ``scale``, ``radius_m`` each), ``breathing_over_time`` (``t_s``, ``rate_bpm``,
     ``source`` of every breathing estimate), ``trust_over_time`` (``t_s``, ``trust``,
-    ``force_fraction``, ``why``) and ``full_depth_t_s``, ``injected_faults``
+    ``force_fraction``, ``why``) and ``full_depth_t_s``, ``knot_dwells`` and
+    ``knots[].dwell``, ``injected_faults``
     (``--inject``), ``log_error`` (why session.mcap could not be written in full),
     ``body`` (the scan registration's figures).
     """
@@ -220,6 +235,9 @@ class Summary(_Open):
     max_pressure_n_cm2: float
     blocks: list[BlockSummary] = Field(default_factory=list)
     knots: list[KnotSummary] = Field(default_factory=list)
+    knot_dwells: list[KnotDwell] = Field(
+        default_factory=list, description="every dwell on a knot, in order"
+    )
     breathing_rate_bpm: float | None = None
     breathing_over_time: list[BreathingSample] = Field(
         default_factory=list, description="the breathing rate heard over the session"
