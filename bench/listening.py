@@ -15,7 +15,13 @@
    tissue law, breathing, force steps and dips): softening agreement on logs whose true
    drop is ≥ 8 %, knots P/R, and how often a change of force was read as softening.
 
-Usage: ``python bench/listening.py [--clients 6] [--glide-clients 12] [--logs 30]``.
+4. **Trust**: both presets on the bundled clients, held-out clients and one held-out
+   body made very guarded and relaxed: breathing-rate error against the simulator's,
+   "too much" episodes per session, when trust first allowed the full force (the
+   guarded twin should get there later), what each knot's dwell heard.
+
+Usage: ``python bench/listening.py [--clients 6] [--glide-clients 12] [--logs 30]
+[--parts recorders,glide,sessions,trust] [--trust-heldout 3] [--presets spa,sports]``.
 """
 
 from __future__ import annotations
@@ -294,12 +300,90 @@ def recorders(n_logs: int) -> dict[str, Any]:
     }
 
 
+BUNDLED = ("default", "guarded", "kyphotic", "petite", "stubborn", "tall", "tight")
+
+
+def _trust_row(preset: str, kind: str, client: ClientSpec, seed: int) -> dict[str, Any]:
+    routine = load_routine(preset)
+    r = _session(routine, client, seed)
+    s = r["summary"]
+    truth = s.get("sim_truth") or {}
+    rate, true_rate = s.get("breathing_rate_bpm"), truth.get("breathing_rate_bpm")
+    row: dict[str, Any] = {
+        "preset": preset,
+        "kind": kind,
+        "client": client.name,
+        "guarding": round(client.value("guarding"), 3),
+        "duration_s": s["duration_s"],
+        "wall_s": round(r["wall_s"], 1),
+        "breathing_rate_bpm": rate,
+        "breathing_true_bpm": true_rate,
+        "breathing_err_bpm": None if rate is None else round(abs(rate - true_rate), 2),
+        "breathing_estimates": len(s.get("breathing_over_time") or []),
+        "too_much": truth.get("too_much_episodes"),
+        "client_signals": [c["kind"] for c in s.get("client_signals") or []],
+        "full_depth_t_s": s.get("full_depth_t_s"),
+        "trust_end": (s.get("trust_over_time") or [{}])[-1].get("trust"),
+        "block_force_scale": [b["force_scale"] for b in s["blocks"]],
+        "contact_breaks": s["contact_breaks"],
+        "sim_contact_breaks": truth.get("contact_breaks"),
+        "knot_outcomes": [k.get("dwell") for k in s["knots"]],
+        "safety_stop": s.get("ended_because"),
+    }
+    if client.knots:
+        nf, tp, hit, _ = match(s["knots"], list(client.knots), client.value("back_length_m"))
+        row.update({"knots_true": len(client.knots), "knots_found": nf, "knots_tp": tp})
+        row["knots_hit"] = hit
+    return row
+
+
+def trust(n_heldout: int, presets: list[str]) -> dict[str, Any]:
+    """Breathing, "too much" and time to depth with both presets on the bundled clients,
+    held-out clients (``knot_clients``, not tuned on), and one held-out body made very
+    guarded (0.95) and relaxed (0.05): the same body, the same seed."""
+    from backstroke.body.client_file import load_client
+
+    out: dict[str, Any] = {}
+    for preset in presets:
+        rows = []
+        cases: list[tuple[str, ClientSpec, int]] = [
+            ("bundled", load_client(name).resolved(), 0) for name in BUNDLED
+        ]
+        cases += [("held-out", knot_client(500 + i).resolved(), i) for i in range(n_heldout)]
+        pair = knot_client(520).resolved()
+        for g in (0.05, 0.95):
+            c = ClientSpec(**{**pair.model_dump(), "guarding": g, "name": f"{pair.name}-g{g}"})
+            cases.append(("pair", c, 7))
+        for kind, client, seed in cases:
+            rows.append(_trust_row(preset, kind, client, seed))
+            print("trust", rows[-1], flush=True)
+        errs = [r["breathing_err_bpm"] for r in rows if r["breathing_err_bpm"] is not None]
+        pair_rows = {r["guarding"]: r for r in rows if r["kind"] == "pair"}
+        out[preset] = {
+            "figures": {
+                "sessions": len(rows),
+                "breathing_reported": len(errs),
+                "breathing_within_1_5_bpm": sum(e <= 1.5 for e in errs),
+                "breathing_max_err_bpm": max(errs) if errs else None,
+                "too_much_max_per_session": max((r["too_much"] or 0) for r in rows),
+                "sessions_with_more_than_one_too_much": sum((r["too_much"] or 0) > 1 for r in rows),
+                "full_depth_t_s_relaxed_0_05": pair_rows.get(0.05, {}).get("full_depth_t_s"),
+                "full_depth_t_s_guarded_0_95": pair_rows.get(0.95, {}).get("full_depth_t_s"),
+                "contact_breaks_total": sum(r["contact_breaks"] for r in rows),
+            },
+            "sessions": rows,
+        }
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=6, help="held-out clients per preset")
     ap.add_argument("--glide-clients", type=int, default=12)
     ap.add_argument("--logs", type=int, default=30, help="recorder logs")
-    ap.add_argument("--parts", default="recorders,glide,sessions")
+    ap.add_argument("--parts", default="recorders,glide,sessions,trust")
+    ap.add_argument("--trust-heldout", type=int, default=3, help="held-out clients (trust)")
+    ap.add_argument("--presets", default="spa,sports", help="presets of the trust part")
     args = ap.parse_args()
     parts = set(args.parts.split(","))
     old = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -311,19 +395,23 @@ def main() -> None:
         res["glide_listening"] = glide_listening(args.glide_clients)
     if "sessions" in parts:
         res["sessions"] = sessions(args.clients)
+    if "trust" in parts:
+        got = trust(args.trust_heldout, args.presets.split(","))
+        res["trust"] = {**(res.get("trust") or {}), **got}
     res["wall_s_last_run"] = round(time.perf_counter() - t0, 1)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(res, indent=2, allow_nan=False) + "\n")
     summary = {
         k: v.get("figures") for k, v in res.items() if isinstance(v, dict) and "figures" in v
     }
-    summary.update(
-        {
-            f"sessions.{p}": v["figures"]
-            for p, v in (res.get("sessions") or {}).items()
-            if isinstance(v, dict)
-        }
-    )
+    for part in ("sessions", "trust"):
+        summary.update(
+            {
+                f"{part}.{p}": v["figures"]
+                for p, v in (res.get(part) or {}).items()
+                if isinstance(v, dict) and "figures" in v
+            }
+        )
     print(json.dumps(summary, indent=1))
 
 

@@ -41,6 +41,7 @@ from backstroke.log_input import (
     normalise_label,
 )
 from backstroke.sense.breathing import MIN_REST_S, baseline_stiffness_n_m, breathing_rate_bpm
+from backstroke.sense.breathing_session import BreathingTracker
 from backstroke.sense.contact import contact_breaks, in_contact_mask, still_holds
 from backstroke.sense.knots import (
     DEFAULT_BACK_LENGTH_M,
@@ -627,6 +628,8 @@ def analyze_log(
     k = secant_stiffness(f, d)
     contact = in_contact_mask(f)
     offset = 0
+    # The live session's breathing model (sense.breathing_session), over the whole log.
+    breathing = BreathingTracker()
     for b in blocks:
         b.pass_offset = offset
         _analyze_block(
@@ -639,6 +642,7 @@ def analyze_log(
             hysteresis_u,
             log.tool_labels,
             log.path,
+            breathing,
         )
         offset += b.result["passes"]
     main = next((b for b in blocks if b.softening_pass is not None), None)
@@ -648,9 +652,7 @@ def analyze_log(
     knots = merge_knots(dets, back_length_m=back_length_m)
     periods = np.concatenate([b.periods for b in blocks])
     period = float(np.median(periods)) if periods.size else None
-    breath = next((b.breathing for b in blocks if b.breathing[0] is not None), None)
-    if breath is None:
-        breath = next((b.breathing for b in blocks if b.breathing[1] is not None), (None, None))
+    baseline = next((b.breathing[1] for b in blocks if b.breathing[1] is not None), None)
     dt = np.diff(t)
     has_blocks = "block" in c
     return {
@@ -673,8 +675,9 @@ def analyze_log(
         "contact_breaks": contact_breaks(t, f),
         "mean_force_n": _r(float(np.mean(f[contact])), 3) if np.any(contact) else None,
         "max_force_n": _r(float(np.max(f)), 3),
-        "breathing_rate_bpm": _r(breath[0], 2),
-        "baseline_stiffness_n_m": _r(breath[1], 1),
+        "breathing_rate_bpm": _r(breathing.rate_bpm, 2),
+        "breathing_over_time": breathing.over_time(),
+        "baseline_stiffness_n_m": _r(baseline, 1),
         "blocks": [b.result for b in blocks] if has_blocks else [],
         "tool_labels": sorted(set(log.tool_labels.values())),
         "notes": list(log.notes),
@@ -733,8 +736,10 @@ def _analyze_block(
     hysteresis_u: float,
     tool_labels: Mapping[int, str],
     log_path: str | None = None,
+    breathing: BreathingTracker | None = None,
 ) -> None:
     i = b.idx
+    tracker = breathing if breathing is not None else BreathingTracker()
     t, u, v, f, k = c["t_s"][i], c["u"][i], c["v"][i], c["normal_force_n"][i], k_all[i]
     contact = contact_all[i]
     pass_of = pass_indices(u, c["pass_index"][i] if "pass_index" in c else None, hysteresis_u)
@@ -746,10 +751,27 @@ def _analyze_block(
             key="u",
             allowed=f"at most {MAX_PASSES} passes in one log",
         )
+    holds = [
+        (a, e)
+        for a, e in still_holds(t, u, band_u=hysteresis_u, min_duration_s=MIN_REST_S)
+        if np.mean(contact[a:e]) > 0.9
+    ]
+    if holds:
+        a, e = holds[0]
+        m = contact[a:e]
+        rate = breathing_rate_bpm(f[a:e][m], t[a:e][m])
+        if rate is None and "z_m" in c:
+            rate = breathing_rate_bpm(c["z_m"][i][a:e][m], t[a:e][m])
+        tracker.add_rest(float(np.mean(t[a:e])), rate)
+        b.breathing = (rate, baseline_stiffness_n_m(f[a:e][m], c["indentation_m"][i][a:e][m]))
+    # Softening as the live session hears it: each pass's breath fitted and taken out of
+    # its depth (the one breathing model), then compared at equal force.
+    depth = c["indentation_m"][i]
     det = SofteningDetector(threshold)
     for p in range(passes):
         m = pass_of == p
-        det.add_pass(k[m], u[m], t[m], force_n=f[m])
+        clean = tracker.hear_pass(t[m], u[m], depth[m])
+        det.add_pass(secant_stiffness(f[m], clean), u[m], t[m], force_n=f[m])
     b.softening_pass = det.softening_pass
     b.force_changed_at = det.force_changed_at
     b.stiffness = det.stiffness_by_pass_n_m
@@ -780,19 +802,8 @@ def _analyze_block(
             indentation_m=c["indentation_m"][i][thumb],
             back_length_m=back_length_m,
             hysteresis=hysteresis_u,
+            breathing_rate_bpm=tracker.rate_bpm,
         )
-    holds = [
-        (a, e)
-        for a, e in still_holds(t, u, band_u=hysteresis_u, min_duration_s=MIN_REST_S)
-        if np.mean(contact[a:e]) > 0.9
-    ]
-    if holds:
-        a, e = holds[0]
-        m = contact[a:e]
-        rate = breathing_rate_bpm(f[a:e][m], t[a:e][m])
-        if rate is None and "z_m" in c:
-            rate = breathing_rate_bpm(c["z_m"][i][a:e][m], t[a:e][m])
-        b.breathing = (rate, baseline_stiffness_n_m(f[a:e][m], c["indentation_m"][i][a:e][m]))
     dt_periods = b.periods
     period = float(np.median(dt_periods)) if dt_periods.size else None
     own = merge_knots(b.detections, back_length_m=back_length_m)

@@ -338,3 +338,20 @@ def test_report_names_the_bad_key(
     assert "\n" not in line and line.startswith("backstroke: error: ")
     assert f"{tmp_path / 'summary.json'}: {key}: " in line
     assert not (tmp_path / "report.html").exists()
+
+
+def test_trust_figure_shows_trust_breathing_and_signals(
+    short_session: tuple[dict[str, Any], SessionData], default_back: Any, tmp_path: Path
+) -> None:
+    summary, data = short_session
+    s = dict(summary)
+    s["trust_over_time"] = [
+        {"t_s": 30.0, "trust": 0.2, "force_fraction": 0.76, "why": "calm"},
+        {"t_s": 60.0, "trust": 0.54, "force_fraction": 0.86, "why": "settled"},
+        {"t_s": 75.0, "trust": 0.27, "force_fraction": 0.78, "why": "too_much"},
+    ]
+    s["breathing_over_time"] = [{"t_s": 20.0, "rate_bpm": 14.1, "source": "stroke"}]
+    page = write_report(tmp_path, validate_summary(s), data, default_back).read_text("utf-8")
+    assert 'id="fig-trust"' in page
+    assert "full depth not reached" in page
+    assert page.count("Plotly.newPlot(") == len(FIGURES) + 1

@@ -86,23 +86,32 @@ def test_no_estimate_means_no_rate() -> None:
 
 def _tall_fit(t: np.ndarray, u: np.ndarray, d: np.ndarray, rates: np.ndarray) -> float:
     """The rate scan solved the plain way: a tall least squares per rate (on the same
-    20 Hz bin means), then the parabola through the best three."""
+    20 Hz bin means), then the parabola through the best three, and the same rule for
+    twice the rate."""
     from backstroke.sense import breathing_removal as br
 
     tb, ub, db = br._bin_means(t, u, d)
     hat = br._hat_basis(ub, float(ub.min()), float(ub.max()))
     tc = tb - float(t.mean())
-    scores = []
-    for r in rates:
-        a = np.concatenate([hat, br._osc(tc, float(r))], axis=1)
+
+    def res(r: float) -> float:
+        a = np.concatenate([hat, br._osc(tc, r)], axis=1)
         coef, *_ = np.linalg.lstsq(a, db, rcond=None)
-        scores.append(float(np.sum((a @ coef - db) ** 2)))
-    j = int(np.argmin(scores))
-    rate = float(rates[j])
-    if 0 < j < rates.size - 1:
-        a_, b_, c_ = scores[j - 1], scores[j], scores[j + 1]
-        if a_ - 2 * b_ + c_ > 0:
-            rate += 0.5 * (a_ - c_) / (a_ - 2 * b_ + c_) * float(rates[1] - rates[0])
+        return float(np.sum((a @ coef - db) ** 2))
+
+    def scan(grid: np.ndarray) -> float:
+        scores = [res(float(r)) for r in grid]
+        j = int(np.argmin(scores))
+        rate = float(grid[j])
+        if 0 < j < grid.size - 1:
+            a_, b_, c_ = scores[j - 1], scores[j], scores[j + 1]
+            if a_ - 2 * b_ + c_ > 0:
+                rate += 0.5 * (a_ - c_) / (a_ - 2 * b_ + c_) * float(grid[1] - grid[0])
+        return rate
+
+    rate = scan(rates)
+    if 2 * rate <= br.MAX_RATE_BPM and res(2 * rate) <= res(rate) * (1 + br.OCTAVE_TOLERANCE):
+        rate = scan(2 * rate * br.RATE_SCAN)
     return rate
 
 
@@ -118,3 +127,45 @@ def test_normal_equations_give_the_tall_least_squares_rate(seed: int) -> None:
     assert fit is not None
     rates = RESTING_RATES_BPM if known is None else known * RATE_SCAN
     assert abs(fit.rate_bpm - _tall_fit(t, u, depth, rates)) < 1e-6
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_rate_locked_at_half_the_breath_finds_the_breath(seed: int) -> None:
+    """A wrong rate known so far (half the true one: the second harmonic fits it) does
+    not lock the session in: the pass's fit takes the rate twice as fast."""
+    rng = np.random.default_rng(3000 + seed)
+    rate = float(rng.uniform(14.0, 22.0))
+    t, u, depth, _ = _glide_pass(rng, rate, 0.0)
+    fit = fit_breathing(t, u, depth, rate / 2.0)
+    assert fit is not None and abs(fit.rate_bpm - rate) <= 1.5
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_exhale_is_heard_from_the_last_breaths(seed: int) -> None:
+    """``exhale`` (the back falling) agrees with the true breath after the phase is heard
+    on the end of a pass, for the next 10 s."""
+    rng = np.random.default_rng(4000 + seed)
+    rate = float(rng.uniform(10.0, 20.0))
+    tracker = BreathingTracker()
+    t, u, depth, breath = _glide_pass(rng, rate, 0.0, wander=0.0)
+    tracker.hear_pass(t, u, depth)
+    # the phase from the last breaths of a hold (the profile is flat there)
+    hold = t >= t[-1] - 2.5 * 60.0 / rate
+    tracker.hear_phase(t[hold], 0.006 - breath[hold])
+    nxt = t[-1] + np.arange(0.0, 10.0, 0.01)
+    exhale = tracker.exhale(nxt)
+    assert exhale is not None
+    # the true breath continued with the pass's own phase and rate (no wander)
+    k = slice(-400, None)
+    om = 2 * np.pi * rate / 60.0
+    a = np.column_stack([np.cos(om * t[k]), np.sin(om * t[k])])
+    coef, *_ = np.linalg.lstsq(a, breath[k], rcond=None)
+    falling = -coef[0] * np.sin(om * nxt) + coef[1] * np.cos(om * nxt) < 0
+    assert float(np.mean(exhale == falling)) >= 0.8
+
+
+def test_no_phase_before_any_breath() -> None:
+    tracker = BreathingTracker()
+    assert tracker.exhale(np.arange(0.0, 1.0, 0.1)) is None
+    tracker.hear_phase(np.arange(0.0, 20.0, 0.01), np.zeros(2000))  # no rate yet
+    assert tracker.phase_ref is None

@@ -29,9 +29,10 @@ def test_a_guarded_client_reaches_depth_later_than_a_relaxed_one() -> None:
 
 def test_signals_halve_and_clamps_step_back() -> None:
     est = TrustEstimate(0.6)
-    for i in range(3):
+    for i in range(4):
         est.after_pass(float(i), 2000.0, calm=True)
     assert est.trust == 1.0 and est.force_fraction == 1.0
+    assert est.full_depth_t_s == 3.0
     est.client_signal(4.0, "too_much")
     assert est.trust == 0.5
     est.after_pass(5.0, 2000.0, calm=False)
@@ -70,3 +71,28 @@ def test_trust_and_force_fraction_stay_in_range(
 def test_bad_start_fraction() -> None:
     with pytest.raises(BackstrokeError, match="start_force_fraction"):
         TrustEstimate(0.0)
+
+
+def test_after_too_much_trust_stays_below_where_it_was() -> None:
+    """The client said the force was too much: the session never asks for it again."""
+    est = TrustEstimate(0.6)
+    for i in range(3):
+        est.after_pass(float(i), 2000.0, calm=True)
+    before = est.trust
+    est.client_signal(3.0, "too_much")
+    for i in range(4, 30):
+        est.after_pass(float(i), 2000.0, calm=True)
+    assert est.trust <= before - 0.1 + 1e-12
+    assert est.force_fraction < 0.6 + 0.4 * before
+
+
+def test_a_stiffening_tissue_holds_and_an_uncompared_pass_steps_less() -> None:
+    est = TrustEstimate(0.7)
+    est.after_pass(0.0, 2000.0, calm=True)  # first pass: nothing to compare with
+    first = est.trust
+    assert 0.0 < first < 0.34
+    est.after_pass(1.0, 2200.0, calm=True)  # +10 %: tensing
+    assert est.trust == first and est.history[-1]["why"] == "tensing"
+    est.new_block()
+    est.after_pass(2.0, 5000.0, calm=True)  # another tool: not compared
+    assert est.history[-1]["why"] == "calm"

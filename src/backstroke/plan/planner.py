@@ -148,6 +148,19 @@ class Planner:
         segs = self.pass_segments(index, dwell_at, pass_index)
         return self._chunk(segs, start_beat, prev, block=index, pass_index=pass_index)
 
+    def chunk_of(
+        self,
+        segs: list[Segment],
+        start_beat: int,
+        prev: Handoff,
+        *,
+        block: int,
+        pass_index: int,
+    ) -> PlanChunk:
+        """Time and sample ``segs`` (a piece of a pass from :meth:`pass_segments`, or a
+        hold extending a dwell) as one chunk from ``start_beat`` after ``prev``."""
+        return self._chunk(list(segs), start_beat, prev, block=block, pass_index=pass_index)
+
     def lift_off(self, start_beat: int, point: tuple[float, float], prev: Handoff) -> PlanChunk:
         """Force ramps to zero on the skin, then the tool rises off it."""
         tool = prev[1]  # release with the face in contact: no tool change at the end

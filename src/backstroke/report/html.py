@@ -113,6 +113,7 @@ def build_figures(
         rf.force_figure(data, summary, spans, breaks, contact),
         rf.speed_figure(data, win, summary),
         rf.breathing_figure(data, summary, spans),
+        rf.trust_figure(summary),
         None if history is None else rf.history_figure(history),
     ]
     return [f for f in out if f is not None]
@@ -198,7 +199,7 @@ def render_html(
     sections: list[tuple[str, str, str]] = [("overview", "Overview", _overview(summary, data))]
     first = True
     fig_by_key = {f.key: f for f in figures}
-    order = ["back_map", "softening", "force", "speed", "breathing"]
+    order = ["back_map", "softening", "force", "speed", "breathing", "trust"]
     for key in order:
         f = fig_by_key.get(key)
         if f is None:
@@ -443,7 +444,7 @@ def _overview(summary: Summary, data: rd.SessionColumns) -> str:
                 f"(pain threshold lumbar {PAIN_THRESHOLD_LUMBAR_N_CM2:g} N/cm², ISO shoulder "
                 f"{ISO_TS_15066_PRESSURE_SHOULDER_N_CM2:g} N/cm²)</small>",
             ),
-            ("breathing at rest", f"{_fmt(summary.breathing_rate_bpm, 1, 'breaths/min')}"),
+            ("breathing", f"{_fmt(summary.breathing_rate_bpm, 1, 'breaths/min')}"),
             ("baseline stiffness", f"{_fmt(summary.baseline_stiffness_n_m, 0, 'N/m')}"),
         ]
     )

@@ -103,6 +103,11 @@ class _BlockBase(StrictModel):
         """Later passes dwell on the knots found."""
         return False
 
+    @property
+    def dwell_beats_per_knot(self) -> int:
+        """Beats of one dwell on a knot (0: the block does not dwell)."""
+        return 0
+
     def speed_or(self, default_m_s: float) -> float:
         """The block's cruise surface speed (m/s), else the routine's default."""
         return default_m_s
@@ -295,6 +300,10 @@ class ThumbStripBlock(_StrokeBlock):
     def dwells(self) -> bool:
         return self.dwell_on_knots
 
+    @property
+    def dwell_beats_per_knot(self) -> int:
+        return self.dwell_beats
+
     def legs_per_pass(self) -> float:
         """Up and back on each side; covering the band, one and a half per lane (a return
         is quicker than a strip), its lanes shared out over its passes."""
@@ -369,6 +378,9 @@ class Routine(StrictModel):
     transition_force_n: float = Field(default=4.0, ge=1.0, le=10.0)
     start_force_fraction: float = Field(
         default=0.7, ge=0.3, le=1.0, description="of target, until the client trusts"
+    )
+    breath_paced: bool = Field(
+        default=False, description="deepen the force only on the exhale (breathing phase)"
     )
     speed: SpeedLimits = Field(default_factory=SpeedLimits)
     blocks: list[Block] = Field(min_length=1, max_length=40)

@@ -7,7 +7,9 @@ back at changing breathing phases, so one linear least squares fit separates a s
 profile ``g(u)`` (binned in u) from a breathing oscillation ``b(t)`` (its first two
 harmonics). The rate is scanned ±15 % around a known rate (the rest's, or the session's
 so far), or over 8–24 breaths/min when none is known, and refined between the best grid
-rates. The same fit gives the pass's breathing rate, amplitude and phase, so breathing
+rates; twice that rate is taken instead when it fits about as well (the second harmonic
+lets half the true rate pass for the breath, and a wrong rate known so far must not lock
+the session in). The same fit gives the pass's breathing rate, amplitude and phase, so breathing
 is heard during every stroke of the session, not only during the rest.
 """
 
@@ -29,6 +31,11 @@ MIN_BREATH_R2 = 0.3
 # nothing, and a 1 kHz pass costs 50× less.
 FIT_HZ = 20.0
 MIN_FIT_SAMPLES = 60
+# A rate twice the best one is taken when its residual is at most this much larger
+# (the model's second harmonic makes half the rate fit nearly as well); the fastest
+# breath considered at all.
+OCTAVE_TOLERANCE = 0.15
+MAX_RATE_BPM = 30.0
 
 
 @dataclass(frozen=True)
@@ -153,15 +160,25 @@ def fit_breathing(
         fitted = hat @ coef[:U_BINS] + osc @ coef[U_BINS:]
         return float(np.sum((fitted - db) ** 2)), coef
 
-    scores = [residual(float(r))[0] for r in rates]
-    j = int(np.argmin(scores))
-    rate = float(rates[j])
-    if 0 < j < rates.size - 1:  # parabola through the best three grid rates
-        a, b, c = scores[j - 1], scores[j], scores[j + 1]
-        den = a - 2.0 * b + c
-        if den > 0:
-            rate += 0.5 * (a - c) / den * float(rates[1] - rates[0])
-    res, full = residual(rate)
+    def best(grid: NDArray[np.float64]) -> tuple[float, float, NDArray[np.float64]]:
+        scores = [residual(float(r))[0] for r in grid]
+        j = int(np.argmin(scores))
+        rate = float(grid[j])
+        if 0 < j < grid.size - 1:  # parabola through the best three grid rates
+            a, b, c = scores[j - 1], scores[j], scores[j + 1]
+            den = a - 2.0 * b + c
+            if den > 0:
+                rate += 0.5 * (a - c) / den * float(grid[1] - grid[0])
+        res, coef = residual(rate)
+        return rate, res, coef
+
+    rate, res, full = best(rates)
+    # The model's second harmonic lets half the true rate fit a breath almost as well
+    # as the rate itself: a rate twice as fast that fits about as well is the breath.
+    if 2.0 * rate <= MAX_RATE_BPM:
+        res2, _ = residual(2.0 * rate)
+        if res2 <= res * (1.0 + OCTAVE_TOLERANCE):
+            rate, res, full = best(2.0 * rate * RATE_SCAN)
     coef = full[U_BINS:]
     osc = _osc(t - t_mid, rate) @ coef
     if robust:  # r² of the plain residual, comparable with the unreweighted fit's

@@ -6,6 +6,11 @@ pass afterwards gives a rate, amplitude and phase from the stroke's own breathin
 of the confident estimates (weight: how much of the pass's depth the breath explains ×
 the pass's length), so one noisy pass cannot move it, and a session whose rest was too
 short to hear still reports a rate. The estimates in time order are the rate over time.
+
+This is the one breathing model of backstroke: the live session (``session.listening``)
+and ``analyze`` both hear every pass through :meth:`BreathingTracker.hear_pass` (fit,
+record, take the breath out of the depth) and every still hold through
+:meth:`BreathingTracker.add_rest`, so the same recording is judged the same way.
 """
 
 from __future__ import annotations
@@ -14,11 +19,14 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-from backstroke.sense.breathing_removal import BreathingFit
+from backstroke.sense.breathing_removal import BreathingFit, fit_breathing
 
 # The rest's spectral estimate counts as this many seconds of a perfect fit.
 REST_WEIGHT_S = 60.0
+# The breathing phase is heard over the last this many breaths of a chunk.
+PHASE_BREATHS = 2.0
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ class BreathingTracker:
 
     samples: list[RateSample] = field(default_factory=list)
     last_fit: BreathingFit | None = None
+    # (time, phase) of the breath heard most recently (hear_phase), s and rad.
+    phase_ref: tuple[float, float] | None = None
 
     def add_rest(self, t_s: float, rate_bpm: float | None) -> None:
         if rate_bpm is not None and math.isfinite(rate_bpm):
@@ -49,6 +59,30 @@ class BreathingTracker:
         self.samples.append(
             RateSample(fit.t_mid_s, fit.rate_bpm, fit.r2 * max(duration_s, 0.0), "stroke")
         )
+
+    def hear_pass(
+        self, t_s: ArrayLike, u: ArrayLike, depth_m: ArrayLike, *, robust: bool = False
+    ) -> NDArray[np.float64]:
+        """Hear one pass's breath and return its depth with the breath taken out.
+
+        Args:
+            t_s, u, depth_m: ``(N,)`` sample times (s), chart positions and the tool's
+                depth below the nominal skin (m) of the pass's stroke samples.
+            robust: down-weight local bumps (a knot under a thumb) in the fit.
+
+        Returns:
+            ``(N,)`` depth minus the fitted breathing motion (unchanged when the pass
+            cannot tell its breath, see ``fit_breathing``). The fit scans around the
+            session's rate so far (the whole resting band before any estimate).
+        """
+        t = np.asarray(t_s, dtype=np.float64)
+        d = np.asarray(depth_m, dtype=np.float64)
+        fit = fit_breathing(t, u, d, self.rate_bpm, robust=robust)
+        if fit is None:
+            return d.copy()
+        ok = np.isfinite(t)
+        self.add_pass(fit, float(np.ptp(t[ok])) if np.any(ok) else 0.0)
+        return np.asarray(d - fit.oscillation_m, dtype=np.float64)
 
     @property
     def rate_bpm(self) -> float | None:
@@ -70,15 +104,54 @@ class BreathingTracker:
             for s in sorted(self.samples, key=lambda s: s.t_s)
         ]
 
+    def hear_phase(self, t_s: ArrayLike, depth_m: ArrayLike) -> None:
+        """Refresh the breathing phase from the last ``PHASE_BREATHS`` breaths of
+        ``(N,)`` sample times (s) and depths (m) in contact (a sinusoid at the session's
+        rate plus a line, by least squares): the phase a breath-paced force follows."""
+        rate = self.rate_bpm
+        t = np.asarray(t_s, dtype=np.float64)
+        d = np.asarray(depth_m, dtype=np.float64)
+        ok = np.isfinite(t) & np.isfinite(d)
+        if rate is None or ok.sum() < 50:
+            return
+        t, d = t[ok], d[ok]
+        period = 60.0 / rate
+        keep = t >= t[-1] - PHASE_BREATHS * period
+        if float(np.ptp(t[keep])) < period:
+            return
+        tc = t[keep] - t[-1]
+        om = 2.0 * math.pi * rate / 60.0
+        a = np.column_stack([np.cos(om * tc), np.sin(om * tc), np.ones_like(tc), tc])
+        coef, *_ = np.linalg.lstsq(a, d[keep], rcond=None)
+        self.phase_ref = (float(t[-1]), float(math.atan2(-coef[1], coef[0])))
+
     def phase_at(self, t_s: float) -> float | None:
-        """Breathing phase (rad, fundamental) at ``t_s`` extrapolated from the last pass.
+        """Breathing phase (rad, fundamental) at ``t_s``, extrapolated at the session's
+        rate from the most recent phase heard (:meth:`hear_phase`, else the last pass).
 
         ``cos(phase) = 1`` is the top of the depth oscillation (the tool deepest below
         the nominal skin relative to the mean, i.e. the back lowest: end of exhale).
         """
-        fit = self.last_fit
         rate = self.rate_bpm
-        if fit is None or rate is None:
+        fit = self.last_fit
+        ref = self.phase_ref
+        if fit is not None and (ref is None or fit.t_mid_s > ref[0]):
+            ref = (fit.t_mid_s, fit.phase_rad)
+        if ref is None or rate is None:
             return None
         om = 2.0 * math.pi * rate / 60.0
-        return (om * (t_s - fit.t_mid_s) + fit.phase_rad) % (2.0 * math.pi)
+        return (om * (t_s - ref[0]) + ref[1]) % (2.0 * math.pi)
+
+    def exhale(self, t_s: ArrayLike) -> NDArray[np.bool_] | None:
+        """``(N,)`` whether the client is breathing out at each time (the back falling:
+        the depth below the nominal skin growing), or None before a phase is heard."""
+        t = np.asarray(t_s, dtype=np.float64)
+        if t.size == 0:
+            return np.zeros(0, dtype=bool)
+        ph0 = self.phase_at(float(t[0]))
+        rate = self.rate_bpm
+        if ph0 is None or rate is None:
+            return None
+        phase = ph0 + 2.0 * math.pi * rate / 60.0 * (t - t[0])
+        # depth ∝ cos(phase) grows while sin(phase) < 0
+        return np.asarray(np.sin(phase) < 0.0, dtype=bool)

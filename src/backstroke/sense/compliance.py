@@ -1,26 +1,23 @@
-"""Pass-to-pass stiffness change with the client's breathing taken out.
+"""Pass-to-pass stiffness change, one compliance profile shared by all passes.
 
-The indentation a robot measures is its depth below a *model* of the back's surface.
-The back rises and falls 2–5 mm with every breath, and the model does not, so at a
-working depth of 5–10 mm the secant stiffness of a single sample is off by tens of
-per cent. Each pass meets the breathing at other phases along the back, so per-pass
-figures scatter by ±5–15 % pass to pass. That is more than the few per cent of
-softening that has to be heard.
+The indentation a robot measures is its depth below a *model* of the back's surface,
+and the back rises and falls 2–5 mm with every breath. The breath is taken out of each
+pass's depth first, by backstroke's one breathing model (``sense.breathing_session``,
+the same live and in ``analyze``); what is left scatters far less pass to pass, but a
+pass still meets the back's stiff and soft spots at other positions than the last.
+Under force control compliance (``1 / k = d / F``) adds up along the back, so every pass
+is modelled as
 
-Under force control the breathing error is *additive* in compliance (``1 / k = d / F``).
-So every pass is modelled as
-
-    c_p(t) = s_p · g(u(t)) + a_p · cos(2π f_p t) + b_p · sin(2π f_p t)
+    c_p(t) = s_p · g(u(t))
 
 - ``g(u)`` is the compliance profile along the back, shared by all passes: the same
   tissue, knots and all.
 - ``s_p`` is the pass's scale: softening makes the tissue more compliant, so ``s_p``
   grows.
-- The sinusoid is the pass's breathing, with its rate ``f_p`` searched in 0.1–0.6 Hz.
 
-The fit alternates: ``g`` from all passes, then each pass's ``s_p`` and breathing by
-least squares. It converges in about ten rounds. The pass's stiffness relative to the
-first is ``s_0 / s_p``. Passes shorter than 5 s are fitted without a breathing term.
+The fit alternates: ``g`` from all passes, then each pass's ``s_p`` by least squares;
+it converges in a few rounds. The pass's stiffness relative to the first is
+``s_0 / s_p``.
 """
 
 from __future__ import annotations
@@ -31,11 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 RESAMPLE_HZ = 20.0
-BREATH_BAND_HZ = (0.1, 0.6)
-BREATH_STEP_HZ = 0.005
-MIN_BREATH_PASS_S = 5.0
 ROUNDS = 12
-FREQUENCY_ROUNDS = 2
 
 
 @dataclass(frozen=True)
@@ -93,37 +86,18 @@ def relative_stiffness_by_pass(
     if not usable:
         return out
     scale = {i: 1.0 for i in usable}
-    breath = {i: np.zeros(data[i][0].size) for i in usable}
-    freq: dict[int, float | None] = {i: None for i in usable}
-    grid = np.arange(BREATH_BAND_HZ[0], BREATH_BAND_HZ[1] + 1e-9, BREATH_STEP_HZ)
-    for rnd in range(ROUNDS):
+    for _ in range(ROUNDS):
         num, den = np.zeros(nb), np.zeros(nb)
         for i in usable:
             _, bins, c = data[i]
-            np.add.at(num, bins, (c - breath[i]) * scale[i])
+            np.add.at(num, bins, c * scale[i])
             np.add.at(den, bins, scale[i] ** 2)
         seen = den > 0
         g = np.interp(np.arange(nb), np.flatnonzero(seen), num[seen] / den[seen])
         for i in usable:
-            t, bins, c = data[i]
+            _, bins, c = data[i]
             gp = g[bins]
-            if t[-1] - t[0] < MIN_BREATH_PASS_S:
-                scale[i] = float(gp @ c / (gp @ gp))
-                continue
-            known = freq[i]
-            fs = grid if rnd < FREQUENCY_ROUNDS or known is None else np.array([known])
-            best: tuple[float, float, NDArray[np.float64], NDArray[np.float64]] | None = None
-            for f in fs.tolist():
-                x = np.column_stack([gp, np.cos(2 * np.pi * f * t), np.sin(2 * np.pi * f * t)])
-                coef, *_ = np.linalg.lstsq(x, c, rcond=None)
-                res = float(np.sum((c - x @ coef) ** 2))
-                if best is None or res < best[0]:
-                    best = (res, float(f), coef, x)
-            if best is None:  # pragma: no cover - the grid is never empty
-                continue
-            _, freq[i], coef, x = best
-            scale[i] = float(coef[0])
-            breath[i] = x[:, 1:] @ coef[1:]
+            scale[i] = float(gp @ c / (gp @ gp))
     ref = scale[usable[0]]
     for i in usable:
         out[i] = ref / scale[i] if scale[i] > 0 else float("nan")

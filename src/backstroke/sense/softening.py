@@ -7,10 +7,11 @@ next pass: one soft pass alone (a breath, a wobble) is not softening.
 Passes are compared along u, over the first pass's u range: the stiff ends of the
 back, the knots and the thick muscle are in every pass and cancel.
 
-- With sample times, the comparison takes the client's breathing out (see
-  ``sense.compliance``): one compliance profile along the back shared by all passes,
-  a scale per pass, and a breathing sinusoid per pass. Breathing moves the back by a
-  few millimetres, which otherwise scatters per-pass figures by ±5–15 %.
+- With sample times, passes are compared by one compliance profile along the back
+  shared by all passes and a scale per pass (``sense.compliance``). The breath is taken
+  out of the depth before, by the one breathing model (``sense.breathing_session``;
+  the live session and ``analyze`` both do): breathing moves the back by a few
+  millimetres, which otherwise scatters per-pass figures by ±5–15 %.
 - Without times, a pass's figure is the median of its per-bin ratios to pass 0
   (40 bins).
 
@@ -93,8 +94,8 @@ class SofteningDetector:
 
     Use: ``det = SofteningDetector()``, then ``det.add_pass(stiffness_n_m, u, t_s)``
     after every pass and read ``det.softened`` / ``det.softening_pass``. Give ``t_s``
-    with every pass to have the breathing taken out; the model is refitted over all
-    passes when a figure is read, so earlier passes' figures can still move a little.
+    with every pass for the joint profile fit; the model is refitted over all passes
+    when a figure is read, so earlier passes' figures can still move a little.
     """
 
     def __init__(
@@ -161,7 +162,8 @@ class SofteningDetector:
             stiffness_samples_n_m: ``(N,)`` secant stiffness of the pass's samples, N/m,
                 NaN where masked (see ``secant_stiffness``).
             u: ``(N,)`` chart coordinate of each sample.
-            t_s: optional ``(N,)`` sample times, s: with them the breathing is taken out.
+            t_s: optional ``(N,)`` sample times, s: with them the passes share one
+                compliance profile (take the breath out of the stiffness first).
             force_n: optional ``(N,)`` normal force of each sample, N: with it, passes are
                 compared at equal force only (see the module doc).
         """

@@ -6,8 +6,13 @@ slow contact; while it does, the tissue keeps getting softer pass after pass, an
 client who tenses breathes faster. So the estimate rises only on calm passes (no clamp,
 no contact break, no signal) whose stiffness has *settled* (changed little against the
 previous pass at equal force) and whose breathing has not sped up; a tissue that is
-still relaxing holds it; a "too much" or "lighter" halves it; a clamp takes a step back.
-The force the runner asks for deepens with it: ``start + (1 − start) × trust``.
+still relaxing (or stiffening: tensing) holds it; a "too much" or "lighter" halves it and
+caps it below where it was (the client said that was too much: the session never asks
+for it again), and trust then grows at half the pace; a clamp takes a step back; a
+"firmer" counts as a settled pass. A pass that cannot be compared with the one before
+(the first of a block, a change of force, thumb lanes elsewhere) is a calm pass of
+unknown settling: a smaller step. The force the runner asks for deepens with it:
+``start + (1 − start) × trust``.
 
 Inputs are per pass (what ``sense`` heard), never the simulator's state.
 """
@@ -24,8 +29,12 @@ RELAXING_CHANGE = 0.04  # a drop above this: still relaxing, hold
 BREATH_TENSE = 0.10  # breathing this much faster than at rest: tense
 STEP_SETTLED = 0.34
 STEP_SETTLING = 0.12
+STEP_UNCOMPARED = 0.2
 SIGNAL_FACTOR = 0.5
 CLAMP_STEP = 0.15
+# After a "too much": trust stays this far below where it was, and grows at this pace.
+CEILING_MARGIN = 0.1
+WARY_PACE = 0.5
 
 
 @dataclass
@@ -42,6 +51,9 @@ class TrustEstimate:
     history: list[dict[str, float | str]] = field(default_factory=list)
     _last_stiffness: float | None = None
     _rest_breathing_bpm: float | None = None
+    ceiling: float = 1.0
+    pace: float = 1.0
+    full_depth_t_s: float | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.start_force_fraction <= 1.0:
@@ -54,6 +66,23 @@ class TrustEstimate:
         """The fraction of each block's target force the runner may ask for now."""
         s = self.start_force_fraction
         return s + (1.0 - s) * self.trust
+
+    def new_block(self) -> None:
+        """A new block (other tool, place or force): its first pass is not compared."""
+        self._last_stiffness = None
+
+    def _record(self, t_s: float, reason: str) -> None:
+        self.trust = min(self.trust, self.ceiling)
+        if self.full_depth_t_s is None and self.trust >= 1.0 - 1e-9:
+            self.full_depth_t_s = round(t_s, 2)
+        self.history.append(
+            {
+                "t_s": round(t_s, 2),
+                "trust": round(self.trust, 3),
+                "force_fraction": round(self.force_fraction, 3),
+                "why": reason,
+            }
+        )
 
     def rest(self, breathing_rate_bpm: float | None) -> None:
         """The rest's breathing rate: the client's calm reference."""
@@ -91,25 +120,36 @@ class TrustEstimate:
             and breathing_rate_bpm > (1.0 + BREATH_TENSE) * self._rest_breathing_bpm
         )
         reason = "held"
+        step = 0.0
         if not calm:
             self.trust = max(0.0, self.trust - CLAMP_STEP)
             reason = "not calm"
         elif tense:
             reason = "breathing faster"
-        elif change is None or abs(change) <= SETTLED_CHANGE:
-            self.trust = min(1.0, self.trust + STEP_SETTLED)
-            reason = "settled"
+        elif change is None:
+            step, reason = STEP_UNCOMPARED, "calm"
+        elif abs(change) <= SETTLED_CHANGE:
+            step, reason = STEP_SETTLED, "settled"
+        elif change > RELAXING_CHANGE:
+            reason = "tensing"
         elif change > -RELAXING_CHANGE:
-            self.trust = min(1.0, self.trust + STEP_SETTLING)
-            reason = "settling"
+            step, reason = STEP_SETTLING, "settling"
         else:
             reason = "still relaxing"
-        self.history.append({"t_s": round(t_s, 2), "trust": round(self.trust, 3), "why": reason})
+        self.trust = min(1.0, self.trust + step * self.pace)
+        self._record(t_s, reason)
         return self.trust
 
     def client_signal(self, t_s: float, kind: str) -> float:
-        """The client said ``too_much`` or ``lighter``: trust halves."""
+        """Hear the client: ``too_much`` / ``lighter`` halve trust (``too_much`` also caps
+        it below where it was and slows its growth); ``firmer`` is a settled pass."""
         if kind in ("too_much", "lighter"):
+            if kind == "too_much":
+                self.ceiling = min(self.ceiling, max(0.0, self.trust - CEILING_MARGIN))
+                self.pace = WARY_PACE
             self.trust *= SIGNAL_FACTOR
-            self.history.append({"t_s": round(t_s, 2), "trust": round(self.trust, 3), "why": kind})
+            self._record(t_s, kind)
+        elif kind == "firmer":
+            self.trust = min(1.0, self.trust + STEP_SETTLED)
+            self._record(t_s, kind)
         return self.trust

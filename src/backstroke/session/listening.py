@@ -1,13 +1,17 @@
 """Listening to the tissue after each pass: the runner's bridge to ``sense/``.
 
 Only stroke samples count — the technique's own tool, moving, in contact — so
-transitions, holds and dwells do not blur the stiffness profiles.
+transitions, holds and dwells do not blur the stiffness profiles. Every pass is heard
+by the session's one breathing model (``sense.breathing_session.BreathingTracker``,
+shared by all blocks and by ``analyze``): its breath is fitted, recorded for the
+session's rate, and taken out of the depth before stiffness is compared.
 
 On a body known only through a scan the recorded indentation is measured below the
 model surface, which is off the skin; with a ``TouchDepth`` (``session/touch_depth``)
 the listener keeps its passes and, after each, hears all of them again with the
 indentation below the skin as the robot's contact so far places it (one surface for
-every pass of the block, so a refinement is never heard as softening).
+every pass of the block, so a refinement is never heard as softening; each pass's
+breath is recorded once, when it is new).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from backstroke.plan.plan import TOOL_CODES
 from backstroke.routine.schema import Block
 from backstroke.sense.breathing import rest_listening
 from backstroke.sense.breathing_removal import remove_breathing
+from backstroke.sense.breathing_session import BreathingTracker
 from backstroke.sense.knots import RATIO_THRESHOLD, KnotDetector
 from backstroke.sense.softening import SofteningDetector
 from backstroke.sense.stiffness import secant_stiffness
@@ -43,16 +48,17 @@ class BlockListener:
     Args:
         block: the routine block being listened to.
         back: the BackModel (for metres along the back).
+        breathing: the session's breathing tracker (a fresh one when not given).
     """
 
     def __init__(
         self,
         block: Block,
         back: BackModel,
-        breathing_rate_bpm: float | None = None,
+        breathing: BreathingTracker | None = None,
         touch_depth: TouchDepth | None = None,
     ) -> None:
-        self.breathing_rate_bpm = breathing_rate_bpm
+        self.breathing = breathing if breathing is not None else BreathingTracker()
         self.block = block
         self.tool_code = TOOL_CODES.index(block.tool())
         self._threshold = block.softening_threshold
@@ -83,7 +89,7 @@ class BlockListener:
             return
         m = self._stroke_mask(cols)
         if self.touch_depth is None:
-            self._hear({c: v[m] for c, v in cols.items()})
+            self._hear({c: v[m] for c, v in cols.items()}, new=True)
             return
         keep: tuple[str, ...] = ("t_s", "x_m", "y_m", "z_m", "normal_force_n", "indentation_m")
         keep += ("plan_u", "plan_v", "plan_nx", "plan_ny", "plan_nz")
@@ -104,8 +110,8 @@ class BlockListener:
         self.knot_detector = KnotDetector(
             self._back_length_m, ratio_threshold=self._knot_threshold(heard)
         )
-        for p in heard:
-            self._hear(p)
+        for i, p in enumerate(heard):
+            self._hear(p, new=i == len(heard) - 1)
 
     def _knot_threshold(self, passes: list[Columns]) -> float:
         """The knot ratio threshold above a fitted skin's remaining bumps."""
@@ -121,13 +127,16 @@ class BlockListener:
         floor = 1.0 + GEOMETRY_SIGMAS * self._geometry_noise_m / float(np.median(d))
         return max(RATIO_THRESHOLD, floor)
 
-    def _hear(self, cols: Columns) -> None:
-        """One pass's stroke samples to the detectors."""
-        depth = remove_breathing(
-            cols["t_s"], cols["plan_u"], cols["indentation_m"], self.breathing_rate_bpm
-        )
+    def _hear(self, cols: Columns, *, new: bool) -> None:
+        """One pass's stroke samples to the detectors; a ``new`` pass's breath is
+        recorded in the session's breathing model (a pass heard again is not)."""
+        t, u, ind = cols["t_s"], cols["plan_u"], cols["indentation_m"]
+        if new:
+            depth = self.breathing.hear_pass(t, u, ind)
+        else:
+            depth = remove_breathing(t, u, ind, self.breathing.rate_bpm)
         k = secant_stiffness(cols["normal_force_n"], depth)
-        self.softening.add_pass(k, cols["plan_u"], force_n=cols["normal_force_n"])
+        self.softening.add_pass(k, u, t, force_n=cols["normal_force_n"])
         if self.is_thumb:
             # The knot finder takes each strip's own breath out (a pass has many lanes).
             kd = cols.get("knot_indentation_m", cols["indentation_m"])
@@ -141,7 +150,7 @@ class BlockListener:
                 z_m=cols["z_m"],
                 t_s=cols["t_s"],
                 indentation_m=kd,
-                breathing_rate_bpm=self.breathing_rate_bpm,
+                breathing_rate_bpm=self.breathing.rate_bpm,
             )
 
     def softened(self) -> bool:
@@ -153,6 +162,18 @@ class BlockListener:
     def force_changed_at(self) -> list[int]:
         """Passes where the force changed, so softening was judged afresh from there."""
         return self.softening.force_changed_at
+
+    def trust_evidence(self) -> tuple[float | None, bool]:
+        """The last pass's stiffness for the trust estimate (N/m; None when it cannot
+        be compared with the pass before: thumb lanes shared out over passes press other
+        lines each pass) and whether it ran at the previous pass's force."""
+        k = self.softening.stiffness_by_pass_n_m
+        if not k or not np.isfinite(k[-1]):
+            return None, True
+        b = self.block
+        if b.hears_knots and getattr(b, "covers_band", False) and b.until is None:
+            return None, True
+        return float(k[-1]), (len(k) - 1) not in self.softening.force_changed_at
 
     def stiffness_by_pass(self) -> list[float]:
         return [float(x) for x in self.softening.stiffness_by_pass_n_m if np.isfinite(x)]

@@ -4,11 +4,13 @@ It asks the planner for one chunk at a time (approach, each block's lead-in, one
 lift-off), runs it at the control rate, and after each pass *listens*: the pass's
 stiffness profile goes to the softening detector (``until = "softening"`` blocks stop
 when the tissue has softened, within ``min_passes``..``max_passes``), thumb strips go to
-the knot detector (later passes dwell on the knots found), and the rest phase gives the
-breathing rate and baseline stiffness. Force starts at the routine's
-``start_force_fraction`` of target and deepens after calm passes (no clamps, breaks or
-client signals); within a listening block it is held constant so stiffness stays
-comparable pass to pass.
+the knot detector (later passes dwell on the knots found), the rest phase gives the
+baseline stiffness, and the breathing is heard all session (the rest and every pass,
+``sense.breathing_session``): the summary's rate and its course over time. Force starts
+at the routine's ``start_force_fraction`` of target and deepens as the trust heard from
+the measurements grows (``sense.trust``: calm passes whose stiffness has settled at equal
+force, breathing no faster than at rest; signals and clamps take it back); within a
+listening block it is held constant so stiffness stays comparable pass to pass.
 
 The runner hears the client only through the robot's measurements (DESIGN §2).
 """
@@ -34,15 +36,24 @@ from backstroke.plan.plan import COLUMNS, TOOL_CODES, PlanChunk
 from backstroke.plan.planner import Planner
 from backstroke.plan.zone_limits import PLAN_FRACTION, zone_limits_for
 from backstroke.robot.protocol import Robot, RobotCommand
-from backstroke.routine.schema import Routine
+from backstroke.routine.schema import Block, Routine
 from backstroke.safety.limits import SafetyLimits
 from backstroke.safety.supervisor import Supervisor
+from backstroke.sense.breathing_session import BreathingTracker
+from backstroke.sense.knot_release import NOT_RELEASED, RELEASED, hear_dwell
+from backstroke.sense.trust import TrustEstimate
 from backstroke.session.listening import BlockListener, breathing_and_baseline
 from backstroke.session.preferences import ClientVoice, RegionalPreference
 from backstroke.session.progress import Tick
 from backstroke.session.summary import SCHEMA_VERSION
 from backstroke.session.touch_depth import TouchDepth
-from backstroke.tools import TOOLS
+from backstroke.technique.segment import hold
+from backstroke.tools import TOOLS, Tool
+
+# A dwell on a knot lasts at most this many times the block's dwell_beats.
+DWELL_CAP_FACTOR = 4
+# A dwell belongs to a knot heard within this distance on the skin (m).
+KNOT_DWELL_M = 0.015
 
 # Recorded per tick (1 kHz), in this order.
 RECORD_COLUMNS = (
@@ -156,8 +167,15 @@ class SessionRunner:
         )
         self.observer, self.observe_every = observer, max(1, int(observe_every))
         self.knots_found: list[dict[str, float]] = []
+        # Every dwell on a knot: where, how long, whether it was heard to release.
+        self.knot_dwells: list[dict[str, Any]] = []
         self.breathing_rate_bpm: float | None = None
-        self.trust_scale = routine.start_force_fraction
+        # The session's one breathing model: the rest and every pass (listening.py).
+        self.breathing = BreathingTracker()
+        # Trust heard from the measurements (sense/trust.py) sets how deep the force goes.
+        self.trust = TrustEstimate(routine.start_force_fraction)
+        self._calm_breathing_set = False
+        self.trust_scale = self.trust.force_fraction
         self._scale_now = self.trust_scale * self.preferred_scale
         self._cols: list[dict[str, NDArray[np.float64]]] = []
         self._plan_cols: list[dict[str, NDArray[np.float64]]] = []
@@ -176,7 +194,6 @@ class SessionRunner:
         fault: SafetyFault | None = None
         blocks: list[BlockResult] = []
         knots: list[dict[str, float]] = self.knots_found
-        breathing: float | None = None
         baseline: float | None = None
         try:
             chunk = self.planner.approach(0)
@@ -191,27 +208,38 @@ class SessionRunner:
                 if lead is not None:
                     self._execute(lead)
                     beat, point, handoff = lead.end_beat, lead.end_point, lead.handoff
-                listener = BlockListener(block, self.back, breathing, self.touch_depth)
+                listener = BlockListener(block, self.back, self.breathing, self.touch_depth)
+                self.trust.new_block()
                 dwell: tuple[tuple[float, float], ...] = tuple(
                     k for k in self.known_knots if block.hears_knots
                 )
                 most = block.most_passes
                 listening = block.listens_for_softening
                 res.force_scale = self.trust_scale
+                dwells_before = len(self.knot_dwells)
                 for p in range(most):
-                    chunk = self.planner.one_pass(i, p, beat, handoff, dwell_at=dwell)
                     calm_before = self._calm_marker()
-                    cols = self._execute(chunk)
-                    beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
+                    heard_before = len(self.breathing.samples)
+                    if block.dwells and dwell:
+                        cols, (beat, point, handoff) = self._pass_with_dwells(
+                            block, i, p, beat, handoff, dwell
+                        )
+                    else:
+                        chunk = self.planner.one_pass(i, p, beat, handoff, dwell_at=dwell)
+                        cols = self._execute(chunk)
+                        beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
                     res.passes = p + 1
                     listener.add_pass(cols)
                     skipped = self.voice.take_skip(block.technique)
+                    self.breathing_rate_bpm = self.breathing.rate_bpm
                     if block.hears_breathing:
-                        breathing, baseline = breathing_and_baseline(cols, self.touch_depth)
-                        self.breathing_rate_bpm = breathing
+                        rest_rate, baseline = breathing_and_baseline(cols, self.touch_depth)
+                        self.breathing.add_rest(_mid_time(cols), rest_rate)
+                        self.breathing_rate_bpm = self.breathing.rate_bpm
                         if baseline is not None:
                             self.supervisor.expected_stiffness_n_m = baseline
                             self._baseline_n_m = baseline
+                        self._calm_breathing(rest_rate)
                         res.ended_because = "rest complete"
                         break
                     if skipped:
@@ -220,8 +248,9 @@ class SessionRunner:
                     if block.dwells:
                         dwell = tuple(self.known_knots) + listener.knot_points()
                     calm = self._calm_marker() == calm_before
-                    if calm and not listening:
-                        self._deepen()
+                    self._hear_trust(cols, listener, calm, heard_before)
+                    if not listening:  # a listening block keeps one force (softening)
+                        self.trust_scale = self.trust.force_fraction
                     if listening:
                         if p + 1 >= block.min_passes and listener.softened():
                             res.ended_because = "softening"
@@ -234,9 +263,10 @@ class SessionRunner:
                 res.softening_pass = listener.softening_pass()
                 res.stiffness_by_pass_n_m = listener.stiffness_by_pass()
                 res.force_changed_at = listener.force_changed_at()
-                knots += listener.knots()
-                if self._calm_marker() == (0, 0):
-                    self._deepen()
+                knots += _with_dwells(
+                    listener.knots(), self.knot_dwells[dwells_before:], self.back.back_length_m
+                )
+                self.trust_scale = self.trust.force_fraction
             self._execute(self.planner.lift_off(beat, point, handoff))
         except SafetyFault as exc:
             fault = exc
@@ -244,6 +274,7 @@ class SessionRunner:
                 blocks[-1].ended_because = "safety_stop"
         wall = time.perf_counter() - wall0
         data = SessionData(_joined(self._cols), _joined(self._plan_cols))
+        breathing = self.breathing.rate_bpm
         summary = self._summary(data, blocks, knots, breathing, baseline, wall)
         return SessionResult(summary, data, fault)
 
@@ -252,9 +283,102 @@ class SessionRunner:
         sup = self.supervisor
         return (len(sup.events), len(sup.signals))
 
-    def _deepen(self) -> None:
-        start = self.routine.start_force_fraction
-        self.trust_scale = min(1.0, self.trust_scale + (1.0 - start) / 2.0)
+    def _deepen_steps(self, t_s: NDArray[np.float64], up_step: float) -> list[float]:
+        """Per tick, how much the force scale may rise: ``up_step``, or, breath-paced,
+        ``up_step`` on the exhale and nothing on the inhale (before any breath is
+        heard, at every tick)."""
+        exhale = self.breathing.exhale(t_s) if self.routine.breath_paced else None
+        if exhale is None:
+            return [up_step] * t_s.size
+        return np.where(exhale, up_step, 0.0).tolist()
+
+    def _pass_with_dwells(
+        self,
+        block: Block,
+        index: int,
+        pass_index: int,
+        beat: int,
+        handoff: Any,
+        dwell: tuple[tuple[float, float], ...],
+    ) -> tuple[dict[str, NDArray[np.float64]], tuple[int, tuple[float, float], Any]]:
+        """A thumb pass run piece by piece, each dwell held until the knot is heard to
+        release (``sense.knot_release``: whole breaths, the stiffness no longer falling)
+        or ``DWELL_CAP_FACTOR × dwell_beats`` have passed. Returns the pass's recorded
+        columns and where it ended ``(beat, point, handoff)``."""
+        segs = self.planner.pass_segments(index, dwell, pass_index)
+        pieces: list[list[Any]] = [[]]
+        for sg in segs:
+            pieces[-1].append(sg)
+            if sg.label == "dwell":
+                pieces.append([])
+        if not pieces[-1]:
+            pieces.pop()
+        parts: list[dict[str, NDArray[np.float64]]] = []
+        point = (0.0, 0.0)
+        cap_beats = DWELL_CAP_FACTOR * block.dwell_beats_per_knot
+        for piece in pieces:
+            chunk = self.planner.chunk_of(piece, beat, handoff, block=index, pass_index=pass_index)
+            parts.append(self._execute(chunk))
+            beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
+            last = piece[-1]
+            if last.label != "dwell":
+                continue
+            ts = chunk.timed[-1]
+            held = [_since(parts[-1], ts.t0_s)]
+            beats_done = ts.beats
+            u, v = float(last.u[-1]), float(last.v_m[-1])
+            rate = self.breathing.rate_bpm
+            heard = hear_dwell(*_dwell_columns(held), rate)
+            breath_beats = math.ceil(60.0 / (rate or 15.0) / self.grid.period_s)
+            extend = max(self.planner.step, breath_beats)
+            while not heard.settled and beats_done + extend <= cap_beats:
+                seg = hold(Tool.THUMB, u, v, force_n=last.force_n, beats=extend, label="dwell")
+                chunk = self.planner.chunk_of(
+                    [seg], beat, handoff, block=index, pass_index=pass_index
+                )
+                parts.append(self._execute(chunk))
+                beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
+                beats_done += chunk.timed[-1].beats
+                held.append(parts[-1])
+                heard = hear_dwell(*_dwell_columns(held), rate)
+            t_held = np.concatenate([h["t_s"] for h in held])
+            change = heard.stiffness_change
+            self.knot_dwells.append(
+                {
+                    "u": round(u, 4),
+                    "v": round(v, 4),
+                    "pass": pass_index,
+                    "t_s": round(float(t_held[0]), 2) if t_held.size else None,
+                    "dwell_s": round(float(np.ptp(t_held)), 2) if t_held.size else 0.0,
+                    "outcome": RELEASED if heard.settled else NOT_RELEASED,
+                    "stiffness_change": None if change is None else round(change, 4),
+                }
+            )
+        cols = {k: np.concatenate([c[k] for c in parts]) for k in parts[0]}
+        return cols, (beat, point, handoff)
+
+    def _calm_breathing(self, rate_bpm: float | None) -> None:
+        """The client's calm breathing rate (the rest's, else the first heard)."""
+        if rate_bpm is not None and not self._calm_breathing_set:
+            self.trust.rest(rate_bpm)
+            self._calm_breathing_set = True
+
+    def _hear_trust(
+        self,
+        cols: dict[str, NDArray[np.float64]],
+        listener: BlockListener,
+        calm: bool,
+        heard_before: int,
+    ) -> None:
+        """Hear one pass's trust: its stiffness (at equal force), calm, breathing."""
+        new = self.breathing.samples[heard_before:]
+        rate = new[-1].rate_bpm if new else None
+        self._calm_breathing(rate)
+        stiffness, same_force = listener.trust_evidence()
+        t_end = float(cols["t_s"][-1]) if cols["t_s"].size else 0.0
+        self.trust.after_pass(
+            t_end, stiffness, calm=calm, breathing_rate_bpm=rate, same_force=same_force
+        )
 
     def _force_scale(self) -> float:
         return self.trust_scale * self.preferred_scale
@@ -263,7 +387,9 @@ class SessionRunner:
         """Hear the new signals with the tool at chart point ``(u, v)`` (preferences.py)."""
         for t, sig in self.supervisor.signals[since:]:
             self.voice.hear(t, sig, u, v)
+            self.trust.client_signal(t, sig)
         self.preferred_scale = self.voice.overall
+        self.trust_scale = min(self.trust_scale, self.trust.force_fraction)
 
     def _execute(self, chunk: PlanChunk) -> dict[str, NDArray[np.float64]]:
         """Run one chunk tick by tick; returns its recorded columns."""
@@ -312,8 +438,9 @@ class SessionRunner:
         sig_seen = len(signals)
         scale = self._scale_now
         goal = self._force_scale()
-        # Deeper ramps at 25 %/s; lighter (the client asked) at 100 %/s.
+        # Deeper ramps at 25 %/s (breath-paced: on the exhale only); lighter at 100 %/s.
         up_step, down_step = 0.25 * self.dt_s, 1.0 * self.dt_s
+        UP = self._deepen_steps(s["t_s"], up_step)
         tick_ns = self.tick_ns
         clock = time.perf_counter_ns
         isfinite = math.isfinite
@@ -330,7 +457,7 @@ class SessionRunner:
             if tick_ns is not None:
                 tick_ns.append(clock())
             if scale != goal:
-                scale = min(scale + up_step, goal) if goal > scale else max(scale - down_step, goal)
+                scale = min(scale + UP[i], goal) if goal > scale else max(scale - down_step, goal)
             t = T[i]
             normal = NRM[i]
             nx, ny, nz = normal
@@ -415,6 +542,9 @@ class SessionRunner:
         # session's length at ~0.15 MB/s, not the chunk's other columns).
         self._cols.append({c: _kept(c, v) for c, v in cols.items()})
         self._plan_cols.append({c: _kept(c, v) for c, v in plan_cols.items()})
+        if self.routine.breath_paced:
+            on = plan_cols["in_contact"] > 0
+            self.breathing.hear_phase(cols["t_s"][on], cols["indentation_m"][on])
         if self.on_chunk is not None:
             self.on_chunk(cols, plan_cols, sup.events)
         if sup.mode != "running" and sup.fault is not None:
@@ -532,7 +662,11 @@ class SessionRunner:
                     for b in blocks
                 ],
                 "knots": knots,
+                "knot_dwells": self.knot_dwells,
                 "breathing_rate_bpm": None if breathing is None else round(breathing, 2),
+                "breathing_over_time": self.breathing.over_time(),
+                "trust_over_time": self.trust.history,
+                "full_depth_t_s": self.trust.full_depth_t_s,
                 "baseline_stiffness_n_m": None if baseline is None else round(baseline, 1),
                 "tempo": {
                     "bpm": round(self.grid.bpm, 3),
@@ -564,6 +698,44 @@ class SessionRunner:
                 "backstroke_version": __version__,
             }
         )
+
+
+def _since(cols: dict[str, NDArray[np.float64]], t0_s: float) -> dict[str, NDArray[np.float64]]:
+    """The recorded columns from ``t0_s`` on."""
+    m = cols["t_s"] >= t0_s - 1e-9
+    return {k: cols[k][m] for k in ("t_s", "normal_force_n", "indentation_m")}
+
+
+def _dwell_columns(
+    held: list[dict[str, NDArray[np.float64]]],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Time, force and depth of a dwell's pieces, joined."""
+    return (
+        np.concatenate([h["t_s"] for h in held]),
+        np.concatenate([h["normal_force_n"] for h in held]),
+        np.concatenate([h["indentation_m"] for h in held]),
+    )
+
+
+def _with_dwells(
+    knots: list[dict[str, Any]], dwells: list[dict[str, Any]], back_length_m: float
+) -> list[dict[str, Any]]:
+    """Each knot with what its dwell heard (the latest dwell within ``KNOT_DWELL_M``)."""
+    out = []
+    for k in knots:
+        near = [
+            d
+            for d in dwells
+            if math.hypot((d["u"] - k["u"]) * back_length_m, d["v"] - k["v"]) <= KNOT_DWELL_M
+        ]
+        out.append({**k, "dwell": near[-1]} if near else k)
+    return out
+
+
+def _mid_time(cols: dict[str, NDArray[np.float64]]) -> float:
+    """Centre time (s) of a chunk's recorded ticks."""
+    t = cols["t_s"]
+    return float(0.5 * (t[0] + t[-1])) if t.size else 0.0
 
 
 def _kept(column: str, values: NDArray[np.float64]) -> NDArray[Any]:

@@ -76,6 +76,19 @@ class BlockSummary(_Strict):
     )
 
 
+class KnotDwell(_Open):
+    """A dwell on a knot (``sense.knot_release``): where, when, how long, and whether the
+    knot was heard to release (the stiffness under the thumb stopped falling) before the
+    cap; ``stiffness_change`` is the last breath's stiffness against the first."""
+
+    u: float
+    v: float
+    t_s: float | None = None
+    dwell_s: float = 0.0
+    outcome: str
+    stiffness_change: float | None = None
+
+
 class KnotSummary(_Open):
     """A knot heard: chart point, frame-B position (m), strength vs its surroundings."""
 
@@ -89,6 +102,26 @@ class KnotSummary(_Open):
     world_m: list[float] | None = Field(
         default=None, description="robot frame (m) when a scan was used"
     )
+    dwell: KnotDwell | None = Field(default=None, description="what its dwell heard")
+
+
+class BreathingSample(_Open):
+    """One breathing-rate estimate: when (centre of what was heard), how fast, from what
+    (``rest``: the rest hold's spectrum; ``stroke``: one pass's breathing fit)."""
+
+    t_s: float
+    rate_bpm: float
+    source: str
+
+
+class TrustSample(_Open):
+    """The runner's trust estimate after a pass or a client signal (``sense.trust``):
+    trust 0..1, the fraction of each block's target force it allows, and why it moved."""
+
+    t_s: float
+    trust: float = Field(ge=0.0, le=1.0)
+    force_fraction: float | None = None
+    why: str = ""
 
 
 class TempoSummary(_Open):
@@ -192,9 +225,13 @@ class Summary(_Open):
     Optional keys added within schema_version 1 (compatible: older files still validate):
     ``skipped_techniques`` (techniques the client asked to skip, remembered by the client
     memory), ``regional_preference`` (the client's "more/less here" bumps: ``u``, ``v_m``,
-    ``scale``, ``radius_m`` each), ``injected_faults`` (``--inject``), ``log_error`` (why
-    session.mcap could not be written in full), ``body`` (the scan registration's
-    figures), ``force_cone_deg`` (the force's angle off the tool axis under load).
+    ``scale``, ``radius_m`` each), ``breathing_over_time`` (``t_s``, ``rate_bpm``,
+    ``source`` of every breathing estimate), ``trust_over_time`` (``t_s``, ``trust``,
+    ``force_fraction``, ``why``) and ``full_depth_t_s``, ``knot_dwells`` and
+    ``knots[].dwell``, ``injected_faults``
+    (``--inject``), ``log_error`` (why session.mcap could not be written in full),
+    ``body`` (the scan registration's figures), ``force_cone_deg`` (the force's angle off
+    the tool axis under load).
     """
 
     schema_version: int = SCHEMA_VERSION
@@ -209,8 +246,20 @@ class Summary(_Open):
     max_pressure_n_cm2: float
     blocks: list[BlockSummary] = Field(default_factory=list)
     knots: list[KnotSummary] = Field(default_factory=list)
+    knot_dwells: list[KnotDwell] = Field(
+        default_factory=list, description="every dwell on a knot, in order"
+    )
     breathing_rate_bpm: float | None = None
+    breathing_over_time: list[BreathingSample] = Field(
+        default_factory=list, description="the breathing rate heard over the session"
+    )
     baseline_stiffness_n_m: float | None = None
+    trust_over_time: list[TrustSample] = Field(
+        default_factory=list, description="the trust heard, pass by pass, and the signals"
+    )
+    full_depth_t_s: float | None = Field(
+        default=None, description="when trust first allowed the full target force (s)"
+    )
     tempo: TempoSummary | None = None
     pressure_preference: float = 1.0
     regional_preference: list[dict[str, Any]] | None = None

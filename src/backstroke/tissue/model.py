@@ -301,6 +301,7 @@ class Tissue(TissuePress):
             "softening_max_fraction": float(np.max(soft[on_back])),
             "softening_mean_fraction": float(np.mean(soft[on_back])),
             "softening_cap_fraction": self.softening_max,
+            "breathing_rate_bpm": self.breathing.rate_bpm,
         }
 
     def limit_fractions(self, force0_n: float, force1_n: float) -> tuple[float, float]:

@@ -12,6 +12,7 @@ from backstroke.report.figures.history import history_figure
 from backstroke.report.figures.softening import softening_figure
 from backstroke.report.figures.speed import beat_times_s, speed_figure
 from backstroke.report.figures.style import TEMPLATE, TOOL_COLOURS, ReportFigure
+from backstroke.report.figures.trust import trust_figure
 
 __all__ = [
     "TEMPLATE",
@@ -24,4 +25,5 @@ __all__ = [
     "history_figure",
     "softening_figure",
     "speed_figure",
+    "trust_figure",
 ]
