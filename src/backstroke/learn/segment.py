@@ -120,7 +120,34 @@ def segment(d: Demo, *, use_labels: bool = True) -> Segmentation:
     else:
         blocks, trans = _by_motion(d, body)
     blocks = _drop_slivers(d, blocks, trans)
+    for b in blocks:
+        _dwells_inside_strips(d, b)
     return Segmentation(d, pieces, blocks, trans)
+
+
+DWELL_LANE_M = 0.01
+
+
+def _dwells_inside_strips(d: Demo, block: Block) -> None:
+    """A dwell is a hold *inside* a strip: between two strokes of the block on the same
+    lane, with nothing but holds or a lift between them. A hold in a thumb lane before a
+    strip's first stroke (the thumb loading up) or after its last (before the return) is
+    a pause: taken for a dwell, it would join the strips either side into one."""
+    ps = block.pieces
+    for i, p in enumerate(ps):
+        if p.kind != "still" or p.technique != "dwell":
+            continue
+        before = next((q for q in reversed(ps[:i]) if q.kind not in ("still", "off")), None)
+        after = next((q for q in ps[i + 1 :] if q.kind not in ("still", "off")), None)
+        inside = (
+            before is not None
+            and after is not None
+            and before.kind == "work"
+            and after.kind == "work"
+            and abs(float(d.v_m[before.b - 1]) - float(d.v_m[after.a])) < DWELL_LANE_M
+        )
+        if not inside:
+            p.technique = "pause"
 
 
 FINAL_REST_MIN_S = 5.0

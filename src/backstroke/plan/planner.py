@@ -183,6 +183,8 @@ class Planner:
     ) -> PlanChunk:
         """One pass of block ``index`` starting on ``start_beat`` after ``prev``."""
         segs = self.pass_segments(index, dwell_at, pass_index)
+        if _ends_block(self.routine.blocks[index], pass_index):
+            segs = _without_return(segs)
         return self._chunk(segs, start_beat, prev, block=index, pass_index=pass_index)
 
     def lift_off(self, start_beat: int, point: tuple[float, float], prev: Handoff) -> PlanChunk:
@@ -427,6 +429,22 @@ def _force_and_tool(
         force[m] = f
         tool[m] = code
         prev_force, prev_tool = seg.force_n, seg.tool
+
+
+def _ends_block(block: Block, pass_index: int) -> bool:
+    """No pass of the block can follow pass ``pass_index`` (the runner never goes past
+    ``most_passes``; a fixed count is its own most)."""
+    return isinstance(block, RestBlock) or pass_index + 1 >= block.repeat.most_passes
+
+
+def _without_return(segs: list[Segment]) -> list[Segment]:
+    """The pass without its closing light glide back to the block's start (a thumb
+    strip's return, the forearm's crossing back): after the last pass the next block's
+    lead-in (or the lift-off) starts from where the last stroke ended."""
+    end = len(segs)
+    while end > 1 and segs[end - 1].kind == "transition":
+        end -= 1
+    return segs[:end]
 
 
 def _concat(a: PlanChunk, b: PlanChunk) -> PlanChunk:
