@@ -217,6 +217,10 @@ def _by_motion(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
     return blocks, trans
 
 
+def _numbered(label: str) -> bool:
+    return label.strip().lstrip("-").replace(".", "", 1).isdigit()
+
+
 def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
     blocks: list[Block] = []
     trans: list[Piece] = []
@@ -240,7 +244,7 @@ def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
                 work[tech] += p.b - p.a
         tech = named if named in TECHNIQUES else (work.most_common(1)[0][0] if work else None)
         strokes = sum(1 for p in b.pieces if p.kind == "work")
-        numbered = (b.label or "").strip().lstrip("-").replace(".", "", 1).isdigit()
+        numbered = _numbered(b.label or "")
         narrow = any(p.kind == "work" and p.tool != "palms" for p in b.pieces)
         if named is None and not numbered and tech not in (None, "rest") and strokes <= 1:
             # an unknown word over one palm move: a transition in other words (a thumb
@@ -294,8 +298,12 @@ def _drop_slivers(d: Demo, blocks: list[Block], trans: list[Piece]) -> list[Bloc
     for b in blocks:
         strokes = b.strokes()
         work_s = sum(p.duration_s(d) for p in strokes)
-        sliver = b.technique != "rest" and len(strokes) <= 1 and work_s < 3.0 and b.label is None
-        if strokes and b.label is None and b.technique != "rest":
+        # A label naming no technique (``move``, ``step 3``) is no evidence of a block.
+        unnamed = b.label is None or (
+            technique_of_label(b.label) is None and not _numbered(b.label)
+        )
+        sliver = b.technique != "rest" and len(strokes) <= 1 and work_s < 3.0 and unnamed
+        if strokes and unnamed and b.technique != "rest":
             uu = np.concatenate([d.u[p.a : p.b] for p in strokes])
             travel = sum(_travel_m(d, p) for p in strokes)
             sliver = sliver or float(np.ptp(uu)) < SLIVER_U or travel < SLIVER_M
