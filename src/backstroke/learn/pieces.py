@@ -107,7 +107,7 @@ def _change_points(d: Demo) -> list[int]:
         if mag[j] < thr:
             break
         k = int(i[j])
-        if taken[max(0, k - w) : k + w].any():
+        if taken[max(0, k - w - gap) : k + w + gap].any():
             continue
         taken[k] = True
         out.append(k)
@@ -118,7 +118,7 @@ def _change_points(d: Demo) -> list[int]:
         half = 0.5 * ((cs[k + gap + w] - cs[k + gap]) + (cs[k - gap] - cs[k - gap - w])) / w
         a, b = max(0, k - gap - w // 2), min(n, k + gap + w // 2 + 1)
         refined.append(a + int(np.argmin(np.abs(lf[a:b] - half))))
-    return sorted(refined)
+    return sorted(set(refined))
 
 
 def _tool_of(d: Demo, a: int, b: int) -> str | None:
