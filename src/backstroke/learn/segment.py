@@ -167,8 +167,8 @@ def _holds_between_strokes(d: Demo, pieces: list[Piece]) -> None:
             after.kind != "work" and not any(q.kind == "work" for q in pieces[i + 1 :])
         ):
             # The hands' last stillness before lifting off is a release, not a rest,
-            # unless it is a long one.
-            if p.duration_s(d) >= FINAL_REST_MIN_S:
+            # unless it is a long one (and not the last stroke's turnaround hold).
+            if p.duration_s(d) >= FINAL_REST_MIN_S and not _turn_hold(d, pieces, i):
                 continue
             p.technique = "pause"
             continue
@@ -187,6 +187,26 @@ def _holds_between_strokes(d: Demo, pieces: list[Piece]) -> None:
             and before.technique == after.technique
         ):
             p.technique = "pause"
+
+
+def _turn_hold(d: Demo, pieces: list[Piece], i: int) -> bool:
+    """Hold ``i`` after a stroke, at the stroke's force (within 15 %), no longer than
+    twice the median hold between that technique's strokes: the stroke's turnaround."""
+    p = pieces[i]
+    before = next((q for q in reversed(pieces[:i]) if q.kind != "off"), None)
+    if before is None or before.kind != "work":
+        return False
+    if abs(p.level_n - before.level_n) > 0.15 * before.level_n:
+        return False
+    turns = [
+        q.duration_s(d)
+        for j, q in enumerate(pieces[1:i], start=1)
+        if q.kind == "still"
+        and pieces[j - 1].kind == "work"
+        and pieces[j + 1].kind == "work"
+        and pieces[j - 1].technique == before.technique == pieces[j + 1].technique
+    ]
+    return bool(turns) and p.duration_s(d) <= 2.0 * float(np.median(turns))
 
 
 def _by_motion(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
