@@ -1,6 +1,9 @@
 """Benchmark of ``backstroke.learn`` → bench/results/learn.json.
 
-Held-out figures (the issue's "Done when") on generator E (tests/learn/e_synth.py,
+Held-out figures (the issue's "Done when") on generator F (tests/learn/f_synth.py,
+written last; its first, blind run is kept in bench/results/learn_blind_F_first_run.json,
+``--blind-f`` wrote it and refuses to redo it; generic causes of its misses were then
+fixed, so the "generator_F" rows here are not blind), on generator E (tests/learn/e_synth.py,
 written after the tempo fix; its first, blind run is kept in
 bench/results/learn_blind_E_first_run.json, ``--blind-e`` wrote it and refuses to redo
 it; its failures were then fixed, so the "generator_E" rows here are not blind), on
@@ -12,7 +15,8 @@ during development): per demonstration, the
 learned block sequence, the worst block force error, the worst pass error, the BPM
 error and the planned duration error; with no labels, free-text labels and (C only)
 numeric labels as backstroke's own logs write them. Then ``compare`` on generator A's
-learner variants (too hard, too fast, lifting off): the rank of the real fault.
+and generator F's learner variants (too hard, too fast, lifting off): the rank of the
+real fault.
 
 Run: ``.venv/bin/python -m bench.learn [--quick]``.
 """
