@@ -1,6 +1,9 @@
 """Benchmark of ``backstroke.learn`` → bench/results/learn.json.
 
-Held-out figures (the issue's "Done when") on generator E (tests/learn/e_synth.py,
+Held-out figures (the issue's "Done when") on generator F (tests/learn/f_synth.py,
+written last; its first, blind run is kept in bench/results/learn_blind_F_first_run.json,
+``--blind-f`` wrote it and refuses to redo it; generic causes of its misses were then
+fixed, so the "generator_F" rows here are not blind), on generator E (tests/learn/e_synth.py,
 written after the tempo fix; its first, blind run is kept in
 bench/results/learn_blind_E_first_run.json, ``--blind-e`` wrote it and refuses to redo
 it; its failures were then fixed, so the "generator_E" rows here are not blind), on
@@ -12,7 +15,8 @@ during development): per demonstration, the
 learned block sequence, the worst block force error, the worst pass error, the BPM
 error and the planned duration error; with no labels, free-text labels and (C only)
 numeric labels as backstroke's own logs write them. Then ``compare`` on generator A's
-learner variants (too hard, too fast, lifting off): the rank of the real fault.
+and generator F's learner variants (too hard, too fast, lifting off): the rank of the
+real fault.
 
 Run: ``.venv/bin/python -m bench.learn [--quick]``.
 """
@@ -30,10 +34,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "learn.json"
 FIRST_E = ROOT / "bench" / "results" / "learn_blind_E_first_run.json"
+FIRST_F = ROOT / "bench" / "results" / "learn_blind_F_first_run.json"
 sys.path.insert(0, str(ROOT))
 
 from tests.learn.blind_synth import blind  # noqa: E402
 from tests.learn.e_synth import e_demo  # noqa: E402
+from tests.learn.f_synth import f_demo  # noqa: E402
 from tests.learn.fresh_synth import fresh  # noqa: E402
 from tests.learn.heldout_synth import generate  # noqa: E402
 from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize  # noqa: E402
@@ -133,6 +139,48 @@ def run_e(n: int) -> dict[str, Any]:
     return out
 
 
+def run_f(n: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for mode in ("none", "text"):
+        rows = []
+        for seed in range(n):
+            g = f_demo(seed, labels=mode == "text")
+            row = _score_one(g.columns, g.blocks, g.bpm, g.back_length_m, g.duration_s)
+            row.update(seed=seed, bpm=round(g.bpm, 2), blocks=len(g.blocks))
+            rows.append(row)
+        out[mode] = {"summary": _summary(rows), "failures": [r for r in rows if not r.get("ok")]}
+    return out
+
+
+def run_compare_f(n: int) -> dict[str, Any]:
+    """``compare`` on generator F: its master against each learner variant of the same
+    routine (labels on odd seeds); the rank of the real fault."""
+    res: dict[str, Any] = {k: [] for k in FAULTS}
+    for seed in range(n):
+        labels = seed % 2 == 1
+
+        def fig(variant: str | None, seed: int = seed, labels: bool = labels):  # type: ignore[no-untyped-def]
+            d = f_demo(seed, labels=labels, variant=variant)
+            return figures(make_demo(log_from_columns(d.columns), None))
+
+        master = fig(None)
+        for name, (element, _) in FAULTS.items():
+            row: dict[str, Any] = {"seed": seed, "labels": labels}
+            try:
+                diffs = differences(master, fig(name))
+                row["rank"] = next(
+                    (i + 1 for i, d in enumerate(diffs) if d.element == element), None
+                )
+                row["top3"] = [d.element for d in diffs[:3]]
+            except Exception as exc:
+                row.update(rank=None, error=f"{type(exc).__name__}: {exc}"[:300])
+            res[name].append(row)
+    return {
+        k: {"in_top3": sum(1 for r in v if r["rank"] and r["rank"] <= 3) / len(v), "runs": v}
+        for k, v in res.items()
+    }
+
+
 def run_b(n: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for mode in ("none", "text"):
@@ -181,8 +229,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--blind-e", action="store_true", help="generator E only, to FIRST_E")
     ap.add_argument("--e-only", action="store_true", help="generator E only, printed")
+    ap.add_argument("--blind-f", action="store_true", help="generator F only, to FIRST_F")
     args = ap.parse_args(argv)
     n = 8 if args.quick else 40
+    if args.blind_f:
+        if FIRST_F.exists():
+            sys.exit(f"{FIRST_F} exists: the first blind run is kept, not redone")
+        first_f = {"blind_generator_F": run_f(n), "compare_generator_F": run_compare_f(n)}
+        FIRST_F.write_text(json.dumps(first_f, indent=1) + "\n")
+        for mode, r in first_f["blind_generator_F"].items():
+            print("blind_generator_F", mode, json.dumps(r["summary"]))
+        for k, v in first_f["compare_generator_F"].items():
+            print("compare F", k, "in top 3:", v["in_top3"])
+        print(f"wrote {FIRST_F}")
+        return
     if args.blind_e or args.e_only:
         first = {"blind_generator_E": run_e(n)}
         if args.blind_e and FIRST_E.exists():
@@ -195,15 +255,18 @@ def main(argv: list[str] | None = None) -> None:
             print(f"wrote {FIRST_E}")
         return
     result = {
+        "generator_F": run_f(n),
         "generator_E": run_e(n),
         "blind_generator_D": run_d(n),
         "heldout_generator_C": run_c(n),
         "development_generator_B": run_b(n),
         "compare_generator_A": run_compare(4 if args.quick else 10),
+        "compare_generator_F": run_compare_f(8 if args.quick else 20),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=1) + "\n")
     for gen in (
+        "generator_F",
         "generator_E",
         "blind_generator_D",
         "heldout_generator_C",
@@ -213,6 +276,8 @@ def main(argv: list[str] | None = None) -> None:
             print(gen, mode, json.dumps(r["summary"]))
     for k, v in result["compare_generator_A"].items():
         print("compare", k, "in top 3:", v["in_top3"])
+    for k, v in result["compare_generator_F"].items():
+        print("compare F", k, "in top 3:", v["in_top3"])
     print(f"wrote {RESULTS}")
 
 

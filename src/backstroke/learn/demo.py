@@ -155,10 +155,17 @@ class Demo:
         return float(self.t_s[-1] - self.t_s[0])
 
 
+# Positions are compared this far apart (s): over a shorter step the chart's noise in
+# ``u`` is a large part of ``du`` and biases the estimate low.
+LENGTH_STEP_S = 0.5
+LENGTH_MIN_DU = 0.01
+
+
 def estimate_back_length_m(c: Mapping[str, NDArray[np.float64]]) -> float | None:
     """Back length from logged positions: skin distance travelled per unit of ``u``.
 
-    Uses ``ds² = (L·du)² + dv²`` over samples moving mostly along the spine.
+    Uses ``ds² = (L·du)² + dv²`` between samples ``LENGTH_STEP_S`` apart, over the steps
+    moving at least ``LENGTH_MIN_DU`` along the spine: ``L = Σ√(ds² − dv²) / Σ|du|``.
     """
     if not all(k in c for k in ("x_m", "y_m", "z_m")):
         return None
@@ -166,16 +173,18 @@ def estimate_back_length_m(c: Mapping[str, NDArray[np.float64]]) -> float | None
     ok = np.all(np.isfinite(xyz), axis=1)
     if ok.sum() < 100:
         return None
-    step = 10
+    t = c["t_s"][ok]
+    dt = float(np.median(np.diff(t)))
+    step = max(1, round(LENGTH_STEP_S / dt)) if dt > 0 else 1
     p = xyz[ok][::step]
     du = np.diff(c["u"][ok][::step])
     dv = np.diff(c["v"][ok][::step])
     ds2 = np.sum(np.diff(p, axis=0) ** 2, axis=1)
-    m = np.abs(du) > 2e-3
+    m = np.abs(du) > LENGTH_MIN_DU
     if m.sum() < 20:
         return None
-    est = np.sqrt(np.maximum(ds2[m] - dv[m] ** 2, 0.0)) / np.abs(du[m])
-    val = float(np.median(est))
+    along = np.sqrt(np.maximum(ds2[m] - dv[m] ** 2, 0.0))
+    val = float(np.sum(along) / np.sum(np.abs(du[m])))
     return val if 0.3 < val < 0.8 else None
 
 

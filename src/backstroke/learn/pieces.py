@@ -7,13 +7,14 @@ What the hands did, sample by sample, without any label:
   on a knot, a pause).
 - **light**: a move at a force well below the work around it (under 62 % of the higher
   of the nearest moves of 1.5 s or more either side — a tool handover's short dip does
-  not count — and at most 10 N), or a palm move of at most 10 N beside thumb or forearm
-  work: a transition between blocks, a thumb strip's return, a forearm crossing the
-  spine.
+  not count — and at most 10 N), or a palm move of at most 10 N going one way (no
+  turnaround inside) beside thumb or forearm work: a transition between blocks, a
+  thumb strip's return, a forearm crossing the spine.
 - **work**: every other move; split at the stroke's turnarounds into single strokes.
 
-Force levels change at *change points*: where the mean log-force of the next 0.75 s
-differs from that of the last 0.75 s by a factor above 1.45.
+Force levels change at *change points*: where the mean log-force of the 0.75 s
+starting 0.25 s later differs from that of the 0.75 s ending 0.25 s earlier by a factor
+above 1.45 (the gap skips the ramp of a lagging force).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ STILL_SPEED_M_S = 0.005
 STILL_MIN_S = 1.5
 CHANGE_WINDOW_S = 0.75
 CHANGE_RATIO = 1.45
+# The two windows compared stand this far either side of the change (s): a hand's
+# force follows a new level with a lag, and the ramp itself is neither level.
+CHANGE_GAP_S = 0.25
 LIGHT_FRACTION = 0.62
 LIGHT_MAX_N = 10.0
 # Lateral offset bands (m): palms straddle the spine, thumbs on the erector spinae
@@ -87,12 +91,13 @@ def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
 def _change_points(d: Demo) -> list[int]:
     lf = np.log(np.maximum(d.force_smooth_n, 0.3))
     w = max(2, round(CHANGE_WINDOW_S * d.rate_hz))
+    gap = round(CHANGE_GAP_S * d.rate_hz)
     n = lf.size
-    if n < 2 * w + 2:
+    if n < 2 * (w + gap) + 2:
         return []
     cs = np.concatenate([[0.0], np.cumsum(lf)])
-    i = np.arange(w, n - w)
-    diff = (cs[i + w] - cs[i]) / w - (cs[i] - cs[i - w]) / w
+    i = np.arange(w + gap, n - w - gap)
+    diff = (cs[i + gap + w] - cs[i + gap]) / w - (cs[i - gap] - cs[i - gap - w]) / w
     mag = np.abs(diff)
     thr = np.log(CHANGE_RATIO)
     out: list[int] = []
@@ -102,11 +107,18 @@ def _change_points(d: Demo) -> list[int]:
         if mag[j] < thr:
             break
         k = int(i[j])
-        if taken[max(0, k - w) : k + w].any():
+        if taken[max(0, k - w - gap) : k + w + gap].any():
             continue
         taken[k] = True
         out.append(k)
-    return sorted(out)
+    # The windows' difference is flat along the ramp: the change is where the force
+    # crosses halfway between the two levels.
+    refined = []
+    for k in out:
+        half = 0.5 * ((cs[k + gap + w] - cs[k + gap]) + (cs[k - gap] - cs[k - gap - w])) / w
+        a, b = max(0, k - gap - w // 2), min(n, k + gap + w // 2 + 1)
+        refined.append(a + int(np.argmin(np.abs(lf[a:b] - half))))
+    return sorted(set(refined))
 
 
 def _tool_of(d: Demo, a: int, b: int) -> str | None:
@@ -207,7 +219,7 @@ def cut_pieces(d: Demo) -> list[Piece]:
             pieces[-1].b = b
             continue
         pieces.append(p)
-    pieces = _absorb_blips(d, pieces)
+    pieces = _holds_in_place(d, _absorb_blips(d, pieces))
     _mark_light(d, pieces)
     for p in pieces:
         if p.kind == "still":
@@ -256,6 +268,32 @@ def _absorb_blips(d: Demo, pieces: list[Piece]) -> list[Piece]:
     return out
 
 
+def _extent_m(d: Demo, p: Piece) -> float:
+    """How far the hands got from where the piece started (m, on the skin)."""
+    du = (d.u[p.a : p.b] - d.u[p.a]) * d.back_length_m
+    dv = d.v_m[p.a : p.b] - d.v_m[p.a]
+    return float(np.max(np.hypot(du, dv)))
+
+
+def _holds_in_place(d: Demo, pieces: list[Piece]) -> list[Piece]:
+    """A move of 1.5 s or more right after a hold that never gets 1.5 cm from where it
+    started (palms swaying or creeping while they rest) is part of that hold, and so is
+    the hold right after it."""
+    out: list[Piece] = []
+    joined = False
+    for p in pieces:
+        last = out[-1] if out and out[-1].kind == "still" else None
+        sway = p.kind == "move" and p.duration_s(d) >= STILL_MIN_S and _extent_m(d, p) < SETTLE_M
+        if last is not None and (sway or (joined and p.kind == "still")):
+            last.b = p.b
+            last.level_n = float(np.median(d.force_smooth_n[last.a : last.b]))
+            joined = sway
+            continue
+        joined = False
+        out.append(p)
+    return out
+
+
 def _mark_light(d: Demo, pieces: list[Piece]) -> None:
     """Light moves: well below the nearest substantial moves either side, or a still hold
     of 1.5 s or more right next to them (a rest: see the module docstring); a palm move at
@@ -281,12 +319,19 @@ def _mark_light(d: Demo, pieces: list[Piece]) -> None:
             k += step
         return None
 
+    turns = turnaround_samples(d)
+    gap = int(MIN_STROKE_S * d.rate_hz)
+
+    def _turns_inside(p: Piece) -> bool:
+        return bool(np.any((turns > p.a + gap) & (turns < p.b - gap)))
+
     for j, p in enumerate(moves):
         beside = [q for q in (nearest(j, -1), nearest(j, +1)) if q is not None]
         ref = max((q.level_n for q in [*beside, *held(p, -1), *held(p, 1)]), default=p.level_n)
         light = p.level_n <= LIGHT_MAX_N and p.level_n < LIGHT_FRACTION * ref
         if p.tool == "palms" and any(q.tool in ("thumb", "forearm") for q in beside):
-            light = light or p.level_n <= LIGHT_MAX_N
+            # a return goes one way: palms turning back and forth are a glide
+            light = light or (p.level_n <= LIGHT_MAX_N and not _turns_inside(p))
         p.kind = "light" if light else "work"
 
 

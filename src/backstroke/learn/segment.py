@@ -120,7 +120,34 @@ def segment(d: Demo, *, use_labels: bool = True) -> Segmentation:
     else:
         blocks, trans = _by_motion(d, body)
     blocks = _drop_slivers(d, blocks, trans)
+    for b in blocks:
+        _dwells_inside_strips(d, b)
     return Segmentation(d, pieces, blocks, trans)
+
+
+DWELL_LANE_M = 0.01
+
+
+def _dwells_inside_strips(d: Demo, block: Block) -> None:
+    """A dwell is a hold *inside* a strip: between two strokes of the block on the same
+    lane, with nothing but holds or a lift between them. A hold in a thumb lane before a
+    strip's first stroke (the thumb loading up) or after its last (before the return) is
+    a pause: taken for a dwell, it would join the strips either side into one."""
+    ps = block.pieces
+    for i, p in enumerate(ps):
+        if p.kind != "still" or p.technique != "dwell":
+            continue
+        before = next((q for q in reversed(ps[:i]) if q.kind not in ("still", "off")), None)
+        after = next((q for q in ps[i + 1 :] if q.kind not in ("still", "off")), None)
+        inside = (
+            before is not None
+            and after is not None
+            and before.kind == "work"
+            and after.kind == "work"
+            and abs(float(d.v_m[before.b - 1]) - float(d.v_m[after.a])) < DWELL_LANE_M
+        )
+        if not inside:
+            p.technique = "pause"
 
 
 FINAL_REST_MIN_S = 5.0
@@ -140,8 +167,8 @@ def _holds_between_strokes(d: Demo, pieces: list[Piece]) -> None:
             after.kind != "work" and not any(q.kind == "work" for q in pieces[i + 1 :])
         ):
             # The hands' last stillness before lifting off is a release, not a rest,
-            # unless it is a long one.
-            if p.duration_s(d) >= FINAL_REST_MIN_S:
+            # unless it is a long one (and not the last stroke's turnaround hold).
+            if p.duration_s(d) >= FINAL_REST_MIN_S and not _turn_hold(d, pieces, i):
                 continue
             p.technique = "pause"
             continue
@@ -160,6 +187,26 @@ def _holds_between_strokes(d: Demo, pieces: list[Piece]) -> None:
             and before.technique == after.technique
         ):
             p.technique = "pause"
+
+
+def _turn_hold(d: Demo, pieces: list[Piece], i: int) -> bool:
+    """Hold ``i`` after a stroke, at the stroke's force (within 15 %), no longer than
+    twice the median hold between that technique's strokes: the stroke's turnaround."""
+    p = pieces[i]
+    before = next((q for q in reversed(pieces[:i]) if q.kind != "off"), None)
+    if before is None or before.kind != "work":
+        return False
+    if abs(p.level_n - before.level_n) > 0.15 * before.level_n:
+        return False
+    turns = [
+        q.duration_s(d)
+        for j, q in enumerate(pieces[1:i], start=1)
+        if q.kind == "still"
+        and pieces[j - 1].kind == "work"
+        and pieces[j + 1].kind == "work"
+        and pieces[j - 1].technique == before.technique == pieces[j + 1].technique
+    ]
+    return bool(turns) and p.duration_s(d) <= 2.0 * float(np.median(turns))
 
 
 def _by_motion(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
@@ -190,6 +237,10 @@ def _by_motion(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
     return blocks, trans
 
 
+def _numbered(label: str) -> bool:
+    return label.strip().lstrip("-").replace(".", "", 1).isdigit()
+
+
 def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
     blocks: list[Block] = []
     trans: list[Piece] = []
@@ -213,7 +264,7 @@ def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
                 work[tech] += p.b - p.a
         tech = named if named in TECHNIQUES else (work.most_common(1)[0][0] if work else None)
         strokes = sum(1 for p in b.pieces if p.kind == "work")
-        numbered = (b.label or "").strip().lstrip("-").replace(".", "", 1).isdigit()
+        numbered = _numbered(b.label or "")
         narrow = any(p.kind == "work" and p.tool != "palms" for p in b.pieces)
         if named is None and not numbered and tech not in (None, "rest") and strokes <= 1:
             # an unknown word over one palm move: a transition in other words (a thumb
@@ -267,8 +318,12 @@ def _drop_slivers(d: Demo, blocks: list[Block], trans: list[Piece]) -> list[Bloc
     for b in blocks:
         strokes = b.strokes()
         work_s = sum(p.duration_s(d) for p in strokes)
-        sliver = b.technique != "rest" and len(strokes) <= 1 and work_s < 3.0 and b.label is None
-        if strokes and b.label is None and b.technique != "rest":
+        # A label naming no technique (``move``, ``step 3``) is no evidence of a block.
+        unnamed = b.label is None or (
+            technique_of_label(b.label) is None and not _numbered(b.label)
+        )
+        sliver = b.technique != "rest" and len(strokes) <= 1 and work_s < 3.0 and unnamed
+        if strokes and unnamed and b.technique != "rest":
             uu = np.concatenate([d.u[p.a : p.b] for p in strokes])
             travel = sum(_travel_m(d, p) for p in strokes)
             sliver = sliver or float(np.ptp(uu)) < SLIVER_U or travel < SLIVER_M

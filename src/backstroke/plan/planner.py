@@ -146,6 +146,8 @@ class Planner:
     ) -> PlanChunk:
         """One pass of block ``index`` starting on ``start_beat`` after ``prev``."""
         segs = self.pass_segments(index, dwell_at, pass_index)
+        if _ends_block(self.routine.blocks[index], pass_index):
+            segs = _without_return(segs)
         return self._chunk(segs, start_beat, prev, block=index, pass_index=pass_index)
 
     def chunk_of(
@@ -344,6 +346,22 @@ class Planner:
         return {
             c: np.ascontiguousarray(out[c], dtype=np.float64) for c in COLUMNS + TANGENT_COLUMNS
         }
+
+
+def _ends_block(block: Block, pass_index: int) -> bool:
+    """No pass of the block can follow pass ``pass_index`` (the runner never goes past
+    ``most_passes``; a fixed count is its own most)."""
+    return pass_index + 1 >= block.most_passes
+
+
+def _without_return(segs: list[Segment]) -> list[Segment]:
+    """The pass without its closing light glide back to the block's start (a thumb
+    strip's return, the forearm's crossing back): after the last pass the next block's
+    lead-in (or the lift-off) starts from where the last stroke ended."""
+    end = len(segs)
+    while end > 1 and segs[end - 1].kind == "transition":
+        end -= 1
+    return segs[:end]
 
 
 def _concat(a: PlanChunk, b: PlanChunk) -> PlanChunk:
