@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backstroke.sense.contact import contact_breaks, still_holds
+from backstroke.sense.contact import contact_breaks, planned_contact, still_holds
 
 
 def _force(rate_hz: float, gaps_ms: list[float], end_release: bool = True) -> tuple:
@@ -65,3 +65,24 @@ def test_within_judges_only_the_planned_contact() -> None:
     # Planned contact that never touched is one break over the whole plan.
     assert contact_breaks(t, np.zeros(t.size), within=planned) == 1
     assert contact_breaks(t, np.zeros(t.size)) == 0
+
+
+def test_a_flicker_after_the_planned_release_is_not_a_break() -> None:
+    """The release ramps the planned force to zero on the skin: once it asks for less
+    than the contact force, a measured dip there (the back lifting into the tool as the
+    force fades) is not a break; the same dip while the plan still presses is."""
+    t = np.arange(0.0, 2.0, 0.004)
+    planned = np.where(t < 1.5, 8.0, np.maximum(0.0, 8.0 * (1.8 - t) / 0.3))
+    in_contact = (t < 1.9).astype(float)
+    measured = planned.copy()
+    flicker = (t >= 1.78) & (t < 1.81)  # below 0.5 N, back up, then gone
+    measured[flicker] = 0.2
+    measured[(t >= 1.81) & (t < 1.83)] = 0.7
+    measured[t >= 1.83] = 0.0
+    assert contact_breaks(t, measured, within=in_contact) == 1  # the flags alone
+    within = planned_contact(in_contact, planned)
+    assert contact_breaks(t, measured, within=within) == 0
+    dip = measured.copy()
+    dip[(t >= 1.0) & (t < 1.05)] = 0.1
+    assert contact_breaks(t, dip, within=planned_contact(in_contact, planned)) == 1
+    assert np.array_equal(planned_contact(in_contact, None), in_contact > 0)

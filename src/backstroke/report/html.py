@@ -31,7 +31,12 @@ from backstroke.safety.limits import (
     ISO_TS_15066_PRESSURE_SHOULDER_N_CM2,
     PAIN_THRESHOLD_LUMBAR_N_CM2,
 )
-from backstroke.sense.contact import break_intervals, contact_intervals, in_contact_mask
+from backstroke.sense.contact import (
+    break_intervals,
+    contact_intervals,
+    in_contact_mask,
+    planned_contact,
+)
 from backstroke.tools import TOOLS
 
 if TYPE_CHECKING:
@@ -104,7 +109,8 @@ def build_figures(
     win = rd.windows(data, max(0.1, span_s / MAX_WINDOWS))
     pmap = rd.pressure_map(back, win)
     spans = rd.block_spans(p["t_s"], p["block"])
-    breaks = break_intervals(t, c["normal_force_n"], within=p["in_contact"])
+    within = planned_contact(p["in_contact"], p.get("target_force_n"))
+    breaks = break_intervals(t, c["normal_force_n"], within=within)
     contact = contact_intervals(t, c["normal_force_n"])
     blocks = summary.blocks
     out: list[rf.ReportFigure | None] = [

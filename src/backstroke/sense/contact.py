@@ -19,6 +19,17 @@ BREAK_MIN_S = 0.02
 _TIME_EPS_S = 1e-9
 
 
+def planned_contact(in_contact: ArrayLike, planned_force_n: ArrayLike | None) -> NDArray[np.bool_]:
+    """Where the plan expects the skin: in contact *and* asking for at least the contact
+    force (``(N,)`` each; no planned force: the flags alone). The release's last
+    moments, where the planned force has already ramped below it, expect no contact: a
+    flicker there is not a break."""
+    flags = np.asarray(in_contact) > 0
+    if planned_force_n is None:
+        return flags
+    return flags & (np.asarray(planned_force_n) >= CONTACT_FORCE_N)
+
+
 def break_intervals(
     t_s: ArrayLike,
     normal_force_n: ArrayLike,

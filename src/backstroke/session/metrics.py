@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from backstroke.sense.contact import contact_breaks
+from backstroke.sense.contact import contact_breaks, planned_contact
 from backstroke.tools import FORCE_CONE_HALF_ANGLE_DEG, FORCE_CONE_LOAD_N
 
 
@@ -22,7 +22,7 @@ def session_metrics(
     """
     in_contact = p["in_contact"] > 0
     fn = c["normal_force_n"]
-    breaks = contact_breaks(c["t_s"], fn, within=in_contact)
+    breaks = contact_breaks(c["t_s"], fn, within=planned_contact(in_contact, p["target_force_n"]))
     # RMSE while in contact and the target is steady (force ramps at touch, block
     # changes and release are transients the loop follows but does not "hold").
     target = c["target_force_n"]
