@@ -35,8 +35,8 @@ class ForceCone:
     Args:
         dt_s: control period (s).
         half_angle_deg: the cone's half angle (degrees, (0, 45]).
-        load_n: the cone applies from this axial force (N; below it the sensor's bias
-            dominates the direction).
+        load_n: the cone applies from this axial force (N; below it — a light touch, a
+            face rolling on, the sensor's bias — the direction says little).
         confirm_s: out-of-cone time (accumulated) that ends the session.
         tolerance_n: the sensor's tangential error (N): the force is out of the cone
             when its tangential part exceeds ``tan(half_angle) × axial + tolerance_n``.
