@@ -83,13 +83,21 @@ def phantom_case(seed: int) -> dict[str, Any]:
         "pixel_m": cam.pixel_m,
         "yaw_deg": round(float(np.degrees(yaw)), 1),
     }
+    return _fit_row(row, sc.points_m, f"phantom-{seed}", sc, sc.s_from_q[:3, 0])
+
+
+def _fit_row(
+    row: dict[str, Any], points_m: Any, name: str, truth: Any, head: Any
+) -> dict[str, Any]:
+    """Fit one generated scan and score it against its truth (``landmarks_m``,
+    ``midline_m``, ``back_length_m``; ``head``: the true head direction)."""
     t0 = time.perf_counter()
     try:
-        fit = fit_scan(Scan(sc.points_m, f"phantom-{seed}", "points"))
+        fit = fit_scan(Scan(points_m, name, "points"))
     except ScanError as exc:
         return {**row, "error": str(exc)}
     row["fit_s"] = round(time.perf_counter() - t0, 3)
-    s = score(fit, sc.landmarks_m, sc.midline_m, sc.back_length_m, sc.s_from_q[:3, 0])
+    s = score(fit, truth.landmarks_m, truth.midline_m, truth.back_length_m, head)
     return {**row, **s, "ok": within_limits(s)}
 
 
@@ -102,14 +110,7 @@ def slice_case(seed: int) -> dict[str, Any]:
         "noise_m": cam.noise_m,
         "pixel_m": cam.pixel_m,
     }
-    t0 = time.perf_counter()
-    try:
-        fit = fit_scan(Scan(sc.points_m, f"slice-{seed}", "points"))
-    except ScanError as exc:
-        return {**row, "error": str(exc)}
-    row["fit_s"] = round(time.perf_counter() - t0, 3)
-    s = score(fit, sc.landmarks_m, sc.midline_m, sc.back_length_m, sc.s_from_e[:3, 0])
-    return {**row, **s, "ok": within_limits(s)}
+    return _fit_row(row, sc.points_m, f"slice-{seed}", sc, sc.s_from_e[:3, 0])
 
 
 def loft_case(seed: int) -> dict[str, Any]:
@@ -121,14 +122,7 @@ def loft_case(seed: int) -> dict[str, Any]:
         "noise_m": cam.noise_m,
         "pixel_m": cam.pixel_m,
     }
-    t0 = time.perf_counter()
-    try:
-        fit = fit_scan(Scan(sc.points_m, f"loft-{seed}", "points"))
-    except ScanError as exc:
-        return {**row, "error": str(exc)}
-    row["fit_s"] = round(time.perf_counter() - t0, 3)
-    s = score(fit, sc.landmarks_m, sc.midline_m, sc.back_length_m, sc.s_from_e[:3, 0])
-    return {**row, **s, "ok": within_limits(s)}
+    return _fit_row(row, sc.points_m, f"loft-{seed}", sc, sc.s_from_e[:3, 0])
 
 
 def backmodel_case(seed: int) -> dict[str, Any]:
