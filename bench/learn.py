@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -100,56 +101,45 @@ def _score_one(
         return {"error": f"{type(exc).__name__}: {exc}"[:300], "ok": False}
 
 
-def run_c(n: int) -> dict[str, Any]:
+def _run_generator(
+    make: Callable[..., Any], modes: dict[str, dict[str, bool]], n: int
+) -> dict[str, Any]:
+    """Score ``n`` seeds of one demonstration generator in each label mode
+    (``make(seed, **modes[mode])``)."""
     out: dict[str, Any] = {}
-    for mode in ("none", "text", "numeric"):
+    for mode, kwargs in modes.items():
         rows = []
         for seed in range(n):
-            g = blind(seed, labels=mode != "none", numeric=mode == "numeric")
+            g = make(seed, **kwargs)
             row = _score_one(g.columns, g.blocks, g.bpm, g.back_length_m, g.duration_s)
             row.update(seed=seed, bpm=round(g.bpm, 2), blocks=len(g.blocks))
             rows.append(row)
         out[mode] = {"summary": _summary(rows), "failures": [r for r in rows if not r.get("ok")]}
     return out
+
+
+_LABELS = {"none": {"labels": False}, "text": {"labels": True}}
+
+
+def run_c(n: int) -> dict[str, Any]:
+    modes = {
+        "none": {"labels": False, "numeric": False},
+        "text": {"labels": True, "numeric": False},
+        "numeric": {"labels": True, "numeric": True},
+    }
+    return _run_generator(blind, modes, n)
 
 
 def run_d(n: int) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for mode in ("none", "text"):
-        rows = []
-        for seed in range(n):
-            g = fresh(seed, labels=mode == "text")
-            row = _score_one(g.columns, g.blocks, g.bpm, g.back_length_m, g.duration_s)
-            row.update(seed=seed, bpm=round(g.bpm, 2), blocks=len(g.blocks))
-            rows.append(row)
-        out[mode] = {"summary": _summary(rows), "failures": [r for r in rows if not r.get("ok")]}
-    return out
+    return _run_generator(fresh, _LABELS, n)
 
 
 def run_e(n: int) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for mode in ("none", "text"):
-        rows = []
-        for seed in range(n):
-            g = e_demo(seed, labels=mode == "text")
-            row = _score_one(g.columns, g.blocks, g.bpm, g.back_length_m, g.duration_s)
-            row.update(seed=seed, bpm=round(g.bpm, 2), blocks=len(g.blocks))
-            rows.append(row)
-        out[mode] = {"summary": _summary(rows), "failures": [r for r in rows if not r.get("ok")]}
-    return out
+    return _run_generator(e_demo, _LABELS, n)
 
 
 def run_f(n: int) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for mode in ("none", "text"):
-        rows = []
-        for seed in range(n):
-            g = f_demo(seed, labels=mode == "text")
-            row = _score_one(g.columns, g.blocks, g.bpm, g.back_length_m, g.duration_s)
-            row.update(seed=seed, bpm=round(g.bpm, 2), blocks=len(g.blocks))
-            rows.append(row)
-        out[mode] = {"summary": _summary(rows), "failures": [r for r in rows if not r.get("ok")]}
-    return out
+    return _run_generator(f_demo, _LABELS, n)
 
 
 def run_compare_f(n: int) -> dict[str, Any]:
