@@ -200,20 +200,9 @@ class FittedBody:
 
     def summary(self, summary: dict[str, Any]) -> dict[str, Any]:
         """Add ``world_m`` (robot base frame) to the summary's knots; the body's figures."""
-        import numpy as np
+        from backstroke.body.scan_registration import fitted_body_summary
 
-        for k in summary.get("knots") or []:
-            if all(key in k for key in ("x_m", "y_m", "z_m")):
-                w = self.fit.to_scan(np.array([k["x_m"], k["y_m"], k["z_m"]], dtype=np.float64))
-                k["world_m"] = [round(float(c), 5) for c in w]
-        q = self.fit.quality
-        return {
-            "source": self.source,
-            "back_length_m": round(self.fit.back_length_m, 5),
-            "fit_rms_m": q.get("fit_rms_m"),
-            "coverage": q.get("coverage"),
-            "s_from_b": np.round(self.fit.s_from_b, 7).tolist(),
-        }
+        return fitted_body_summary(self.fit, summary, self.source)
 
 
 def _fitted_body(req: SessionRequest) -> FittedBody | None:

@@ -42,18 +42,24 @@ class Registration:
 
     def summary(self, summary: dict[str, Any]) -> dict[str, Any]:
         """Add ``world_m`` (robot frame, as believed) to the summary's knots; the body's figures."""
-        for k in summary.get("knots") or []:
-            if all(key in k for key in ("x_m", "y_m", "z_m")):
-                w = self.fit.to_scan(np.array([k["x_m"], k["y_m"], k["z_m"]], dtype=np.float64))
-                k["world_m"] = [round(float(c), 5) for c in w]
-        q = self.fit.quality
-        return {
-            "source": "simulated scan",
-            "back_length_m": round(self.fit.back_length_m, 5),
-            "fit_rms_m": q.get("fit_rms_m"),
-            "coverage": q.get("coverage"),
-            "s_from_b": np.round(self.fit.s_from_b, 7).tolist(),
-        }
+        return fitted_body_summary(self.fit, summary, "simulated scan")
+
+
+def fitted_body_summary(fit: ScannedBack, summary: dict[str, Any], source: str) -> dict[str, Any]:
+    """Add ``world_m`` (the scan's frame, as fitted) to the summary's knots, in place, and
+    return the body's figures for the summary's ``body`` (``source``: where it came from)."""
+    for k in summary.get("knots") or []:
+        if all(key in k for key in ("x_m", "y_m", "z_m")):
+            w = fit.to_scan(np.array([k["x_m"], k["y_m"], k["z_m"]], dtype=np.float64))
+            k["world_m"] = [round(float(c), 5) for c in w]
+    q = fit.quality
+    return {
+        "source": source,
+        "back_length_m": round(fit.back_length_m, 5),
+        "fit_rms_m": q.get("fit_rms_m"),
+        "coverage": q.get("coverage"),
+        "s_from_b": np.round(fit.s_from_b, 7).tolist(),
+    }
 
 
 def _unit(rng: np.random.Generator) -> FloatArray:
