@@ -89,6 +89,22 @@ def test_off_skin_relaxes_depth() -> None:
     assert ctrl.depth_m == 0.0
 
 
+def test_the_lift_off_never_steps_back_toward_the_skin() -> None:
+    """Leaving the skin where a breath had raised it above the model (negative depth),
+    the off-skin depth holds there instead of relaxing down to the model surface."""
+    ctrl = ForceController(1e-3)
+    ctrl.depth_m = -0.004  # the loop followed the skin 4 mm above the model surface
+    ctrl.update(0.0, 0.0, -0.004, True)
+    left = ctrl.depth_m
+    assert left < -0.003
+    depths = [ctrl.update(0.0, 0.0, -0.004, False) for _ in range(2000)]
+    assert max(depths) <= left + 1e-12
+    ctrl.reset_depth(0.01)  # left deep (pressing): relaxes up to the skin
+    for _ in range(2000):
+        ctrl.update(0.0, 0.0, 0.0, False)
+    assert ctrl.depth_m == 0.0
+
+
 def test_bad_gains_are_refused() -> None:
     with pytest.raises(BackstrokeError):
         ControllerGains(bandwidth_hz=100.0)

@@ -274,6 +274,25 @@ def test_brief_flicker_is_not_a_break(back: BackModel, client: ClientSpec) -> No
     assert ts.records()["contact_breaks"] == 0
 
 
+def test_a_touch_after_the_lift_off_leaves_it_the_lift_off(
+    back: BackModel, client: ClientSpec
+) -> None:
+    """A breath meeting the rising hand for 0.1 s after the release is not a break; a
+    real return to the skin (longer than a contact run) is."""
+    ts = quiet(back, client)
+    t, _ = drive(ts, 0.0, 2.0, 0.5, 0.0, 0.005)
+    t, _ = drive(ts, t, 0.5, 0.5, 0.0, -0.01)  # the lift-off
+    t, _ = drive(ts, t, 0.1, 0.5, 0.0, 0.002)  # the skin touches the hand once more
+    drive(ts, t, 1.0, 0.5, 0.0, -0.02)
+    assert ts.records()["contact_breaks"] == 0
+    back_on = quiet(back, client)
+    t, _ = drive(back_on, 0.0, 2.0, 0.5, 0.0, 0.005)
+    t, _ = drive(back_on, t, 0.5, 0.5, 0.0, -0.01)
+    t, _ = drive(back_on, t, 0.5, 0.5, 0.0, 0.005)  # back on the skin for 0.5 s
+    drive(back_on, t, 1.0, 0.5, 0.0, -0.02)
+    assert back_on.records()["contact_breaks"] == 1
+
+
 def test_jerks_raise_guarding(back: BackModel, client: ClientSpec) -> None:
     calm = quiet(back, client)
     jerky = quiet(back, client)

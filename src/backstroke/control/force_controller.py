@@ -84,6 +84,9 @@ class ForceController:
         # Where the skin is off the model surface while the plan is off the skin (m,
         # below it: a client tracked moving toward the tool makes it negative).
         self.off_skin_depth_m = 0.0
+        # How far above the skin's off-skin depth the tool was when the plan left the
+        # skin (m, ≤ 0), or None while in contact: a lift-off never presses back down.
+        self._left_at_m: float | None = None
         self.stiffness_n_m = initial_stiffness_n_m
         self._prev_target_n = 0.0
         self._alpha = dt_s / (self.gains.stiffness_filter_s + dt_s)
@@ -94,6 +97,7 @@ class ForceController:
 
     def reset_depth(self, depth_m: float = 0.0) -> None:
         self.depth_m = depth_m
+        self._left_at_m = None
 
     def on_tool_change(self, measured_depth_m: float) -> None:
         """A new face meets the skin after the old one unloaded (the planner's handover).
@@ -124,12 +128,19 @@ class ForceController:
         """
         if not in_contact:
             # Off the skin: relax the depth back to the skin's (zero, or where a tracked
-            # client has moved it: ``off_skin_depth_m``) at the allowed rate.
-            gap = self.off_skin_depth_m - self.depth_m
+            # client has moved it: ``off_skin_depth_m``) at the allowed rate — but never
+            # toward the skin from where the loop left it: a breath had raised the skin
+            # above the model there, and stepping back down to the model surface would
+            # press into it again at the start of the lift-off.
+            left = self._left_at_m
+            if left is None:
+                left = self._left_at_m = min(self.depth_m - self.off_skin_depth_m, 0.0)
+            gap = self.off_skin_depth_m + left - self.depth_m
             step = min(abs(gap), self.gains.max_depth_rate_m_s * self.dt_s)
             self.depth_m += math.copysign(step, gap)
             self._prev_target_n = 0.0
             return self.depth_m
+        self._left_at_m = None
         # (comparisons written out: min/max calls cost more than the arithmetic here;
         # each keeps min/max's answer, NaN included)
         stiffness = self.stiffness_n_m

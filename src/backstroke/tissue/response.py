@@ -119,11 +119,15 @@ class TissueResponse(TissuePads):
                     ratio = r1
             self._contact_time_s += contact_s
             if self._wmf >= CONTACT_FORCE_N:  # the one contact rule (sense/contact.py)
-                self._break_open = False
                 # contact run (for breaks)
                 if not self._had_contact:
                     self._had_contact = True
                     self._t_run_start = self._t_last_slow
+                elif self._break_open and t_s - self._t_run_start >= brk_min:
+                    # back on the skin for good: the last break was not the lift-off
+                    # (a touch shorter than a contact run, e.g. a breath meeting the
+                    # hand as it rises, leaves the lift-off the last loss)
+                    self._break_open = False
                 self._t_last_contact = t_s
             # trust: calm, slow contact builds it; speed, pressure, jerks spend it
             if speed_m_s <= self._calm_v:
