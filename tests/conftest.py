@@ -29,3 +29,26 @@ def default_back():  # type: ignore[no-untyped-def]
     from backstroke.body.client_file import load_client
 
     return BackModel(load_client())
+
+
+# Per-test CPU seconds (this process and the children it waited for), for finding what
+# makes `make test` slow on a shared machine where wall-clock durations mislead:
+# `BACKSTROKE_TEST_CPU_LOG=cpu.jsonl make test`, one JSON line per test phase.
+_CPU_LOG = os.environ.get("BACKSTROKE_TEST_CPU_LOG")
+if _CPU_LOG:
+    import json
+    import resource
+    import time
+    from collections.abc import Iterator
+
+    def _cpu_s() -> float:
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + kids.ru_utime + kids.ru_stime
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+        t0, c0 = time.monotonic(), _cpu_s()
+        yield
+        line = {"test": item.nodeid, "cpu_s": _cpu_s() - c0, "wall_s": time.monotonic() - t0}
+        with open(str(_CPU_LOG), "a", encoding="utf-8") as f:
+            f.write(json.dumps(line) + "\n")
