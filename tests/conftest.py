@@ -33,7 +33,7 @@ def default_back():  # type: ignore[no-untyped-def]
 
 # Per-test CPU seconds (this process and the children it waited for), for finding what
 # makes `make test` slow on a shared machine where wall-clock durations mislead:
-# `BACKSTROKE_TEST_CPU_LOG=cpu.jsonl make test`, one JSON line per test phase.
+# `BACKSTROKE_TEST_CPU_LOG=cpu.jsonl make test`, one JSON line per test.
 _CPU_LOG = os.environ.get("BACKSTROKE_TEST_CPU_LOG")
 if _CPU_LOG:
     import json
@@ -49,6 +49,12 @@ if _CPU_LOG:
     def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
         t0, c0 = time.monotonic(), _cpu_s()
         yield
-        line = {"test": item.nodeid, "cpu_s": _cpu_s() - c0, "wall_s": time.monotonic() - t0}
+        line = {
+            "test": item.nodeid,
+            "cpu_s": _cpu_s() - c0,
+            "wall_s": time.monotonic() - t0,
+            # the process's peak so far (KiB on Linux): the test where it jumps holds it
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
         with open(str(_CPU_LOG), "a", encoding="utf-8") as f:
             f.write(json.dumps(line) + "\n")
