@@ -34,6 +34,7 @@ from tests.body.loft_camera import loft_case_scan
 from tests.body.phantom import ARM_POSES, Phantom
 from tests.body.phantom_camera import Pinhole, render
 from tests.body.phantom_score import LIMITS_M, score, within_limits
+from tests.body.shell_camera import shell_case_scan
 from tests.body.slice_camera import slice_case_scan
 
 from backstroke.body.back_model import BackModel
@@ -123,6 +124,18 @@ def loft_case(seed: int) -> dict[str, Any]:
         "pixel_m": cam.pixel_m,
     }
     return _fit_row(row, sc.points_m, f"loft-{seed}", sc, sc.s_from_e[:3, 0])
+
+
+def shell_case(seed: int) -> dict[str, Any]:
+    body, cam, sc = shell_case_scan(seed)
+    row: dict[str, Any] = {
+        "seed": seed,
+        "arms": body.arms,
+        "points": len(sc.points_m),
+        "noise_m": cam.noise_m,
+        "pixel_m": cam.pixel_m,
+    }
+    return _fit_row(row, sc.points_m, f"shell-{seed}", sc, sc.s_from_f[:3, 0])
 
 
 def backmodel_case(seed: int) -> dict[str, Any]:
@@ -222,6 +235,7 @@ def run_cases(kind: str, n: int) -> list[dict[str, Any]]:
         "backmodel": backmodel_case,
         "slice": slice_case,
         "loft": loft_case,
+        "shell": shell_case,
     }[kind]
     rows = []
     for seed in range(n):
