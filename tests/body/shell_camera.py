@@ -4,9 +4,10 @@ The scene (``ShellBody``'s height field, table included) is sampled every 2 mm, 
 in the scan frame S (any yaw, an offset, the table a little tilted) and seen by a
 pinhole camera above it, tilted up to 15°: each pixel keeps its nearest sample
 (z-buffer). Depth is measured as disparity: quantised to 1/32 px of a
-``baseline_m`` stereo pair (``focal_px`` native), noise growing with range squared (``noise_m`` at 1.2 m), speckle holes
-(random blobs), the stereo's shadow (pixels whose neighbour on the baseline side is
-much nearer are lost), flying pixels at depth edges (a mix of the near and far depth)
+``baseline_m`` stereo pair (``focal_px`` native), noise growing with range squared
+(``noise_m`` at 1.2 m), speckle holes (random blobs), the stereo's shadow (pixels
+whose neighbour on the baseline side is much nearer are lost), flying pixels at depth
+edges (a mix of the near and far depth)
 and a few salt points. Grid 3.5–6 mm on the table.
 """
 

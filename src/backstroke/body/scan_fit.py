@@ -47,7 +47,7 @@ from backstroke.body.scan_midline import (
     shoulder_top_s_m,
     smooth_midline,
 )
-from backstroke.body.scan_scapula import fused_level_x_m, inferior_angle_x_m
+from backstroke.body.scan_scapula import fused_level_x_m, inferior_angle_m
 from backstroke.body.scan_width import chart_half_width_m, half_widths_m
 from backstroke.body.scanned_back import ScannedBack, SurfaceGrid
 
@@ -214,9 +214,9 @@ def _build(
 def _scapula_level(back: ScannedBack, pts_b: FloatArray) -> None:
     """The scapulae's inferior angles' level from the blades' lower edge (quality)."""
     w = SCAPULA_INFERIOR_ANGLE_FRACTION * reference_half_widths_m(back)["shoulders"]
-    edge = inferior_angle_x_m(back, pts_b, w)
+    edge = inferior_angle_m(back, pts_b, w)
     prop = float(back._x_of_u(anatomy.level_u("T7")))
-    x, source = fused_level_x_m(edge, prop)
+    x, source = fused_level_x_m(None if edge is None else edge.x_m, prop)
     back.quality["landmarks_from"]["scapula_inferior_angle"] = source
     back.quality["landmarks_b"]["scapula_inferior_angle_x"] = round(x, 5)
 

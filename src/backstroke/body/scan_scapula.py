@@ -26,12 +26,13 @@ level.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from backstroke.body.scan_axis import height_grid
+from backstroke.body.scan_axis import HeightGrid, height_grid
 from backstroke.body.scan_relief import smooth_nan
 
 if TYPE_CHECKING:
@@ -45,40 +46,62 @@ EDGE_M = 0.04
 SEARCH_U = (0.45, 0.82)
 MIN_STEP_M = 0.0008
 NOISE_FACTOR = 4.0
-ONSET = 0.25
+ONSET = 0.1
 GATE_M = 0.04
+LATERAL_SPAN = (0.8, 0.9, 1.0, 1.1, 1.2)
 
 
-def blade_relief_m(
-    back: ScannedBack, pts_b: FloatArray, w_m: float
-) -> tuple[FloatArray, FloatArray]:
-    """Rows' ``x`` and the blades' mean relief ``(n,)`` at lateral offset ``w_m`` (B)."""
-    cell = back.surface.cell_m
-    grid = height_grid(pts_b, cell)
-    f = smooth_nan(grid.h_m, SIGMA_M / cell)
+@dataclass(frozen=True)
+class BladeEdge:
+    """The blades' lower edge: level ``x_m`` (B), lateral offset ``w_m``, step (m)."""
+
+    x_m: float
+    w_m: float
+    step_m: float
+
+
+def blade_relief_m(back: ScannedBack, grid: HeightGrid, f_m: FloatArray, w_m: float) -> FloatArray:
+    """The blades' mean relief ``(n_s,)`` per grid row at lateral offset ``w_m`` (B)."""
     out = np.full(len(grid.s_m), np.nan)
     for i, x in enumerate(grid.s_m):
         c = float(back._m(x))
         vals = []
         for sgn in (1.0, -1.0):
             t = c + sgn * (w_m + np.array([-BAND_M, 0.0, BAND_M]))
-            a = np.interp(t, grid.t_m, f[i], left=np.nan, right=np.nan)
+            a = np.interp(t, grid.t_m, f_m[i], left=np.nan, right=np.nan)
             vals.append(a[1] - 0.5 * (a[0] + a[2]))
         v = np.asarray(vals)
         if np.isfinite(v).any():
             out[i] = float(np.nanmean(v))
-    return np.asarray(grid.s_m, dtype=np.float64), out
+    return out
 
 
-def inferior_angle_x_m(back: ScannedBack, pts_b: FloatArray, w_m: float) -> float | None:
-    """B's ``x`` of the shoulder blades' lower edge, or None where the skin shows none."""
-    xs, rel = blade_relief_m(back, pts_b, w_m)
+def inferior_angle_m(back: ScannedBack, pts_b: FloatArray, w_ref_m: float) -> BladeEdge | None:
+    """The shoulder blades' lower edge, or None where the skin shows none.
+
+    Searched at lateral offsets ``LATERAL_SPAN`` × ``w_ref_m`` (a blade's tip is
+    narrow: the edge is sharpest at the tip's own offset); the offset with the largest
+    step wins.
+    """
+    cell = back.surface.cell_m
+    grid = height_grid(pts_b, cell)
+    f = smooth_nan(grid.h_m, SIGMA_M / cell)
+    best: BladeEdge | None = None
+    for k in LATERAL_SPAN:
+        found = _edge(back, grid, f, k * w_ref_m)
+        if found is not None and (best is None or found.step_m > best.step_m):
+            best = found
+    return best
+
+
+def _edge(back: ScannedBack, grid: HeightGrid, f: FloatArray, w_m: float) -> BladeEdge | None:
+    xs = np.asarray(grid.s_m, dtype=np.float64)
+    rel = blade_relief_m(back, grid, f, w_m)
     ok = np.isfinite(rel)
     if ok.sum() < 10:
         return None
     rel = np.interp(xs, xs[ok], rel[ok])
-    step = xs[1] - xs[0]
-    n = max(2, round(EDGE_M / step))
+    n = max(2, round(EDGE_M / grid.cell_m))
     x0, x1 = (float(back._x_of_u(u)) for u in SEARCH_U)
     diffs = np.diff(rel)
     noise_row = float(1.4826 * np.median(np.abs(diffs - np.median(diffs)))) / np.sqrt(2)
@@ -98,7 +121,7 @@ def inferior_angle_x_m(back: ScannedBack, pts_b: FloatArray, w_m: float) -> floa
     i = i_best
     while i > i_best - n and rel[i - 1] > floor:
         i -= 1
-    return float(xs[i])
+    return BladeEdge(float(xs[i]), w_m, best)
 
 
 def fused_level_x_m(edge_x_m: float | None, proportion_x_m: float) -> tuple[float, str]:
