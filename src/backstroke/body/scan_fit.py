@@ -200,7 +200,7 @@ def _build(
         "coverage": _coverage(back, in_b[sel]),
         "head_margin": round(float(margin), 3),
         "psis_from_shape": psis_from != "proportions",
-        "landmarks_from": {"psis": psis_from},
+        "landmarks_from": {"psis": psis_from, "iliac_crest_top": "proportions (L4)"},
         "landmarks_b": {},
         "points": len(scan.points_m),
         "body_points": len(body),

@@ -3,25 +3,23 @@
 Seen from above, each shoulder blade is a plate a few millimetres proud of the ribs
 beside it; its lower tip, the inferior angle, is where that relief ends walking down
 the back. Along the back (frame B, the skin height smoothed at ``SIGMA_M``) the
-relief at the blade's lateral offset ``w`` is the skin's rise over the mean of the
-skin ``BAND_M`` medial and lateral of it (the ribs' own curvature adds about the same
-to every row). The lower edge is where that relief steps up most, walking toward the
-head: the largest difference between the mean relief over ``EDGE_M`` cranial and over
-``EDGE_M`` caudal of a row, within the chart's ``SEARCH_U``; the angle is where
-that rise begins (the last row, walking down, still ``ONSET`` of the step above the
-caudal mean). The step must exceed
-``MIN_STEP_M`` and ``NOISE_FACTOR`` times its own noise; else the blades show nothing
-and the proportions (DESIGN §5's T7) place the angles.
+relief at a lateral offset ``w`` is the skin's rise over the mean of the skin
+``BAND_M`` medial and lateral of it (the ribs' own curvature adds about the same to
+every row), both sides averaged (the two angles share one level). The lower edge is
+where that relief steps up most, walking toward the head: the largest difference
+between the mean relief over ``EDGE_M`` cranial and over ``EDGE_M`` caudal of a row,
+within the chart's ``SEARCH_U``, at the offset among ``LATERAL_SPAN`` × the
+proportions' (``SCAPULA_INFERIOR_ANGLE_FRACTION`` of the shoulders' half-width) where
+it is largest (a tip is narrow). The angle is where that rise begins: the last row,
+walking down, still ``ONSET`` of the step above the caudal mean. The step must exceed
+``MIN_STEP_M`` and ``NOISE_FACTOR`` times its own noise; else the blades show nothing.
 
-The edge is a weak sign (a few millimetres over centimetres, and a plate's tip rises
-gradually, so the edge read lies 0–2 cm cranial of the tip), and the ribs and erectors
-give false steps where a body has no visible blades. So the level used is the mean of
-the edge and the proportions' level when the two lie within ``GATE_M`` of each other,
-else the proportions' alone (:func:`fused_level_x_m`).
-
-The lateral offset is the proportions' (``SCAPULA_INFERIOR_ANGLE_FRACTION`` of the
-shoulders' half-width); the edge search averages both sides, the two angles sharing one
-level.
+The edge is a weak sign (a few millimetres over centimetres; a plate's tip may rise
+gradually, so the edge read lies up to 1–2 cm cranial of the tip), and the ribs and
+erectors give false steps where a body has no visible blades. So the level used is
+the mean of the edge and DESIGN §5's T7 when the two lie within ``GATE_M`` of each
+other, else T7 alone (:func:`fused_level_x_m`). The lateral position stays the
+proportions'.
 """
 
 from __future__ import annotations
