@@ -1,4 +1,5 @@
-"""``python -m bench.scan [N_PHANTOM N_PARAMETRIC N_SLICE N_LOFT]``: scan-fit accuracy and speed.
+"""``python -m bench.scan [N_PHANTOM N_PARAMETRIC N_SLICE N_LOFT N_SHELL]``: scan-fit accuracy
+and speed.
 
 Writes bench/results/scan.json (and the figures block of docs/scan.md,
 ``bench/scan_doc.py``).
@@ -17,6 +18,10 @@ Writes bench/results/scan.json (and the figures block of docs/scan.md,
   of its own, 3D surface samples seen by a time-of-flight camera with multipath, mixed
   pixels and lens distortion), written after the fit was calibrated on the others and
   run blind first (``bench/results/scan_blind_third_first_run.json``).
+* ``shell``: the fifth generator (``tests/body/shell_*.py``: a superellipse height-field
+  body with explicit scapular plates and sacral dimples, an active-stereo camera),
+  written after the landmark finders were tuned on the other four, without reading the
+  fit code, and run blind first (``bench/results/scan_blind_fifth_first_run.json``).
 * ``timing``: fitting a 300 000-point scan (and reading it from a binary PLY).
 """
 
@@ -34,6 +39,7 @@ from tests.body.loft_camera import loft_case_scan
 from tests.body.phantom import ARM_POSES, Phantom
 from tests.body.phantom_camera import Pinhole, render
 from tests.body.phantom_score import LIMITS_M, score, within_limits
+from tests.body.shell_camera import shell_case_scan
 from tests.body.slice_camera import slice_case_scan
 
 from backstroke.body.back_model import BackModel
@@ -52,7 +58,9 @@ C7 ≤ 20 mm, PSIS ≤ 15 mm, scapular inferior angles ≤ 25 mm, iliac-crest to
 back length within 5 %; the paired landmarks count the worse side). The fit's
 constants were calibrated on the first two generators; the slices and the loft were
 each written afterwards, and their first, blind runs are kept in
-`bench/results/scan_blind_first_run.json` and `scan_blind_third_first_run.json`.
+`bench/results/scan_blind_first_run.json` and `scan_blind_third_first_run.json`; the
+landmark finders were then tuned on all four, and the shell written after that, its
+blind run kept in `scan_blind_fifth_first_run.json`.
 """
 
 
@@ -123,6 +131,18 @@ def loft_case(seed: int) -> dict[str, Any]:
         "pixel_m": cam.pixel_m,
     }
     return _fit_row(row, sc.points_m, f"loft-{seed}", sc, sc.s_from_e[:3, 0])
+
+
+def shell_case(seed: int) -> dict[str, Any]:
+    body, cam, sc = shell_case_scan(seed)
+    row: dict[str, Any] = {
+        "seed": seed,
+        "arms": body.arms,
+        "points": len(sc.points_m),
+        "noise_m": cam.noise_m,
+        "pixel_m": cam.pixel_m,
+    }
+    return _fit_row(row, sc.points_m, f"shell-{seed}", sc, sc.s_from_f[:3, 0])
 
 
 def backmodel_case(seed: int) -> dict[str, Any]:
@@ -222,6 +242,7 @@ def run_cases(kind: str, n: int) -> list[dict[str, Any]]:
         "backmodel": backmodel_case,
         "slice": slice_case,
         "loft": loft_case,
+        "shell": shell_case,
     }[kind]
     rows = []
     for seed in range(n):
@@ -236,6 +257,7 @@ def main(
     n_backmodel: int = 15,
     n_slice: int = 30,
     n_loft: int = 30,
+    n_shell: int = 30,
     out: Path = RESULTS,
     doc: bool = True,
 ) -> dict[str, Any]:
@@ -245,6 +267,7 @@ def main(
         ("backmodel", n_backmodel),
         ("slice", n_slice),
         ("loft", n_loft),
+        ("shell", n_shell),
     )
     for kind, n in kinds:
         rows = run_cases(kind, n)
@@ -268,5 +291,5 @@ def main(
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:5]]
+    args = [int(a) for a in sys.argv[1:6]]
     main(*args)

@@ -33,7 +33,12 @@ from backstroke.body.scan_axis import (
     top_height_m,
 )
 from backstroke.body.scan_clean import body_points, fit_table, spacing_m
+from backstroke.body.scan_dimples import DimplePair, find_dimples
 from backstroke.body.scan_io import Scan, ScanError
+from backstroke.body.scan_landmarks import (
+    SCAPULA_INFERIOR_ANGLE_FRACTION,
+    reference_half_widths_m,
+)
 from backstroke.body.scan_midline import (
     C7_BELOW_SHOULDER_TOP_M,
     c7_s_m,
@@ -42,6 +47,7 @@ from backstroke.body.scan_midline import (
     shoulder_top_s_m,
     smooth_midline,
 )
+from backstroke.body.scan_scapula import fused_level_x_m, inferior_angle_m
 from backstroke.body.scan_width import chart_half_width_m, half_widths_m
 from backstroke.body.scanned_back import ScannedBack, SurfaceGrid
 
@@ -103,6 +109,9 @@ def fit_scan(scan: Scan) -> ScannedBack:
         grid = height_grid(frame.local(body), cell)
     ss, tt = midline_centres(grid, s_psis - 0.05, s_c7, guess)
     mid = smooth_midline(ss, tt)
+    dimples = find_dimples(grid, mid, s_psis)
+    if dimples is not None:
+        s_psis = dimples.level_s_m
     for _ in range(SQUARE_CUT_PASSES):
         ss, tt = midline_centres(grid, s_psis - 0.05, s_c7, along=mid)
         mid = smooth_midline(ss, tt)
@@ -112,7 +121,26 @@ def fit_scan(scan: Scan) -> ScannedBack:
             f"the back found is {length:.2f} m long (C7 to PSIS): not a prone adult's back",
             path=scan.path,
         )
-    return _build(scan, body, frame, grid, mid, s_psis, s_c7, from_shape, margin, sp)
+    psis_from = "dimples" if dimples else ("buttocks" if from_shape else "proportions")
+    back = _build(scan, body, frame, grid, mid, s_psis, s_c7, psis_from, margin, sp)
+    if dimples is not None:
+        back.quality["landmarks_b"].update(_dimples_b(back, frame, grid, dimples))
+    return back
+
+
+def _dimples_b(
+    back: ScannedBack, frame: BodyFrame, grid: Any, pair: DimplePair
+) -> dict[str, list[float]]:
+    """The dimples as the PSIS, B's ``(x, y)``; left = the client's left (B's +y)."""
+    out = []
+    for s, t in (pair.first_st_m, pair.second_st_m):
+        p = np.array([s, t, _cell_height(grid, np.array([s, t]))])
+        out.append(back.to_body(frame.axes.T @ p + frame.origin_m))
+    left, right = sorted(out, key=lambda q: -q[1])
+    return {
+        "psis_left": [round(float(left[0]), 5), round(float(left[1]), 5)],
+        "psis_right": [round(float(right[0]), 5), round(float(right[1]), 5)],
+    }
 
 
 def _build(
@@ -123,7 +151,7 @@ def _build(
     mid: Any,
     s_psis: float,
     s_c7: float,
-    from_shape: bool,
+    psis_from: str,
     margin: float,
     sp: float,
 ) -> ScannedBack:
@@ -171,13 +199,26 @@ def _build(
         "outlier_fraction": outliers,
         "coverage": _coverage(back, in_b[sel]),
         "head_margin": round(float(margin), 3),
-        "psis_from_shape": bool(from_shape),
+        "psis_from_shape": psis_from != "proportions",
+        "landmarks_from": {"psis": psis_from, "iliac_crest_top": "proportions (L4)"},
+        "landmarks_b": {},
         "points": len(scan.points_m),
         "body_points": len(body),
         "spacing_m": round(sp, 5),
     }
     del measured
+    _scapula_level(back, in_b[sel])
     return back
+
+
+def _scapula_level(back: ScannedBack, pts_b: FloatArray) -> None:
+    """The scapulae's inferior angles' level from the blades' lower edge (quality)."""
+    w = SCAPULA_INFERIOR_ANGLE_FRACTION * reference_half_widths_m(back)["shoulders"]
+    edge = inferior_angle_m(back, pts_b, w)
+    prop = float(back._x_of_u(anatomy.level_u("T7")))
+    x, source = fused_level_x_m(None if edge is None else edge.x_m, prop)
+    back.quality["landmarks_from"]["scapula_inferior_angle"] = source
+    back.quality["landmarks_b"]["scapula_inferior_angle_x"] = round(x, 5)
 
 
 def _cell_height(grid: Any, p: FloatArray) -> float:

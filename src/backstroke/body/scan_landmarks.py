@@ -63,15 +63,31 @@ def lateral_landmarks(back: ScannedBack) -> dict[str, Landmark]:
     """PSIS, scapulae' inferior angles and iliac crests' tops, left and right (frame B)."""
     out: dict[str, Landmark] = {}
     ref = reference_half_widths_m(back)
+    seen = back.quality.get("landmarks_b", {})
     for name, level, frac, width in _LATERAL:
         u = anatomy.level_u(level)
         x = float(back._x_of_u(u))
-        my = float(back._m(x))
+        if f"{name}_x" in seen:  # a level the skin showed (the blades' lower edge)
+            x = float(seen[f"{name}_x"])
+            u = _u_of_x(back, x)
         for side, sgn in (("left", 1.0), ("right", -1.0)):
+            key = f"{name}_{side}"
+            xs, my = x, float(back._m(x))
             off = frac * (silhouette_half_width_m(back, x) if width == "local" else ref[width])
+            us = u
+            if key in seen:  # a point the skin showed (a dimple)
+                xs, ys = (float(c) for c in seen[key])
+                my = float(back._m(xs))
+                off = abs(ys - my)
+                us = _u_of_x(back, xs)
             w = np.linspace(0.0, off, 41)
-            z = back.height_m(np.full_like(w, x), my + sgn * w)
+            z = back.height_m(np.full_like(w, xs), my + sgn * w)
             v = float(np.sum(np.hypot(np.diff(w), np.diff(z))))
-            p = (x, my + sgn * off, float(z[-1]))
-            out[f"{name}_{side}"] = Landmark(f"{name}_{side}", u, sgn * v, p)
+            p = (xs, my + sgn * off, float(z[-1]))
+            out[key] = Landmark(key, us, sgn * v, p)
     return out
+
+
+def _u_of_x(back: ScannedBack, x_m: float) -> float:
+    uu = np.linspace(0.0, 1.0, 201)
+    return float(np.clip(np.interp(x_m, back._x_of_u(uu), uu), 0.0, 1.0))

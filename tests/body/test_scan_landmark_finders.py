@@ -1,0 +1,70 @@
+"""The landmark finders (dimples, shoulder-blade edge) on generators they were not
+developed on: the fifth generator (tests/body/shell_*.py, explicit dimples and plates)
+and the parametric body (no dimples, no plates)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from backstroke.body.back_model import BackModel
+from backstroke.body.client_file import random_client
+from backstroke.body.scan_axis import height_grid
+from backstroke.body.scan_dimples import find_dimples
+from backstroke.body.scan_fit import fit_scan
+from backstroke.body.scan_io import Scan
+from backstroke.body.scan_landmarks import (
+    SCAPULA_INFERIOR_ANGLE_FRACTION,
+    reference_half_widths_m,
+)
+from backstroke.body.scan_scapula import GATE_M, fused_level_x_m, inferior_angle_m
+from backstroke.body.scan_sim import CameraSpec, ScanPose, simulate_scan
+from tests.body.shell_camera import shell_case_scan
+
+
+def _grid_b(fit, points_s, lo, hi):  # type: ignore[no-untyped-def]
+    pb = fit.to_body(points_s)
+    sel = (pb[:, 0] > lo) & (pb[:, 0] < hi) & (np.abs(pb[:, 1]) < 0.3)
+    return pb[sel], height_grid(pb[sel], fit.surface.cell_m)
+
+
+def test_dimples_found_on_the_fifth_generator() -> None:
+    _, _, sc = shell_case_scan(0)  # dimples 3.6 mm deep, 1.7 mm noise: clearly seen
+    fit = fit_scan(Scan(sc.points_m, "shell", "points"))
+    truth = {k: fit.to_body(sc.landmarks_m[k]) for k in ("psis_left", "psis_right")}
+    x_true = 0.5 * (truth["psis_left"][0] + truth["psis_right"][0])
+    _, grid = _grid_b(fit, sc.points_m, x_true - 0.2, x_true + 0.25)
+    pair = find_dimples(grid, fit._m, x_true + 0.03)  # searched about a guess 3 cm off
+    assert pair is not None
+    found = sorted([pair.first_st_m, pair.second_st_m], key=lambda p: -p[1])
+    for (x, y), name in zip(found, ("psis_left", "psis_right"), strict=True):
+        assert np.hypot(x - truth[name][0], y - truth[name][1]) < 0.015, (found, truth)
+
+
+def test_no_dimples_on_a_body_without_them() -> None:
+    back = BackModel(random_client(4))
+    sim = simulate_scan(
+        back, ScanPose(yaw_rad=0.7), CameraSpec(noise_m=0.002), np.random.default_rng(4)
+    )
+    fit = fit_scan(Scan(sim.points_m, "parametric", "points"))
+    x0 = float(fit.point(0.0, 0.0)[0])
+    _, grid = _grid_b(fit, sim.points_m, x0 - 0.2, x0 + 0.25)
+    assert find_dimples(grid, fit._m, x0) is None
+    assert fit.quality["landmarks_from"]["psis"] != "dimples"
+
+
+def test_blade_edge_on_the_fifth_generator() -> None:
+    _, _, sc = shell_case_scan(4)
+    fit = fit_scan(Scan(sc.points_m, "shell", "points"))
+    truth = fit.to_body(sc.landmarks_m["scapula_inferior_angle_left"])
+    x0, x1 = float(fit.point(0.0, 0.0)[0]), float(fit.point(1.0, 0.0)[0])
+    pts, _ = _grid_b(fit, sc.points_m, x0 - 0.05, x1 + 0.05)
+    w = SCAPULA_INFERIOR_ANGLE_FRACTION * reference_half_widths_m(fit)["shoulders"]
+    edge = inferior_angle_m(fit, pts, w)
+    assert edge is not None and abs(edge.x_m - truth[0]) < 0.025, (edge, truth)
+    assert abs(edge.w_m - abs(truth[1] - fit._m(truth[0]))) < 0.02, (edge, truth)
+
+
+def test_fused_level() -> None:
+    assert fused_level_x_m(None, 0.1) == (0.1, "proportions (no blade edge seen)")
+    assert fused_level_x_m(0.1 + 2 * GATE_M, 0.1)[0] == 0.1
+    assert abs(fused_level_x_m(0.12, 0.1)[0] - 0.11) < 1e-12
