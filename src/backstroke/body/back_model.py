@@ -15,9 +15,10 @@ exactly; ``project`` inverts it by Gauss–Newton to well under 0.5 mm.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -26,6 +27,8 @@ from scipy.interpolate import CubicSpline, RectBivariateSpline
 from backstroke.body import anatomy
 from backstroke.body.client_file import ClientSpec
 from backstroke.body.zones import KeepOutZone
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     import trimesh
@@ -66,6 +69,16 @@ class BackModel:
         self.adipose_m = client.value("adipose_m")
         self._build_midline(client.value("kyphosis_deg"), client.value("lordosis_deg"))
         self._build_lateral_tables()
+
+    def derived(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        """Read-only data derived from this back (``make()``), made once per ``key`` and
+        kept on the back itself, so it is freed with it. (A module-level weak-keyed
+        cache leaked: its values hold the back, which kept every session's back, zone
+        limits and skin tables alive for the life of the process.)"""
+        store: dict[tuple[Any, ...], Any] = self.__dict__.setdefault("_derived", {})
+        if key not in store:
+            store[key] = make()
+        return cast(T, store[key])
 
     # ---------------------------------------------------------------- construction
     def _build_midline(self, kyphosis_deg: float, lordosis_deg: float) -> None:

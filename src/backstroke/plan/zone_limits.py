@@ -16,8 +16,6 @@ Two questions, two margins:
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -204,15 +202,9 @@ class ZoneLimits:
         return lipschitz_envelope(cap, np.asarray(t_s), CAP_SLOPE_N_S)
 
 
-_CACHE: weakref.WeakKeyDictionary[BackModel, ZoneLimits] = weakref.WeakKeyDictionary()
-
-
 def zone_limits_for(back: BackModel) -> ZoneLimits:
-    """The (cached, read-only) ZoneLimits of a back."""
-    z = _CACHE.get(back)
-    if z is None:
-        z = _CACHE[back] = ZoneLimits(back)
-    return z
+    """The (cached on the back, read-only) ZoneLimits of a back."""
+    return back.derived(("zone_limits",), lambda: ZoneLimits(back))
 
 
 def lipschitz_envelope(values: FloatArray, t_s: FloatArray, slope: float) -> FloatArray:

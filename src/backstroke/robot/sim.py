@@ -40,7 +40,6 @@ Model, per control tick ``dt`` (default 1 ms):
 from __future__ import annotations
 
 import math
-import weakref
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -102,18 +101,10 @@ class SimRobotParams:
             raise RobotError("SimRobotParams: refresh_m, refresh_s, accel_window_s must be > 0")
 
 
-_SURFACES: weakref.WeakKeyDictionary[BackModel, dict[tuple[float, int, int], SurfaceTables]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def _surface_tables(back: BackModel, grid: ChartGrid) -> SurfaceTables:
-    """The skin tables of a back on a grid, cached per back model (they are read-only)."""
-    per_back = _SURFACES.setdefault(back, {})
-    key = (grid.dv_m, grid.n_u, grid.n_v)
-    if key not in per_back:
-        per_back[key] = SurfaceTables(back, grid)
-    return per_back[key]
+    """The skin tables of a back on a grid, cached on the back (they are read-only)."""
+    key = ("skin_tables", grid.dv_m, grid.n_u, grid.n_v)
+    return back.derived(key, lambda: SurfaceTables(back, grid))
 
 
 def _taylor(node: tuple[float, ...], du: float, dv: float) -> tuple[float, ...]:
