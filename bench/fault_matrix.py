@@ -96,7 +96,8 @@ class CaseResult:
 
 
 def case_routine(technique: str) -> Routine:
-    """A short routine: a brief rest, then one pass of ``technique``."""
+    """A short routine: a brief rest, then one pass of ``technique`` (a thumb strip on
+    its innermost lane)."""
     blocks: list[dict[str, Any]] = [
         {"technique": "rest", "duration_s": 4.0 if technique != "rest" else 20.0}
     ]
@@ -109,6 +110,11 @@ def case_routine(technique: str) -> Routine:
         }
         if technique != "glide":
             b["side"] = "left"
+        if technique == "thumb_strip":
+            # One lane, the one closest to the spine (a shift toward it is the hardest
+            # case), instead of the whole band: a fault's reaction is the same on any
+            # lane, and the band's pass is five times longer.
+            b["lateral_m"] = 0.03
         blocks.append(b)
     return Routine.model_validate(
         {"name": f"fault-{technique}", "start_force_fraction": 1.0, "blocks": blocks}

@@ -38,6 +38,7 @@ target_force_n = 8
 technique = "thumb_strip"
 side = "left"
 target_force_n = 20
+lateral_m = 0.03
 u_min = 0.3
 u_max = 0.6
 repeat = { passes = 1 }
