@@ -19,7 +19,12 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "backstroke"
 # ``backstroke``). ``backstroke`` itself is the package facade: its module-level imports
 # are the errors; the Python API it offers is imported on first use (exempt below).
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("core", frozenset({"backstroke", "errors", "config", "tools", "atomic_io", "_single_thread"})),
+    (
+        "core",
+        frozenset(
+            {"backstroke", "errors", "config", "tools", "atomic_io", "_single_thread", "jit"}
+        ),
+    ),
     ("describe", frozenset({"body", "routine", "music", "tempo_source", "log_input"})),
     ("technique", frozenset({"technique"})),
     ("plan", frozenset({"plan"})),

@@ -26,6 +26,7 @@ from scipy.interpolate import CubicSpline, RectBivariateSpline
 
 from backstroke.body import anatomy
 from backstroke.body.client_file import ClientSpec
+from backstroke.body.spline_eval import spline_ev
 from backstroke.body.zones import KeepOutZone
 
 T = TypeVar("T")
@@ -157,7 +158,7 @@ class BackModel:
         )
         vmax = self.v_max_m(uu)
         w = np.abs(vv) / vmax
-        y = np.sign(vv) * self._y_of.ev(uu.ravel(), w.ravel()).reshape(uu.shape)
+        y = np.sign(vv) * spline_ev(self._y_of, uu, w)
         h = self._height_m(uu, y)
         th = self._mid_theta(uu)
         x = self._mid_x(uu) - np.sin(th) * h

@@ -26,7 +26,6 @@ cache for any later librosa use in the process.
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backstroke.errors import AudioError, MissingExtraError
+from backstroke.jit import set_numba_cache_dir as _set_numba_cache_dir
 from backstroke.music.grid import BeatGrid
 
 SR_HZ = 22050
@@ -189,24 +189,6 @@ def _result(bpm: float, beats_s: NDArray[np.float64], conf: float, dur: float) -
 
 
 # -- decoding -------------------------------------------------------------------------
-
-
-def _set_numba_cache_dir() -> None:
-    """Point numba's on-disk cache at a writable directory unless the user chose one.
-
-    librosa JIT-compiles with numba; without a writable cache every process pays the
-    compile again (tens of seconds). Must run before librosa (numba) is imported.
-    """
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    cache = Path(base) / "backstroke" / "numba"
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return  # numba then caches next to librosa's sources, or not at all
-    if os.access(cache, os.W_OK):
-        os.environ["NUMBA_CACHE_DIR"] = str(cache)
 
 
 def _import_audio() -> tuple[ModuleType, ModuleType, ModuleType]:

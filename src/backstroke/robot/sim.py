@@ -47,15 +47,13 @@ import numpy as np
 
 from backstroke.body.back_model import BackModel
 from backstroke.errors import RobotError
+from backstroke.robot import sim_kernel as kernel
 from backstroke.robot.protocol import RobotCommand, RobotState, Vec3
 from backstroke.tissue.grid import ChartGrid, SurfaceTables
 from backstroke.tissue.model import Tissue
 from backstroke.tools import Tool
 
 _NOISE_BLOCK = 4096  # noise samples drawn per refill (× 3 axes)
-_V_EPS_M_S = 0.002  # friction regularisation speed
-_V_EPS2 = _V_EPS_M_S * _V_EPS_M_S
-_ZERO3: Vec3 = (0.0, 0.0, 0.0)
 # Largest constant error of the arm's joint-torque force estimate (N): payload and
 # friction model errors of a well-identified arm.
 JOINT_MODEL_ERROR_N = 1.0
@@ -141,6 +139,12 @@ def _taylor(node: tuple[float, ...], du: float, dv: float) -> tuple[float, ...]:
     )  # fmt: skip
 
 
+_move = kernel.move
+_gaps = kernel.gaps
+_resume = kernel.resume
+_forces = kernel.forces
+
+
 def _vec3(x: Any, what: str) -> Vec3:
     try:
         a, b, c = (float(t) for t in x)
@@ -214,7 +218,7 @@ class SimRobot:
         jdir = jrng.standard_normal(3)
         jdir *= float(jrng.uniform(0.0, JOINT_MODEL_ERROR_N)) / np.linalg.norm(jdir)
         self.joint_bias_n: Vec3 = (float(jdir[0]), float(jdir[1]), float(jdir[2]))
-        self._noise: list[float] = []
+        self._noise = np.zeros(0)
         self._noise_i = 0
         self._noise_end = 0
         self._refill_noise()
@@ -237,43 +241,47 @@ class SimRobot:
         self._seq = 0
         self._tool: Tool | None = None
         self._tissue_state = tissue
-        self._k = (
-            self.dt_s,
-            self._w2,
-            self._zw,
-            self._amax2,
-            self._vmax2,
-            self._acc_alpha,
-            self._ax_beta,
-            self._h2,
-            self._mu,
+        # the compiled tick's constants and state (sim_kernel.py)
+        self._K = np.array(
+            [
+                self.dt_s,
+                self._w2,
+                self._zw,
+                self._amax2,
+                self._vmax2,
+                self._acc_alpha,
+                self._ax_beta,
+                self._h2,
+                self._mu,
+                *self.joint_bias_n,
+            ]
         )
+        self._S = np.zeros(kernel.SIZE)
         self._pads: tuple[float, ...] = (0.0,)
         self._cols: tuple[int, ...] = (0,)
-        # dynamic state: p(3), v(3), axis(3), low-passed acceleration(3)
-        self._s: tuple[float, ...] = (0.0, 0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
-        self._plane: tuple[float, ...] = (0.0,) * 14
-        self._padgeo: tuple[float, ...] = (0.0,) * 18
+        # dynamic state (in S): p(3), v(3), axis(3), low-passed acceleration(3)
+        self._S[kernel.DYN : kernel.DYN + 12] = (
+            0.0, 0.0, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0,
+        )  # fmt: skip
+        self._plane: tuple[float, ...] = (0.0,) * 14  # (also in S)
+        self._padgeo: tuple[float, ...] = (0.0,) * 18  # (also in S)
         self._lat: tuple[float, ...] = (0.0,) * 5
         self._two = False
-        self._t_refresh = -math.inf
+        self._S[kernel.T_REFRESH] = -math.inf
         self._refresh_s = self.params.refresh_s
         self._press = tissue.press
         tissue.set_control_period(self.dt_s)
         self._refreshes = 0
-        self._client_offset: tuple[float, ...] = (0.0,) * 6
-        self._moved = False  # any(self._client_offset)
-        self._roll_m = 0.0
-        self._roll_step_m = 0.0
+        self._client_offset: tuple[float, ...] = (0.0,) * 6  # (also in S)
 
     # ------------------------------------------------------------------ helpers
     def _refill_noise(self) -> None:
         """Next block of sensor noise (σ per axis), with the constant bias added."""
         sigma = self.params.force_noise_n
         z = self._rng.standard_normal((_NOISE_BLOCK, 3)) * sigma + np.asarray(self.sensor_bias_n)
-        self._noise = z.ravel().tolist()
+        self._noise = np.ascontiguousarray(z.ravel())
         self._noise_i = 0
-        self._noise_end = len(self._noise) - 2
+        self._noise_end = self._noise.size - 2
 
     def _refresh(self, u: float, v_m: float, axis: Vec3) -> None:
         """Skin lookup at the foot ``(u, v_m)``: local quadratic skin under the TCP and pads.
@@ -330,8 +338,12 @@ class SimRobot:
             i12 * aux + i22 * avx, i12 * auy + i22 * avy, i12 * auz + i22 * avz,
         )  # fmt: skip
         self._padgeo = tuple(pads)
+        S = self._S
+        S[kernel.PLANE : kernel.PLANE + 14] = self._plane
+        S[kernel.PADGEO : kernel.PADGEO + 18] = self._padgeo
         o1 = self._pads[1] if len(self._pads) > 1 else 0.0
         self._lat = (ex, ey, ez, self._pads[0], o1)
+        S[kernel.LAT : kernel.LAT + 5] = self._lat
         self._refreshes += 1
 
     def _select(self, tool: Tool | None) -> None:
@@ -345,7 +357,8 @@ class SimRobot:
         self._pads = self.tissue.pad_offsets_v_m(self._tool)
         self._cols = self.tissue.tool_fields(self._tool).pad_columns
         self._two = len(self._pads) > 1
-        self._t_refresh = -math.inf
+        self._S[kernel.TWO] = 1.0 if self._two else 0.0
+        self._S[kernel.T_REFRESH] = -math.inf
 
     # ------------------------------------------------------------------ protocol
     def start(self, tool: Tool, position_m: Vec3, axis: Vec3) -> RobotState:
@@ -361,17 +374,19 @@ class SimRobot:
         self._started = True
         self._select(tool)
         uu, vv = self.back.project(np.asarray([p]))
-        self._s = (*p, 0.0, 0.0, 0.0, *a, 0.0, 0.0, 0.0)
+        self._S[kernel.DYN : kernel.DYN + 12] = (*p, 0.0, 0.0, 0.0, *a, 0.0, 0.0, 0.0)
         self._refresh(float(uu[0]), float(vv[0]), a)
-        self._t_refresh = self._n * self.dt_s
+        self._S[kernel.T_REFRESH] = self._n * self.dt_s
         return self.step(RobotCommand(tool, p, a, self._n * self.dt_s))
 
     def stop(self) -> RobotState:
         """Brake: zero velocity, hold the current pose for one period, return the state."""
         if not self._started:
             raise RobotError("stop() before start()", backend="sim")
-        px, py, pz, _, _, _, ux, uy, uz, _, _, _ = self._s
-        self._s = (px, py, pz, 0.0, 0.0, 0.0, ux, uy, uz, 0.0, 0.0, 0.0)
+        px, py, pz, _, _, _, ux, uy, uz, _, _, _ = self._S[kernel.DYN : kernel.DYN + 12].tolist()
+        self._S[kernel.DYN : kernel.DYN + 12] = (
+            px, py, pz, 0.0, 0.0, 0.0, ux, uy, uz, 0.0, 0.0, 0.0,
+        )  # fmt: skip
         tool = self._tool if self._tool is not None else Tool.PALMS
         return self.step(RobotCommand(tool, (px, py, pz), (ux, uy, uz), self._n * self.dt_s))
 
@@ -380,7 +395,8 @@ class SimRobot:
         from the next tick the skin is pressed there (a fault injector's ``move``). The
         arm's own dynamics are unaffected; the measured TCP stays the world position."""
         self._client_offset = (*_vec3(offset_m, "offset_m"), *_vec3(velocity_m_s, "velocity"))
-        self._moved = any(self._client_offset)
+        self._S[kernel.OFFSET : kernel.OFFSET + 6] = self._client_offset
+        self._S[kernel.MOVED] = 1.0 if any(self._client_offset) else 0.0
 
     def close(self) -> None:
         """Release the backend (idempotent; nothing to release)."""
@@ -397,10 +413,8 @@ class SimRobot:
             if rolling:
                 # A rolling handover: the new face comes onto the skin progressively
                 # (from ROLL_START of the TCP's depth to all of it over ROLL_S).
-                self._roll_m = (1.0 - ROLL_START) * max(depth, 0.0)
-                self._roll_step_m = self._roll_m * self.dt_s / ROLL_S
-        px, py, pz, vx, vy, vz, ux, uy, uz, fax, fay, faz = self._s
-        dt, w2, zw, amax2, vmax2, alpha, beta, h2, mu = self._k
+                roll_m = (1.0 - ROLL_START) * max(depth, 0.0)
+                self._S[kernel.ROLL : kernel.ROLL + 2] = (roll_m, roll_m * self.dt_s / ROLL_S)
         cx, cy, cz = command.position_m
         kx, ky, kz = command.axis
         if type(cx) is not float or type(kx) is not float:  # e.g. numpy scalars
@@ -413,141 +427,37 @@ class SimRobot:
                 float(kz),
             )
         self._n = n = self._n + 1
-        t = n * dt
-        # critically damped second-order lag with acceleration and speed limits
-        ax = w2 * (cx - px) - zw * vx
-        ay = w2 * (cy - py) - zw * vy
-        az = w2 * (cz - pz) - zw * vz
-        a2 = ax * ax + ay * ay + az * az
-        if a2 > amax2:
-            sc = math.sqrt(amax2 / a2)
-            ax *= sc
-            ay *= sc
-            az *= sc
-            a2 = amax2
-        vx += ax * dt
-        vy += ay * dt
-        vz += az * dt
-        v2 = vx * vx + vy * vy + vz * vz
-        if v2 > vmax2:
-            sc = math.sqrt(vmax2 / v2)
-            vx *= sc
-            vy *= sc
-            vz *= sc
-        px += vx * dt
-        py += vy * dt
-        pz += vz * dt
-        # low-passed acceleration vector (vibration averages out, a jerk does not)
-        fax += (ax - fax) * alpha
-        fay += (ay - fay) * alpha
-        faz += (az - faz) * alpha
-        # tool axis: first-order lag, renormalised
-        ux += (kx - ux) * beta
-        uy += (ky - uy) * beta
-        uz += (kz - uz) * beta
-        inv = 1.0 / math.sqrt(ux * ux + uy * uy + uz * uz)
-        ux *= inv
-        uy *= inv
-        uz *= inv
-        self._s = (px, py, pz, vx, vy, vz, ux, uy, uz, fax, fay, faz)
-        wx, wy, wz = px, py, pz  # the TCP in the world: what the encoders measure
-        if self._moved:
-            # the client moved: contact happens in the client's (shifted) frame
-            ox, oy, oz, ovx, ovy, ovz = self._client_offset
-            px, py, pz = px - ox, py - oy, pz - oz
-            vx, vy, vz = vx - ovx, vy - ovy, vz - ovz
-        # contact geometry: tangent plane at the last foot; chart point by J⁺
-        sx, sy, sz, nx, ny, nz, fu, fv, ju0, ju1, ju2, jv0, jv1, jv2 = self._plane
-        rx = px - sx
-        ry = py - sy
-        rz = pz - sz
-        rn = rx * nx + ry * ny + rz * nz
-        du = ju0 * rx + ju1 * ry + ju2 * rz
-        dv = jv0 * rx + jv1 * ry + jv2 * rz
-        if rx * rx + ry * ry + rz * rz - rn * rn > h2 or t >= self._t_refresh:
-            old = self._gaps(px, py, pz, du, dv)
-            self._refresh(fu + du, fv + dv, (ux, uy, uz))
-            self._t_refresh = t + self._refresh_s
-            sx, sy, sz, nx, ny, nz, fu, fv, ju0, ju1, ju2, jv0, jv1, jv2 = self._plane
-            # the foot estimate is not exactly p's foot: keep the residual step
-            rx, ry, rz = px - sx, py - sy, pz - sz
-            du = ju0 * rx + ju1 * ry + ju2 * rz
-            dv = jv0 * rx + jv1 * ry + jv2 * rz
-            fu += du
-            fv += dv
+        t = n * self.dt_s
+        S = self._S
+        # actuator lag, tool axis, contact geometry on the local skin (sim_kernel.py)
+        (
+            refresh, wx, wy, wz, ux, uy, uz, px, py, pz, vx, vy, vz, du, dv,
+            fu, fv, g0, g1, vt2, tx, ty, tz, acc2,
+        ) = _move(S, self._K, t, cx, cy, cz, kx, ky, kz)  # fmt: skip
+        if refresh:
+            old0, old1 = _gaps(S, px, py, pz, du, dv)
+            plane = self._plane
+            self._refresh(plane[6] + du, plane[7] + dv, (ux, uy, uz))
+            S[kernel.T_REFRESH] = t + self._refresh_s
             # The new local expansion differs from the old one by O(slide³): shift the
             # tissue's memory of the last gap by the same, so its viscous term does not
             # read the re-expansion as a velocity (a one-tick force spike).
-            new = self._gaps(px, py, pz, du, dv)
-            self.tissue.shift_gaps(new[0] - old[0], new[1] - old[1])
-        else:
-            fu += du
-            fv += dv
-        q1 = du * du
-        q2 = du * dv
-        q3 = dv * dv
-        c0, n0x, n0y, n0z, l0, m0, k0, a0, b0, c1, n1x, n1y, n1z, l1, m1, k1, a1, b1 = self._padgeo
-        vn = vx * nx + vy * ny + vz * nz
-        tx = vx - vn * nx
-        ty = vy - vn * ny
-        tz = vz - vn * nz
-        vt2 = tx * tx + ty * ty + tz * tz
-        g0 = c0 - (px * n0x + py * n0y + pz * n0z) + a0 * du + b0 * dv + l0 * q1 + m0 * q2 + k0 * q3
-        g1 = c1 - (px * n1x + py * n1y + pz * n1z) + a1 * du + b1 * dv + l1 * q1 + m1 * q2 + k1 * q3
-        if self._roll_m > 0.0:
-            g0 -= self._roll_m
-            g1 -= self._roll_m
-            self._roll_m = max(0.0, self._roll_m - self._roll_step_m)
-        f0, f1 = self._press(t, fu, fv, g0, g1, vt2, fax * fax + fay * fay + faz * faz)
+            new0, new1, fu, fv, g0, g1, vt2, tx, ty, tz, acc2 = _resume(S, px, py, pz, vx, vy, vz)
+            self.tissue.shift_gaps(new0 - old0, new1 - old1)
+        f0, f1 = self._press(t, fu, fv, g0, g1, vt2, acc2)
         i = self._noise_i
         if i >= self._noise_end:
             self._refill_noise()
             i = 0
         self._noise_i = i + 3
-        noise = self._noise
-        if f0 or f1:
-            cf = mu / math.sqrt(vt2 + _V_EPS2)
-            fr = cf * (f0 + f1)
-            force = (
-                f0 * n0x + f1 * n1x - fr * tx + noise[i],
-                f0 * n0y + f1 * n1y - fr * ty + noise[i + 1],
-                f0 * n0z + f1 * n1z - fr * tz + noise[i + 2],
-            )
-            if self._two:
-                # τ = Σ (o_i e) × f_i n_i = e × M, M = o0 f0 n0 + o1 f1 n1 (normal forces)
-                ex, ey, ez, o0, o1 = self._lat
-                g0 = o0 * f0
-                g1 = o1 * f1
-                mx = g0 * n0x + g1 * n1x
-                my = g0 * n0y + g1 * n1y
-                mz = g0 * n0z + g1 * n1z
-                torque = (ey * mz - ez * my, ez * mx - ex * mz, ex * my - ey * mx)
-            else:
-                torque = _ZERO3
-        else:
-            force = (noise[i], noise[i + 1], noise[i + 2])
-            torque = _ZERO3
+        fx, fy, fz, qx, qy, qz, jx, jy, jz = _forces(
+            S, self._K, self._noise, i, f0, f1, tx, ty, tz, vt2
+        )
         self._seq = seq = self._seq + 1
-        jb = self.joint_bias_n
-        joint = (
-            force[0] - noise[i] + jb[0],
-            force[1] - noise[i + 1] + jb[1],
-            force[2] - noise[i + 2] + jb[2],
-        )
         return RobotState(
-            t, seq, command.tool, (wx, wy, wz), (ux, uy, uz), force, torque,
-            self._tissue_state.client_signal, joint,
+            t, seq, command.tool, (wx, wy, wz), (ux, uy, uz), (fx, fy, fz), (qx, qy, qz),
+            self._tissue_state.client_signal, (jx, jy, jz),
         )  # fmt: skip
-
-    def _gaps(self, px: float, py: float, pz: float, du: float, dv: float) -> tuple[float, float]:
-        """Each pad's geometric indentation at TCP ``p``, chart step ``(du, dv)`` from the
-        last refresh (the same expression as in :meth:`step`)."""
-        c0, n0x, n0y, n0z, l0, m0, k0, a0, b0, c1, n1x, n1y, n1z, l1, m1, k1, a1, b1 = self._padgeo
-        q1, q2, q3 = du * du, du * dv, dv * dv
-        return (
-            c0 - (px * n0x + py * n0y + pz * n0z) + a0 * du + b0 * dv + l0 * q1 + m0 * q2 + k0 * q3,
-            c1 - (px * n1x + py * n1y + pz * n1z) + a1 * du + b1 * dv + l1 * q1 + m1 * q2 + k1 * q3,
-        )
 
     # ------------------------------------------------------------------ truth
     @property
@@ -555,13 +465,15 @@ class SimRobot:
         """Chart point ``(u, v_m)`` under the TCP now (TRUTH)."""
         sx, sy, sz, _, _, _, fu, fv, ju0, ju1, ju2, jv0, jv1, jv2 = self._plane
         o = self._client_offset
-        rx, ry, rz = self._s[0] - o[0] - sx, self._s[1] - o[1] - sy, self._s[2] - o[2] - sz
+        p = self._S[kernel.DYN : kernel.DYN + 3].tolist()
+        rx, ry, rz = p[0] - o[0] - sx, p[1] - o[1] - sy, p[2] - o[2] - sz
         return fu + ju0 * rx + ju1 * ry + ju2 * rz, fv + jv0 * rx + jv1 * ry + jv2 * rz
 
     @property
     def velocity_m_s(self) -> Vec3:
         """TCP velocity (m/s, frame B) (TRUTH)."""
-        return self._s[3], self._s[4], self._s[5]
+        vx, vy, vz = self._S[kernel.DYN + 3 : kernel.DYN + 6].tolist()
+        return vx, vy, vz
 
     def sim_truth(self) -> dict[str, Any]:
         """What the simulated client actually received, for the summary's ``sim_truth``.

@@ -407,15 +407,15 @@ class SessionRunner:
         tools = [TOOL_CODES[k] for k in s["tool"].astype(np.int64).tolist()]
         bone = self._over_bone(s).tolist()
         if "tux" in s:  # the planner's own tangents
-            tu_a = np.stack([s["tux"], s["tuy"], s["tuz"]], axis=1)
-            tv_a = np.stack([s["tvx"], s["tvy"], s["tvz"]], axis=1)
+            tan = [s[c].tolist() for c in ("tux", "tuy", "tuz", "tvx", "tvy", "tvz")]
         else:
             tu_a, tv_a, _ = self.back.frame(s["u"], s["v"])
+            tan = [*tu_a.T.tolist(), *tv_a.T.tolist()]
         # Per-tick tuples built once per chunk (the Supervisor takes them as they are).
         NRM = list(zip(NX, NY, NZ, strict=True))
         AXIS = list(zip(AX, AY, AZ, strict=True))
         UV = list(zip(U, V, strict=True))
-        TAN = list(zip(map(tuple, tu_a.tolist()), map(tuple, tv_a.tolist()), strict=True))
+        TAN = list(zip(zip(*tan[:3], strict=True), zip(*tan[3:], strict=True), strict=True))
         # The most a target may be here (zones within a client's shift of the pads).
         CAP = self.zones.force_cap_n(tools, s["u"], s["v"], s["t_s"]).tolist()
         transition = self._is_transition(chunk)
