@@ -377,8 +377,9 @@ class SessionRunner:
         stiffness, same_force = listener.trust_evidence()
         t_end = float(cols["t_s"][-1]) if cols["t_s"].size else 0.0
         self.trust.after_pass(
-            t_end, stiffness, calm=calm, breathing_rate_bpm=rate, same_force=same_force
-        )
+            t_end, stiffness, calm=calm, breathing_rate_bpm=rate, same_force=same_force,
+            segment_n_m=listener.trust_segment() or None,
+        )  # fmt: skip
 
     def _force_scale(self) -> float:
         return self.trust_scale * self.preferred_scale
