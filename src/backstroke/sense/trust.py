@@ -1,17 +1,32 @@
 """Trust, heard: how far the client has relaxed into the work, from measurements only.
 
 "Going slow will also allow your client to relax and learn to trust you, thus allowing
-you to massage deeper." A guarded client's muscle tone relaxes over minutes of calm,
-slow contact; while it does, the tissue keeps getting softer pass after pass, and a
-client who tenses breathes faster. So the estimate rises only on calm passes (no clamp,
-no contact break, no signal) whose stiffness has *settled* (changed little against the
-previous pass at equal force) and whose breathing has not sped up; a tissue that is
-still relaxing (or stiffening: tensing) holds it; a "too much" or "lighter" halves it and
-caps it below where it was (the client said that was too much: the session never asks
-for it again), and trust then grows at half the pace; a clamp takes a step back; a
-"firmer" counts as a settled pass. A pass that cannot be compared with the one before
-(the first of a block, a change of force, thumb lanes elsewhere) is a calm pass of
-unknown settling: a smaller step. The force the runner asks for deepens with it:
+you to massage deeper." A guarded client's muscle tension lets go over minutes of calm,
+slow contact; while it does, the tissue keeps getting softer pass after pass at equal
+force and the breath slows; a client who tenses stiffens and breathes faster. So the
+estimate reads, after every pass:
+
+* **the stiffness drift** at equal force: the slope of ``log k`` over the block's last
+  ``DRIFT_PASSES`` passes at this force (as the listener hears them now), per minute,
+  with its standard error. Falling faster than ``RELAXING_PER_MIN`` and clear of the
+  passes' scatter: *still relaxing*, hold; rising likewise: *tensing*, hold; within
+  ``SETTLED_PER_MIN``: *settled*, a full step; in between or within the scatter:
+  *settling*, a small step (one difference between two passes never holds: it cannot
+  tell a drift from noise);
+* **the breath**: the median of the last three rates heard against the three before
+  them (within four minutes): slowing by more than ``BREATH_SLOWING`` is *breathing
+  slowing* (still relaxing), hold; the last three's median more than ``BREATH_TENSE``
+  above the calmest such median heard is *breathing faster*, hold;
+* **calm**: a clamp, break or client signal during the pass takes a step back;
+* **the client's signals**: a "too much" or "lighter" halves trust, and "too much" caps
+  it below where it was (the session never asks for it again) and halves its pace;
+  a "firmer" counts as a settled pass.
+
+A pass that cannot be compared (the first of a block, a change of force, thumb lanes
+elsewhere) keeps the last drift verdict while it is fresh (``VERDICT_LIFE_S``): after
+*still relaxing* it holds, after *settling* a small step; otherwise it is a calm pass of
+unknown settling, ``STEP_UNCOMPARED`` per minute of it (a long calm pass counts for its
+length) up to a settled pass's step. The force the runner asks for deepens with it:
 ``start + (1 − start) × trust``.
 
 Inputs are per pass (what ``sense`` heard), never the simulator's state.

@@ -11,16 +11,17 @@ Why it is modelled so (``docs/tissue.md`` §3 has the figures):
   read tens of percent between a relaxed and a tensed resting muscle): the tissue's
   linear stiffness is × ``1 + guarding_tone · tension(g)`` (up to +25 %), relative to
   the client's own start (the client file's stiffness is the client as they arrive).
-* **Faster breathing.** An anxious client breathes faster and slows as they settle:
+* **Faster breathing.** An anxious client breathes faster and slows as they settle
+  (``breath_guarding`` 0.12: a client at 0.95 breathes ≈ 10 % slower once relaxed):
   the rate is × ``(1 + breath_guarding · tension(g)) / (1 + breath_guarding ·
   tension(g₀))`` of the client file's rate (the rate as they arrive). Each breath keeps
   the rate it started with (``tissue/breathing.py``).
 * **Relaxes over minutes, re-tenses at once.** Calm, slow, gentle contact builds trust
-  (τ 240 s) and guarding relaxes toward ``g₀ (1 − trust_relaxation · gain)`` (τ 60 s):
-  a very guarded client lets most of the tension go over the first five minutes or so,
-  a relaxed one has none to let go. Jerks, breaks, over-speed and pressure above the
-  comfort threshold raise guarding straight away (``tissue/response.py``), and the
-  tension, the stiffness and the breath follow it.
+  (τ 180 s) and guarding relaxes toward ``g₀ (1 − trust_relaxation · gain)`` (τ 60 s,
+  ``trust_relaxation`` 0.7): a very guarded client lets the tension go over the first
+  five to eight minutes of calm work, a relaxed one has none to let go. Jerks, breaks,
+  over-speed and pressure above the comfort threshold raise guarding straight away
+  (``tissue/response.py``), and the tension, the stiffness and the breath follow it.
 
 What the robot can measure of it: the stiffness at equal force drifting down pass after
 pass toward a settled value (besides the local softening under the tool), and the
