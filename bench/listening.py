@@ -15,13 +15,14 @@
    tissue law, breathing, force steps and dips): softening agreement on logs whose true
    drop is ≥ 8 %, knots P/R, and how often a change of force was read as softening.
 
-4. **Trust**: both presets on the bundled clients, held-out clients and one held-out
-   body made very guarded and relaxed: breathing-rate error against the simulator's,
+4. **Trust**: both presets on the bundled clients, held-out clients and two held-out
+   bodies each made very guarded and relaxed: breathing-rate error against the simulator's,
    "too much" episodes per session, when trust first allowed the full force (the
    guarded twin should get there later), what each knot's dwell heard.
 
 Usage: ``python bench/listening.py [--clients 6] [--glide-clients 12] [--logs 30]
-[--parts recorders,glide,sessions,trust] [--trust-heldout 3] [--presets spa,sports]``.
+[--parts recorders,glide,sessions,trust] [--trust-heldout 3] [--presets spa,sports]
+[--trust-pair-bodies 520,521] [--trust-kinds bundled,held-out,pair,pair2]``.
 """
 
 from __future__ import annotations
@@ -319,6 +320,11 @@ def _trust_row(preset: str, kind: str, client: ClientSpec, seed: int) -> dict[st
         "breathing_rate_bpm": rate,
         "breathing_true_bpm": true_rate,
         "breathing_err_bpm": None if rate is None else round(abs(rate - true_rate), 2),
+        # a guarded client's breath slows as they relax: the rate they arrived with
+        "breathing_start_bpm": truth.get("breathing_rate_start_bpm"),
+        "breathing_err_start_bpm": None
+        if rate is None or truth.get("breathing_rate_start_bpm") is None
+        else round(abs(rate - truth["breathing_rate_start_bpm"]), 2),
         "breathing_estimates": len(s.get("breathing_over_time") or []),
         "too_much": truth.get("too_much_episodes"),
         "client_signals": [c["kind"] for c in s.get("client_signals") or []],
@@ -337,42 +343,72 @@ def _trust_row(preset: str, kind: str, client: ClientSpec, seed: int) -> dict[st
     return row
 
 
-def trust(n_heldout: int, presets: list[str]) -> dict[str, Any]:
+def _trust_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    errs = [r["breathing_err_bpm"] for r in rows if r["breathing_err_bpm"] is not None]
+    errs0 = [r["breathing_err_start_bpm"] for r in rows if r.get("breathing_err_start_bpm")]
+    pair = {r["guarding"]: r for r in rows if r["kind"] == "pair"}
+    pair2 = {r["guarding"]: r for r in rows if r["kind"] == "pair2"}
+    return {
+        "sessions": len(rows),
+        "breathing_reported": len(errs),
+        "breathing_within_1_5_bpm": sum(e <= 1.5 for e in errs),
+        "breathing_max_err_bpm": max(errs) if errs else None,
+        # a guarded client's breath slows as they relax: against the rate they arrived with
+        "breathing_max_err_vs_start_rate_bpm": max(errs0) if errs0 else None,
+        "too_much_max_per_session": max((r["too_much"] or 0) for r in rows),
+        "sessions_with_more_than_one_too_much": sum((r["too_much"] or 0) > 1 for r in rows),
+        "full_depth_t_s_relaxed_0_05": pair.get(0.05, {}).get("full_depth_t_s"),
+        "full_depth_t_s_guarded_0_95": pair.get(0.95, {}).get("full_depth_t_s"),
+        "second_body_full_depth_t_s_relaxed_0_05": pair2.get(0.05, {}).get("full_depth_t_s"),
+        "second_body_full_depth_t_s_guarded_0_95": pair2.get(0.95, {}).get("full_depth_t_s"),
+        "contact_breaks_total": sum(r["contact_breaks"] for r in rows),
+    }
+
+
+TRUST_KINDS = ("bundled", "held-out", "pair", "pair2")
+
+
+def trust(
+    n_heldout: int,
+    presets: list[str],
+    pair_bodies: tuple[int, ...] = (520, 521),
+    kinds: tuple[str, ...] = TRUST_KINDS,
+    old: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Breathing, "too much" and time to depth with both presets on the bundled clients,
-    held-out clients (``knot_clients``, not tuned on), and one held-out body made very
-    guarded (0.95) and relaxed (0.05): the same body, the same seed."""
+    held-out clients (``knot_clients``, not tuned on), and held-out bodies each made very
+    guarded (0.95) and relaxed (0.05): the same body, the same seed (``pair`` the first
+    body, ``pair2`` the second). Only the ``kinds`` asked for are run; the rows of other
+    kinds in ``old`` (an earlier run's trust part) are kept, and the figures are over all."""
     from backstroke.body.client_file import load_client
 
     out: dict[str, Any] = {}
     for preset in presets:
-        rows = []
-        cases: list[tuple[str, ClientSpec, int]] = [
-            ("bundled", load_client(name).resolved(), 0) for name in BUNDLED
+        cases: list[tuple[str, ClientSpec, int]] = []
+        if "bundled" in kinds:
+            cases += [("bundled", load_client(name).resolved(), 0) for name in BUNDLED]
+        if "held-out" in kinds:
+            cases += [("held-out", knot_client(500 + i).resolved(), i) for i in range(n_heldout)]
+        for n, body in enumerate(pair_bodies[:2]):
+            kind = ("pair", "pair2")[n]
+            if kind not in kinds:
+                continue
+            pair = knot_client(body).resolved()
+            for g in (0.05, 0.95):
+                c = ClientSpec(**{**pair.model_dump(), "guarding": g, "name": f"{pair.name}-g{g}"})
+                cases.append((kind, c, 7))
+        kept = [
+            r
+            for r in ((old or {}).get(preset) or {}).get("sessions") or []
+            if r.get("kind") not in kinds
         ]
-        cases += [("held-out", knot_client(500 + i).resolved(), i) for i in range(n_heldout)]
-        pair = knot_client(520).resolved()
-        for g in (0.05, 0.95):
-            c = ClientSpec(**{**pair.model_dump(), "guarding": g, "name": f"{pair.name}-g{g}"})
-            cases.append(("pair", c, 7))
+        rows: list[dict[str, Any]] = []
         for kind, client, seed in cases:
             rows.append(_trust_row(preset, kind, client, seed))
             print("trust", rows[-1], flush=True)
-        errs = [r["breathing_err_bpm"] for r in rows if r["breathing_err_bpm"] is not None]
-        pair_rows = {r["guarding"]: r for r in rows if r["kind"] == "pair"}
-        out[preset] = {
-            "figures": {
-                "sessions": len(rows),
-                "breathing_reported": len(errs),
-                "breathing_within_1_5_bpm": sum(e <= 1.5 for e in errs),
-                "breathing_max_err_bpm": max(errs) if errs else None,
-                "too_much_max_per_session": max((r["too_much"] or 0) for r in rows),
-                "sessions_with_more_than_one_too_much": sum((r["too_much"] or 0) > 1 for r in rows),
-                "full_depth_t_s_relaxed_0_05": pair_rows.get(0.05, {}).get("full_depth_t_s"),
-                "full_depth_t_s_guarded_0_95": pair_rows.get(0.95, {}).get("full_depth_t_s"),
-                "contact_breaks_total": sum(r["contact_breaks"] for r in rows),
-            },
-            "sessions": rows,
-        }
+        order = {k: i for i, k in enumerate(TRUST_KINDS)}
+        rows = sorted(kept + rows, key=lambda r: order.get(r["kind"], len(order)))
+        out[preset] = {"figures": _trust_figures(rows), "sessions": rows}
     return out
 
 
@@ -384,6 +420,14 @@ def main() -> None:
     ap.add_argument("--parts", default="recorders,glide,sessions,trust")
     ap.add_argument("--trust-heldout", type=int, default=3, help="held-out clients (trust)")
     ap.add_argument("--presets", default="spa,sports", help="presets of the trust part")
+    ap.add_argument(
+        "--trust-pair-bodies", default="520,521", help="held-out bodies made guarded/relaxed"
+    )
+    ap.add_argument(
+        "--trust-kinds",
+        default=",".join(TRUST_KINDS),
+        help="trust cases to run (the others' rows are kept from the last run)",
+    )
     args = ap.parse_args()
     parts = set(args.parts.split(","))
     old = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -396,7 +440,9 @@ def main() -> None:
     if "sessions" in parts:
         res["sessions"] = sessions(args.clients)
     if "trust" in parts:
-        got = trust(args.trust_heldout, args.presets.split(","))
+        bodies = tuple(int(b) for b in args.trust_pair_bodies.split(","))
+        kinds = tuple(args.trust_kinds.split(","))
+        got = trust(args.trust_heldout, args.presets.split(","), bodies, kinds, res.get("trust"))
         res["trust"] = {**(res.get("trust") or {}), **got}
     res["wall_s_last_run"] = round(time.perf_counter() - t0, 1)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

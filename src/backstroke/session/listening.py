@@ -175,6 +175,15 @@ class BlockListener:
             return None, True
         return float(k[-1]), (len(k) - 1) not in self.softening.force_changed_at
 
+    def trust_segment(self) -> list[float]:
+        """The block's passes at the last pass's force, as heard now (N/m, oldest first;
+        empty when the last pass cannot be compared, as in ``trust_evidence``)."""
+        k, _ = self.trust_evidence()
+        if k is None:
+            return []
+        starts = [0, *self.softening.force_changed_at]
+        return [float(x) for x in self.softening.stiffness_by_pass_n_m[starts[-1] :]]
+
     def stiffness_by_pass(self) -> list[float]:
         return [float(x) for x in self.softening.stiffness_by_pass_n_m if np.isfinite(x)]
 

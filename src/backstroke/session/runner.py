@@ -9,7 +9,8 @@ baseline stiffness, and the breathing is heard all session (the rest and every p
 ``sense.breathing_session``): the summary's rate and its course over time. Force starts
 at the routine's ``start_force_fraction`` of target and deepens as the trust heard from
 the measurements grows (``sense.trust``: calm passes whose stiffness has settled at equal
-force, breathing no faster than at rest; signals and clamps take it back); within a
+force, a breath no longer slowing nor faster than the calmest; signals and clamps take it
+back); within a
 listening block it is held constant so stiffness stays comparable pass to pass.
 
 The runner hears the client only through the robot's measurements (DESIGN §2).
@@ -377,8 +378,9 @@ class SessionRunner:
         stiffness, same_force = listener.trust_evidence()
         t_end = float(cols["t_s"][-1]) if cols["t_s"].size else 0.0
         self.trust.after_pass(
-            t_end, stiffness, calm=calm, breathing_rate_bpm=rate, same_force=same_force
-        )
+            t_end, stiffness, calm=calm, breathing_rate_bpm=rate, same_force=same_force,
+            segment_n_m=listener.trust_segment() or None,
+        )  # fmt: skip
 
     def _force_scale(self) -> float:
         return self.trust_scale * self.preferred_scale

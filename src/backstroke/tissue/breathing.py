@@ -12,8 +12,12 @@ and the skin moves along its outward normal by ``A(u, v) · (a_k w(φ) − ½)``
 peak-to-peak ``A · a_k`` about the nominal surface, continuous from breath to breath.
 ``A`` is the breathing amplitude field (larger over the low/mid back).
 
-Breaths are drawn in order from a dedicated generator, in blocks, so the waveform is a
-pure function of time: any query order gives the same answer.
+Breaths are drawn in order from a dedicated generator, in blocks. A client's breathing
+slows as they relax (``tissue/guarding.py``): breath ``k`` lasts ``T_k / rate_factor``
+with the factor in force when the breath is first reached, and keeps it. Breaths are
+laid down in time order as they are reached, so what has been breathed never changes
+afterwards (with a constant factor the waveform is a pure function of time: any query
+order gives the same answer).
 """
 
 from __future__ import annotations
@@ -55,34 +59,46 @@ class Breathing:
                 value=rate_bpm,
                 allowed="1..60",
             )
-        self.rate_bpm = float(rate_bpm)
+        self.rate0_bpm = float(rate_bpm)
         self.period0_s = 60.0 / rate_bpm
         self.inhale_fraction = float(inhale_fraction)
+        # The breathing-rate factor of the breaths still to come (set by the client).
+        self.rate_factor = 1.0
         self._rng = rng
         self._pj = float(period_jitter)
         self._aj = float(amplitude_jitter)
         self.starts_s: list[float] = [-float(rng.uniform(0.0, 1.0)) * self.period0_s]
         self.periods_s: list[float] = []
         self.scales: list[float] = []
-        self._extend()
+        self._drawn: list[tuple[float, float]] = []  # (period at factor 1, depth scale)
+        self._next()
 
-    def _extend(self) -> None:
-        z = self._rng.standard_normal((_BLOCK, 2))
-        periods = self.period0_s * (1.0 + self._pj * np.clip(z[:, 0], -3.0, 3.0))
-        scales = 1.0 + self._aj * np.clip(z[:, 1], -3.0, 3.0)
-        t = self.starts_s[-1]
-        for per, sc in zip(periods.tolist(), scales.tolist(), strict=True):
-            self.periods_s.append(per)
-            self.scales.append(sc)
-            t += per
-            self.starts_s.append(t)
+    def _next(self) -> None:
+        """Lay down the next breath at the current ``rate_factor``."""
+        k = len(self.periods_s)
+        if k >= len(self._drawn):
+            z = self._rng.standard_normal((_BLOCK, 2))
+            periods = self.period0_s * (1.0 + self._pj * np.clip(z[:, 0], -3.0, 3.0))
+            scales = 1.0 + self._aj * np.clip(z[:, 1], -3.0, 3.0)
+            self._drawn += list(zip(periods.tolist(), scales.tolist(), strict=True))
+        per, sc = self._drawn[k]
+        per /= self.rate_factor
+        self.periods_s.append(per)
+        self.scales.append(sc)
+        self.starts_s.append(self.starts_s[-1] + per)
         # starts_s has one more entry than periods: the end of the last breath.
+
+    @property
+    def rate_bpm(self) -> float:
+        """Mean rate (breaths/min) of the breaths laid down so far (the client's rate as
+        breathed; ``rate0_bpm`` is the rate they arrived with)."""
+        return 60.0 * len(self.periods_s) / (self.starts_s[-1] - self.starts_s[0])
 
     def cycle(self, t_s: float) -> tuple[float, float, float]:
         """``(start_s, period_s, depth_scale)`` of the breath containing ``t_s``."""
         t = max(t_s, self.starts_s[0])
         while t >= self.starts_s[-1]:
-            self._extend()
+            self._next()
         k = bisect.bisect_right(self.starts_s, t) - 1
         k = min(max(k, 0), len(self.periods_s) - 1)
         return self.starts_s[k], self.periods_s[k], self.scales[k]

@@ -302,6 +302,9 @@ class Tissue(TissuePress):
             "softening_mean_fraction": float(np.mean(soft[on_back])),
             "softening_cap_fraction": self.softening_max,
             "breathing_rate_bpm": self.breathing.rate_bpm,
+            # a guarded client's breath slows as they relax (guarding.py)
+            "breathing_rate_start_bpm": self.breathing.rate0_bpm,
+            "breathing_rate_now_bpm": 60.0 / self.breathing.cycle(self._t_now)[1],
         }
 
     def limit_fractions(self, force0_n: float, force1_n: float) -> tuple[float, float]:

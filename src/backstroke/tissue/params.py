@@ -48,7 +48,10 @@ class TissueParams:
         knot_dose_factor: a knot needs ``1 + knot_dose_factor·(ratio−1)`` × the dose.
         recovery_tau_s: time constant of the dose's decay (the tissue recovers).
         slow_update_s: period of the dose / trust / guarding update.
-        guarding_tone: muscle-tone multiplier ``1 + guarding_tone · guarding``.
+        guarding_rest: guarding up to which a client carries no protective tension
+            (``tissue/guarding.py``: tension ``(g − rest)/(1 − rest)`` above it).
+        guarding_tone: muscle-tone multiplier ``1 + guarding_tone · tension``.
+        breath_guarding: breathing-rate multiplier ``1 + breath_guarding · tension``.
         trust_tau_s: time constant of trust growth during calm contact.
         guarding_tau_s: time constant of guarding relaxing toward its target.
         trust_relaxation: full trust lowers the guarding target by this fraction.
@@ -91,10 +94,12 @@ class TissueParams:
     softening_response_s: float = 0.05
     recovery_tau_s: float = 240.0
     slow_update_s: float = 0.010
+    guarding_rest: float = 0.5
     guarding_tone: float = 0.25
-    trust_tau_s: float = 240.0
+    breath_guarding: float = 0.12
+    trust_tau_s: float = 180.0
     guarding_tau_s: float = 60.0
-    trust_relaxation: float = 0.3
+    trust_relaxation: float = 0.7
     calm_speed_m_s: float = 0.05
     max_speed_m_s: float = 0.10
     jerk_accel_m_s2: float = 2.0
@@ -159,6 +164,9 @@ class TissueParams:
             ("slow_update_s", 0.001 <= self.slow_update_s <= 0.1, "0.001..0.1 s"),
             ("trust_tau_s", self.trust_tau_s > 0, "> 0"),
             ("guarding_tau_s", self.guarding_tau_s > 0, "> 0"),
+            ("guarding_rest", self.guarding_rest < 1.0, "< 1"),
+            ("trust_relaxation", self.trust_relaxation <= 1.0, "≤ 1"),
+            ("breath_guarding", self.breath_guarding <= 1.0, "≤ 1"),
             ("max_speed_m_s", self.max_speed_m_s > self.calm_speed_m_s, "> calm_speed_m_s"),
             ("comfort_thick_m", self.comfort_thick_m > self.comfort_thin_m, "> comfort_thin_m"),
             (

@@ -2,8 +2,9 @@
 
 Dose and softening under the pads, the TRUTH records of force and pressure received,
 comfort and the client's signal (with its latency), contact breaks, over-speed,
-over-pressure and jerks, and trust and guarding with the tone they set; the breathing
-offset the fast path reads, as a line over the next window.
+over-pressure and jerks, and trust and guarding with the tone and breathing rate they
+set (``guarding.py``); the breathing offset the fast path reads, as a line over the
+next window.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import math
 
 import numpy as np
 
+from backstroke.tissue.guarding import breath_factor, guarding_target, tone_factor
 from backstroke.tissue.pads import TissuePads
 from backstroke.tissue.state import SIGNALS
 from backstroke.tools import CONTACT_FORCE_N
@@ -58,7 +60,7 @@ class TissueResponse(TissuePads):
         dose reaches the grid lazily (:meth:`_flush_dose`).
         """
         (
-            period, tau_rec, tau_trust, tau_g, relax, tone_k, comfort_k,
+            period, tau_rec, tau_trust, tau_g, relax, _tone_k, comfort_k,
             brk_gap, brk_min, brk_g, brk_t, fast_g, fast_t, over_g, over_t,
             jerk_ref, jerk_g, jerk_t,
         ) = self._slow_k  # fmt: skip
@@ -184,20 +186,16 @@ class TissueResponse(TissuePads):
             self.client_signal = SIGNALS[queue.pop(0)[1]]
         # --- guarding relaxes toward a target set by trust; events add to it
         trust = 0.0 if trust < 0.0 else (1.0 if trust > 1.0 else trust)
-        t0 = self.trust0
-        if trust >= t0:
-            gain = (trust - t0) / (1.0 - t0) if t0 < 1.0 else 0.0
-        else:
-            gain = (trust - t0) / t0
-        g_target = self.guarding0 * (1.0 - relax * gain)
-        g_target = 0.0 if g_target < 0.0 else (1.0 if g_target > 1.0 else g_target)
+        g_target = guarding_target(trust, self.trust0, self.guarding0, relax)
         w = (t_s - self._t_last_slow) / tau_g
         g = self._guarding
         g += (g_target - g) * (w if w < 1.0 else 1.0) + dg
         g = 0.0 if g < 0.0 else (1.0 if g > 1.0 else g)
         self._trust = trust
         self._guarding = g
-        self._tone_ratio = (1.0 + tone_k * g) / self._tone0
+        rest, tone, breath = self._guard_k  # guarding.py: tension → tone, breathing
+        self._tone_ratio = tone_factor(g, rest, tone) / self._tone0
+        self.breathing.rate_factor = breath_factor(g, rest, breath) / self._breath0
         self._comfort_factor = 1.0 + comfort_k * (0.5 - g)
         # --- reset the window
         self._wn = 0

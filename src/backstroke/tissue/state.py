@@ -19,6 +19,7 @@ from backstroke.errors import ClientError
 from backstroke.tissue.breathing import Breathing
 from backstroke.tissue.fields import TissueFields
 from backstroke.tissue.grid import ChartGrid
+from backstroke.tissue.guarding import breath_factor, tone_factor
 from backstroke.tissue.params import TissueParams
 from backstroke.tools import Tool
 
@@ -82,7 +83,10 @@ class TissueState:
         self.trust0 = 1.0 - self.guarding0
         self._trust = self.trust0
         self._guarding = self.guarding0
-        self._tone0 = 1.0 + p.guarding_tone * self.guarding0
+        # Protective tension sets tone and breathing relative to the start (guarding.py).
+        self._guard_k = (p.guarding_rest, p.guarding_tone, p.breath_guarding)
+        self._tone0 = tone_factor(self.guarding0, p.guarding_rest, p.guarding_tone)
+        self._breath0 = breath_factor(self.guarding0, p.guarding_rest, p.breath_guarding)
         self._tone_ratio = 1.0
         self._comfort_factor = 1.0 + p.comfort_guarding_slope * (0.5 - self.guarding0)
         self.client_signal = ""

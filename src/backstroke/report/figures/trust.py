@@ -90,8 +90,9 @@ def trust_figure(summary: Summary) -> ReportFigure | None:
         "trust",
         "Trust and breathing over the session",
         "The robot deepens only as it hears the client relax: calm passes whose stiffness "
-        "has settled at equal force raise trust; a tissue still relaxing or tensing, faster "
-        "breathing, a clamp or a signal hold it or take it back. The force each block asks "
+        "has settled at equal force raise trust; a tissue still relaxing or tensing, a "
+        "breath still slowing or faster than the calmest, a clamp or a signal hold it or "
+        "take it back. The force each block asks "
         "for is start + (1 − start) × trust of its target.",
         fig,
         320,
