@@ -98,6 +98,8 @@ def one(client_name: str, seed: int, spec: ScanSpec | None) -> dict[str, Any]:
             f"{spec.registration_error_deg:g} deg, {spec.coverage:g})"
         ),
         "ended": "safety_stop" if res.safety_fault is not None else "completed",
+        "fault": None if res.safety_fault is None else str(res.safety_fault),
+        "force_cone_deg": s.get("force_cone_deg"),
         "duration_s": s["duration_s"],
         "wall_s": round(wall, 1),
         "contact_breaks": s["contact_breaks"],

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backstroke.body.back_model import BackModel
+from backstroke.control.axis_follow import AxisFollower
 from backstroke.control.force_controller import ControllerGains, ForceController
 from backstroke.errors import RobotError, SafetyFault
 from backstroke.music.grid import BeatGrid
@@ -157,6 +158,8 @@ class SessionRunner:
         # hear the indentation below the skin as the robot's own contact places it.
         self.touch_depth = TouchDepth(back) if self.limits.surface_offset_m > 0.0 else None
         self.controller = ForceController(self.dt_s, gains)
+        # ... and the tool axis follows the skin it feels (the plan's normals are the fit's).
+        self.axis_follower = AxisFollower(self.dt_s) if self.touch_depth is not None else None
         self.preferred_scale = float(np.clip(preferred_scale, 0.5, 1.5))
         self.known_knots = known_knots
         self.on_chunk = on_chunk
@@ -414,6 +417,8 @@ class SessionRunner:
         # Per-tick tuples built once per chunk (the Supervisor takes them as they are).
         NRM = list(zip(NX, NY, NZ, strict=True))
         AXIS = list(zip(AX, AY, AZ, strict=True))
+        follow = self.axis_follower
+        SLIDE = _plan_velocity(s, self.dt_s) if follow is not None else AXIS
         UV = list(zip(U, V, strict=True))
         TAN = list(zip(map(tuple, tu_a.tolist()), map(tuple, tv_a.tolist()), strict=True))
         # The most a target may be here (zones within a client's shift of the pads).
@@ -468,6 +473,8 @@ class SessionRunner:
             target = F[i] if transition[i] else F[i] * scale * R[i]
             if tool is not last_tool:
                 ctrl.on_tool_change(depth)
+                if follow is not None:
+                    follow.reset()  # a new face: its own contact (the palms' two pads)
                 last_tool = tool
             # Cap by the zones near the plan and by where the tool is measured to be.
             # (min() written out: it keeps the first when equal, as here)
@@ -491,7 +498,10 @@ class SessionRunner:
                     0.0 if sh is None else -(sh[0] * nx + sh[1] * ny + sh[2] * nz)
                 )
             d = update(target, fn, depth, IC[i])
-            cmd = RobotCommand(tool, (x - d * nx, y - d * ny, z - d * nz), AXIS[i], t)
+            axis = AXIS[i]
+            if follow is not None:
+                axis = follow.update(normal, axis, st.force_n, SLIDE[i], IC[i])
+            cmd = RobotCommand(tool, (x - d * nx, y - d * ny, z - d * nz), axis, t)
             st, mode = step(cmd, normal, d, bone[i], UV[i], TAN[i])
             fx, fy, fz = st.force_n
             px, py, pz = st.position_m
@@ -730,6 +740,13 @@ def _with_dwells(
         ]
         out.append({**k, "dwell": near[-1]} if near else k)
     return out
+
+
+def _plan_velocity(s: dict[str, NDArray[np.float64]], dt_s: float) -> list[tuple[float, ...]]:
+    """The plan's velocity per sample (m/s, frame B), as tuples for the tick loop."""
+    x = np.stack([s["x_m"], s["y_m"], s["z_m"]], axis=1)
+    v = np.gradient(x, axis=0) / dt_s if x.shape[0] > 1 else np.zeros_like(x)
+    return list(map(tuple, v.tolist()))
 
 
 def _mid_time(cols: dict[str, NDArray[np.float64]]) -> float:
