@@ -134,16 +134,6 @@ def main(seeds: list[int], clients: tuple[str, ...] = CLIENTS) -> dict[str, Any]
     return out
 
 
-if __name__ == "__main__":
-    args = sys.argv[1:]
-    names = CLIENTS
-    if "--clients" in args:
-        i = args.index("--clients")
-        names = tuple(args[i + 1].split(","))
-        del args[i : i + 2]
-    main([int(a) for a in args] or [7], names)
-
-
 def doc_table(out: dict[str, Any]) -> str:
     """The figures as docs/scan.md's table (between the scan-sessions-refined markers)."""
 
@@ -189,3 +179,13 @@ def write_doc(out: dict[str, Any]) -> None:
         + "\n"
     )
     doc.write_text(text[:i] + body + text[j:])
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    names = CLIENTS
+    if "--clients" in args:
+        i = args.index("--clients")
+        names = tuple(args[i + 1].split(","))
+        del args[i : i + 2]
+    main([int(a) for a in args] or [7], names)

@@ -13,11 +13,15 @@ What is followed, per tick, is the force's tilt off the model's normal
 skin's normal error there); the commanded axis is the plan's (the normal tilted behind
 the stroke) plus that correction, with:
 
-* **friction left out**: while the plan slides (faster than ``sliding_m_s``) the
-  correction's component along the planned sliding direction is held. Kinetic friction
-  lies along the sliding, and following it would hide the shear the cone is there to
-  catch (dry skin); across the sliding the force's tilt is the skin's slope. Standing
-  still (a dwell, a hold) the whole tilt is the skin's.
+* **friction left out**: while the plan slides (faster than ``sliding_m_s``) kinetic
+  friction tilts the force against the sliding by ``atan μ``; following that would
+  hide the shear the cone is there to catch (dry skin). ``μ`` is heard as the
+  session goes (``friction``): the mean of the force's tilt against the sliding over
+  ``FRICTION_TAU_S`` of sliding, where the skin's own slopes along the way average out
+  (up and back over the same skin they cancel), from an oiled skin's 0.05. Along the
+  sliding the correction follows the tilt less ``μ``: the skin's slope. Across the
+  sliding the force's tilt is the skin's slope; standing still (a dwell, a hold) the
+  whole tilt is.
 * **only under load** (axial force ≥ ``load_n``): below it a face rolling on and the
   sensor's bias set the direction; the correction is held while touching lightly and
   relaxes to the plan's axis off the skin.
@@ -27,7 +31,7 @@ the stroke) plus that correction, with:
   still seen by the cone (the Supervisor also bounds the commanded axis off the normal,
   ``SafetyLimits.max_axis_tilt_deg``).
 
-Per tick: scalar arithmetic and one square root (the control loop runs at 1 kHz).
+Per tick: scalar arithmetic and up to three square roots (the control loop runs at 1 kHz).
 """
 
 from __future__ import annotations
@@ -37,6 +41,11 @@ import math
 from backstroke.errors import BackstrokeError
 
 Vec3 = tuple[float, float, float]
+# The skin's friction coefficient as heard (oiled skin before anything is heard), how
+# slowly it is heard (s), and the most it is taken to be.
+PRIOR_FRICTION = 0.05
+FRICTION_TAU_S = 5.0
+MAX_FRICTION = 0.5
 
 
 class AxisFollower:
@@ -52,6 +61,7 @@ class AxisFollower:
             component of the tilt (friction) is not followed (m/s).
 
     Attributes:
+        friction: the skin's kinetic friction coefficient as heard so far.
         tilt: the correction ``(x, y, z)`` added to the plan's axis (``tan`` of the
             skin's normal error as followed, square to the model normal).
     """
@@ -81,8 +91,11 @@ class AxisFollower:
         self.load_n = load_n
         self.sliding_m_s = sliding_m_s
         self.tilt: Vec3 = (0.0, 0.0, 0.0)
+        self.friction = PRIOR_FRICTION
+        self._beta = min(1.0, dt_s / FRICTION_TAU_S)
 
     def reset(self) -> None:
+        """A new face: back to the plan's axis (the friction heard is the skin's: kept)."""
         self.tilt = (0.0, 0.0, 0.0)
 
     def update(
@@ -104,13 +117,20 @@ class AxisFollower:
         fn = fx * nx + fy * ny + fz * nz
         if in_contact and fa >= self.load_n and fn > 0.0:  # False for NaN: held
             # the force's tilt off the model normal, less the correction so far
-            ex, ey, ez = fx / fn - nx - cx, fy / fn - ny - cy, fz / fn - nz - cz
+            wx, wy, wz = fx / fn - nx, fy / fn - ny, fz / fn - nz
+            ex, ey, ez = wx - cx, wy - cy, wz - cz
             sx, sy, sz = slide
             s2 = sx * sx + sy * sy + sz * sz
             if s2 > self.sliding_m_s * self.sliding_m_s:
-                # along the sliding the tilt is friction's as well: not followed
-                k = (ex * sx + ey * sy + ez * sz) / s2
-                ex, ey, ez = ex - k * sx, ey - k * sy, ez - k * sz
+                # along the sliding: the tilt less the friction heard so far
+                inv = 1.0 / math.sqrt(s2)
+                sx, sy, sz = sx * inv, sy * inv, sz * inv
+                along = wx * sx + wy * sy + wz * sz
+                mu = self.friction
+                mu += self._beta * (-along - mu)
+                mu = 0.0 if mu < 0.0 else (MAX_FRICTION if mu > MAX_FRICTION else mu)
+                self.friction = mu
+                ex, ey, ez = ex + mu * sx, ey + mu * sy, ez + mu * sz
             a = self._alpha
             dx, dy, dz = a * ex, a * ey, a * ez
         elif in_contact:

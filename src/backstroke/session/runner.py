@@ -43,6 +43,7 @@ from backstroke.safety.supervisor import Supervisor
 from backstroke.sense.breathing_session import BreathingTracker
 from backstroke.sense.knot_release import NOT_RELEASED, RELEASED, hear_dwell
 from backstroke.sense.trust import TrustEstimate
+from backstroke.session.knot_check import CHECK_FORCE_FRACTION, check_segments, lanes_to_check
 from backstroke.session.listening import BlockListener, breathing_and_baseline
 from backstroke.session.preferences import ClientVoice, RegionalPreference
 from backstroke.session.progress import Tick
@@ -233,6 +234,10 @@ class SessionRunner:
                         beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
                     res.passes = p + 1
                     listener.add_pass(cols)
+                    if listener.candidates:  # a fitted body: knot or bump of the fit?
+                        beat, point, handoff = self._check_knots(
+                            block, i, p, listener, (beat, point, handoff)
+                        )
                     skipped = self.voice.take_skip(block.technique)
                     self.breathing_rate_bpm = self.breathing.rate_bpm
                     if block.hears_breathing:
@@ -359,6 +364,30 @@ class SessionRunner:
             )
         cols = {k: np.concatenate([c[k] for c in parts]) for k in parts[0]}
         return cols, (beat, point, handoff)
+
+    def _check_knots(
+        self, block: Block, index: int, pass_index: int, listener: BlockListener, at: Any
+    ) -> tuple[int, tuple[float, float], Any]:
+        """The lanes of the pass's knot candidates run again at a second force, back to
+        where the pass ended (``session/knot_check``); returns ``(beat, point, handoff)``."""
+        beat, point, handoff = at
+        lanes = lanes_to_check(listener.candidates, block, self.back, index, pass_index)  # type: ignore[arg-type]
+        if not lanes:
+            listener.candidates = []
+            return beat, point, handoff
+        segs = check_segments(
+            lanes,
+            start=point,
+            end=point,
+            force_n=CHECK_FORCE_FRACTION * listener.strip_force_n,
+            speed_m_s=self.planner.block_speed_m_s(block),
+            tilt_deg=float(getattr(block, "tilt_deg", 0.0)),
+            transition_force_n=self.routine.transition_force_n,
+            back_length_m=self.back.back_length_m,
+        )
+        chunk = self.planner.chunk_of(segs, beat, handoff, block=index, pass_index=pass_index)
+        listener.add_check(self._execute(chunk))
+        return chunk.end_beat, chunk.end_point, chunk.handoff
 
     def _calm_breathing(self, rate_bpm: float | None) -> None:
         """The client's calm breathing rate (the rest's, else the first heard)."""
@@ -742,11 +771,13 @@ def _with_dwells(
     return out
 
 
-def _plan_velocity(s: dict[str, NDArray[np.float64]], dt_s: float) -> list[tuple[float, ...]]:
+def _plan_velocity(
+    s: dict[str, NDArray[np.float64]], dt_s: float
+) -> list[tuple[float, float, float]]:
     """The plan's velocity per sample (m/s, frame B), as tuples for the tick loop."""
     x = np.stack([s["x_m"], s["y_m"], s["z_m"]], axis=1)
     v = np.gradient(x, axis=0) / dt_s if x.shape[0] > 1 else np.zeros_like(x)
-    return list(map(tuple, v.tolist()))
+    return list(zip(*(v[:, j].tolist() for j in range(3)), strict=True))
 
 
 def _mid_time(cols: dict[str, NDArray[np.float64]]) -> float:
