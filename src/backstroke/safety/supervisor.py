@@ -1,6 +1,7 @@
 """The Supervisor: the only path from the controller to a Robot, and every clamp.
 
-Each tick it (1) limits the command (tangential and normal speed), (2) forwards it,
+Each tick it (1) limits the command (tangential and normal speed, the tool axis within
+``max_axis_tilt_deg`` of the skin normal), (2) forwards it,
 (3) checks what the robot measured — NaN/inf, stale samples, late ticks, normal force,
 contact pressure, force rate, the client's signals — and (4) reacts: a *clamp* backs
 the tool off along the normal while a soft limit is exceeded; a *fault* starts a

@@ -229,8 +229,11 @@ class BlockListener:
     def _knots(self) -> list[Any]:
         if not self.is_thumb:
             return []
-        if self.touch_depth is not None:  # a fitted body: the confirmed knots
-            return merge_knots(self._confirmed, back_length_m=self._back_length_m)
+        if self.touch_depth is not None:
+            # a fitted body: those a second force confirmed, and those standing out of
+            # the fit's bumps at one force (the threshold raised above them)
+            dets = self.knot_detector.detections + self._confirmed
+            return merge_knots(dets, back_length_m=self._back_length_m)
         return self.knot_detector.knots
 
     def knots(self) -> list[dict[str, Any]]:

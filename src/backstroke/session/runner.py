@@ -37,7 +37,7 @@ from backstroke.plan.plan import COLUMNS, TOOL_CODES, PlanChunk
 from backstroke.plan.planner import Planner
 from backstroke.plan.zone_limits import PLAN_FRACTION, zone_limits_for
 from backstroke.robot.protocol import Robot, RobotCommand
-from backstroke.routine.schema import Block, Routine
+from backstroke.routine.schema import Block, Routine, ThumbStripBlock
 from backstroke.safety.limits import SafetyLimits
 from backstroke.safety.supervisor import Supervisor
 from backstroke.sense.breathing_session import BreathingTracker
@@ -371,7 +371,11 @@ class SessionRunner:
         """The lanes of the pass's knot candidates run again at a second force, back to
         where the pass ended (``session/knot_check``); returns ``(beat, point, handoff)``."""
         beat, point, handoff = at
-        lanes = lanes_to_check(listener.candidates, block, self.back, index, pass_index)  # type: ignore[arg-type]
+        lanes = (
+            lanes_to_check(listener.candidates, block, self.back, index, pass_index)
+            if isinstance(block, ThumbStripBlock)
+            else []
+        )
         if not lanes:
             listener.candidates = []
             return beat, point, handoff
@@ -381,7 +385,7 @@ class SessionRunner:
             end=point,
             force_n=CHECK_FORCE_FRACTION * listener.strip_force_n,
             speed_m_s=self.planner.block_speed_m_s(block),
-            tilt_deg=float(getattr(block, "tilt_deg", 0.0)),
+            tilt_deg=block.tilt_deg,
             transition_force_n=self.routine.transition_force_n,
             back_length_m=self.back.back_length_m,
         )
