@@ -98,6 +98,8 @@ def one(client_name: str, seed: int, spec: ScanSpec | None) -> dict[str, Any]:
             f"{spec.registration_error_deg:g} deg, {spec.coverage:g})"
         ),
         "ended": "safety_stop" if res.safety_fault is not None else "completed",
+        "fault": None if res.safety_fault is None else str(res.safety_fault),
+        "force_cone_deg": s.get("force_cone_deg"),
         "duration_s": s["duration_s"],
         "wall_s": round(wall, 1),
         "contact_breaks": s["contact_breaks"],
@@ -132,16 +134,6 @@ def main(seeds: list[int], clients: tuple[str, ...] = CLIENTS) -> dict[str, Any]
     return out
 
 
-if __name__ == "__main__":
-    args = sys.argv[1:]
-    names = CLIENTS
-    if "--clients" in args:
-        i = args.index("--clients")
-        names = tuple(args[i + 1].split(","))
-        del args[i : i + 2]
-    main([int(a) for a in args] or [7], names)
-
-
 def doc_table(out: dict[str, Any]) -> str:
     """The figures as docs/scan.md's table (between the scan-sessions-refined markers)."""
 
@@ -149,10 +141,10 @@ def doc_table(out: dict[str, Any]) -> str:
         return "–" if x is None else f"{x:.{nd}f}" if isinstance(x, float) else str(x)
 
     lines = [
-        "| client | body | ended | contact breaks | force RMSE (N) | bone_contact_s "
-        "| surface error mean / max (mm) | knots P / R (15 mm) | knot distances (mm) "
-        "| glide softened at | glide stiffness first → last (N/m) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| client | seed | body | ended | contact breaks | force RMSE (N) | bone_contact_s "
+        "| force cone max (deg) | surface error mean / max (mm) | knots P / R (15 mm) "
+        "| knot distances (mm) | glide softened at | glide stiffness first → last (N/m) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in out["rows"]:
         se = r["surface_error_m"] or {}
@@ -160,15 +152,18 @@ def doc_table(out: dict[str, Any]) -> str:
         k = r["knots"]
         ks = r["glide_stiffness_by_pass_n_m"]
         bone = f(r["bone_contact_s"], 1) if r["body"] != "exact" else "–"
+        cone = (r.get("force_cone_deg") or {}).get("max")
+        ended = r["ended"] if not r.get("fault") else f"{r['ended']} ({r['fault']})"
         lines.append(
-            f"| {r['client']} | {r['body']} | {r['ended']} | {r['contact_breaks']} "
-            f"| {f(r['force_rmse_n'])} | {bone} "
+            f"| {r['client']} | {r['seed']} | {r['body']} | {ended} | {r['contact_breaks']} "
+            f"| {f(r['force_rmse_n'])} | {bone} | {f(cone, 1)} "
             f"| {surf} | {f(k['precision'], 2)} / {f(k['recall'], 2)} ({k['found']} found, "
             f"{k['true']} true) | {', '.join(str(d) for d in k['distances_mm']) or '–'} "
             f"| {f(r['glide_softening_pass'])} ({r['glide_passes']} passes) "
             f"| {ks[0]:.0f} → {ks[-1]:.0f} |"
             if ks
-            else f"| {r['client']} | {r['body']} | {r['ended']} | – | – | – | – | – | – | – | – |"
+            else f"| {r['client']} | {r['seed']} | {r['body']} | {ended} | – | – | – | – | – | – "
+            "| – | – | – |"
         )
     return "\n".join(lines)
 
@@ -178,12 +173,23 @@ def write_doc(out: dict[str, Any]) -> None:
     text = doc.read_text()
     begin, end = "<!-- scan-sessions-refined:begin -->", "<!-- scan-sessions-refined:end -->"
     i, j = text.index(begin) + len(begin), text.index(end)
+    seeds = " ".join(str(x) for x in sorted({r["seed"] for r in out["rows"]}))
     body = (
-        "\nWritten by `python -m bench.scan_sessions 7 --clients default,tight,petite` "
+        f"\nWritten by `python -m bench.scan_sessions {seeds} --clients default,tight,petite` "
         "(`bench/results/scan_sessions.json`; routine `bench/scan_routine.toml`: rest, glides "
-        "until softening at 4 %, one thumb pass each side; built-in simulator, seed 7). "
+        "until softening at 4 %, one thumb pass each side; built-in simulator). "
         "Knots are matched in the scan frame S (fitted bodies) or B (exact body).\n\n"
         + doc_table(out)
         + "\n"
     )
     doc.write_text(text[:i] + body + text[j:])
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    names = CLIENTS
+    if "--clients" in args:
+        i = args.index("--clients")
+        names = tuple(args[i + 1].split(","))
+        del args[i : i + 2]
+    main([int(a) for a in args] or [7], names)

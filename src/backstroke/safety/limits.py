@@ -53,6 +53,9 @@ class SafetyLimits:
             real skin (a body fitted to a scan and registered to the arm: 0 for the
             exact body); the force/depth check measures depth from the touch point and
             widens its band by the tilt over the distance travelled since.
+        max_axis_tilt_deg: the commanded tool axis stays within this angle of the
+            model's skin normal (a plan tilts ≤ 10° behind the stroke; on a fitted body
+            the axis follows the felt skin by up to 15° more, ``control/axis_follow``).
     """
 
     bone_factor: float = BONE_LIMIT_FACTOR
@@ -78,6 +81,7 @@ class SafetyLimits:
     retreat_max_extra_m: float = 0.2
     surface_offset_m: float = 0.0
     surface_tilt_deg: float = 0.0
+    max_axis_tilt_deg: float = 25.0
 
     def __post_init__(self) -> None:
         if not 0.1 <= self.bone_factor <= 1.0:
@@ -89,6 +93,8 @@ class SafetyLimits:
                 f"surface_offset_m {self.surface_offset_m} (0..0.05) or surface_tilt_deg "
                 f"{self.surface_tilt_deg} (0..10) out of range"
             )
+        if not 10.0 <= self.max_axis_tilt_deg <= 30.0:
+            raise BackstrokeError(f"max_axis_tilt_deg {self.max_axis_tilt_deg} outside 10..30")
         if not 0.0 < self.max_speed_m_s <= 0.25:
             raise BackstrokeError(f"max_speed_m_s {self.max_speed_m_s} outside 0..0.25 m/s")
 

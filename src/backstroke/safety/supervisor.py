@@ -1,6 +1,7 @@
 """The Supervisor: the only path from the controller to a Robot, and every clamp.
 
-Each tick it (1) limits the command (tangential and normal speed), (2) forwards it,
+Each tick it (1) limits the command (tangential and normal speed, the tool axis within
+``max_axis_tilt_deg`` of the skin normal), (2) forwards it,
 (3) checks what the robot measured — NaN/inf, stale samples, late ticks, normal force,
 contact pressure, force rate, the client's signals — and (4) reacts: a *clamp* backs
 the tool off along the normal while a soft limit is exceeded; a *fault* starts a
@@ -116,6 +117,8 @@ class Supervisor:
             for tool in TOOLS
         }
         self._retreat = Retreat(limits, dt_s)
+        self._cos_tilt = math.cos(math.radians(limits.max_axis_tilt_deg))
+        self._sin_tilt = math.sin(math.radians(limits.max_axis_tilt_deg))
         # where a retreat would go from here: the last running tick's normal, axis and
         # depth (handed to the Retreat when one begins)
         self._follow: tuple[Vec3, Vec3, float] | None = None
@@ -265,6 +268,16 @@ class Supervisor:
         px, py, pz = command.position_m
         nx, ny, nz = normal
         changed = False
+        axis = command.axis
+        c = axis[0] * nx + axis[1] * ny + axis[2] * nz
+        # (NaN passes: the robot refuses a non-finite axis)
+        if c < self._cos_tilt or "axis_tilt" in self._clamping:
+            over = c < self._cos_tilt
+            angle = math.degrees(math.acos(max(-1.0, min(1.0, c))))
+            self._clamp_event(command.t_s, "axis_tilt", angle, lim.max_axis_tilt_deg, over)
+            if over:
+                axis = self._axis_within_tilt(axis, normal, c)
+                changed = True
         if self._backoff_m > 0.0 or self._cone_backoff_m > 0.0:
             b = self._backoff_m + self._cone_backoff_m
             px, py, pz = px + b * nx, py + b * ny, pz + b * nz
@@ -300,7 +313,18 @@ class Supervisor:
                 changed = True
         if not changed:
             return command
-        return RobotCommand(command.tool, (px, py, pz), command.axis, command.t_s)
+        return RobotCommand(command.tool, (px, py, pz), axis, command.t_s)
+
+    def _axis_within_tilt(self, axis: Vec3, normal: Vec3, c: float) -> Vec3:
+        """``axis`` turned toward ``normal`` onto the ``max_axis_tilt_deg`` cone
+        (``c``: their dot product)."""
+        tx, ty, tz = axis[0] - c * normal[0], axis[1] - c * normal[1], axis[2] - c * normal[2]
+        t = math.sqrt(tx * tx + ty * ty + tz * tz)
+        if not t > 1e-9:  # straight into the skin, or not a direction: the normal
+            return normal
+        s = self._sin_tilt / t
+        k = self._cos_tilt
+        return (k * normal[0] + s * tx, k * normal[1] + s * ty, k * normal[2] + s * tz)
 
     def _retreat_command(self, command: RobotCommand) -> RobotCommand:
         fault = self.fault

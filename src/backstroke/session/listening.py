@@ -11,7 +11,10 @@ model surface, which is off the skin; with a ``TouchDepth`` (``session/touch_dep
 the listener keeps its passes and, after each, hears all of them again with the
 indentation below the skin as the robot's contact so far places it (one surface for
 every pass of the block, so a refinement is never heard as softening; each pass's
-breath is recorded once, when it is new).
+breath is recorded once, when it is new). Its thumb-strip knots are then the candidates
+a second force confirms (``session/knot_check``: the runner runs their lanes again and
+hands the record to :meth:`BlockListener.add_check`) and those above the threshold
+raised for the fit's bumps.
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ from backstroke.routine.schema import Block
 from backstroke.sense.breathing import rest_listening
 from backstroke.sense.breathing_removal import remove_breathing
 from backstroke.sense.breathing_session import BreathingTracker
-from backstroke.sense.knots import RATIO_THRESHOLD, KnotDetector
+from backstroke.sense.knot_merge import KnotDetection, merge_knots
+from backstroke.sense.knots import RATIO_THRESHOLD, KnotDetector, knot_detections
 from backstroke.sense.softening import SofteningDetector
 from backstroke.sense.stiffness import secant_stiffness
+from backstroke.session.knot_check import confirmed, stroke_samples
 from backstroke.session.touch_depth import TouchDepth
 
 Columns = dict[str, NDArray[np.float64]]
@@ -71,6 +76,11 @@ class BlockListener:
         quality = getattr(back, "quality", None) or {}
         rms = quality.get("fit_rms_m") if isinstance(quality, dict) else None
         self._geometry_noise_m = GEOMETRY_NOISE_OF_FIT_RMS * float(rms) if rms else 0.0
+        # Knots on a fitted body: the last pass's candidates, and those a second force
+        # confirmed (``knot_check``).
+        self.candidates: list[KnotDetection] = []
+        self.strip_force_n = 0.0
+        self._confirmed: list[KnotDetection] = []
 
     def _stroke_mask(self, cols: Columns) -> NDArray[np.bool_]:
         t = cols["t_s"]
@@ -95,6 +105,8 @@ class BlockListener:
         keep += ("plan_u", "plan_v", "plan_nx", "plan_ny", "plan_nz")
         keep += ("plan_x_m", "plan_y_m")
         self._passes.append({c: np.asarray(cols[c][m], dtype=np.float64) for c in keep})
+        if self.is_thumb and np.any(m):
+            self.strip_force_n = float(np.median(cols["plan_target_force_n"][m]))
         td = self.touch_depth
         heard = [
             {
@@ -112,6 +124,45 @@ class BlockListener:
         )
         for i, p in enumerate(heard):
             self._hear(p, new=i == len(heard) - 1)
+        if self.is_thumb:
+            self.candidates = self._candidates(heard[-1])
+
+    def _candidates(self, p: Columns) -> list[KnotDetection]:
+        """The pass's knots at the finder's own threshold (not raised for the fit)."""
+        kd = p["knot_indentation_m"]
+        return knot_detections(
+            p["plan_u"],
+            p["plan_v"],
+            secant_stiffness(p["normal_force_n"], kd),
+            np.zeros(p["plan_u"].size, dtype=np.int64) + len(self._passes) - 1,
+            normal_force_n=p["normal_force_n"],
+            x_m=p["x_m"],
+            y_m=p["y_m"],
+            z_m=p["z_m"],
+            t_s=p["t_s"],
+            indentation_m=kd,
+            breathing_rate_bpm=self.breathing.rate_bpm,
+            back_length_m=self._back_length_m,
+        )
+
+    def add_check(self, cols: dict[str, Any]) -> None:
+        """Hear the last pass's candidates' lanes run again at a second force
+        (``knot_check``): those the two-force stiffness confirms are knots."""
+        td = self.touch_depth
+        if td is None or not self.candidates or not self._passes:
+            return
+        check = stroke_samples(cols, self.tool_code)
+        strips = dict(self._passes[-1])
+        check["indentation_m"] = td.depth_m(check)
+        strips["indentation_m"] = td.depth_m(strips)
+        self._confirmed += confirmed(
+            self.candidates,
+            strips,
+            check,
+            back_length_m=self._back_length_m,
+            breathing_rate_bpm=self.breathing.rate_bpm,
+        )
+        self.candidates = []
 
     def _knot_threshold(self, passes: list[Columns]) -> float:
         """The knot ratio threshold above a fitted skin's remaining bumps."""
@@ -187,14 +238,22 @@ class BlockListener:
     def stiffness_by_pass(self) -> list[float]:
         return [float(x) for x in self.softening.stiffness_by_pass_n_m if np.isfinite(x)]
 
+    def _knots(self) -> list[Any]:
+        if not self.is_thumb:
+            return []
+        if self.touch_depth is not None:
+            # a fitted body: those a second force confirmed, and those standing out of
+            # the fit's bumps at one force (the threshold raised above them)
+            dets = self.knot_detector.detections + self._confirmed
+            return merge_knots(dets, back_length_m=self._back_length_m)
+        return self.knot_detector.knots
+
     def knots(self) -> list[dict[str, Any]]:
-        return [k.to_dict() for k in self.knot_detector.knots] if self.is_thumb else []
+        return [k.to_dict() for k in self._knots()]
 
     def knot_points(self) -> tuple[tuple[float, float], ...]:
         """Chart points of the knots found so far (to dwell on)."""
-        if not self.is_thumb:
-            return ()
-        return tuple((k.u, k.v) for k in self.knot_detector.knots)
+        return tuple((k.u, k.v) for k in self._knots())
 
 
 def breathing_and_baseline(

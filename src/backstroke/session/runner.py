@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backstroke.body.back_model import BackModel
+from backstroke.control.axis_follow import AxisFollower
 from backstroke.control.force_controller import ControllerGains, ForceController
 from backstroke.errors import RobotError, SafetyFault
 from backstroke.music.grid import BeatGrid
@@ -37,12 +38,13 @@ from backstroke.plan.plan import COLUMNS, TOOL_CODES, PlanChunk
 from backstroke.plan.planner import Planner
 from backstroke.plan.zone_limits import PLAN_FRACTION, zone_limits_for
 from backstroke.robot.protocol import Robot, RobotCommand
-from backstroke.routine.schema import Block, Routine
+from backstroke.routine.schema import Block, Routine, ThumbStripBlock
 from backstroke.safety.limits import SafetyLimits
 from backstroke.safety.supervisor import Supervisor
 from backstroke.sense.breathing_session import BreathingTracker
 from backstroke.sense.knot_release import NOT_RELEASED, RELEASED, hear_dwell
 from backstroke.sense.trust import TrustEstimate
+from backstroke.session.knot_check import CHECK_FORCE_FRACTION, check_segments, lanes_to_check
 from backstroke.session.listening import BlockListener, breathing_and_baseline
 from backstroke.session.preferences import ClientVoice, RegionalPreference
 from backstroke.session.progress import Tick
@@ -158,6 +160,8 @@ class SessionRunner:
         # hear the indentation below the skin as the robot's own contact places it.
         self.touch_depth = TouchDepth(back) if self.limits.surface_offset_m > 0.0 else None
         self.controller = ForceController(self.dt_s, gains)
+        # ... and the tool axis follows the skin it feels (the plan's normals are the fit's).
+        self.axis_follower = AxisFollower(self.dt_s) if self.touch_depth is not None else None
         self.preferred_scale = float(np.clip(preferred_scale, 0.5, 1.5))
         self.known_knots = known_knots
         self.on_chunk = on_chunk
@@ -231,6 +235,10 @@ class SessionRunner:
                         beat, point, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
                     res.passes = p + 1
                     listener.add_pass(cols)
+                    if listener.candidates:  # a fitted body: knot or bump of the fit?
+                        beat, point, handoff = self._check_knots(
+                            block, i, p, listener, (beat, point, handoff)
+                        )
                     skipped = self.voice.take_skip(block.technique)
                     self.breathing_rate_bpm = self.breathing.rate_bpm
                     if block.hears_breathing:
@@ -358,6 +366,34 @@ class SessionRunner:
         cols = {k: np.concatenate([c[k] for c in parts]) for k in parts[0]}
         return cols, (beat, point, handoff)
 
+    def _check_knots(
+        self, block: Block, index: int, pass_index: int, listener: BlockListener, at: Any
+    ) -> tuple[int, tuple[float, float], Any]:
+        """The lanes of the pass's knot candidates run again at a second force, back to
+        where the pass ended (``session/knot_check``); returns ``(beat, point, handoff)``."""
+        beat, point, handoff = at
+        lanes = (
+            lanes_to_check(listener.candidates, block, self.back, index, pass_index)
+            if isinstance(block, ThumbStripBlock)
+            else []
+        )
+        if not lanes:
+            listener.candidates = []
+            return beat, point, handoff
+        segs = check_segments(
+            lanes,
+            start=point,
+            end=point,
+            force_n=CHECK_FORCE_FRACTION * listener.strip_force_n,
+            speed_m_s=self.planner.block_speed_m_s(block),
+            tilt_deg=block.tilt_deg,
+            transition_force_n=self.routine.transition_force_n,
+            back_length_m=self.back.back_length_m,
+        )
+        chunk = self.planner.chunk_of(segs, beat, handoff, block=index, pass_index=pass_index)
+        listener.add_check(self._execute(chunk))
+        return chunk.end_beat, chunk.end_point, chunk.handoff
+
     def _calm_breathing(self, rate_bpm: float | None) -> None:
         """The client's calm breathing rate (the rest's, else the first heard)."""
         if rate_bpm is not None and not self._calm_breathing_set:
@@ -416,6 +452,8 @@ class SessionRunner:
         # Per-tick tuples built once per chunk (the Supervisor takes them as they are).
         NRM = list(zip(NX, NY, NZ, strict=True))
         AXIS = list(zip(AX, AY, AZ, strict=True))
+        follow = self.axis_follower
+        SLIDE = _plan_velocity(s, self.dt_s) if follow is not None else AXIS
         UV = list(zip(U, V, strict=True))
         TAN = list(zip(zip(*tan[:3], strict=True), zip(*tan[3:], strict=True), strict=True))
         # The most a target may be here (zones within a client's shift of the pads).
@@ -470,6 +508,8 @@ class SessionRunner:
             target = F[i] if transition[i] else F[i] * scale * R[i]
             if tool is not last_tool:
                 ctrl.on_tool_change(depth)
+                if follow is not None:
+                    follow.reset()  # a new face: its own contact (the palms' two pads)
                 last_tool = tool
             # Cap by the zones near the plan and by where the tool is measured to be.
             # (min() written out: it keeps the first when equal, as here)
@@ -493,7 +533,10 @@ class SessionRunner:
                     0.0 if sh is None else -(sh[0] * nx + sh[1] * ny + sh[2] * nz)
                 )
             d = update(target, fn, depth, IC[i])
-            cmd = RobotCommand(tool, (x - d * nx, y - d * ny, z - d * nz), AXIS[i], t)
+            axis = AXIS[i]
+            if follow is not None:
+                axis = follow.update(normal, axis, st.force_n, SLIDE[i], IC[i])
+            cmd = RobotCommand(tool, (x - d * nx, y - d * ny, z - d * nz), axis, t)
             st, mode = step(cmd, normal, d, bone[i], UV[i], TAN[i])
             fx, fy, fz = st.force_n
             px, py, pz = st.position_m
@@ -732,6 +775,15 @@ def _with_dwells(
         ]
         out.append({**k, "dwell": near[-1]} if near else k)
     return out
+
+
+def _plan_velocity(
+    s: dict[str, NDArray[np.float64]], dt_s: float
+) -> list[tuple[float, float, float]]:
+    """The plan's velocity per sample (m/s, frame B), as tuples for the tick loop."""
+    x = np.stack([s["x_m"], s["y_m"], s["z_m"]], axis=1)
+    v = np.gradient(x, axis=0) / dt_s if x.shape[0] > 1 else np.zeros_like(x)
+    return list(zip(*(v[:, j].tolist() for j in range(3)), strict=True))
 
 
 def _mid_time(cols: dict[str, NDArray[np.float64]]) -> float:
