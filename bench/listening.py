@@ -41,6 +41,7 @@ RESULTS = ROOT / "bench" / "results" / "listening.json"
 sys.path.insert(0, str(ROOT))
 
 from tests.recorder_logs import recorder_log, write_csv  # noqa: E402
+from tests.sense.lab_logs import lab_log, write_lab_csv  # noqa: E402
 from tests.session.knot_clients import knot_client, match  # noqa: E402
 
 from backstroke.analyze import analyze  # noqa: E402
@@ -55,6 +56,8 @@ from backstroke.tools import Tool  # noqa: E402
 
 PATH_U = np.linspace(0.15, 0.85, 36)
 SOFT_DROP = 0.08
+# Force changes that last (not a regional dip): the second generator's and the lab's.
+STEPS = ("step", "step_mid", "ramp", "step_back")
 
 
 def _truth_pass(rel: list[float], threshold: float) -> int | None:
@@ -225,16 +228,29 @@ def glide_listening(n_clients: int) -> dict[str, Any]:
     }
 
 
-def recorders(n_logs: int) -> dict[str, Any]:
+def _glide_block(r: dict[str, Any], label: str | None) -> dict[str, Any]:
+    """The glide's block in ``analyze``'s output: by its label when given, else the first."""
+    for b in r["blocks"]:
+        if label is not None and str(b.get("block")) == label:
+            return dict(b)
+    return dict(r["blocks"][0])
+
+
+def recorders(n_logs: int, generator: str = "second") -> dict[str, Any]:
     threshold = 0.05
     rows = []
     with tempfile.TemporaryDirectory() as d:
         for seed in range(n_logs):
-            cols, tr = recorder_log(seed)
             path = Path(d) / f"rec{seed}.csv"
-            write_csv(path, cols)
+            tr: Any
+            if generator == "lab":
+                cols, tr = lab_log(seed)
+                write_lab_csv(path, cols)
+            else:
+                cols, tr = recorder_log(seed)
+                write_csv(path, cols)
             r = analyze(path, threshold, back_length_m=tr.back_length_m)
-            g = r["blocks"][0]
+            g = _glide_block(r, tr.extra.get("glide_block_label"))
             truth = [KnotSpec(**k) for k in tr.knots]
             nf, tp, hit, ratios = match(r["knots"], truth, tr.back_length_m)
             t_pass = tr.softening_pass(threshold)
@@ -259,6 +275,7 @@ def recorders(n_logs: int) -> dict[str, Any]:
                     "knots_tp": tp,
                     "knots_hit": hit,
                     "strength_rel_err": [round(f / t - 1, 3) for t, f in ratios],
+                    "glide_mode": tr.extra.get("glide_mode"),
                 }
             )
             print("recorder", rows[-1], flush=True)
@@ -266,11 +283,12 @@ def recorders(n_logs: int) -> dict[str, Any]:
     steady = [
         r
         for r in drops
-        if r["force_change"] != "step" or (r["force_change_pass"] or 99) > (r["truth"] or 0) + 1
+        if r["force_change"] not in STEPS or (r["force_change_pass"] or 99) > (r["truth"] or 0) + 1
     ]
     found = sum(r["knots_found"] for r in rows)
     errs = [e for r in rows for e in r["strength_rel_err"]]
     return {
+        "generator": generator,
         "threshold": threshold,
         "figures": {
             "logs": len(rows),
@@ -282,11 +300,11 @@ def recorders(n_logs: int) -> dict[str, Any]:
             "logs_with_force_change": sum(r["force_change"] is not None for r in rows),
             "force_change_read_as_softening": sum(r["softening_from_force"] for r in rows),
             "steps_reported_in_force_changed_at": sum(
-                r["force_change"] == "step"
+                r["force_change"] in STEPS
                 and r["force_change_pass"] in (r["force_changed_at"] or [])
                 for r in rows
             ),
-            "steps": sum(r["force_change"] == "step" for r in rows),
+            "steps": sum(r["force_change"] in STEPS for r in rows),
             "knots_precision": round(sum(r["knots_tp"] for r in rows) / max(found, 1), 3),
             "knots_recall": round(
                 sum(r["knots_hit"] for r in rows) / max(sum(r["knots_true"] for r in rows), 1), 3
@@ -382,6 +400,12 @@ def main() -> None:
     ap.add_argument("--glide-clients", type=int, default=12)
     ap.add_argument("--logs", type=int, default=30, help="recorder logs")
     ap.add_argument("--parts", default="recorders,glide,sessions,trust")
+    ap.add_argument(
+        "--recorder",
+        default="second",
+        choices=("second", "lab"),
+        help="recorder generator: tests/recorder_logs.py or tests/sense/lab_logs.py",
+    )
     ap.add_argument("--trust-heldout", type=int, default=3, help="held-out clients (trust)")
     ap.add_argument("--presets", default="spa,sports", help="presets of the trust part")
     args = ap.parse_args()
@@ -390,7 +414,8 @@ def main() -> None:
     res: dict[str, Any] = dict(old)
     t0 = time.perf_counter()
     if "recorders" in parts:
-        res["recorders"] = recorders(args.logs)
+        key = "recorders" if args.recorder == "second" else "recorders_lab"
+        res[key] = recorders(args.logs, args.recorder)
     if "glide" in parts:
         res["glide_listening"] = glide_listening(args.glide_clients)
     if "sessions" in parts:
