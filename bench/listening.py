@@ -27,6 +27,7 @@ Usage: ``python bench/listening.py [--clients 6] [--glide-clients 12] [--logs 30
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import sys
 import tempfile
@@ -236,7 +237,19 @@ def _glide_block(r: dict[str, Any], label: str | None) -> dict[str, Any]:
     return dict(r["blocks"][0])
 
 
-def recorders(n_logs: int, generator: str = "second") -> dict[str, Any]:
+def _only_glide(cols: dict[str, Any], label: str | None) -> dict[str, Any]:
+    """The glide block's rows only (the glide comes first: its analysis is the same)."""
+    blk = np.asarray(cols["block"], dtype=object)
+    keep = blk == label if label is not None else blk != "Thumb work"
+    return {
+        k: np.asarray(v, dtype=object if k in ("tool", "block") else None)[keep]
+        if not isinstance(v, list)
+        else [x for x, m in zip(v, keep, strict=True) if m]
+        for k, v in cols.items()
+    }
+
+
+def recorders(n_logs: int, generator: str = "second", glide_only: bool = False) -> dict[str, Any]:
     threshold = 0.05
     rows = []
     with tempfile.TemporaryDirectory() as d:
@@ -245,10 +258,11 @@ def recorders(n_logs: int, generator: str = "second") -> dict[str, Any]:
             tr: Any
             if generator == "lab":
                 cols, tr = lab_log(seed)
-                write_lab_csv(path, cols)
             else:
                 cols, tr = recorder_log(seed)
-                write_csv(path, cols)
+            if glide_only:
+                cols = _only_glide(cols, tr.extra.get("glide_block_label"))
+            (write_lab_csv if generator == "lab" else write_csv)(path, cols)
             r = analyze(path, threshold, back_length_m=tr.back_length_m)
             g = _glide_block(r, tr.extra.get("glide_block_label"))
             truth = [KnotSpec(**k) for k in tr.knots]
@@ -278,7 +292,18 @@ def recorders(n_logs: int, generator: str = "second") -> dict[str, Any]:
                     "glide_mode": tr.extra.get("glide_mode"),
                 }
             )
+            if glide_only:
+                for key in ("knots_found", "knots_tp", "knots_hit"):
+                    rows[-1][key] = 0
+                rows[-1]["knots_true"] = 0
+                rows[-1]["strength_rel_err"] = []
             print("recorder", rows[-1], flush=True)
+    out = recorder_figures(rows, threshold)
+    return {"generator": generator, "glide_only": glide_only, **out}
+
+
+def recorder_figures(rows: list[dict[str, Any]], threshold: float = 0.05) -> dict[str, Any]:
+    """The recorder part's figures from its rows (also from a run's printed rows)."""
     drops = [r for r in rows if r["drop"] >= SOFT_DROP]
     steady = [
         r
@@ -288,7 +313,6 @@ def recorders(n_logs: int, generator: str = "second") -> dict[str, Any]:
     found = sum(r["knots_found"] for r in rows)
     errs = [e for r in rows for e in r["strength_rel_err"]]
     return {
-        "generator": generator,
         "threshold": threshold,
         "figures": {
             "logs": len(rows),
@@ -406,6 +430,12 @@ def main() -> None:
         choices=("second", "lab"),
         help="recorder generator: tests/recorder_logs.py or tests/sense/lab_logs.py",
     )
+    ap.add_argument(
+        "--glide-only",
+        action="store_true",
+        help="recorders: analyse only the glide block's rows (softening figures, no knots)",
+    )
+    ap.add_argument("--rows-from", help="recorders: figures from a run's printed rows")
     ap.add_argument("--trust-heldout", type=int, default=3, help="held-out clients (trust)")
     ap.add_argument("--presets", default="spa,sports", help="presets of the trust part")
     args = ap.parse_args()
@@ -413,9 +443,23 @@ def main() -> None:
     old = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     res: dict[str, Any] = dict(old)
     t0 = time.perf_counter()
+    if args.rows_from:
+        # Figures of a run stopped early, from the rows it printed ("recorder {...}").
+        rows = [
+            ast.literal_eval(line.split(" ", 1)[1])
+            for line in Path(args.rows_from).read_text().splitlines()
+            if line.startswith("recorder ")
+        ]
+        print(json.dumps(recorder_figures(rows)["figures"], indent=1))
+        return
     if "recorders" in parts:
         key = "recorders" if args.recorder == "second" else "recorders_lab"
-        res[key] = recorders(args.logs, args.recorder)
+        if args.glide_only:
+            key += "_glide_only"
+        res[key] = {
+            **recorders(args.logs, args.recorder, args.glide_only),
+            "command": " ".join(sys.argv[1:]),
+        }
     if "glide" in parts:
         res["glide_listening"] = glide_listening(args.glide_clients)
     if "sessions" in parts:
