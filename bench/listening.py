@@ -436,6 +436,11 @@ def main() -> None:
         help="recorders: analyse only the glide block's rows (softening figures, no knots)",
     )
     ap.add_argument("--rows-from", help="recorders: figures from a run's printed rows")
+    ap.add_argument(
+        "--no-bridge",
+        action="store_true",
+        help="recorders: the 'before' figure: softening judged only inside force segments",
+    )
     ap.add_argument("--trust-heldout", type=int, default=3, help="held-out clients (trust)")
     ap.add_argument("--presets", default="spa,sports", help="presets of the trust part")
     args = ap.parse_args()
@@ -452,10 +457,17 @@ def main() -> None:
         ]
         print(json.dumps(recorder_figures(rows)["figures"], indent=1))
         return
+    if args.no_bridge:
+        # Benchmark only: the detector as it was before sense/force_bridge.py.
+        from backstroke.sense.softening import SofteningDetector
+
+        SofteningDetector._bridge = lambda self: (None, [])  # type: ignore[method-assign]
     if "recorders" in parts:
         key = "recorders" if args.recorder == "second" else "recorders_lab"
         if args.glide_only:
             key += "_glide_only"
+        if args.no_bridge:
+            key += "_no_bridge"
         res[key] = {
             **recorders(args.logs, args.recorder, args.glide_only),
             "command": " ".join(sys.argv[1:]),
