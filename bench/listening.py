@@ -15,13 +15,23 @@
    tissue law, breathing, force steps and dips): softening agreement on logs whose true
    drop is ≥ 8 %, knots P/R, and how often a change of force was read as softening.
 
+   ``--recorder lab``: the same on a third recorder generator written blind from
+   docs/logs.md (``tests/sense/lab_logs.py``: power-law tissue, continuous softening,
+   force steps inside a pass, ramps and steps undone, air returns, other labels; its
+   first run is ``bench/results/listening_lab_first_run.json``). ``--glide-only``
+   analyses only the glide block's rows (the softening figures, in a fraction of the
+   time; no knots), ``--no-bridge`` gives the softening as judged only inside force
+   segments (before ``sense/force_bridge.py``), ``--rows-from LOG`` the figures of a
+   run stopped early, from the rows it printed.
+
 4. **Trust**: both presets on the bundled clients, held-out clients and one held-out
    body made very guarded and relaxed: breathing-rate error against the simulator's,
    "too much" episodes per session, when trust first allowed the full force (the
    guarded twin should get there later), what each knot's dwell heard.
 
 Usage: ``python bench/listening.py [--clients 6] [--glide-clients 12] [--logs 30]
-[--parts recorders,glide,sessions,trust] [--trust-heldout 3] [--presets spa,sports]``.
+[--parts recorders,glide,sessions,trust] [--trust-heldout 3] [--presets spa,sports]
+[--recorder second|lab] [--glide-only] [--no-bridge] [--rows-from LOG]``.
 """
 
 from __future__ import annotations

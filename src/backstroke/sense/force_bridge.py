@@ -20,8 +20,12 @@ force–depth law:
   passes. Any softening inside that short window is counted as the force's, so the
   splice can only miss softening, never make it up.
 
-A change too slow to splice (a ramp over passes) leaves the segment unbridged: it is
-judged on its own, as before.
+A splice is refused when either window does not hold still (the median deviation of
+its stiffness over ``g`` above the force match: the breath was not taken out, as on
+one-way strokes) or when its factor is not physical (tissue is stiffer at a higher force,
+and its depth does not shrink: ``k_before / k_after`` must lie between 1 and
+``F_before / F_after``, within the force match). A change too slow to splice (a ramp
+over passes) leaves the segment unbridged too: it is judged on its own, as before.
 """
 
 from __future__ import annotations
@@ -122,5 +126,18 @@ def splice_factor(
     if np.count_nonzero(win_a) < MIN_WINDOW_BINS or np.count_nonzero(win_b) < MIN_WINDOW_BINS:
         return None
     # s is compliance over the profile: stiffness after / before = s_before / s_after.
-    factor = float(np.median(s[win_b]) / np.median(s[win_a]))
-    return factor if np.isfinite(factor) and factor > 0 else None
+    sa, sb = s[win_a], s[win_b]
+    ma, mb = float(np.median(sa)), float(np.median(sb))
+    if not (ma > 0 and mb > 0):
+        return None
+    # Each window must hold still (the breath taken out): spread within the force match.
+    spread = max(float(np.median(np.abs(sa - ma))) / ma, float(np.median(np.abs(sb - mb))) / mb)
+    if spread > force_match:
+        return None
+    factor = mb / ma
+    # Tissue is stiffer, not softer, at a higher force, and its depth does not shrink:
+    # k_before / k_after lies between 1 and F_before / F_after.
+    lo, hi = sorted((1.0, force_before_n / force_after_n))
+    if not lo / (1 + force_match) <= factor <= hi * (1 + force_match):
+        return None
+    return factor

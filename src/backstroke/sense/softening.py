@@ -150,7 +150,7 @@ class SofteningDetector:
         ok = np.isfinite(k) & np.isfinite(f) & (f > 0)
         if not np.any(ok):
             return k
-        f_pass = float(np.median(f[ok]))
+        f_pass = _force_level(f[ok], self.force_match)
         k = np.where(ok & (np.abs(f - f_pass) <= self.force_match * f_pass), k, np.nan)
         ref = self._reference_force_n
         if ref is None:
@@ -327,7 +327,10 @@ class SofteningDetector:
         a bridged change of force; ``None`` if neither."""
         k = self.stiffness_by_pass_n_m
         found: int | None = None
+        bridged = set(self.force_bridged_at)
         for a, b in self._segments():
+            if a in bridged:
+                continue  # judged from pass 0 on the equal-force series below
             seg = softening_pass(k[a:b], self.threshold)
             if seg is not None:
                 found = a + seg
@@ -341,6 +344,18 @@ class SofteningDetector:
     def softened(self) -> bool:
         """Whether a confirmed softening has been heard."""
         return self.softening_pass is not None
+
+
+def _force_level(f: NDArray[np.float64], match: float) -> float:
+    """The force a pass was held at (``(N,)`` finite forces): its median, or when the
+    force changed inside the pass the median of the half (first or second) whose median
+    holds more samples within ``match`` of it (the median of two levels is neither)."""
+    half = f.size // 2
+    levels = [float(np.median(f))]
+    if half:
+        levels += [float(np.median(f[:half])), float(np.median(f[half:]))]
+    counts = [int(np.count_nonzero(np.abs(f - lv) <= match * lv)) for lv in levels]
+    return levels[int(np.argmax(counts))]
 
 
 def _thin_bins(profile: StiffnessProfile, min_count: int) -> StiffnessProfile:
