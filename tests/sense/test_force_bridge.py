@@ -163,3 +163,19 @@ def test_splice_needs_both_sides() -> None:
     p = RawPass(t, u, k, f)
     assert splice_factor(p, RawPass(t[:0], u[:0], k[:0], f[:0]), 10.0, 13.0, edges, g, 0.05) is None
     assert splice_factor(p, p, 10.0, 13.0, edges, np.full(40, np.nan), 0.05) is None
+
+
+def test_a_pass_changed_halfway_is_held_at_its_majority_force() -> None:
+    """A step in the middle of a pass with a slow force loop: the pass's median lies in
+    the transition, between the two forces (neither level: before, two changes were
+    counted); the pass counts at the level most of its samples were at."""
+    rng = np.random.default_rng(2)
+    n = 1000
+    u = np.linspace(0.1, 0.9, n)
+    mixed = np.concatenate([np.full(480, 10.0), np.linspace(10.0, 13.0, 40), np.full(480, 13.0)])
+    det = SofteningDetector()
+    for p, f in enumerate([np.full(n, 10.0), mixed, np.full(n, 13.0), np.full(n, 13.0)]):
+        f = f * (1 + rng.normal(0.0, 0.005, n))
+        k = 1500.0 * (f / 10.0) ** 0.3 * (1 + 0.1 * np.sin(6 * u))
+        det.add_pass(k, u, np.linspace(0.0, 20.0, n) + 20.0 * p, force_n=f)
+    assert det.force_changed_at in ([1], [2])
