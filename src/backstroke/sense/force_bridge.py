@@ -22,10 +22,13 @@ force–depth law:
 
 A splice is refused when either window does not hold still (the median deviation of
 its stiffness over ``g`` above the force match: the breath was not taken out, as on
-one-way strokes) or when its factor is not physical (tissue is stiffer at a higher force,
+one-way strokes), when either window holds a trend of force (a ramp passing through
+both bands), or when its factor is not physical (tissue is stiffer at a higher force,
 and its depth does not shrink: ``k_before / k_after`` must lie between 1 and
 ``F_before / F_after``, within the force match). A change too slow to splice (a ramp
-over passes) leaves the segment unbridged too: it is judged on its own, as before.
+over passes) leaves the segment unbridged too: it is judged on its own, as before. A
+splice's uncertainty (from the windows' spread) is held against softening: across it,
+a pass must be that much softer still to count.
 """
 
 from __future__ import annotations
@@ -72,6 +75,15 @@ def _bins(
     return tuple(np.bincount(b, w)[has] / cnt[has] for w in (t, f, s))  # type: ignore[return-value]
 
 
+@dataclass(frozen=True)
+class Splice:
+    """``factor = k_before / k_after``; ``uncertainty``: its relative error, estimated
+    from the windows' spread (median deviation, one independent value a second)."""
+
+    factor: float
+    uncertainty: float
+
+
 def splice_factor(
     before: RawPass,
     after: RawPass,
@@ -80,7 +92,7 @@ def splice_factor(
     u_edges: NDArray[np.float64],
     g: NDArray[np.float64],
     force_match: float,
-) -> float | None:
+) -> Splice | None:
     """``k_before / k_after`` across an abrupt change of force, or ``None``.
 
     Args:
@@ -131,13 +143,20 @@ def splice_factor(
     if not (ma > 0 and mb > 0):
         return None
     # Each window must hold still (the breath taken out): spread within the force match.
-    spread = max(float(np.median(np.abs(sa - ma))) / ma, float(np.median(np.abs(sb - mb))) / mb)
-    if spread > force_match:
+    dev_a = float(np.median(np.abs(sa - ma))) / ma
+    dev_b = float(np.median(np.abs(sb - mb))) / mb
+    if max(dev_a, dev_b) > force_match:
         return None
+    # Each window must hold its force: no trend over it (a ramp through the bands).
+    for w in (win_a, win_b):
+        tw, fw = t[w], f[w] / float(np.median(f[w]))
+        slope = float(np.polyfit(tw - tw.mean(), fw, 1)[0])
+        if abs(slope * float(np.ptp(tw))) > force_match / 2:
+            return None
     factor = mb / ma
     # Tissue is stiffer, not softer, at a higher force, and its depth does not shrink:
     # k_before / k_after lies between 1 and F_before / F_after.
     lo, hi = sorted((1.0, force_before_n / force_after_n))
     if not lo / (1 + force_match) <= factor <= hi * (1 + force_match):
         return None
-    return factor
+    return Splice(factor, float(np.hypot(dev_a, dev_b) * 1.4826 / np.sqrt(SPLICE_WINDOW_S)))

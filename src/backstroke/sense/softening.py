@@ -135,7 +135,7 @@ class SofteningDetector:
         self._segment_median: dict[int, float] = {}
         self._segment_force: dict[int, float] = {}
         self._raw: list[RawPass | None] = []
-        self._bridged: tuple[list[float] | None, list[int]] | None = None
+        self._bridged: tuple[list[float] | None, list[int], list[float]] | None = None
 
     @property
     def force_changed_at(self) -> list[int]:
@@ -261,31 +261,34 @@ class SofteningDetector:
             out += [med * r for r in rel[a:b]]
         return out
 
-    def _bridge(self) -> tuple[list[float] | None, list[int]]:
-        """``(equal-force relative stiffness by pass, bridged passes)`` (see module doc)."""
+    def _bridge(self) -> tuple[list[float] | None, list[int], list[float]]:
+        """``(equal-force relative stiffness by pass, bridged passes, each pass's splice
+        uncertainty)`` (see module doc)."""
         if self._bridged is not None:
             return self._bridged
         segs = self._segments()
         timed = [p for p in self._timed if p is not None]
         edges = self._segment_edges.get(0)
         if len(segs) < 2 or len(timed) != len(self._timed) or edges is None:
-            self._bridged = (None, [])
+            self._bridged = (None, [], [])
             return self._bridged
         rel, g = compliance_fit(timed, edges)
         factor: dict[int, float | None] = {0: 1.0}
+        unc: dict[int, float] = {0: 0.0}
         bridged: list[int] = []
         for j, (a, _) in enumerate(segs[1:], start=1):
             f_a = self._segment_force.get(a)
             prev = segs[j - 1][0]
             same = [
-                factor[b]
+                (factor[b], unc[b])
                 for b, _ in segs[:j]
                 if f_a is not None
                 and b in self._segment_force
                 and factor.get(b) is not None
                 and abs(f_a - self._segment_force[b]) <= self.force_match * self._segment_force[b]
             ]
-            fac: float | None = same[0] if same else None
+            fac: float | None = same[0][0] if same else None
+            unc[a] = same[0][1] if same else 0.0
             before, after = self._raw[a - 1], self._raw[a]
             f_prev = self._segment_force.get(prev)
             pf = factor.get(prev)
@@ -299,15 +302,18 @@ class SofteningDetector:
                     g,
                     self.force_match,
                 )
-                fac = None if sp is None else pf * sp  # type: ignore[operator]
+                fac = None if sp is None else pf * sp.factor  # type: ignore[operator]
+                unc[a] = unc.get(prev, 0.0) + (sp.uncertainty if sp is not None else 0.0)
             factor[a] = fac
             if fac is not None:
                 bridged.append(a)
-        out = []
+        out: list[float] = []
+        margin: list[float] = []
         for a, b in segs:
             fa = factor.get(a)
             out += [r * fa if fa is not None else float("nan") for r in rel[a:b]]
-        self._bridged = (out, bridged)
+            margin += [unc.get(a, 0.0)] * (b - a)
+        self._bridged = (out, bridged, margin)
         return self._bridged
 
     @property
@@ -335,8 +341,12 @@ class SofteningDetector:
             if seg is not None:
                 found = a + seg
                 break
-        eq = self.equal_force_relative_by_pass
-        across = softening_pass(eq, self.threshold) if eq is not None else None
+        eq, _, margin = self._bridge()
+        across = None
+        if eq is not None:
+            # Across a splice a pass must be softer by its uncertainty too.
+            judged = [r * (1.0 + m) for r, m in zip(eq, margin, strict=True)]
+            across = softening_pass(judged, self.threshold)
         hits = [x for x in (found, across) if x is not None]
         return min(hits) if hits else None
 
