@@ -28,11 +28,13 @@ def _glide(
     force_at: list[tuple[float, float]],
     soft: tuple[float, float, float] | None,
     passes: int = 7,
+    wobble: float = 0.0,
 ) -> tuple[list[tuple[np.ndarray, ...]], list[float]]:
     """``[(t, u, k, f) per pass]`` and the true equal-force stiffness by pass (rel. pass 0).
 
     ``force_at``: ``[(time as a fraction of the glide, multiplier)]`` steps of the target;
-    ``soft``: ``(start fraction, length fraction, drop)`` of the tissue's ``s(t)``.
+    ``soft``: ``(start fraction, length fraction, drop)`` of the tissue's ``s(t)``;
+    ``wobble``: a breath-paced swing of the force (±, relative) the tissue follows.
     """
     leg_s = 0.8 * BACK_M / 0.04
     n_leg = int(leg_s * RATE_HZ)
@@ -54,7 +56,7 @@ def _glide(
     for i in range(u.size):
         acc += a * (target[i] - acc)
         force[i] = acc
-    force *= 1.0 + rng.normal(0.0, 0.01, u.size)
+    force *= 1.0 + rng.normal(0.0, 0.01, u.size) + wobble * np.sin(2 * np.pi * t / 4.3)
     s = np.ones(u.size)
     if soft is not None:
         start, length, drop = soft
@@ -151,6 +153,20 @@ def test_a_slow_ramp_is_not_spliced() -> None:
     assert det.force_changed_at != []
     assert det.force_bridged_at == []
     assert det.softening_pass is None
+
+
+def test_a_ramp_through_a_swinging_force_is_not_spliced() -> None:
+    """A ramp of +30 % over a pass while the force swings ±5 % with the breath: the swing
+    carries the force in and out of both bands within a couple of seconds, but the
+    windows hold a trend, so it is no abrupt change."""
+    for seed in range(3):
+        rng = np.random.default_rng([8, seed])
+        steps = [(2.2 / 7 + i * 0.05 / 7, 1.0 + 0.015 * (i + 1)) for i in range(20)]
+        passes, _ = _glide(rng, steps, None, wobble=0.05)
+        det = _heard(passes)
+        assert det.force_changed_at != []
+        assert det.force_bridged_at == [] or det.force_bridged_at[0] > 3
+        assert det.softening_pass is None
 
 
 def test_splice_needs_both_sides() -> None:
