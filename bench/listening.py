@@ -15,6 +15,15 @@
    tissue law, breathing, force steps and dips): softening agreement on logs whose true
    drop is ≥ 8 %, knots P/R, and how often a change of force was read as softening.
 
+   ``--recorder lab``: the same on a third recorder generator written blind from
+   docs/logs.md (``tests/sense/lab_logs.py``: power-law tissue, continuous softening,
+   force steps inside a pass, ramps and steps undone, air returns, other labels; its
+   first run is ``bench/results/listening_lab_first_run.json``). ``--glide-only``
+   analyses only the glide block's rows (the softening figures, in a fraction of the
+   time; no knots), ``--no-bridge`` gives the softening as judged only inside force
+   segments (before ``sense/force_bridge.py``), ``--rows-from LOG`` the figures of a
+   run stopped early, from the rows it printed.
+
 4. **Trust**: both presets on the bundled clients, held-out clients and two held-out
    bodies each made very guarded and relaxed: breathing-rate error against the simulator's,
    "too much" episodes per session, when trust first allowed the full force (the
@@ -22,12 +31,14 @@
 
 Usage: ``python bench/listening.py [--clients 6] [--glide-clients 12] [--logs 30]
 [--parts recorders,glide,sessions,trust] [--trust-heldout 3] [--presets spa,sports]
-[--trust-pair-bodies 520,521] [--trust-kinds bundled,held-out,pair,pair2]``.
+[--trust-pair-bodies 520,521] [--trust-kinds bundled,held-out,pair,pair2]
+[--recorder second|lab] [--glide-only] [--no-bridge] [--rows-from LOG]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import sys
 import tempfile
@@ -42,6 +53,7 @@ RESULTS = ROOT / "bench" / "results" / "listening.json"
 sys.path.insert(0, str(ROOT))
 
 from tests.recorder_logs import recorder_log, write_csv  # noqa: E402
+from tests.sense.lab_logs import lab_log, write_lab_csv  # noqa: E402
 from tests.session.knot_clients import knot_client, match  # noqa: E402
 
 from backstroke.analyze import analyze  # noqa: E402
@@ -56,6 +68,8 @@ from backstroke.tools import Tool  # noqa: E402
 
 PATH_U = np.linspace(0.15, 0.85, 36)
 SOFT_DROP = 0.08
+# Force changes that last (not a regional dip): the second generator's and the lab's.
+STEPS = ("step", "step_mid", "ramp", "step_back")
 
 
 def _truth_pass(rel: list[float], threshold: float) -> int | None:
@@ -226,16 +240,42 @@ def glide_listening(n_clients: int) -> dict[str, Any]:
     }
 
 
-def recorders(n_logs: int) -> dict[str, Any]:
+def _glide_block(r: dict[str, Any], label: str | None) -> dict[str, Any]:
+    """The glide's block in ``analyze``'s output: by its label when given, else the first."""
+    for b in r["blocks"]:
+        if label is not None and str(b.get("block")) == label:
+            return dict(b)
+    return dict(r["blocks"][0])
+
+
+def _only_glide(cols: dict[str, Any], label: str | None) -> dict[str, Any]:
+    """The glide block's rows only (the glide comes first: its analysis is the same)."""
+    blk = np.asarray(cols["block"], dtype=object)
+    keep = blk == label if label is not None else blk != "Thumb work"
+    return {
+        k: np.asarray(v, dtype=object if k in ("tool", "block") else None)[keep]
+        if not isinstance(v, list)
+        else [x for x, m in zip(v, keep, strict=True) if m]
+        for k, v in cols.items()
+    }
+
+
+def recorders(n_logs: int, generator: str = "second", glide_only: bool = False) -> dict[str, Any]:
     threshold = 0.05
     rows = []
     with tempfile.TemporaryDirectory() as d:
         for seed in range(n_logs):
-            cols, tr = recorder_log(seed)
             path = Path(d) / f"rec{seed}.csv"
-            write_csv(path, cols)
+            tr: Any
+            if generator == "lab":
+                cols, tr = lab_log(seed)
+            else:
+                cols, tr = recorder_log(seed)
+            if glide_only:
+                cols = _only_glide(cols, tr.extra.get("glide_block_label"))
+            (write_lab_csv if generator == "lab" else write_csv)(path, cols)
             r = analyze(path, threshold, back_length_m=tr.back_length_m)
-            g = r["blocks"][0]
+            g = _glide_block(r, tr.extra.get("glide_block_label"))
             truth = [KnotSpec(**k) for k in tr.knots]
             nf, tp, hit, ratios = match(r["knots"], truth, tr.back_length_m)
             t_pass = tr.softening_pass(threshold)
@@ -260,14 +300,26 @@ def recorders(n_logs: int) -> dict[str, Any]:
                     "knots_tp": tp,
                     "knots_hit": hit,
                     "strength_rel_err": [round(f / t - 1, 3) for t, f in ratios],
+                    "glide_mode": tr.extra.get("glide_mode"),
                 }
             )
+            if glide_only:
+                for key in ("knots_found", "knots_tp", "knots_hit"):
+                    rows[-1][key] = 0
+                rows[-1]["knots_true"] = 0
+                rows[-1]["strength_rel_err"] = []
             print("recorder", rows[-1], flush=True)
+    out = recorder_figures(rows, threshold)
+    return {"generator": generator, "glide_only": glide_only, **out}
+
+
+def recorder_figures(rows: list[dict[str, Any]], threshold: float = 0.05) -> dict[str, Any]:
+    """The recorder part's figures from its rows (also from a run's printed rows)."""
     drops = [r for r in rows if r["drop"] >= SOFT_DROP]
     steady = [
         r
         for r in drops
-        if r["force_change"] != "step" or (r["force_change_pass"] or 99) > (r["truth"] or 0) + 1
+        if r["force_change"] not in STEPS or (r["force_change_pass"] or 99) > (r["truth"] or 0) + 1
     ]
     found = sum(r["knots_found"] for r in rows)
     errs = [e for r in rows for e in r["strength_rel_err"]]
@@ -283,11 +335,11 @@ def recorders(n_logs: int) -> dict[str, Any]:
             "logs_with_force_change": sum(r["force_change"] is not None for r in rows),
             "force_change_read_as_softening": sum(r["softening_from_force"] for r in rows),
             "steps_reported_in_force_changed_at": sum(
-                r["force_change"] == "step"
+                r["force_change"] in STEPS
                 and r["force_change_pass"] in (r["force_changed_at"] or [])
                 for r in rows
             ),
-            "steps": sum(r["force_change"] == "step" for r in rows),
+            "steps": sum(r["force_change"] in STEPS for r in rows),
             "knots_precision": round(sum(r["knots_tp"] for r in rows) / max(found, 1), 3),
             "knots_recall": round(
                 sum(r["knots_hit"] for r in rows) / max(sum(r["knots_true"] for r in rows), 1), 3
@@ -418,6 +470,23 @@ def main() -> None:
     ap.add_argument("--glide-clients", type=int, default=12)
     ap.add_argument("--logs", type=int, default=30, help="recorder logs")
     ap.add_argument("--parts", default="recorders,glide,sessions,trust")
+    ap.add_argument(
+        "--recorder",
+        default="second",
+        choices=("second", "lab"),
+        help="recorder generator: tests/recorder_logs.py or tests/sense/lab_logs.py",
+    )
+    ap.add_argument(
+        "--glide-only",
+        action="store_true",
+        help="recorders: analyse only the glide block's rows (softening figures, no knots)",
+    )
+    ap.add_argument("--rows-from", help="recorders: figures from a run's printed rows")
+    ap.add_argument(
+        "--no-bridge",
+        action="store_true",
+        help="recorders: the 'before' figure: softening judged only inside force segments",
+    )
     ap.add_argument("--trust-heldout", type=int, default=3, help="held-out clients (trust)")
     ap.add_argument("--presets", default="spa,sports", help="presets of the trust part")
     ap.add_argument(
@@ -433,8 +502,30 @@ def main() -> None:
     old = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     res: dict[str, Any] = dict(old)
     t0 = time.perf_counter()
+    if args.rows_from:
+        # Figures of a run stopped early, from the rows it printed ("recorder {...}").
+        rows = [
+            ast.literal_eval(line.split(" ", 1)[1])
+            for line in Path(args.rows_from).read_text().splitlines()
+            if line.startswith("recorder ")
+        ]
+        print(json.dumps(recorder_figures(rows)["figures"], indent=1))
+        return
+    if args.no_bridge:
+        # Benchmark only: the detector as it was before sense/force_bridge.py.
+        from backstroke.sense.softening import SofteningDetector
+
+        SofteningDetector._bridge = lambda self: (None, [])  # type: ignore[method-assign]
     if "recorders" in parts:
-        res["recorders"] = recorders(args.logs)
+        key = "recorders" if args.recorder == "second" else "recorders_lab"
+        if args.glide_only:
+            key += "_glide_only"
+        if args.no_bridge:
+            key += "_no_bridge"
+        res[key] = {
+            **recorders(args.logs, args.recorder, args.glide_only),
+            "command": " ".join(sys.argv[1:]),
+        }
     if "glide" in parts:
         res["glide_listening"] = glide_listening(args.glide_clients)
     if "sessions" in parts:

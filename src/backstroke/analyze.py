@@ -49,7 +49,13 @@ from backstroke.sense.knots import (
     knot_detections,
     merge_knots,
 )
-from backstroke.sense.passes import DEFAULT_HYSTERESIS_U, pass_count, pass_indices, stroke_periods_s
+from backstroke.sense.passes import (
+    DEFAULT_HYSTERESIS_U,
+    pass_count,
+    pass_indices,
+    stroke_periods_s,
+    turnarounds,
+)
 from backstroke.sense.softening import DEFAULT_THRESHOLD, SofteningDetector
 from backstroke.sense.stiffness import secant_stiffness
 from backstroke.sense.surface_offset import fit_surface_offset, force_groups
@@ -726,6 +732,23 @@ def _split_blocks(c: Mapping[str, NDArray[np.float64]], labels: Mapping[int, str
     return out
 
 
+def _two_way(u: NDArray[np.float64], on: NDArray[np.bool_], hysteresis_u: float) -> bool:
+    """Whether a pass's loaded samples (``on``) meet its u range twice in one stretch:
+    two legs on either side of a turnaround, each over at least half the range
+    (``(N,)`` inputs; the longest unbroken run of ``on`` is judged)."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(np.int8), [0]])))
+    if edges.size == 0:
+        return False
+    starts, stops = edges[::2], edges[1::2]
+    j = int(np.argmax(stops - starts))
+    u = u[starts[j] : stops[j]]
+    turns = turnarounds(u, hysteresis_u)[0]
+    span = float(np.ptp(u)) if u.size else 0.0
+    if span <= 0:
+        return False
+    return any(min(np.ptp(u[: i + 1]), np.ptp(u[i:])) >= 0.5 * span for i in turns)
+
+
 def _analyze_block(
     b: _Block,
     c: Mapping[str, NDArray[np.float64]],
@@ -765,12 +788,23 @@ def _analyze_block(
         tracker.add_rest(float(np.mean(t[a:e])), rate)
         b.breathing = (rate, baseline_stiffness_n_m(f[a:e][m], c["indentation_m"][i][a:e][m]))
     # Softening as the live session hears it: each pass's breath fitted and taken out of
-    # its depth (the one breathing model), then compared at equal force.
+    # its depth (the one breathing model), then compared at equal force. The breath is
+    # fitted on the pass's loaded samples only (in contact, at least half the pass's
+    # median force, as the knot strips): a recorder that logs the tool's return in the
+    # air (depth −1 … −2 cm), or its touch-downs, would otherwise have them fitted as
+    # breath.
     depth = c["indentation_m"][i]
     det = SofteningDetector(threshold)
     for p in range(passes):
         m = pass_of == p
-        clean = tracker.hear_pass(t[m], u[m], depth[m])
+        on = contact[m]
+        if np.any(on):
+            on &= f[m] >= 0.5 * float(np.median(f[m][on]))
+        clean = depth[m].copy()
+        # A one-way stroke (the return in the air) meets every u once: its profile along
+        # u and a breath in time cannot be told apart, so its depth is left as measured.
+        if np.any(on) and _two_way(u[m], on, hysteresis_u):
+            clean[on] = tracker.hear_pass(t[m][on], u[m][on], depth[m][on])
         det.add_pass(secant_stiffness(f[m], clean), u[m], t[m], force_n=f[m])
     b.softening_pass = det.softening_pass
     b.force_changed_at = det.force_changed_at

@@ -75,6 +75,17 @@ def relative_stiffness_by_pass(
         One ratio per pass, 1.0 for the reference; NaN for a pass without samples in
         the bins.
     """
+    return compliance_fit(passes, u_edges)[0]
+
+
+def compliance_fit(
+    passes: list[PassSamples], u_edges: NDArray[np.float64]
+) -> tuple[list[float], NDArray[np.float64]]:
+    """The joint fit: ``(relative stiffness by pass, g)``.
+
+    ``g`` is the ``(B,)`` compliance profile per bin of ``u_edges`` (m/N, in the scale of
+    the passes' ``s_p``; empty bins interpolated, all NaN when no pass is usable).
+    """
     nb = u_edges.size - 1
     data = []
     for ps in passes:
@@ -84,8 +95,9 @@ def relative_stiffness_by_pass(
     usable = [i for i, (t, _, _) in enumerate(data) if t.size >= 10]
     out = [float("nan")] * len(passes)
     if not usable:
-        return out
+        return out, np.full(nb, np.nan)
     scale = {i: 1.0 for i in usable}
+    g = np.full(nb, np.nan)
     for _ in range(ROUNDS):
         num, den = np.zeros(nb), np.zeros(nb)
         for i in usable:
@@ -101,4 +113,4 @@ def relative_stiffness_by_pass(
     ref = scale[usable[0]]
     for i in usable:
         out[i] = ref / scale[i] if scale[i] > 0 else float("nan")
-    return out
+    return out, g

@@ -24,8 +24,11 @@ or "too much" from the client would read as softening. Given each sample's force
 detector keeps only the samples within ``force_match`` (5 %) of the pass's median force
 and compares a pass only with passes at the same force (within ``force_match``). When
 the force changes, the pass starts a new *segment* with its own reference: softening
-is judged inside a segment, never across a force change, and ``force_changed_at``
-lists the passes where a new segment began.
+is judged inside a segment, and ``force_changed_at`` lists the passes where a new
+segment began. With sample times, a later segment is also brought to the first one's
+force where the data allow it without a force–depth law (``sense.force_bridge``: the
+same force again, or a splice across an abrupt change), so softening that comes with
+the change of force is heard too; ``force_bridged_at`` lists the bridged changes.
 """
 
 from __future__ import annotations
@@ -37,7 +40,13 @@ from itertools import pairwise
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from backstroke.sense.compliance import PassSamples, pass_samples, relative_stiffness_by_pass
+from backstroke.sense.compliance import (
+    PassSamples,
+    compliance_fit,
+    pass_samples,
+    relative_stiffness_by_pass,
+)
+from backstroke.sense.force_bridge import RawPass, splice_factor
 from backstroke.sense.stiffness import (
     DEFAULT_BINS,
     StiffnessProfile,
@@ -124,6 +133,9 @@ class SofteningDetector:
         self._segment_starts: list[int] = [0]
         self._segment_edges: dict[int, NDArray[np.float64]] = {}
         self._segment_median: dict[int, float] = {}
+        self._segment_force: dict[int, float] = {}
+        self._raw: list[RawPass | None] = []
+        self._bridged: tuple[list[float] | None, list[int], list[float]] | None = None
 
     @property
     def force_changed_at(self) -> list[int]:
@@ -138,13 +150,15 @@ class SofteningDetector:
         ok = np.isfinite(k) & np.isfinite(f) & (f > 0)
         if not np.any(ok):
             return k
-        f_pass = float(np.median(f[ok]))
+        f_pass = _force_level(f[ok], self.force_match)
         k = np.where(ok & (np.abs(f - f_pass) <= self.force_match * f_pass), k, np.nan)
         ref = self._reference_force_n
         if ref is None:
             self._reference_force_n = f_pass
+            self._segment_force[self._segment_starts[-1]] = f_pass
         elif abs(f_pass - ref) > self.force_match * ref:
             self._segment_starts.append(len(self._ratios))
+            self._segment_force[len(self._ratios)] = f_pass
             self._reference_force_n = f_pass
             self._reference = None
         return k
@@ -171,6 +185,13 @@ class SofteningDetector:
         uu = np.asarray(u, dtype=np.float64)
         if k.shape != uu.shape or k.ndim != 1:
             raise ValueError(f"stiffness {k.shape} and u {uu.shape} must be equal 1-D shapes")
+        raw = None
+        if force_n is not None and t_s is not None:
+            raw = RawPass(
+                np.asarray(t_s, dtype=np.float64), uu, k, np.asarray(force_n, dtype=np.float64)
+            )
+        self._raw.append(raw)
+        self._bridged = None
         if force_n is not None:
             k = self._match_force(k, force_n)
         if t_s is None:
@@ -240,20 +261,111 @@ class SofteningDetector:
             out += [med * r for r in rel[a:b]]
         return out
 
+    def _bridge(self) -> tuple[list[float] | None, list[int], list[float]]:
+        """``(equal-force relative stiffness by pass, bridged passes, each pass's splice
+        uncertainty)`` (see module doc)."""
+        if self._bridged is not None:
+            return self._bridged
+        segs = self._segments()
+        timed = [p for p in self._timed if p is not None]
+        edges = self._segment_edges.get(0)
+        if len(segs) < 2 or len(timed) != len(self._timed) or edges is None:
+            self._bridged = (None, [], [])
+            return self._bridged
+        rel, g = compliance_fit(timed, edges)
+        factor: dict[int, float | None] = {0: 1.0}
+        unc: dict[int, float] = {0: 0.0}
+        bridged: list[int] = []
+        for j, (a, _) in enumerate(segs[1:], start=1):
+            f_a = self._segment_force.get(a)
+            prev = segs[j - 1][0]
+            same = [
+                (factor[b], unc[b])
+                for b, _ in segs[:j]
+                if f_a is not None
+                and b in self._segment_force
+                and factor.get(b) is not None
+                and abs(f_a - self._segment_force[b]) <= self.force_match * self._segment_force[b]
+            ]
+            fac: float | None = same[0][0] if same else None
+            unc[a] = same[0][1] if same else 0.0
+            before, after = self._raw[a - 1], self._raw[a]
+            f_prev = self._segment_force.get(prev)
+            pf = factor.get(prev)
+            if fac is None and None not in (before, after, f_a, f_prev, pf):
+                sp = splice_factor(
+                    before,  # type: ignore[arg-type]
+                    after,  # type: ignore[arg-type]
+                    f_prev,  # type: ignore[arg-type]
+                    f_a,  # type: ignore[arg-type]
+                    edges,
+                    g,
+                    self.force_match,
+                )
+                fac = None if sp is None else pf * sp.factor  # type: ignore[operator]
+                unc[a] = unc.get(prev, 0.0) + (sp.uncertainty if sp is not None else 0.0)
+            factor[a] = fac
+            if fac is not None:
+                bridged.append(a)
+        out: list[float] = []
+        margin: list[float] = []
+        for a, b in segs:
+            fa = factor.get(a)
+            out += [r * fa if fa is not None else float("nan") for r in rel[a:b]]
+            margin += [unc.get(a, 0.0)] * (b - a)
+        self._bridged = (out, bridged, margin)
+        return self._bridged
+
+    @property
+    def equal_force_relative_by_pass(self) -> list[float] | None:
+        """Each pass's stiffness at the first segment's force relative to pass 0 (NaN in a
+        segment that could not be bridged); ``None`` with one segment or without times."""
+        return self._bridge()[0]
+
+    @property
+    def force_bridged_at(self) -> list[int]:
+        """The passes of ``force_changed_at`` brought to the first segment's force."""
+        return self._bridge()[1]
+
     @property
     def softening_pass(self) -> int | None:
-        """First softened pass (confirmed by the next) inside one force segment, or None."""
+        """First softened pass (confirmed by the next) inside one force segment, or across
+        a bridged change of force; ``None`` if neither."""
         k = self.stiffness_by_pass_n_m
+        found: int | None = None
+        bridged = set(self.force_bridged_at)
         for a, b in self._segments():
-            found = softening_pass(k[a:b], self.threshold)
-            if found is not None:
-                return a + found
-        return None
+            if a in bridged:
+                continue  # judged from pass 0 on the equal-force series below
+            seg = softening_pass(k[a:b], self.threshold)
+            if seg is not None:
+                found = a + seg
+                break
+        eq, _, margin = self._bridge()
+        across = None
+        if eq is not None:
+            # Across a splice a pass must be softer by its uncertainty too.
+            judged = [r * (1.0 + m) for r, m in zip(eq, margin, strict=True)]
+            across = softening_pass(judged, self.threshold)
+        hits = [x for x in (found, across) if x is not None]
+        return min(hits) if hits else None
 
     @property
     def softened(self) -> bool:
         """Whether a confirmed softening has been heard."""
         return self.softening_pass is not None
+
+
+def _force_level(f: NDArray[np.float64], match: float) -> float:
+    """The force a pass was held at (``(N,)`` finite forces): its median, or when the
+    force changed inside the pass the median of the half (first or second) whose median
+    holds more samples within ``match`` of it (the median of two levels is neither)."""
+    half = f.size // 2
+    levels = [float(np.median(f))]
+    if half:
+        levels += [float(np.median(f[:half])), float(np.median(f[half:]))]
+    counts = [int(np.count_nonzero(np.abs(f - lv) <= match * lv)) for lv in levels]
+    return levels[int(np.argmax(counts))]
 
 
 def _thin_bins(profile: StiffnessProfile, min_count: int) -> StiffnessProfile:
