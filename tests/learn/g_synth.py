@@ -541,7 +541,14 @@ def _record(
         dwells=pl.dwells,
         block_t_s=block_t,
         duration_s=float(ts[-1] - ts[0]),
-        meta={"rate_hz": rate, "lag_s": lag, "jitter_s": sd, "hold_at_turn": pl.hold_at_turn},
+        meta={
+            "bounds_s": bounds_t + lead_in + clock0,
+            "bounds_beats": bounds_b,
+            "rate_hz": rate,
+            "lag_s": lag,
+            "jitter_s": sd,
+            "hold_at_turn": pl.hold_at_turn,
+        },
     )
 
 

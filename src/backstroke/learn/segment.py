@@ -209,8 +209,26 @@ def _turn_hold(d: Demo, pieces: list[Piece], i: int) -> bool:
     return bool(turns) and p.duration_s(d) <= 2.0 * float(np.median(turns))
 
 
+def _one_way_strips(d: Demo, pieces: list[Piece]) -> None:
+    """An upward stroke out in the forearm's lanes with a light move (or nothing) on
+    either side is a thumb strip on an outer lane: thumbs strip up only, with a light
+    return down; the forearm strokes down and back up. (A band of thumb lanes may reach
+    9 cm out: where a stroke ran does not tell them apart; which way it ran does.)"""
+    moves = [p for p in pieces if p.kind not in ("still", "off")]
+    for i, p in enumerate(moves):
+        if p.kind != "work" or p.technique != "forearm" or p.tool is not None:
+            continue
+        if float(d.u[p.b - 1]) <= float(d.u[p.a]):
+            continue
+        before = moves[i - 1] if i > 0 else None
+        after = moves[i + 1] if i + 1 < len(moves) else None
+        if all(q is None or q.kind == "light" for q in (before, after)):
+            p.technique = "thumb_strip"
+
+
 def _by_motion(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
     _holds_between_strokes(d, pieces)
+    _one_way_strips(d, pieces)
     blocks: list[Block] = []
     trans: list[Piece] = []
     pending: list[Piece] = []  # light/still/off pieces since the last work or rest
@@ -241,6 +259,19 @@ def _numbered(label: str) -> bool:
     return label.strip().lstrip("-").replace(".", "", 1).isdigit()
 
 
+def _logged_narrow_technique(d: Demo, pieces: list[Piece]) -> str | None:
+    """``forearm`` or ``thumb_strip`` when the log's tool column says most of these
+    strokes' samples were pressed with that face, else ``None``."""
+    faces: Counter[str | None] = Counter()
+    for p in pieces:
+        if p.kind == "work":
+            faces[p.tool] += p.b - p.a
+    if not faces:
+        return None
+    top = faces.most_common(1)[0][0]
+    return {"forearm": "forearm", "thumb": "thumb_strip"}.get(top or "")
+
+
 def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
     blocks: list[Block] = []
     trans: list[Piece] = []
@@ -263,6 +294,10 @@ def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
             if tech is not None:
                 work[tech] += p.b - p.a
         tech = named if named in TECHNIQUES else (work.most_common(1)[0][0] if work else None)
+        logged = _logged_narrow_technique(d, b.pieces)
+        if named in ("rest", "glide") and logged is not None:
+            # the tool column names the forearm or thumbs: a "forearm glide" is forearm work
+            tech = logged
         strokes = sum(1 for p in b.pieces if p.kind == "work")
         numbered = _numbered(b.label or "")
         narrow = any(p.kind == "work" and p.tool != "palms" for p in b.pieces)
