@@ -185,17 +185,18 @@ def _moves(d: Demo, stops: NDArray[np.int64], model: str) -> list[tuple[int, flo
     y = _smooth(d.v_m, n_s)
     t = d.t_s
     out: list[tuple[int, float, float]] = []
-    for (a0, _a1), (b0, _b1) in itertools.pairwise(_stop_clusters(x, y, stops)):
-        if math.hypot(x[b0] - x[a0], y[b0] - y[a0]) < MIN_TIMED_MOVE_M:
+    for (_a0, a1), (b0, _b1) in itertools.pairwise(_stop_clusters(x, y, stops)):
+        # a move leaves a hold from its last stop (the hands may creep as they hold)
+        if math.hypot(x[b0] - x[a1], y[b0] - y[a1]) < MIN_TIMED_MOVE_M:
             continue
-        t0 = _departure_s(t, x, y, a0, b0, +1, model)
+        t0 = _departure_s(t, x, y, a1, b0, +1, model)
         # A start that is not cubic fits early or late by a fraction of the move
         # (a quadratic start, constant acceleration: several percent early).
-        early_s = 0.5 + EARLY_FRACTION * (t[b0] - t[a0])
-        if t0 is None or not t[a0] - early_s <= t0 <= t[b0]:
+        early_s = 0.5 + EARLY_FRACTION * (t[b0] - t[a1])
+        if t0 is None or not t[a1] - early_s <= t0 <= t[b0]:
             continue
-        t1 = _departure_s(t, x, y, a0, b0, -1, model)
-        out.append((a0, t0, t1 - t0 if t1 is not None and t1 > t0 + 0.3 else float("nan")))
+        t1 = _departure_s(t, x, y, a1, b0, -1, model)
+        out.append((a1, t0, t1 - t0 if t1 is not None and t1 > t0 + 0.3 else float("nan")))
     return out
 
 
