@@ -215,15 +215,33 @@ def _one_way_strips(d: Demo, pieces: list[Piece]) -> None:
     return down; the forearm strokes down and back up. (A band of thumb lanes may reach
     9 cm out: where a stroke ran does not tell them apart; which way it ran does.)"""
     moves = [p for p in pieces if p.kind not in ("still", "off")]
-    for i, p in enumerate(moves):
-        if p.kind != "work" or p.technique != "forearm" or p.tool is not None:
+
+    def upward_forearm(p: Piece) -> bool:
+        return (
+            p.kind == "work"
+            and p.technique == "forearm"
+            and p.tool is None
+            and float(d.u[p.b - 1]) > float(d.u[p.a])
+        )
+
+    i = 0
+    while i < len(moves):
+        if not upward_forearm(moves[i]):
+            i += 1
             continue
-        if float(d.u[p.b - 1]) <= float(d.u[p.a]):
-            continue
+        j = i  # a strip held on a knot is two upward pieces on one lane
+        while (
+            j + 1 < len(moves)
+            and upward_forearm(moves[j + 1])
+            and abs(float(d.v_m[moves[j + 1].a]) - float(d.v_m[moves[j].b - 1])) < 0.005
+        ):
+            j += 1
         before = moves[i - 1] if i > 0 else None
-        after = moves[i + 1] if i + 1 < len(moves) else None
+        after = moves[j + 1] if j + 1 < len(moves) else None
         if all(q is None or q.kind == "light" for q in (before, after)):
-            p.technique = "thumb_strip"
+            for q in moves[i : j + 1]:
+                q.technique = "thumb_strip"
+        i = j + 1
 
 
 def _by_motion(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
