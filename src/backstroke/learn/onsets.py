@@ -185,7 +185,7 @@ def _moves(d: Demo, stops: NDArray[np.int64], model: str) -> list[tuple[int, flo
     y = _smooth(d.v_m, n_s)
     t = d.t_s
     out: list[tuple[int, float, float]] = []
-    for (_a0, a1), (b0, _b1) in itertools.pairwise(_stop_clusters(x, y, stops)):
+    for (a1, _a1), (b0, _b1) in itertools.pairwise(_stop_clusters(x, y, stops)):
         # a move leaves a hold from its last stop (the hands may creep as they hold)
         if math.hypot(x[b0] - x[a1], y[b0] - y[a1]) < MIN_TIMED_MOVE_M:
             continue
