@@ -242,11 +242,11 @@ def beat_of_moves(d: Demo, stops: NDArray[np.int64]) -> BeatFit:
     times them more regularly.
 
     Both start models are fitted; on the moves both could time, the beat is fitted to
-    each model's onsets, and the model whose onsets line up better on their beat
-    (higher coherence ``R``) times all the moves. A cubic fit of a hand that leaves at
-    speed starts it early by a share of the fitting window that varies with how fast
-    it left; a mixed fit of a start that is cubic only at first (a cycloid) starts it
-    late: the wrong model scatters the onsets.
+    each model's onsets, and the model with the higher log-posterior (``learn.beat``;
+    the mixed model paying ``MIXED_PENALTY`` per move) times all the moves. A cubic
+    fit of a hand that leaves at speed starts it early by a share of the fitting window
+    that varies with how fast it left; a mixed fit of a start that is cubic only at
+    first (a cycloid) starts it late: the wrong model scatters the onsets.
     """
     moves = {m: _moves(d, stops, m) for m in START_MODELS}
     common = set.intersection(*({a for a, _, _ in mv} for mv in moves.values()))
