@@ -26,7 +26,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +38,19 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "learn.json"
 FIRST_E = ROOT / "bench" / "results" / "learn_blind_E_first_run.json"
 FIRST_F = ROOT / "bench" / "results" / "learn_blind_F_first_run.json"
+FIRST_G = ROOT / "bench" / "results" / "learn_blind_G_first_run.json"
 sys.path.insert(0, str(ROOT))
 
 from tests.learn.blind_synth import blind  # noqa: E402
 from tests.learn.e_synth import e_demo  # noqa: E402
 from tests.learn.f_synth import f_demo  # noqa: E402
 from tests.learn.fresh_synth import fresh  # noqa: E402
+from tests.learn.g_synth import FAULT_ELEMENT, GDemo, g_demo, g_learner  # noqa: E402
 from tests.learn.heldout_synth import generate  # noqa: E402
 from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize  # noqa: E402
 from tests.learn.scoring import score  # noqa: E402
 
+from backstroke.analyze import _read_csv  # noqa: E402
 from backstroke.learn.compare import differences  # noqa: E402
 from backstroke.learn.demo import log_from_columns, make_demo  # noqa: E402
 from backstroke.learn.elements import figures  # noqa: E402
@@ -142,6 +147,68 @@ def run_f(n: int) -> dict[str, Any]:
     return _run_generator(f_demo, _LABELS, n)
 
 
+@dataclass(frozen=True)
+class _GTruth:
+    technique: str
+    force_n: float
+    passes: int
+
+
+def _g_columns(d: GDemo) -> dict[str, Any]:
+    """G's demonstration as ``backstroke learn`` reads it: written to CSV, read back."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return _read_csv(d.write_csv(Path(tmp) / "demo.csv"))
+
+
+def run_g(n: int) -> dict[str, Any]:
+    """Generator G (tests/learn/g_synth.py): a human therapist's performance, through
+    the CSV reader, scored by ``_run_generator``'s loop."""
+
+    @dataclass(frozen=True)
+    class _G:
+        columns: dict[str, Any]
+        blocks: list[_GTruth]
+        bpm: float
+        back_length_m: float
+        duration_s: float
+
+    def make(seed: int, labels: bool) -> _G:
+        d = g_demo(seed, labelled=labels)
+        truth = [
+            _GTruth(b.technique, b.force_n, p) for b, p in zip(d.spec.blocks, d.passes, strict=True)
+        ]
+        return _G(_g_columns(d), truth, d.spec.bpm, d.spec.back_length_m, d.duration_s)
+
+    return _run_generator(make, _LABELS, n)
+
+
+def run_compare_g(n: int) -> dict[str, Any]:
+    """``compare`` on generator G: the master against each learner variant of the same
+    score (labels on odd seeds); the rank of the real fault."""
+    res: dict[str, Any] = {k: [] for k in FAULT_ELEMENT}
+    for seed in range(n):
+        labels = seed % 2 == 1
+        master = figures(make_demo(log_from_columns(_g_columns(g_demo(seed, labelled=labels)))))
+        for fault, element in FAULT_ELEMENT.items():
+            row: dict[str, Any] = {"seed": seed, "labels": labels}
+            try:
+                learner = g_learner(seed, fault, labelled=labels)
+                diffs = differences(
+                    master, figures(make_demo(log_from_columns(_g_columns(learner))))
+                )
+                row["rank"] = next(
+                    (i + 1 for i, d in enumerate(diffs) if d.element == element), None
+                )
+                row["top3"] = [d.element for d in diffs[:3]]
+            except Exception as exc:
+                row.update(rank=None, error=f"{type(exc).__name__}: {exc}"[:300])
+            res[fault].append(row)
+    return {
+        k: {"in_top3": sum(1 for r in v if r["rank"] and r["rank"] <= 3) / len(v), "runs": v}
+        for k, v in res.items()
+    }
+
+
 def run_compare_f(n: int) -> dict[str, Any]:
     """``compare`` on generator F: its master against each learner variant of the same
     routine (labels on odd seeds); the rank of the real fault."""
@@ -220,8 +287,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--blind-e", action="store_true", help="generator E only, to FIRST_E")
     ap.add_argument("--e-only", action="store_true", help="generator E only, printed")
     ap.add_argument("--blind-f", action="store_true", help="generator F only, to FIRST_F")
+    ap.add_argument("--blind-g", action="store_true", help="generator G only, to FIRST_G")
     args = ap.parse_args(argv)
     n = 8 if args.quick else 40
+    if args.blind_g:
+        if FIRST_G.exists():
+            sys.exit(f"{FIRST_G} exists: the first blind run is kept, not redone")
+        first_g = {"blind_generator_G": run_g(n), "compare_generator_G": run_compare_g(n // 2)}
+        FIRST_G.write_text(json.dumps(first_g, indent=1) + "\n")
+        for mode, r in first_g["blind_generator_G"].items():
+            print("blind_generator_G", mode, json.dumps(r["summary"]))
+        for k, v in first_g["compare_generator_G"].items():
+            print("compare G", k, "in top 3:", v["in_top3"])
+        print(f"wrote {FIRST_G}")
+        return
     if args.blind_f:
         if FIRST_F.exists():
             sys.exit(f"{FIRST_F} exists: the first blind run is kept, not redone")
@@ -245,6 +324,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"wrote {FIRST_E}")
         return
     result = {
+        "generator_G": run_g(n),
         "generator_F": run_f(n),
         "generator_E": run_e(n),
         "blind_generator_D": run_d(n),
@@ -252,10 +332,12 @@ def main(argv: list[str] | None = None) -> None:
         "development_generator_B": run_b(n),
         "compare_generator_A": run_compare(4 if args.quick else 10),
         "compare_generator_F": run_compare_f(8 if args.quick else 20),
+        "compare_generator_G": run_compare_g(8 if args.quick else 20),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=1) + "\n")
     for gen in (
+        "generator_G",
         "generator_F",
         "generator_E",
         "blind_generator_D",
@@ -268,6 +350,8 @@ def main(argv: list[str] | None = None) -> None:
         print("compare", k, "in top 3:", v["in_top3"])
     for k, v in result["compare_generator_F"].items():
         print("compare F", k, "in top 3:", v["in_top3"])
+    for k, v in result["compare_generator_G"].items():
+        print("compare G", k, "in top 3:", v["in_top3"])
     print(f"wrote {RESULTS}")
 
 

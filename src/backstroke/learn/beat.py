@@ -45,6 +45,10 @@ LAG_SIGMA = 0.06
 # An arrival counts as a beat when the next move leaves within this fraction of the
 # two moves' durations (a turnaround without a hold).
 NO_HOLD_FRACTION = 0.06
+# With this many turnarounds without a hold, the lag is measured there and searched only
+# within LAG_SLACK of it.
+MIN_LAG_PAIRS = 3
+LAG_SLACK = 0.02
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class BeatFit:
     phase_s: float
     on_beat: float
     events: int
+    log_posterior: float = -np.inf
 
     @property
     def period_s(self) -> float | None:
@@ -89,6 +94,20 @@ def _no_hold(onsets: NDArray[np.float64], durs: NDArray[np.float64]) -> NDArray[
     with np.errstate(invalid="ignore"):
         gap = (nxt - (onsets + durs)) / both
     return np.asarray(np.isfinite(gap) & (np.abs(gap) <= NO_HOLD_FRACTION))
+
+
+def _measured_lag(
+    onsets: NDArray[np.float64], durs: NDArray[np.float64], arrives: NDArray[np.bool_]
+) -> float | None:
+    """The lag ``b`` the turnarounds without a hold show: there the fitted arrival of one
+    move and the fitted onset of the next time the same beat, and lie apart by
+    ``b / (1 − 2b)`` of the two moves' fitted durations (``None`` with fewer than 3)."""
+    i = np.flatnonzero(arrives)
+    if i.size < MIN_LAG_PAIRS:
+        return None
+    gap = (onsets[i + 1] - (onsets[i] + durs[i])) / (durs[i] + durs[i + 1])
+    g = float(np.median(gap))
+    return g / (1.0 + 2.0 * g)
 
 
 def _coherence(rel: NDArray[np.float64], periods: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -138,6 +157,11 @@ def fit_beat(
     step = (lo * lo / span) / 5.0
     periods = np.arange(lo, hi + step, step)
     lags = LAG_GRID if durations_s is not None else np.zeros(1)
+    measured = _measured_lag(ev0, du, arrives)
+    if measured is not None:
+        lags = lags[np.abs(lags - measured) <= LAG_SLACK] if durations_s is not None else lags
+        if lags.size == 0:
+            lags = np.array([measured])
     best = np.full(periods.size, -np.inf)
     best_lag = np.zeros(periods.size)
     for b in lags:
@@ -164,4 +188,5 @@ def fit_beat(
         phase_s=phase,
         on_beat=float(np.mean(np.abs(off) <= 0.1)),
         events=int(ev.size),
+        log_posterior=float(best[i] + prior[i]),
     )

@@ -27,6 +27,7 @@ from backstroke.analyze import (
     validate_columns,
 )
 from backstroke.errors import LogError
+from backstroke.log_input import face_code
 
 DEFAULT_BACK_LENGTH_M = 0.51
 # Smoothing windows (s): force and position are averaged over these before use.
@@ -55,6 +56,9 @@ def tool_code(label: Any) -> float:
         return x if x in (0.0, 1.0, 2.0) else float("nan")
     except ValueError:
         pass
+    face = face_code(key)  # the labels `analyze` understands (docs/logs.md)
+    if face is not None:
+        return float(face)
     name = TOOL_SYNONYMS.get(key) or TOOL_SYNONYMS.get(key.rstrip("s"))
     return float(TOOL_NAMES.index(name)) if name else float("nan")
 

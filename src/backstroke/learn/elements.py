@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from backstroke.analyze import analyze_log
-from backstroke.learn.beat import BeatFit, fit_beat
+from backstroke.learn.beat import BeatFit
 from backstroke.learn.demo import Demo
-from backstroke.learn.onsets import stop_samples, stroke_onsets_s
+from backstroke.learn.onsets import beat_of_moves, stop_samples
 from backstroke.learn.pieces import Piece, turnaround_samples
 from backstroke.learn.segment import Block, Segmentation, segment
 from backstroke.sense.contact import contact_breaks
@@ -256,8 +256,7 @@ def figures(d: Demo, *, threshold: float = DEFAULT_THRESHOLD, use_labels: bool =
     turns = turnaround_samples(d)
     holds_end = [p.b - 1 for p in seg.pieces if p.kind == "still"]
     stops = np.concatenate([stop_samples(d), np.asarray(holds_end, dtype=np.int64)])
-    onsets, move_s = stroke_onsets_s(d, stops)
-    beat = fit_beat(onsets, durations_s=move_s)
+    beat = beat_of_moves(d, stops)
     k_all = secant_stiffness(d.force_n, d.indentation_m)
     blocks = [_block_figures(d, b, beat, k_all, threshold) for b in seg.blocks]
     strokes = [s for b in blocks for s in [b] if b.stroke_s]

@@ -19,6 +19,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from backstroke.learn.beat import BeatFit, fit_beat
 from backstroke.learn.demo import Demo
 
 ONSET_FROM_M = 0.0015
@@ -29,6 +30,16 @@ SAME_STOP_M = 0.003
 SMOOTH_S = 0.1
 DUPLICATE_S = 0.3
 EARLY_FRACTION = 0.12
+# A start is fitted as ``s = a·(t − t0) + c·(t − t0)³``: cubic for any smooth
+# rest-to-rest start, linear for a hand that leaves at speed (a turnaround without a
+# stop, a push off), a mix in between; ``t0`` searched over a grid reaching back one
+# window's width before the window.
+START_MODELS = ("cubic", "mixed")  # the first wins a tie
+# The mixed model has one more free number per move: it must earn it, by this much of
+# the beat's log-likelihood per move timed (a perfectly aligned event is worth κ = 4).
+MIXED_PENALTY = 1.0
+START_SEARCH = 1.0
+START_GRID = 61
 # Moves shorter than this (a lane change, a small reposition) time the beat poorly.
 MIN_TIMED_MOVE_M = 0.03
 
@@ -97,6 +108,7 @@ def _departure_s(
     i0: int,
     i1: int,
     direction: int,
+    model: str = "cubic",
 ) -> float | None:
     """When the move from the stop at ``i0`` to the stop at ``i1`` left ``i0``
     (``direction`` +1) or reached ``i1`` (−1): the cube-root fit over 1–12 % of its
@@ -118,10 +130,39 @@ def _departure_s(
     if k - a < 4:
         return None
     tt = direction * (t[seg_idx[a:k]] - t[ref])
-    slope, icpt = np.polyfit(tt, np.cbrt(s[a:k]), 1)
-    if slope <= 0:
+    t0 = _fit_start(tt, s[a:k]) if model == "mixed" else _fit_cubic(tt, s[a:k])
+    if t0 is None:
         return None
-    return float(t[ref] + direction * (-icpt / slope))
+    return float(t[ref] + direction * t0)
+
+
+def _fit_cubic(tt: NDArray[np.float64], s: NDArray[np.float64]) -> float | None:
+    """The start ``t0`` of a move whose first stretch is cubic: ``∛s`` linear in time."""
+    slope, icpt = np.polyfit(tt, np.cbrt(s), 1)
+    return None if slope <= 0 else float(-icpt / slope)
+
+
+def _fit_start(tt: NDArray[np.float64], s: NDArray[np.float64]) -> float | None:
+    """The start ``t0`` of a move from its first stretch ``s(tt)``: least squares of
+    ``s = a·(t − t0) + c·(t − t0)³`` with ``a, c ≥ 0`` over a grid of ``t0``."""
+    from scipy.optimize import nnls
+
+    width = float(tt[-1] - tt[0])
+    if width <= 0:
+        return None
+    lo_t = min(0.0, float(tt[0])) - START_SEARCH * width
+    grid = np.linspace(lo_t, float(tt[0]), START_GRID)
+    sse = np.full(grid.size, np.inf)
+    for g, t0 in enumerate(grid):
+        dl = tt - t0
+        m = np.stack([dl, dl**3], axis=1)
+        sse[g] = nnls(m, s)[1]
+    g = int(np.argmin(sse))
+    if 0 < g < grid.size - 1:
+        den = sse[g - 1] - 2 * sse[g] + sse[g + 1]
+        if den > 0:
+            return float(grid[g] + 0.5 * (sse[g - 1] - sse[g + 1]) / den * (grid[1] - grid[0]))
+    return float(grid[g])
 
 
 def _stop_clusters(
@@ -137,8 +178,44 @@ def _stop_clusters(
     return out
 
 
+def _moves(d: Demo, stops: NDArray[np.int64], model: str) -> list[tuple[int, float, float]]:
+    """``(start stop, onset_s, duration_s)`` of every timed move between stops."""
+    n_s = max(1, round(SMOOTH_S * d.rate_hz))
+    x = _smooth(d.u * d.back_length_m, n_s)
+    y = _smooth(d.v_m, n_s)
+    t = d.t_s
+    out: list[tuple[int, float, float]] = []
+    for (a1, _a1), (b0, _b1) in itertools.pairwise(_stop_clusters(x, y, stops)):
+        # a move leaves a hold from its last stop (the hands may creep as they hold)
+        if math.hypot(x[b0] - x[a1], y[b0] - y[a1]) < MIN_TIMED_MOVE_M:
+            continue
+        t0 = _departure_s(t, x, y, a1, b0, +1, model)
+        # A start that is not cubic fits early or late by a fraction of the move
+        # (a quadratic start, constant acceleration: several percent early).
+        early_s = 0.5 + EARLY_FRACTION * (t[b0] - t[a1])
+        if t0 is None or not t[a1] - early_s <= t0 <= t[b0]:
+            continue
+        t1 = _departure_s(t, x, y, a1, b0, -1, model)
+        out.append((a1, t0, t1 - t0 if t1 is not None and t1 > t0 + 0.3 else float("nan")))
+    return out
+
+
+def _as_onsets(
+    moves: list[tuple[int, float, float]],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    if not moves:
+        return np.zeros(0), np.zeros(0)
+    ons = np.array([m[1] for m in moves])
+    durs = np.array([m[2] for m in moves])
+    order = np.argsort(ons)
+    o, du = ons[order], durs[order]
+    # Several stops inside one hold find the same onset: keep it once.
+    keep = np.concatenate([[True], np.diff(o) > DUPLICATE_S])
+    return o[keep], du[keep]
+
+
 def stroke_onsets_s(
-    d: Demo, stops: NDArray[np.int64]
+    d: Demo, stops: NDArray[np.int64], model: str = "cubic"
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Onsets of the moves between consecutive stops, and each move's duration.
 
@@ -146,6 +223,9 @@ def stroke_onsets_s(
         d: the demonstration.
         stops: ``(K,)`` sample indices where the hands were (nearly) still: turnarounds,
             the ends of holds.
+        model: how a start is fitted: ``"cubic"`` (``∛s`` linear in time: any smooth
+            rest-to-rest start) or ``"mixed"`` (``a·δ + c·δ³``: also a hand leaving at
+            speed).
 
     Returns:
         ``(onsets_s, durations_s)``, ``(M,)`` each, sorted by onset; a duration is the
@@ -154,29 +234,27 @@ def stroke_onsets_s(
         true start by the same fraction of the move's duration, and its arrival leads
         the true end by as much: ``learn.beat`` takes that fraction out.
     """
-    n_s = max(1, round(SMOOTH_S * d.rate_hz))
-    x = _smooth(d.u * d.back_length_m, n_s)
-    y = _smooth(d.v_m, n_s)
-    t = d.t_s
-    ons: list[float] = []
-    durs: list[float] = []
-    for (a0, _a1), (b0, _b1) in itertools.pairwise(_stop_clusters(x, y, stops)):
-        if math.hypot(x[b0] - x[a0], y[b0] - y[a0]) < MIN_TIMED_MOVE_M:
-            continue
-        t0 = _departure_s(t, x, y, a0, b0, +1)
-        # A start that is not cubic fits early or late by a fraction of the move
-        # (a quadratic start, constant acceleration: several percent early).
-        early_s = 0.5 + EARLY_FRACTION * (t[b0] - t[a0])
-        if t0 is None or not t[a0] - early_s <= t0 <= t[b0]:
-            continue
-        t1 = _departure_s(t, x, y, a0, b0, -1)
-        ons.append(t0)
-        durs.append(t1 - t0 if t1 is not None and t1 > t0 + 0.3 else float("nan"))
-    if not ons:
-        return np.zeros(0), np.zeros(0)
-    order = np.argsort(ons)
-    o = np.asarray(ons)[order]
-    du = np.asarray(durs)[order]
-    # Several stops inside one hold find the same onset: keep it once.
-    keep = np.concatenate([[True], np.diff(o) > DUPLICATE_S])
-    return o[keep], du[keep]
+    return _as_onsets(_moves(d, stops, model))
+
+
+def beat_of_moves(d: Demo, stops: NDArray[np.int64]) -> BeatFit:
+    """The beat of the moves between ``stops``, their starts fitted by the model that
+    times them more regularly.
+
+    Both start models are fitted; on the moves both could time, the beat is fitted to
+    each model's onsets, and the model with the higher log-posterior (``learn.beat``;
+    the mixed model paying ``MIXED_PENALTY`` per move) times all the moves. A cubic
+    fit of a hand that leaves at speed starts it early by a share of the fitting window
+    that varies with how fast it left; a mixed fit of a start that is cubic only at
+    first (a cycloid) starts it late: the wrong model scatters the onsets.
+    """
+    moves = {m: _moves(d, stops, m) for m in START_MODELS}
+    common = set.intersection(*({a for a, _, _ in mv} for mv in moves.values()))
+    score: dict[str, float] = {}
+    for m, mv in moves.items():
+        on, du = _as_onsets([x for x in mv if x[0] in common])
+        score[m] = fit_beat(on, durations_s=du).log_posterior
+    score["mixed"] -= MIXED_PENALTY * len(common)
+    best = max(START_MODELS, key=lambda m: score[m])
+    on, du = _as_onsets(moves[best])
+    return fit_beat(on, durations_s=du)

@@ -39,6 +39,8 @@ CHANGE_RATIO = 1.45
 CHANGE_GAP_S = 0.25
 LIGHT_FRACTION = 0.62
 LIGHT_MAX_N = 10.0
+# A move that turns back this many times inside is strokes, however light.
+LIGHT_PASS_TURNS = 3
 # Lateral offset bands (m): palms straddle the spine, thumbs on the erector spinae
 # 2.5–4 cm out, the forearm further out on the paraspinals and latissimus.
 THUMB_LANE_M = 0.015
@@ -322,8 +324,11 @@ def _mark_light(d: Demo, pieces: list[Piece]) -> None:
     turns = turnaround_samples(d)
     gap = int(MIN_STROKE_S * d.rate_hz)
 
+    def _n_turns_inside(p: Piece) -> int:
+        return int(np.count_nonzero((turns > p.a + gap) & (turns < p.b - gap)))
+
     def _turns_inside(p: Piece) -> bool:
-        return bool(np.any((turns > p.a + gap) & (turns < p.b - gap)))
+        return _n_turns_inside(p) > 0
 
     for j, p in enumerate(moves):
         beside = [q for q in (nearest(j, -1), nearest(j, +1)) if q is not None]
@@ -332,6 +337,10 @@ def _mark_light(d: Demo, pieces: list[Piece]) -> None:
         if p.tool == "palms" and any(q.tool in ("thumb", "forearm") for q in beside):
             # a return goes one way: palms turning back and forth are a glide
             light = light or (p.level_n <= LIGHT_MAX_N and not _turns_inside(p))
+        if _n_turns_inside(p) >= LIGHT_PASS_TURNS:
+            # back and forth along the back, pass after pass: light strokes (a light
+            # closing glide), not a move from one block to the next
+            light = False
         p.kind = "light" if light else "work"
 
 

@@ -209,8 +209,44 @@ def _turn_hold(d: Demo, pieces: list[Piece], i: int) -> bool:
     return bool(turns) and p.duration_s(d) <= 2.0 * float(np.median(turns))
 
 
+def _one_way_strips(d: Demo, pieces: list[Piece]) -> None:
+    """An upward stroke out in the forearm's lanes with a light move (or nothing) on
+    either side is a thumb strip on an outer lane: thumbs strip up only, with a light
+    return down; the forearm strokes down and back up. (A band of thumb lanes may reach
+    9 cm out: where a stroke ran does not tell them apart; which way it ran does.)"""
+    moves = [p for p in pieces if p.kind not in ("still", "off")]
+
+    def upward_forearm(p: Piece) -> bool:
+        return (
+            p.kind == "work"
+            and p.technique == "forearm"
+            and p.tool is None
+            and float(d.u[p.b - 1]) > float(d.u[p.a])
+        )
+
+    i = 0
+    while i < len(moves):
+        if not upward_forearm(moves[i]):
+            i += 1
+            continue
+        j = i  # a strip held on a knot is two upward pieces on one lane
+        while (
+            j + 1 < len(moves)
+            and upward_forearm(moves[j + 1])
+            and abs(float(d.v_m[moves[j + 1].a]) - float(d.v_m[moves[j].b - 1])) < 0.005
+        ):
+            j += 1
+        before = moves[i - 1] if i > 0 else None
+        after = moves[j + 1] if j + 1 < len(moves) else None
+        if all(q is None or q.kind == "light" for q in (before, after)):
+            for q in moves[i : j + 1]:
+                q.technique = "thumb_strip"
+        i = j + 1
+
+
 def _by_motion(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
     _holds_between_strokes(d, pieces)
+    _one_way_strips(d, pieces)
     blocks: list[Block] = []
     trans: list[Piece] = []
     pending: list[Piece] = []  # light/still/off pieces since the last work or rest
@@ -241,6 +277,19 @@ def _numbered(label: str) -> bool:
     return label.strip().lstrip("-").replace(".", "", 1).isdigit()
 
 
+def _logged_narrow_technique(d: Demo, pieces: list[Piece]) -> str | None:
+    """``forearm`` or ``thumb_strip`` when the log's tool column says most of these
+    strokes' samples were pressed with that face, else ``None``."""
+    faces: Counter[str | None] = Counter()
+    for p in pieces:
+        if p.kind == "work":
+            faces[p.tool] += p.b - p.a
+    if not faces:
+        return None
+    top = faces.most_common(1)[0][0]
+    return {"forearm": "forearm", "thumb": "thumb_strip"}.get(top or "")
+
+
 def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
     blocks: list[Block] = []
     trans: list[Piece] = []
@@ -263,6 +312,10 @@ def _by_labels(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:
             if tech is not None:
                 work[tech] += p.b - p.a
         tech = named if named in TECHNIQUES else (work.most_common(1)[0][0] if work else None)
+        logged = _logged_narrow_technique(d, b.pieces)
+        if named in ("rest", "glide") and logged is not None:
+            # the tool column names the forearm or thumbs: a "forearm glide" is forearm work
+            tech = logged
         strokes = sum(1 for p in b.pieces if p.kind == "work")
         numbered = _numbered(b.label or "")
         narrow = any(p.kind == "work" and p.tool != "palms" for p in b.pieces)
