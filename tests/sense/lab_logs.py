@@ -40,10 +40,13 @@ might record them:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+# The truth record is the benches' scoring contract, shared with the second recorder
+# generator; what this module generates is its own.
+from tests.recorder_logs import RecorderTruth as LabTruth
 
 PLAN_HZ = 1000.0
 PALM_LABELS = ("flat hand", "Open Hand", "both palms", "HANDS", "palm")
@@ -51,26 +54,6 @@ THUMB_LABELS = ("thumb tip", "THUMBS", "Pollex", "both thumbs", "thumb-pad")
 GLIDE_LABELS = ("Block 1: effleurage", "EFF", "stroking", "warmup")
 THUMB_BLOCK_LABELS = ("Block 2: thumb lanes", "TP", "deep work")
 FORCE_CHANGES = (None, "step_mid", "ramp", "step_back")
-
-
-@dataclass
-class LabTruth:
-    back_length_m: float
-    knots: list[dict[str, float]]
-    glide_factor_by_pass: list[float]
-    glide_passes: int
-    drop: float
-    force_change: str | None = None
-    force_change_pass: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def softening_pass(self, threshold: float) -> int | None:
-        """First pass ≥ ``threshold`` softer than pass 0, confirmed by the next (truth)."""
-        f = self.glide_factor_by_pass
-        for k in range(1, len(f) - 1):
-            if f[k] <= 1 - threshold and f[k + 1] <= 1 - threshold:
-                return k
-        return None
 
 
 class _Plan:
