@@ -109,8 +109,9 @@ def _fit_row(
     return {**row, **s, "ok": within_limits(s)}
 
 
-def slice_case(seed: int) -> dict[str, Any]:
-    body, cam, sc = slice_case_scan(seed)
+def _camera_case(kind: str, seed: int, body: Any, cam: Any, sc: Any, s_from: Any) -> dict[str, Any]:
+    """One generated body seen by its camera, fitted and scored (``s_from``: the
+    generator's frame → scan frame, whose first column is the head direction)."""
     row: dict[str, Any] = {
         "seed": seed,
         "arms": body.arms,
@@ -118,31 +119,22 @@ def slice_case(seed: int) -> dict[str, Any]:
         "noise_m": cam.noise_m,
         "pixel_m": cam.pixel_m,
     }
-    return _fit_row(row, sc.points_m, f"slice-{seed}", sc, sc.s_from_e[:3, 0])
+    return _fit_row(row, sc.points_m, f"{kind}-{seed}", sc, s_from[:3, 0])
+
+
+def slice_case(seed: int) -> dict[str, Any]:
+    body, cam, sc = slice_case_scan(seed)
+    return _camera_case("slice", seed, body, cam, sc, sc.s_from_e)
 
 
 def loft_case(seed: int) -> dict[str, Any]:
     body, cam, sc = loft_case_scan(seed)
-    row: dict[str, Any] = {
-        "seed": seed,
-        "arms": body.arms,
-        "points": len(sc.points_m),
-        "noise_m": cam.noise_m,
-        "pixel_m": cam.pixel_m,
-    }
-    return _fit_row(row, sc.points_m, f"loft-{seed}", sc, sc.s_from_e[:3, 0])
+    return _camera_case("loft", seed, body, cam, sc, sc.s_from_e)
 
 
 def shell_case(seed: int) -> dict[str, Any]:
     body, cam, sc = shell_case_scan(seed)
-    row: dict[str, Any] = {
-        "seed": seed,
-        "arms": body.arms,
-        "points": len(sc.points_m),
-        "noise_m": cam.noise_m,
-        "pixel_m": cam.pixel_m,
-    }
-    return _fit_row(row, sc.points_m, f"shell-{seed}", sc, sc.s_from_f[:3, 0])
+    return _camera_case("shell", seed, body, cam, sc, sc.s_from_f)
 
 
 def backmodel_case(seed: int) -> dict[str, Any]:
