@@ -182,20 +182,20 @@ def run_g(n: int) -> dict[str, Any]:
     return _run_generator(make, _LABELS, n)
 
 
-def run_compare_g(n: int) -> dict[str, Any]:
-    """``compare`` on generator G: the master against each learner variant of the same
-    score (labels on odd seeds); the rank of the real fault."""
-    res: dict[str, Any] = {k: [] for k in FAULT_ELEMENT}
+def _rank_faults(
+    n: int, elements: dict[str, str], figures_of: Callable[[int, bool, str | None], Any]
+) -> dict[str, Any]:
+    """``compare`` of each seed's master (``figures_of(seed, labels, None)``) against
+    each learner variant (``figures_of(seed, labels, fault)``; labels on odd seeds):
+    the rank of the variant's real fault (``elements[fault]``)."""
+    res: dict[str, Any] = {k: [] for k in elements}
     for seed in range(n):
         labels = seed % 2 == 1
-        master = figures(make_demo(log_from_columns(_g_columns(g_demo(seed, labelled=labels)))))
-        for fault, element in FAULT_ELEMENT.items():
+        master = figures_of(seed, labels, None)
+        for fault, element in elements.items():
             row: dict[str, Any] = {"seed": seed, "labels": labels}
             try:
-                learner = g_learner(seed, fault, labelled=labels)
-                diffs = differences(
-                    master, figures(make_demo(log_from_columns(_g_columns(learner))))
-                )
+                diffs = differences(master, figures_of(seed, labels, fault))
                 row["rank"] = next(
                     (i + 1 for i, d in enumerate(diffs) if d.element == element), None
                 )
@@ -209,33 +209,29 @@ def run_compare_g(n: int) -> dict[str, Any]:
     }
 
 
+def run_compare_g(n: int) -> dict[str, Any]:
+    """``compare`` on generator G: the master against each learner variant of the same
+    score (labels on odd seeds); the rank of the real fault."""
+
+    def fig(seed: int, labels: bool, fault: str | None) -> Any:
+        if fault is None:
+            d = g_demo(seed, labelled=labels)
+        else:
+            d = g_learner(seed, fault, labelled=labels)
+        return figures(make_demo(log_from_columns(_g_columns(d))))
+
+    return _rank_faults(n, dict(FAULT_ELEMENT), fig)
+
+
 def run_compare_f(n: int) -> dict[str, Any]:
     """``compare`` on generator F: its master against each learner variant of the same
     routine (labels on odd seeds); the rank of the real fault."""
-    res: dict[str, Any] = {k: [] for k in FAULTS}
-    for seed in range(n):
-        labels = seed % 2 == 1
 
-        def fig(variant: str | None, seed: int = seed, labels: bool = labels):  # type: ignore[no-untyped-def]
-            d = f_demo(seed, labels=labels, variant=variant)
-            return figures(make_demo(log_from_columns(d.columns), None))
+    def fig(seed: int, labels: bool, variant: str | None) -> Any:
+        d = f_demo(seed, labels=labels, variant=variant)
+        return figures(make_demo(log_from_columns(d.columns), None))
 
-        master = fig(None)
-        for name, (element, _) in FAULTS.items():
-            row: dict[str, Any] = {"seed": seed, "labels": labels}
-            try:
-                diffs = differences(master, fig(name))
-                row["rank"] = next(
-                    (i + 1 for i, d in enumerate(diffs) if d.element == element), None
-                )
-                row["top3"] = [d.element for d in diffs[:3]]
-            except Exception as exc:
-                row.update(rank=None, error=f"{type(exc).__name__}: {exc}"[:300])
-            res[name].append(row)
-    return {
-        k: {"in_top3": sum(1 for r in v if r["rank"] and r["rank"] <= 3) / len(v), "runs": v}
-        for k, v in res.items()
-    }
+    return _rank_faults(n, {name: element for name, (element, _) in FAULTS.items()}, fig)
 
 
 def run_b(n: int) -> dict[str, Any]:
