@@ -1,6 +1,10 @@
 """Benchmark of ``backstroke.learn`` → bench/results/learn.json.
 
-Held-out figures (the issue's "Done when") on generator F (tests/learn/f_synth.py,
+Held-out figures (the issue's "Done when") on generator H (tests/learn/h_synth.py,
+written blind in session 6; its first, blind run is kept in
+bench/results/learn_blind_H_first_run.json, ``--blind-h`` wrote it and refuses to redo
+it; its misses were then fixed generically, so the "generator_H" rows are not blind),
+on generator G (tests/learn/g_synth.py, likewise), on generator F (tests/learn/f_synth.py,
 written last; its first, blind run is kept in bench/results/learn_blind_F_first_run.json,
 ``--blind-f`` wrote it and refuses to redo it; generic causes of its misses were then
 fixed, so the "generator_F" rows here are not blind), on generator E (tests/learn/e_synth.py,
