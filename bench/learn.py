@@ -1,6 +1,10 @@
 """Benchmark of ``backstroke.learn`` → bench/results/learn.json.
 
-Held-out figures (the issue's "Done when") on generator F (tests/learn/f_synth.py,
+Held-out figures (the issue's "Done when") on generator H (tests/learn/h_synth.py,
+written blind in session 6; its first, blind run is kept in
+bench/results/learn_blind_H_first_run.json, ``--blind-h`` wrote it and refuses to redo
+it; its misses were then fixed generically, so the "generator_H" rows are not blind),
+on generator G (tests/learn/g_synth.py, likewise), on generator F (tests/learn/f_synth.py,
 written last; its first, blind run is kept in bench/results/learn_blind_F_first_run.json,
 ``--blind-f`` wrote it and refuses to redo it; generic causes of its misses were then
 fixed, so the "generator_F" rows here are not blind), on generator E (tests/learn/e_synth.py,
@@ -39,6 +43,7 @@ RESULTS = ROOT / "bench" / "results" / "learn.json"
 FIRST_E = ROOT / "bench" / "results" / "learn_blind_E_first_run.json"
 FIRST_F = ROOT / "bench" / "results" / "learn_blind_F_first_run.json"
 FIRST_G = ROOT / "bench" / "results" / "learn_blind_G_first_run.json"
+FIRST_H = ROOT / "bench" / "results" / "learn_blind_H_first_run.json"
 sys.path.insert(0, str(ROOT))
 
 from tests.learn.blind_synth import blind  # noqa: E402
@@ -46,6 +51,8 @@ from tests.learn.e_synth import e_demo  # noqa: E402
 from tests.learn.f_synth import f_demo  # noqa: E402
 from tests.learn.fresh_synth import fresh  # noqa: E402
 from tests.learn.g_synth import FAULT_ELEMENT, GDemo, g_demo, g_learner  # noqa: E402
+from tests.learn.h_synth import FAULT_ELEMENT as H_FAULT_ELEMENT  # noqa: E402
+from tests.learn.h_synth import HDemo, h_demo, h_learner, to_csv  # noqa: E402
 from tests.learn.heldout_synth import generate  # noqa: E402
 from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize  # noqa: E402
 from tests.learn.scoring import score  # noqa: E402
@@ -89,7 +96,12 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _score_one(
-    cols: dict[str, Any], truth: Any, bpm: float, length: float, dur: float
+    cols: dict[str, Any],
+    truth: Any,
+    bpm: float,
+    length: float,
+    dur: float,
+    given_length: float | None = None,
 ) -> dict[str, Any]:
     try:
         s = score(
@@ -100,6 +112,7 @@ def _score_one(
             bpm=bpm,
             back_length_m=length,
             duration_s=dur,
+            given_back_length_m=given_length,
         )
         return s.to_dict()
     except Exception as exc:
@@ -116,7 +129,14 @@ def _run_generator(
         rows = []
         for seed in range(n):
             g = make(seed, **kwargs)
-            row = _score_one(g.columns, g.blocks, g.bpm, g.back_length_m, g.duration_s)
+            row = _score_one(
+                g.columns,
+                g.blocks,
+                g.bpm,
+                g.back_length_m,
+                g.duration_s,
+                getattr(g, "given_back_length_m", None),
+            )
             row.update(seed=seed, bpm=round(g.bpm, 2), blocks=len(g.blocks))
             rows.append(row)
         out[mode] = {"summary": _summary(rows), "failures": [r for r in rows if not r.get("ok")]}
@@ -234,6 +254,63 @@ def run_compare_f(n: int) -> dict[str, Any]:
     return _rank_faults(n, {name: element for name, (element, _) in FAULTS.items()}, fig)
 
 
+def _h_columns(columns: dict[str, Any]) -> dict[str, Any]:
+    """H's log as ``backstroke learn`` reads it: written to CSV, read back."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "demo.csv"
+        to_csv(columns, str(path))
+        return _read_csv(path)
+
+
+@dataclass(frozen=True)
+class _H:
+    columns: dict[str, Any]
+    blocks: list[_GTruth]
+    bpm: float
+    back_length_m: float
+    duration_s: float
+    given_back_length_m: float | None
+
+
+def run_h(n: int) -> dict[str, Any]:
+    """Generator H (tests/learn/h_synth.py), through the CSV reader, scored by
+    ``_run_generator``'s loop; the back length is given when the log has no positions."""
+
+    def make(seed: int, labels: bool) -> _H:
+        d: HDemo = h_demo(seed, labels)
+        t = d.truth
+        truth = [
+            _GTruth(tech, f, p)
+            for tech, f, p in zip(t.techniques, t.forces_n, t.passes, strict=True)
+        ]
+        return _H(
+            _h_columns(d.columns),
+            truth,
+            t.bpm,
+            t.back_length_m,
+            t.duration_s,
+            t.given_back_length_m,
+        )
+
+    return _run_generator(make, _LABELS, n)
+
+
+def run_compare_h(n: int) -> dict[str, Any]:
+    """``compare`` on generator H: the master against each learner variant of the same
+    score (labels on odd seeds); the rank of the real fault."""
+
+    def fig(seed: int, labels: bool, fault: str | None) -> Any:
+        if fault is None:
+            d = h_demo(seed, labels)
+            cols, given = d.columns, d.truth.given_back_length_m
+        else:
+            cols = h_learner(seed, fault, labels)
+            given = h_demo(seed, labels).truth.given_back_length_m if "x_m" not in cols else None
+        return figures(make_demo(log_from_columns(_h_columns(cols)), given))
+
+    return _rank_faults(n, dict(H_FAULT_ELEMENT), fig)
+
+
 def run_b(n: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for mode in ("none", "text"):
@@ -284,8 +361,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--e-only", action="store_true", help="generator E only, printed")
     ap.add_argument("--blind-f", action="store_true", help="generator F only, to FIRST_F")
     ap.add_argument("--blind-g", action="store_true", help="generator G only, to FIRST_G")
+    ap.add_argument("--blind-h", action="store_true", help="generator H only, to FIRST_H")
     args = ap.parse_args(argv)
     n = 8 if args.quick else 40
+    if args.blind_h:
+        if FIRST_H.exists():
+            sys.exit(f"{FIRST_H} exists: the first blind run is kept, not redone")
+        first_h = {"blind_generator_H": run_h(n), "compare_generator_H": run_compare_h(n)}
+        FIRST_H.write_text(json.dumps(first_h, indent=1) + "\n")
+        for mode, r in first_h["blind_generator_H"].items():
+            print("blind_generator_H", mode, json.dumps(r["summary"]))
+        for k, v in first_h["compare_generator_H"].items():
+            print("compare H", k, "in top 3:", v["in_top3"])
+        print(f"wrote {FIRST_H}")
+        return
     if args.blind_g:
         if FIRST_G.exists():
             sys.exit(f"{FIRST_G} exists: the first blind run is kept, not redone")
@@ -320,6 +409,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"wrote {FIRST_E}")
         return
     result = {
+        "generator_H": run_h(n),
         "generator_G": run_g(n),
         "generator_F": run_f(n),
         "generator_E": run_e(n),
@@ -329,10 +419,12 @@ def main(argv: list[str] | None = None) -> None:
         "compare_generator_A": run_compare(4 if args.quick else 10),
         "compare_generator_F": run_compare_f(8 if args.quick else 20),
         "compare_generator_G": run_compare_g(8 if args.quick else 20),
+        "compare_generator_H": run_compare_h(8 if args.quick else 20),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=1) + "\n")
     for gen in (
+        "generator_H",
         "generator_G",
         "generator_F",
         "generator_E",
@@ -348,6 +440,8 @@ def main(argv: list[str] | None = None) -> None:
         print("compare F", k, "in top 3:", v["in_top3"])
     for k, v in result["compare_generator_G"].items():
         print("compare G", k, "in top 3:", v["in_top3"])
+    for k, v in result["compare_generator_H"].items():
+        print("compare H", k, "in top 3:", v["in_top3"])
     print(f"wrote {RESULTS}")
 
 

@@ -80,11 +80,21 @@ def _events(
     durs: NDArray[np.float64],
     arrives: NDArray[np.bool_],
     lag: float,
+    turns: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
-    """Onsets and the chosen arrivals, corrected for a lag ``lag`` of the duration."""
+    """Onsets and the chosen arrivals, corrected for a lag ``lag`` of the duration.
+
+    Where a move runs straight into the next one and the stop between them is a single
+    one (``turns``, NaN elsewhere), that stop's time is an event too: the hand turns on
+    the beat whatever the shape of its starts and stops, so it needs no lag correction
+    (the fitted arrival and next onset stay: a short hold the fits could not tell from
+    none puts the stop off the beat)."""
     shift = lag * durs / (1.0 - 2.0 * lag)
     ends = onsets[arrives] + durs[arrives] + shift[arrives]
-    return np.concatenate([onsets - shift, ends])
+    if turns is None:
+        return np.concatenate([onsets - shift, ends])
+    turned = arrives & np.isfinite(turns)
+    return np.concatenate([onsets - shift, ends, turns[turned]])
 
 
 def _no_hold(onsets: NDArray[np.float64], durs: NDArray[np.float64]) -> NDArray[np.bool_]:
@@ -123,6 +133,7 @@ def fit_beat(
     event_times_s: ArrayLike,
     bpm_range: tuple[float, float] = BPM_RANGE,
     durations_s: ArrayLike | None = None,
+    turns_s: ArrayLike | None = None,
 ) -> BeatFit:
     """Fit a beat grid to stroke onsets (and the arrivals their durations give).
 
@@ -133,6 +144,9 @@ def fit_beat(
             unknown): the events may then lag the beat by a common fraction ``b`` of
             their move's duration (searched), and a move that runs straight into the
             next one adds its arrival as an event.
+        turns_s: optional ``(K,)`` times of the stop each move arrives at (NaN =
+            unknown or several stops: a hold): where the move runs straight into the
+            next one, that stop is an event too.
 
     Returns:
         The best fit (module docstring); ``bpm`` is ``None`` with fewer than 4 onsets.
@@ -143,9 +157,12 @@ def fit_beat(
         if durations_s is None
         else np.asarray(durations_s, dtype=np.float64)
     )
+    tu_all = (
+        np.full(ev_all.size, np.nan) if turns_s is None else np.asarray(turns_s, dtype=np.float64)
+    )
     ok = np.isfinite(ev_all)
     order = np.argsort(ev_all[ok])
-    ev0, du = ev_all[ok][order], du_all[ok][order]
+    ev0, du, tu = ev_all[ok][order], du_all[ok][order], tu_all[ok][order]
     if ev0.size < 4:
         return BeatFit(None, 0.0, 0.0, 0.0, int(ev0.size))
     arrives = _no_hold(ev0, du)
@@ -165,7 +182,7 @@ def fit_beat(
     best = np.full(periods.size, -np.inf)
     best_lag = np.zeros(periods.size)
     for b in lags:
-        rel = _events(ev0, du, arrives, float(b))
+        rel = _events(ev0, du, arrives, float(b), tu)
         score = rel.size * KAPPA * _coherence(rel - rel.min(), periods) - 0.5 * (b / LAG_SIGMA) ** 2
         better = score > best
         best[better] = score[better]
@@ -173,7 +190,7 @@ def fit_beat(
     prior = -0.5 * (np.log(60.0 / periods / PRIOR_BPM) / PRIOR_SIGMA_LN) ** 2
     i = int(np.argmax(best + prior))
     best_p, lag = float(periods[i]), float(best_lag[i])
-    ev = np.sort(_events(ev0, du, arrives, lag))
+    ev = np.sort(_events(ev0, du, arrives, lag, tu))
     rel = ev - ev[0]
     # Refine around the peak.
     fine = np.linspace(best_p - 2 * step, best_p + 2 * step, 81)

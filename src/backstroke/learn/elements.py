@@ -46,6 +46,9 @@ DWELL_TAILS_S = 0.6
 # How many passes past the softening pass still count as "stopped when it softened".
 UNTIL_SLACK_PASSES = 1
 MIN_STRIP_M = 0.03
+# Thumb strips whose lateral offsets lie further apart than the routine schema's
+# smallest lane spacing run on different lanes.
+LANE_GAP_M = 0.004
 
 
 @dataclass
@@ -76,6 +79,7 @@ class BlockFigures:
     dwell_s: float | None = None
     dwell_beats: int | None = None
     pauses: int = 0
+    lanes_m: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -114,6 +118,22 @@ def _sides(v: np.ndarray) -> str:
 def _length_m(d: Demo, p: Piece) -> float:
     dt = np.diff(d.t_s[p.a : p.b])
     return float(np.sum(d.speed_m_s[p.a : p.b - 1] * dt))
+
+
+def _lanes_m(d: Demo, strips: list[list[Piece]]) -> list[float]:
+    """The thumb lanes a block's strips ran on (m from the midline, inner first): the
+    strips' median ``|v|`` grouped where consecutive offsets lie more than
+    ``LANE_GAP_M`` apart (both sides together: a master works the same lanes on both)."""
+    offs = sorted(
+        float(np.median(np.abs(np.concatenate([d.v_m[q.a : q.b] for q in s])))) for s in strips
+    )
+    lanes: list[list[float]] = []
+    for x in offs:
+        if lanes and x - lanes[-1][-1] <= LANE_GAP_M:
+            lanes[-1].append(x)
+        else:
+            lanes.append([x])
+    return [float(np.median(g)) for g in lanes]
 
 
 def _strips(d: Demo, block: Block) -> list[list[Piece]]:
@@ -169,7 +189,11 @@ def _block_figures(
     v = d.v_m[idx]
     side = "both" if b.technique == "glide" else _sides(v)
     sides = 2 if side == "both" else 1
-    per_pass = {"glide": 2, "forearm": 2 * sides, "thumb_strip": sides}[b.technique]
+    lanes = _lanes_m(d, strips) if b.technique == "thumb_strip" and strips else []
+    # a thumb pass sweeps every lane on each side once
+    per_pass = {"glide": 2, "forearm": 2 * sides, "thumb_strip": sides * max(1, len(lanes))}[
+        b.technique
+    ]
     passes = max(1, round(len(strips) / per_pass))
     det = SofteningDetector(threshold)
     for p in range(passes):
@@ -214,6 +238,7 @@ def _block_figures(
             max(1, round((dwell_s - DWELL_TAILS_S) / period)) if dwell_s and period else None
         ),
         pauses=len(pauses),
+        lanes_m=[round(x, 4) for x in lanes],
     )
 
 

@@ -178,14 +178,16 @@ def _stop_clusters(
     return out
 
 
-def _moves(d: Demo, stops: NDArray[np.int64], model: str) -> list[tuple[int, float, float]]:
-    """``(start stop, onset_s, duration_s)`` of every timed move between stops."""
+def _moves(d: Demo, stops: NDArray[np.int64], model: str) -> list[tuple[int, float, float, float]]:
+    """``(start stop, onset_s, duration_s, turn_s)`` of every timed move between stops;
+    ``turn_s`` is the time of the stop it arrives at when that stop is a single one (a
+    turnaround that may have no hold: ``learn.beat`` decides), else NaN."""
     n_s = max(1, round(SMOOTH_S * d.rate_hz))
     x = _smooth(d.u * d.back_length_m, n_s)
     y = _smooth(d.v_m, n_s)
     t = d.t_s
-    out: list[tuple[int, float, float]] = []
-    for (a1, _a1), (b0, _b1) in itertools.pairwise(_stop_clusters(x, y, stops)):
+    out: list[tuple[int, float, float, float]] = []
+    for (a1, _a1), (b0, b1) in itertools.pairwise(_stop_clusters(x, y, stops)):
         # a move leaves a hold from its last stop (the hands may creep as they hold)
         if math.hypot(x[b0] - x[a1], y[b0] - y[a1]) < MIN_TIMED_MOVE_M:
             continue
@@ -196,22 +198,24 @@ def _moves(d: Demo, stops: NDArray[np.int64], model: str) -> list[tuple[int, flo
         if t0 is None or not t[a1] - early_s <= t0 <= t[b0]:
             continue
         t1 = _departure_s(t, x, y, a1, b0, -1, model)
-        out.append((a1, t0, t1 - t0 if t1 is not None and t1 > t0 + 0.3 else float("nan")))
+        dur = t1 - t0 if t1 is not None and t1 > t0 + 0.3 else float("nan")
+        out.append((a1, t0, dur, float(t[b0]) if b0 == b1 else float("nan")))
     return out
 
 
 def _as_onsets(
-    moves: list[tuple[int, float, float]],
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    moves: list[tuple[int, float, float, float]],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     if not moves:
-        return np.zeros(0), np.zeros(0)
+        return np.zeros(0), np.zeros(0), np.zeros(0)
     ons = np.array([m[1] for m in moves])
     durs = np.array([m[2] for m in moves])
+    turns = np.array([m[3] for m in moves])
     order = np.argsort(ons)
-    o, du = ons[order], durs[order]
+    o, du, tu = ons[order], durs[order], turns[order]
     # Several stops inside one hold find the same onset: keep it once.
     keep = np.concatenate([[True], np.diff(o) > DUPLICATE_S])
-    return o[keep], du[keep]
+    return o[keep], du[keep], tu[keep]
 
 
 def stroke_onsets_s(
@@ -234,7 +238,8 @@ def stroke_onsets_s(
         true start by the same fraction of the move's duration, and its arrival leads
         the true end by as much: ``learn.beat`` takes that fraction out.
     """
-    return _as_onsets(_moves(d, stops, model))
+    on, du, _turn = _as_onsets(_moves(d, stops, model))
+    return on, du
 
 
 def beat_of_moves(d: Demo, stops: NDArray[np.int64]) -> BeatFit:
@@ -249,12 +254,12 @@ def beat_of_moves(d: Demo, stops: NDArray[np.int64]) -> BeatFit:
     first (a cycloid) starts it late: the wrong model scatters the onsets.
     """
     moves = {m: _moves(d, stops, m) for m in START_MODELS}
-    common = set.intersection(*({a for a, _, _ in mv} for mv in moves.values()))
+    common = set.intersection(*({x[0] for x in mv} for mv in moves.values()))
     score: dict[str, float] = {}
     for m, mv in moves.items():
-        on, du = _as_onsets([x for x in mv if x[0] in common])
-        score[m] = fit_beat(on, durations_s=du).log_posterior
+        on, du, tu = _as_onsets([x for x in mv if x[0] in common])
+        score[m] = fit_beat(on, durations_s=du, turns_s=tu).log_posterior
     score["mixed"] -= MIXED_PENALTY * len(common)
     best = max(START_MODELS, key=lambda m: score[m])
-    on, du = _as_onsets(moves[best])
-    return fit_beat(on, durations_s=du)
+    on, du, tu = _as_onsets(moves[best])
+    return fit_beat(on, durations_s=du, turns_s=tu)

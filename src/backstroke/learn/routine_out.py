@@ -63,9 +63,19 @@ def block_dict(b: BlockFigures, threshold: float) -> dict[str, Any]:
     if b.technique == "forearm":
         out["side"] = b.side
         out["lateral_m"] = _r(_clip(b.lateral_m, 0.05, 0.12), 3)
+    band = b.technique == "thumb_strip" and len(b.lanes_m) > 1
     if b.technique == "thumb_strip":
         out["side"] = b.side
-        out["lateral_m"] = _r(_clip(b.lateral_m, 0.025, 0.04), 3)
+        if band:
+            # several lanes each pass: a band from the inner to the outer lane
+            inner = _clip(min(b.lanes_m), 0.015, 0.085)
+            outer = _clip(max(b.lanes_m), inner + 0.001, 0.09)
+            spacing = (outer - inner) / (len(b.lanes_m) - 1)
+            out["cover"] = "band"
+            out["band_m"] = [_r(inner, 4), _r(outer, 4)]
+            out["lane_spacing_m"] = _r(_clip(spacing, 0.004, 0.02), 4)
+        else:
+            out["lateral_m"] = _r(_clip(b.lateral_m, 0.025, 0.04), 3)
         if b.dwells:
             out["dwell_on_knots"] = True
             out["dwell_beats"] = int(_clip(b.dwell_beats or 4, 1, 16))
@@ -76,6 +86,16 @@ def block_dict(b: BlockFigures, threshold: float) -> dict[str, Any]:
             "until": "softening",
             "min_passes": low,
             "max_passes": int(_clip(max(low + 2, passes + 2), low, 50)),
+            "threshold": threshold,
+        }
+    elif band:
+        # A band with a fixed number of passes shares its lanes out over them; a
+        # master who swept every lane in every pass is a band that runs every lane
+        # each pass, exactly as many passes (the schema says that only with ``until``)
+        out["repeat"] = {
+            "until": "softening",
+            "min_passes": passes,
+            "max_passes": passes,
             "threshold": threshold,
         }
     else:
@@ -124,6 +144,8 @@ def _toml_value(x: Any) -> str:
         return repr(x) if isinstance(x, int) else f"{x:g}"
     if isinstance(x, str):
         return '"' + x.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(x, list):
+        return "[" + ", ".join(_toml_value(v) for v in x) + "]"
     if isinstance(x, dict):
         return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in x.items()) + " }"
     raise TypeError(f"cannot write {type(x).__name__} to TOML")
@@ -138,6 +160,9 @@ def _evidence(b: BlockFigures) -> str:
     if b.speed_m_s:
         parts.append(f"{b.speed_m_s * 100:.1f} cm/s on average")
     parts.append(f"{b.passes} passes")
+    if len(b.lanes_m) > 1:
+        lanes = ", ".join(f"{x * 100:.1f}" for x in b.lanes_m)
+        parts.append(f"{len(b.lanes_m)} lanes ({lanes} cm) each pass")
     if b.softening_pass is not None:
         parts.append(f"softened at pass {b.softening_pass}")
     if b.dwells:

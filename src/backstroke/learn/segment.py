@@ -209,12 +209,19 @@ def _turn_hold(d: Demo, pieces: list[Piece], i: int) -> bool:
     return bool(turns) and p.duration_s(d) <= 2.0 * float(np.median(turns))
 
 
+# A work piece travelling less than this is no stroke (``learn.elements.MIN_STRIP_M``).
+STUB_M = 0.03
+
+
 def _one_way_strips(d: Demo, pieces: list[Piece]) -> None:
     """An upward stroke out in the forearm's lanes with a light move (or nothing) on
     either side is a thumb strip on an outer lane: thumbs strip up only, with a light
     return down; the forearm strokes down and back up. (A band of thumb lanes may reach
     9 cm out: where a stroke ran does not tell them apart; which way it ran does.)"""
     moves = [p for p in pieces if p.kind not in ("still", "off")]
+
+    def _stub(p: Piece) -> bool:
+        return p.kind == "work" and p.tool is None and _travel_m(d, p) < STUB_M
 
     def upward_forearm(p: Piece) -> bool:
         return (
@@ -236,12 +243,17 @@ def _one_way_strips(d: Demo, pieces: list[Piece]) -> None:
             and abs(float(d.v_m[moves[j + 1].a]) - float(d.v_m[moves[j].b - 1])) < 0.005
         ):
             j += 1
+        # a stub of work under 3 cm after the strip (the return starting before the
+        # force has dropped: a hand's force lags) belongs to the strip
+        k = j
+        while k + 1 < len(moves) and _stub(moves[k + 1]):
+            k += 1
         before = moves[i - 1] if i > 0 else None
-        after = moves[j + 1] if j + 1 < len(moves) else None
+        after = moves[k + 1] if k + 1 < len(moves) else None
         if all(q is None or q.kind == "light" for q in (before, after)):
-            for q in moves[i : j + 1]:
+            for q in moves[i : k + 1]:
                 q.technique = "thumb_strip"
-        i = j + 1
+        i = k + 1
 
 
 def _by_motion(d: Demo, pieces: list[Piece]) -> tuple[list[Block], list[Piece]]:

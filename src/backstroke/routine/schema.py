@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from backstroke.config import FieldError, StrictModel
 from backstroke.routine.repeat import DEFAULT_SOFTENING_THRESHOLD, Repeat
@@ -290,6 +290,12 @@ class ThumbStripBlock(_StrokeBlock):
     u_max: float = Field(default=0.95, ge=0.0, le=1.0, description="T1")
     dwell_on_knots: bool = False
     dwell_beats: int = Field(default=4, ge=1, le=16)
+
+    @field_validator("band_m", mode="before")
+    @classmethod
+    def _band_from_list(cls, x: object) -> object:
+        """A TOML array ``[inner, outer]`` is a list: strict validation wants a tuple."""
+        return tuple(x) if isinstance(x, list) else x
 
     def tool(self) -> Tool:
         return Tool.THUMB
