@@ -192,13 +192,17 @@ def clinic_log(seed: int) -> tuple[dict[str, Any], RecorderTruth]:
     a_ar = math.exp(-1.0 / (rate * float(rng.uniform(0.15, 0.5))))
     w = rng.normal(0, float(rng.uniform(0.01, 0.03)) * math.sqrt(1 - a_ar**2), n)
     err = signal.lfilter([1.0], [1.0, -a_ar], w)
-    du = np.gradient(u, t)
-    rev = np.flatnonzero(np.diff(np.sign(np.where(np.abs(du) > 0.005, du, 0.0))) != 0)
+    # Turnarounds of the hand's planned path (not of the noisy recorded u).
+    sgn = np.sign(np.diff(a["u"]))
+    moving = np.flatnonzero(sgn != 0)
+    flips = moving[1:][np.diff(sgn[moving]) != 0]
+    rev = np.searchsorted(t, a["t_s"][flips])
     blip = np.zeros(n)
     size = float(rng.uniform(0.02, 0.06))
-    for i in rev:
+    signs = np.random.default_rng([2026, 12, 13, 5, seed]).choice([-1.0, 1.0], len(rev))
+    for i, sign in zip(rev, signs, strict=True):
         seg = slice(i, min(i + int(rate), n))
-        blip[seg] += size * rng.choice([-1, 1]) * np.exp(-(t[seg] - t[i]) / 0.3)
+        blip[seg] += size * sign * np.exp(-(t[seg] - t[i]) / 0.3)
     ripple = float(rng.uniform(50, 300)) * breath  # N per m of rise
     force = np.where(env > 0, target * (1.0 + err + blip) + ripple * env, 0.0)
     force = np.maximum(force, 0.0)
