@@ -111,3 +111,16 @@ def test_a_set_down_below_the_start_end_is_no_pass(n_pass: int, set_down_u: floa
         pieces += [np.linspace(0.9, 0.12, int(12 * rate)), np.linspace(0.12, 0.9, int(12 * rate))]
     u = np.concatenate(pieces) + np.random.default_rng(n_pass).normal(0, 2e-4, 1)
     assert int(derive_pass_index(u).max()) + 1 == n_pass
+
+
+def test_unknown_passes_neither_confirm_nor_refute() -> None:
+    """On the equal-force series a soft pass is confirmed by the next pass with a figure
+    (NaN: a force that could not be brought to the first), never by a NaN itself."""
+    from backstroke.sense.softening import softening_pass
+
+    nan = float("nan")
+    series = [1.0, 0.99, 0.93, nan, nan, 0.92, 0.92]
+    assert softening_pass(series, 0.05) == 5  # the strict reading: 2 has a NaN next
+    assert softening_pass(series, 0.05, skip_unknown=True) == 2
+    assert softening_pass([1.0, 0.93, nan, nan], 0.05, skip_unknown=True) is None
+    assert softening_pass([1.0, 0.93, nan, 1.0, 0.9], 0.05, skip_unknown=True) is None

@@ -67,7 +67,10 @@ def _check_threshold(threshold: float) -> None:
 
 
 def softening_pass(
-    stiffness_by_pass_n_m: Sequence[float], threshold: float = DEFAULT_THRESHOLD
+    stiffness_by_pass_n_m: Sequence[float],
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    skip_unknown: bool = False,
 ) -> int | None:
     """First pass at least ``threshold`` softer than the reference, confirmed by the next.
 
@@ -75,6 +78,9 @@ def softening_pass(
         stiffness_by_pass_n_m: stiffness of each pass in order, N/m (NaN = no data). The
             reference is pass 0 (the first finite entry if pass 0 has no data).
         threshold: relative drop, e.g. 0.05 for 5 %.
+        skip_unknown: confirm by the next pass *with a figure* (the NaN passes between
+            carry no evidence either way: on the equal-force series, passes at a force
+            that could not be brought to the first).
 
     Returns:
         The pass number, or ``None`` when the tissue did not soften (or the last soft
@@ -87,7 +93,12 @@ def softening_pass(
         return None
     limit = s[ref_i] * (1.0 - threshold) * (1.0 + _EPS)
     for k in range(ref_i + 1, len(s) - 1):
-        a, b = s[k], s[k + 1]
+        a = s[k]
+        nxt = k + 1
+        if skip_unknown:
+            while nxt < len(s) - 1 and not math.isfinite(s[nxt]):
+                nxt += 1
+        b = s[nxt]
         if math.isfinite(a) and math.isfinite(b) and a <= limit and b <= limit:
             return k
     return None
@@ -370,7 +381,7 @@ class SofteningDetector:
         if eq is not None:
             # Across a splice a pass must be softer by its uncertainty too.
             judged = [r * (1.0 + m) for r, m in zip(eq, margin, strict=True)]
-            across = softening_pass(judged, self.threshold)
+            across = softening_pass(judged, self.threshold, skip_unknown=True)
         hits = [x for x in (found, across) if x is not None]
         return min(hits) if hits else None
 
