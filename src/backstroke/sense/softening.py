@@ -28,7 +28,10 @@ is judged inside a segment, and ``force_changed_at`` lists the passes where a ne
 segment began. With sample times, a later segment is also brought to the first one's
 force where the data allow it without a force–depth law (``sense.force_bridge``: the
 same force again, or a splice across an abrupt change), so softening that comes with
-the change of force is heard too; ``force_bridged_at`` lists the bridged changes.
+the change of force is heard too; ``force_bridged_at`` lists the bridged changes. A
+segment that cannot be bridged but is held harder than the first still bounds its
+passes from above (tissue does not soften with depth, ``_upper_bound``), and on that
+equal-force series a soft pass is confirmed by the next pass that has a figure.
 """
 
 from __future__ import annotations
