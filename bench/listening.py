@@ -18,7 +18,11 @@
    ``--recorder lab``: the same on a third recorder generator written blind from
    docs/logs.md (``tests/sense/lab_logs.py``: power-law tissue, continuous softening,
    force steps inside a pass, ramps and steps undone, air returns, other labels; its
-   first run is ``bench/results/listening_lab_first_run.json``). ``--glide-only``
+   first run is ``bench/results/listening_lab_first_run.json``). ``--recorder clinic``: a
+   fourth, written blind from the contracts (``tests/sense/clinic_logs.py``: exponential or
+   power-law tissue with creep, sudden/slow/staircase softening, 160–333 Hz, lanes and
+   one-way glides, force paced by the breath; first run
+   ``bench/results/listening_clinic_first_run.json``). ``--glide-only``
    analyses only the glide block's rows (the softening figures, in a fraction of the
    time; no knots), ``--no-bridge`` gives the softening as judged only inside force
    segments (before ``sense/force_bridge.py``), ``--rows-from LOG`` the figures of a
@@ -32,7 +36,7 @@
 Usage: ``python bench/listening.py [--clients 6] [--glide-clients 12] [--logs 30]
 [--parts recorders,glide,sessions,trust] [--trust-heldout 3] [--presets spa,sports]
 [--trust-pair-bodies 520,521] [--trust-kinds bundled,held-out,pair,pair2]
-[--recorder second|lab] [--glide-only] [--no-bridge] [--rows-from LOG]``.
+[--recorder second|lab|clinic] [--glide-only] [--no-bridge] [--rows-from LOG]``.
 """
 
 from __future__ import annotations
@@ -53,12 +57,14 @@ RESULTS = ROOT / "bench" / "results" / "listening.json"
 sys.path.insert(0, str(ROOT))
 
 from tests.recorder_logs import recorder_log, write_csv  # noqa: E402
+from tests.sense.clinic_logs import clinic_log, write_clinic_csv  # noqa: E402
 from tests.sense.lab_logs import lab_log, write_lab_csv  # noqa: E402
 from tests.session.knot_clients import knot_client, match  # noqa: E402
 
 from backstroke.analyze import analyze  # noqa: E402
 from backstroke.body.back_model import BackModel  # noqa: E402
 from backstroke.body.client_file import ClientSpec, KnotSpec  # noqa: E402
+from backstroke.errors import LogError  # noqa: E402
 from backstroke.music.grid import BeatGrid  # noqa: E402
 from backstroke.robot.factory import make_robot  # noqa: E402
 from backstroke.routine.io import load_routine  # noqa: E402
@@ -66,6 +72,11 @@ from backstroke.routine.schema import Routine  # noqa: E402
 from backstroke.session.runner import SessionRunner  # noqa: E402
 from backstroke.tools import Tool  # noqa: E402
 
+GENERATORS: dict[str, tuple[Any, Any]] = {
+    "second": (recorder_log, write_csv),
+    "lab": (lab_log, write_lab_csv),
+    "clinic": (clinic_log, write_clinic_csv),
+}
 PATH_U = np.linspace(0.15, 0.85, 36)
 SOFT_DROP = 0.08
 # Force changes that last (not a regional dip): the second generator's and the lab's.
@@ -241,11 +252,12 @@ def glide_listening(n_clients: int) -> dict[str, Any]:
 
 
 def _glide_block(r: dict[str, Any], label: str | None) -> dict[str, Any]:
-    """The glide's block in ``analyze``'s output: by its label when given, else the first."""
+    """The glide's block in ``analyze``'s output: by its label when given, else the first
+    (the whole log's figures when it has no blocks)."""
     for b in r["blocks"]:
         if label is not None and str(b.get("block")) == label:
             return dict(b)
-    return dict(r["blocks"][0])
+    return dict(r["blocks"][0]) if r["blocks"] else dict(r)
 
 
 def _only_glide(cols: dict[str, Any], label: str | None) -> dict[str, Any]:
@@ -267,14 +279,16 @@ def recorders(n_logs: int, generator: str = "second", glide_only: bool = False) 
         for seed in range(n_logs):
             path = Path(d) / f"rec{seed}.csv"
             tr: Any
-            if generator == "lab":
-                cols, tr = lab_log(seed)
-            else:
-                cols, tr = recorder_log(seed)
+            make, write = GENERATORS[generator]
+            cols, tr = make(seed)
             if glide_only:
                 cols = _only_glide(cols, tr.extra.get("glide_block_label"))
-            (write_lab_csv if generator == "lab" else write_csv)(path, cols)
-            r = analyze(path, threshold, back_length_m=tr.back_length_m)
+            write(path, cols)
+            try:
+                r = analyze(path, threshold, back_length_m=tr.back_length_m)
+            except LogError as e:  # a refused log is a miss, and says why
+                print("recorder refused", seed, e, flush=True)
+                r = {"knots": [], "blocks": [], "passes": 0, "softening_pass": None}
             g = _glide_block(r, tr.extra.get("glide_block_label"))
             truth = [KnotSpec(**k) for k in tr.knots]
             nf, tp, hit, ratios = match(r["knots"], truth, tr.back_length_m)
@@ -473,8 +487,9 @@ def main() -> None:
     ap.add_argument(
         "--recorder",
         default="second",
-        choices=("second", "lab"),
-        help="recorder generator: tests/recorder_logs.py or tests/sense/lab_logs.py",
+        choices=tuple(GENERATORS),
+        help="recorder generator: tests/recorder_logs.py, tests/sense/lab_logs.py or "
+        "tests/sense/clinic_logs.py",
     )
     ap.add_argument(
         "--glide-only",
@@ -517,7 +532,7 @@ def main() -> None:
 
         SofteningDetector._bridge = lambda self: (None, [])  # type: ignore[method-assign]
     if "recorders" in parts:
-        key = "recorders" if args.recorder == "second" else "recorders_lab"
+        key = "recorders" if args.recorder == "second" else f"recorders_{args.recorder}"
         if args.glide_only:
             key += "_glide_only"
         if args.no_bridge:

@@ -163,11 +163,22 @@ def derive_pass_index(u: ArrayLike, hysteresis: float = DEFAULT_HYSTERESIS_U) ->
     ranges = [float(np.ptp(arr[a:b])) for a, b in spans]
     typical = float(np.median(ranges[1:-1])) if len(spans) >= 3 else max(ranges)
     far = idx[kinds != start_end]
+    # "Reaches the far end": comes within half a typical range of the far turnarounds'
+    # level. A wiggle that turns back near the start end (hands set down a little below
+    # the shoulders, then moved up to begin) is a turnaround of the far kind but no visit
+    # to the far end.
+    far_level = float(np.median(arr[far])) if far.size else float("nan")
+
+    def reaches_far(a: int, b: int) -> bool:
+        if not far.size:
+            return False
+        return bool(np.any(np.abs(arr[a:b] - far_level) < _TAIL_FRACTION * typical))
+
     a, b = spans[-1]
-    if ranges[-1] < _TAIL_FRACTION * typical and not np.any(far >= a):
+    if ranges[-1] < _TAIL_FRACTION * typical and not reaches_far(a, b):
         pass_of[a:] -= 1
     a, b = spans[0]
-    if ranges[0] < _TAIL_FRACTION * typical and not np.any(far < b) and pass_of[-1] > 0:
+    if ranges[0] < _TAIL_FRACTION * typical and not reaches_far(a, b) and pass_of[-1] > 0:
         pass_of[b:] -= 1
     return pass_of
 

@@ -28,7 +28,10 @@ is judged inside a segment, and ``force_changed_at`` lists the passes where a ne
 segment began. With sample times, a later segment is also brought to the first one's
 force where the data allow it without a force–depth law (``sense.force_bridge``: the
 same force again, or a splice across an abrupt change), so softening that comes with
-the change of force is heard too; ``force_bridged_at`` lists the bridged changes.
+the change of force is heard too; ``force_bridged_at`` lists the bridged changes. A
+segment that cannot be bridged but is held harder than the first still bounds its
+passes from above (tissue does not soften with depth, ``_upper_bound``), and on that
+equal-force series a soft pass is confirmed by the next pass that has a figure.
 """
 
 from __future__ import annotations
@@ -67,7 +70,10 @@ def _check_threshold(threshold: float) -> None:
 
 
 def softening_pass(
-    stiffness_by_pass_n_m: Sequence[float], threshold: float = DEFAULT_THRESHOLD
+    stiffness_by_pass_n_m: Sequence[float],
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    skip_unknown: bool = False,
 ) -> int | None:
     """First pass at least ``threshold`` softer than the reference, confirmed by the next.
 
@@ -75,6 +81,9 @@ def softening_pass(
         stiffness_by_pass_n_m: stiffness of each pass in order, N/m (NaN = no data). The
             reference is pass 0 (the first finite entry if pass 0 has no data).
         threshold: relative drop, e.g. 0.05 for 5 %.
+        skip_unknown: confirm by the next pass *with a figure* (the NaN passes between
+            carry no evidence either way: on the equal-force series, passes at a force
+            that could not be brought to the first).
 
     Returns:
         The pass number, or ``None`` when the tissue did not soften (or the last soft
@@ -87,7 +96,12 @@ def softening_pass(
         return None
     limit = s[ref_i] * (1.0 - threshold) * (1.0 + _EPS)
     for k in range(ref_i + 1, len(s) - 1):
-        a, b = s[k], s[k + 1]
+        a = s[k]
+        nxt = k + 1
+        if skip_unknown:
+            while nxt < len(s) - 1 and not math.isfinite(s[nxt]):
+                nxt += 1
+        b = s[nxt]
         if math.isfinite(a) and math.isfinite(b) and a <= limit and b <= limit:
             return k
     return None
@@ -136,6 +150,8 @@ class SofteningDetector:
         self._segment_force: dict[int, float] = {}
         self._raw: list[RawPass | None] = []
         self._bridged: tuple[list[float] | None, list[int], list[float]] | None = None
+        self._first_reference: StiffnessProfile | None = None
+        self._binned_vs_first: list[float] = []
 
     @property
     def force_changed_at(self) -> list[int]:
@@ -202,12 +218,16 @@ class SofteningDetector:
                 raise ValueError(f"t_s {tt.shape} and stiffness {k.shape} differ in shape")
             self._timed.append(pass_samples(k, uu, tt))
         self._joint = None
+        self._binned_vs_first.append(self._binned_ratio_to_first(k, uu))
         if self._reference is None:
             med = median_stiffness(k)
             if not math.isfinite(med):
                 self._ratios.append(float("nan"))
                 return
             self._reference = stiffness_profile(k, uu, bins=self.bins)
+            if self._first_reference is None:
+                self._first_reference = self._reference
+                self._binned_vs_first[-1] = 1.0
             self._reference_median = med
             seg = self._segment_starts[-1]
             self._segment_edges[seg] = self._reference.u_edges
@@ -223,6 +243,14 @@ class SofteningDetector:
             med = median_stiffness(k)
             ratio = med / self._reference_median if math.isfinite(med) else float("nan")
         self._ratios.append(ratio)
+
+    def _binned_ratio_to_first(self, k: NDArray[np.float64], uu: NDArray[np.float64]) -> float:
+        """The pass's binned stiffness over the first reference pass's (median of bins)."""
+        ref = self._first_reference
+        if ref is None:
+            return float("nan")
+        prof = _thin_bins(stiffness_profile(k, uu, u_edges=ref.u_edges), self.min_bin_count)
+        return relative_stiffness(prof, _thin_bins(ref, self.min_bin_count))
 
     @property
     def passes(self) -> int:
@@ -309,9 +337,19 @@ class SofteningDetector:
                 bridged.append(a)
         out: list[float] = []
         margin: list[float] = []
+        f0 = self._segment_force.get(0)
         for a, b in segs:
             fa = factor.get(a)
-            out += [r * fa if fa is not None else float("nan") for r in rel[a:b]]
+            if fa is not None:
+                out += [r * fa for r in rel[a:b]]
+            else:
+                # Both the joint fit and the binned ratio must bound it (the more cautious).
+                out += [
+                    _upper_bound(
+                        max(r, self._binned_vs_first[p]), self._segment_force.get(a), f0, self
+                    )
+                    for p, r in zip(range(a, b), rel[a:b], strict=True)
+                ]
             margin += [unc.get(a, 0.0)] * (b - a)
         self._bridged = (out, bridged, margin)
         return self._bridged
@@ -346,7 +384,7 @@ class SofteningDetector:
         if eq is not None:
             # Across a splice a pass must be softer by its uncertainty too.
             judged = [r * (1.0 + m) for r, m in zip(eq, margin, strict=True)]
-            across = softening_pass(judged, self.threshold)
+            across = softening_pass(judged, self.threshold, skip_unknown=True)
         hits = [x for x in (found, across) if x is not None]
         return min(hits) if hits else None
 
@@ -354,6 +392,25 @@ class SofteningDetector:
     def softened(self) -> bool:
         """Whether a confirmed softening has been heard."""
         return self.softening_pass is not None
+
+
+def _upper_bound(
+    rel: float, force_n: float | None, first_force_n: float | None, det: SofteningDetector
+) -> float:
+    """An unbridged pass's equal-force figure when its force bounds it, else NaN.
+
+    Tissue does not get softer with depth (it stiffens, or is linear), so a pass held at
+    a higher force than the first segment's has a secant at least as high as it would
+    have at that force: its measured stiffness relative to pass 0 (``rel``) is an upper
+    bound of its equal-force figure. When even that bound is softer than the threshold,
+    the pass has softened at least that much; otherwise (and for a lighter pass, whose
+    secant is lower at a lower force for the same tissue) nothing is known.
+    """
+    if force_n is None or first_force_n is None or not math.isfinite(rel):
+        return float("nan")
+    if force_n <= first_force_n * (1.0 + det.force_match):
+        return float("nan")
+    return rel if rel <= 1.0 - det.threshold else float("nan")
 
 
 def _force_level(f: NDArray[np.float64], match: float) -> float:
