@@ -121,3 +121,15 @@ def test_force_depth_learns_its_touch_again_after_the_body_moved() -> None:
     chk.forget_touch()
     chk.update(_tick(0.002, 2.0))  # the moved body: 1 mm above
     assert chk._offset_m == pytest.approx(0.001)
+
+
+@pytest.mark.slow
+def test_the_tight_clients_worst_scan_ends_without_a_stop() -> None:
+    """Tight client, seed 7, the worst [scan] errors: without the palpation the left
+    lane ran over the real spine and the client said stop (243 s)."""
+    from bench.scan_sessions import WORST, one
+
+    row = one("tight", 7, WORST)
+    assert row["ended"] == "completed", row["fault"]
+    assert row["contact_breaks"] == 0
+    assert row["bone_contact_s"] == 0.0
