@@ -121,12 +121,18 @@ class Planner:
         return self._chunk([seg], start_beat, None, block=-1, pass_index=-1, hover=(1.0, 0.0))
 
     def lead_in(
-        self, index: int, start_beat: int, from_point: tuple[float, float], prev: Handoff
+        self,
+        index: int,
+        start_beat: int,
+        from_point: tuple[float, float],
+        prev: Handoff,
+        to: tuple[float, float] | None = None,
     ) -> PlanChunk | None:
-        """A light transition from ``from_point`` to block ``index``'s start, if needed."""
+        """A light transition from ``from_point`` to block ``index``'s start (or ``to``),
+        if needed."""
         seg = transition(
             from_point,
-            self.start_point(index),
+            self.start_point(index) if to is None else to,
             back_length_m=self.back.back_length_m,
             force_n=self.routine.transition_force_n,
             speed_m_s=max(self.block_speed_m_s(self.routine.blocks[index]), 0.03),

@@ -350,6 +350,12 @@ class Supervisor:
     def expected_stiffness_n_m(self, value: float) -> None:
         self._force_depth.expected_stiffness_n_m = float(value)
 
+    def rebase_body(self, zones: ZoneLimits) -> None:
+        """The body planned on moved (re-registered from touch): its bone map, and the
+        force/depth check's touch point learnt again."""
+        self.zones = zones
+        self._force_depth.forget_touch()
+
     def _act(self, t: float, finding: Finding) -> None:
         """Act on what a check found this tick (the loops over the checks are written
         out in :meth:`_check`: a call per check, and one more only when it finds)."""

@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backstroke.body.back_model import BackModel
+from backstroke.body.scanned_back import ScannedBack
 from backstroke.control.axis_follow import AxisFollower
 from backstroke.control.force_controller import ControllerGains, ForceController
 from backstroke.errors import RobotError, SafetyFault
@@ -46,6 +47,13 @@ from backstroke.sense.knot_release import NOT_RELEASED, RELEASED, hear_dwell
 from backstroke.sense.trust import TrustEstimate
 from backstroke.session.knot_check import CHECK_FORCE_FRACTION, check_segments, lanes_to_check
 from backstroke.session.listening import BlockListener, breathing_and_baseline
+from backstroke.session.palpate import (
+    LateralShift,
+    felt_shift,
+    palpation_segments,
+    shifted_body,
+    swap_point,
+)
 from backstroke.session.preferences import ClientVoice, RegionalPreference
 from backstroke.session.progress import Tick
 from backstroke.session.summary import SCHEMA_VERSION
@@ -162,6 +170,8 @@ class SessionRunner:
         self.controller = ForceController(self.dt_s, gains)
         # ... and the tool axis follows the skin it feels (the plan's normals are the fit's).
         self.axis_follower = AxisFollower(self.dt_s) if self.touch_depth is not None else None
+        # ... and the spine is felt across before the thumb works beside it (palpate.py).
+        self.palpation: LateralShift | None = None
         self.preferred_scale = float(np.clip(preferred_scale, 0.5, 1.5))
         self.known_knots = known_knots
         self.on_chunk = on_chunk
@@ -213,6 +223,8 @@ class SessionRunner:
                 if lead is not None:
                     self._execute(lead)
                     beat, point, handoff = lead.end_beat, lead.end_point, lead.handoff
+                if self._palpates(block):  # a fitted body: where is the real spine?
+                    beat, point, handoff = self._palpate(i, beat, point, handoff)
                 listener = BlockListener(block, self.back, self.breathing, self.touch_depth)
                 self.trust.new_block()
                 dwell: tuple[tuple[float, float], ...] = tuple(
@@ -393,6 +405,52 @@ class SessionRunner:
         chunk = self.planner.chunk_of(segs, beat, handoff, block=index, pass_index=pass_index)
         listener.add_check(self._execute(chunk))
         return chunk.end_beat, chunk.end_point, chunk.handoff
+
+    def _palpates(self, block: Block) -> bool:
+        return (
+            self.touch_depth is not None
+            and self.palpation is None
+            and isinstance(block, ThumbStripBlock)
+            and isinstance(self.back, ScannedBack)
+        )
+
+    def _palpate(self, index: int, beat: int, point: Any, handoff: Any) -> tuple[int, Any, Any]:
+        """Feel the back across (``session/palpate``) and, when trusted, plan on the body
+        moved to where the robot felt it; back to the block's start on it."""
+        old = self.back
+        if not isinstance(old, ScannedBack):  # (checked by _palpates)
+            return beat, point, handoff
+        segs = palpation_segments(
+            old, start=point, transition_force_n=self.routine.transition_force_n
+        )
+        chunk = self.planner.chunk_of(segs, beat, handoff, block=index, pass_index=-1)
+        shift = felt_shift(old, self._execute(chunk))
+        self.palpation = shift
+        beat, end, handoff = chunk.end_beat, chunk.end_point, chunk.handoff
+        if shift.trusted:
+            new = shifted_body(old, shift)
+            swap = swap_point(old, new, end[0])
+            move = self.planner.lead_in(index, beat, end, handoff, to=swap)
+            if move is not None:
+                self._execute(move)
+                beat, handoff = move.end_beat, move.handoff
+            p = old.point(np.array([swap[0]]), np.array([swap[1]]))
+            uu, vv = new.project(p)
+            end = (float(np.ravel(uu)[0]), float(np.ravel(vv)[0]))
+            # the tool stays where it is: its depth below the new skin
+            dh = float((new.height_m(p[:, 0], p[:, 1]) - old.height_m(p[:, 0], p[:, 1]))[0])
+            self.controller.reset_depth(self.controller.depth_m + dh * float(old.normal(*swap)[2]))
+            self.back = new
+            self.planner = Planner(self.routine, new, self.grid, rate_hz=self.rate_hz)
+            self.zones = zone_limits_for(new)
+            self.supervisor.rebase_body(self.zones)
+            if self.touch_depth is not None:
+                self.touch_depth.rebase(old, new)
+        lead = self.planner.lead_in(index, beat, end, handoff)
+        if lead is None:
+            return beat, end, handoff
+        self._execute(lead)
+        return lead.end_beat, lead.end_point, lead.handoff
 
     def _calm_breathing(self, rate_bpm: float | None) -> None:
         """The client's calm breathing rate (the rest's, else the first heard)."""
@@ -735,7 +793,14 @@ class SessionRunner:
                     for e in sup.events
                 ],
                 **(
-                    {"surface_refinement": self.touch_depth.offset().to_json()}
+                    {
+                        "surface_refinement": self.touch_depth.offset().to_json(),
+                        **(
+                            {}
+                            if self.palpation is None
+                            else {"palpation": self.palpation.to_json()}
+                        ),
+                    }
                     if self.touch_depth is not None
                     else {}
                 ),

@@ -121,6 +121,19 @@ class TouchDepth:
         )
         self._fit = None
 
+    def rebase(self, old: Any, new: Any) -> None:
+        """The body planned on moved (``session/palpate``): keep the contact so far, its
+        depths re-measured below the new skin (``d + (H_new − H_old) n_z`` at each
+        sample), and smooth the new skin from now on."""
+        parts: list[tuple[NDArray[np.float64], ...]] = []
+        for p, n, d, f, g in self._parts:
+            dh = new.height_m(p[:, 0], p[:, 1]) - old.height_m(p[:, 0], p[:, 1])
+            parts.append((p, n, d + dh * n[:, 2], f, g))
+        self._parts = parts
+        surface = getattr(new, "surface", None)
+        self._smooth = _SmoothSkin(surface) if hasattr(surface, "z_m") else None
+        self._fit = None
+
     def offset(self) -> SurfaceOffset:
         """The model surface's offset from the skin, fitted to the contact so far."""
         if self._fit is None:

@@ -90,6 +90,12 @@ class ForceDepth:
         if self.surface_offset_m == 0.0:  # the exact body: the runner's rest figure
             self._k_n_m = float(value)
 
+    def forget_touch(self) -> None:
+        """The model surface moved (a body re-registered from touch): the touch point's
+        offset no longer holds; it is learnt again at the next touch (searching
+        ``surface_offset_m`` until then, as before the first)."""
+        self._offset_m = None
+
     def update(self, tick: Measurement) -> Finding | None:
         model_depth, fn, k = tick.model_depth_m, tick.normal_force_n, self._k_n_m
         if self._offset_m is not None or (fn > TOUCH_N and self.surface_offset_m > 0.0):
