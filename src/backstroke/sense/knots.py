@@ -55,7 +55,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
-from backstroke.sense.breathing_removal import fit_breathing, remove_breathing
+from backstroke.sense.breathing_removal import BreathingFit, fit_breathing
 from backstroke.sense.knot_merge import MERGE_M, Knot, KnotDetection, merge_knots
 from backstroke.sense.knot_strips import MIDLINE_BAND_M, force_plateaus, strip_groups
 from backstroke.sense.passes import DEFAULT_HYSTERESIS_U
@@ -81,6 +81,8 @@ _MAX_GAP_BINS = 3
 FALLBACK_RATE_BPM = 15.0
 # Loaded samples of one strip farther apart in time than this are a pause (a dwell).
 PAUSE_S = 1.0
+# A strip's fitted breath larger than this many times the record's median is not a breath.
+MAX_BREATH_OVER_TYPICAL = 2.0
 
 
 def _fill_gaps(prof: NDArray[np.float64], max_gap: int) -> NDArray[np.float64]:
@@ -329,23 +331,36 @@ def knot_detections(
         ]
         on_dep = [np.where(_loaded(k[j], f[j]), dep[j], np.nan) for j in pieces]
         rate = _strips_breathing_rate(pieces, t, uu, on_dep) or breathing_rate_bpm
-    for idx, on in zip(groups, loaded, strict=True):
-        ks = np.where(on, k[idx], np.nan)
-        if f is not None and t is not None and dep is not None:
-            # This strip's own breath out of the depth, then the secant again. Only the
-            # loaded samples are fitted: a touch-down or lift in the strip (the depth
-            # climbing from the air in a moment at one u) is no breath.
+    fits: list[list[tuple[NDArray[np.int64], BreathingFit]]] = []
+    if f is not None and t is not None and dep is not None:
+        # Each strip's own breath, fitted on its loaded samples only: a touch-down or
+        # lift in the strip (the depth climbing from the air in a moment at one u) is
+        # no breath. A pause inside the strip (a dwell on a knot met before) is fitted
+        # on either side of it: one breath over both would have to carry its phase
+        # across the pause, and a breath a few per cent off the rate is half a breath
+        # out by the far end. A piece too short to tell is left as measured.
+        for idx, on in zip(groups, loaded, strict=True):
             d_on = np.where(on, dep[idx], np.nan)
-            # A pause inside the strip (a dwell on a knot met before) is fitted on
-            # either side of it: one breath over both would have to carry its phase
-            # across the pause, and a breath a few per cent off the rate is half a
-            # breath out by the far end. A piece too short to tell is left as measured
-            # (less than a breath or two: a slow rise the running median follows).
-            clean = d_on.copy()
+            per = []
             for piece in _time_pieces(t[idx], on):
-                clean[piece] = remove_breathing(
-                    t[idx][piece], uu[idx][piece], d_on[piece], rate, robust=True
-                )
+                fit = fit_breathing(t[idx][piece], uu[idx][piece], d_on[piece], rate, robust=True)
+                if fit is not None:
+                    per.append((piece, fit))
+            fits.append(per)
+    # The size of each fitted breath: the RMS of its motion (with two harmonics, a rate
+    # half the true one carries the breath in the second).
+    amps = [float(np.std(fit.oscillation_m)) for per in fits for _, fit in per]
+    # The back breathes alike under every lane of a record: a fit far larger than the
+    # record's typical breath has taken the tissue (a strong knot, a wave of the back
+    # a one-way strip cannot tell from a breath) for breath; that piece stays as measured.
+    amp_cap = MAX_BREATH_OVER_TYPICAL * float(np.median(amps)) if len(amps) >= 3 else math.inf
+    for g, (idx, on) in enumerate(zip(groups, loaded, strict=True)):
+        ks = np.where(on, k[idx], np.nan)
+        if fits and f is not None and dep is not None:
+            clean = np.where(on, dep[idx], np.nan)
+            for piece, fit in fits[g]:
+                if float(np.std(fit.oscillation_m)) <= amp_cap:
+                    clean[piece] = clean[piece] - fit.oscillation_m
             ks = np.where(on, secant_stiffness(f[idx], clean), np.nan)
         parts = [np.arange(idx.size)]
         if f is not None:
