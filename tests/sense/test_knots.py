@@ -259,3 +259,56 @@ def test_strips_split_where_the_thumb_changes_lane() -> None:
     big = [g for g in groups if g.size > 100]
     assert len(big) == 2
     assert {round(float(np.median(v[g])), 3) for g in big} == {0.03, 0.036}
+
+
+def _knotty_back(s: np.ndarray) -> np.ndarray:
+    """Three knots, 1.6–2.2×, on a back with a 9 cm segmental hump of ±12 %."""
+    base = 2000.0 * (1.0 + 0.12 * np.sin(2 * np.pi * s / 0.09))
+    return base * _bump(s, 0.14, 2.2) * _bump(s, 0.26, 1.8) * _bump(s, 0.37, 1.6)
+
+
+def _touchdown_first(c: dict[str, np.ndarray], hold_s: float = 0.3) -> dict[str, np.ndarray]:
+    """The strip as a recorder logs it: first the thumb setting down at the strip's
+    start, the force ramping from zero while the depth climbs from 8 mm in the air."""
+    n = int(hold_s * 200)
+    ramp = np.linspace(0.0, 1.0, n, endpoint=False)
+    head = {
+        "t_s": c["t_s"][0] - hold_s + ramp * hold_s,
+        "u": np.full(n, c["u"][0]),
+        "v": np.full(n, c["v"][0]),
+        "f": c["f"][0] * ramp,
+        "d": -0.008 + (c["d"][0] + 0.008) * ramp,
+    }
+    return {k: np.concatenate([head[k], c[k]]) for k in c}
+
+
+def test_a_touch_down_inside_the_strip_is_not_fitted_as_breath() -> None:
+    """The touch-down's depth (8 mm of air to 7 mm deep in a moment at one u) is no
+    breath: the breath is fitted on the loaded samples, and the three knots are found
+    where they are, with nothing else (fitted with it, the breath swung the depth by
+    centimetres and the knots moved or vanished)."""
+    for seed in range(3):
+        c = _touchdown_first(_strip(_knotty_back, breath_m=0.0012, seed=seed))
+        found = sorted(round(k.u * BACK_LENGTH_M, 2) for k in _find(c))
+        assert found == [0.14, 0.26, 0.37], seed
+
+
+def test_a_force_that_breathes_does_not_cut_the_strip() -> None:
+    """A force loop that gives way to the breath: the force rises and falls ±8 % with
+    it. That is a steady force, not a step at every breath (each plateau a few cm long,
+    the knots near their ends lost); a real step is still cut."""
+
+    def breathing_force(s: np.ndarray) -> np.ndarray:
+        t = (s - s[0]) / 0.025
+        return 12.0 * (1.0 + 0.08 * np.sin(2 * np.pi * 0.25 * t + 1.0))
+
+    for seed in range(3):
+        c = _strip(_knotty_back, force_of_s=breathing_force, breath_m=0.0008, seed=seed)
+        found = sorted(round(k.u * BACK_LENGTH_M, 2) for k in _find(c))
+        assert found == [0.14, 0.26, 0.37], seed
+
+    def stepped(s: np.ndarray) -> np.ndarray:
+        return np.where(s < 0.3, 12.0, 9.0) * (1.0 + 0.05 * np.sin(2 * np.pi * s / 0.1))
+
+    flat = _strip(lambda s: np.full(s.size, 2000.0), force_of_s=stepped)
+    assert _find(flat) == []

@@ -26,15 +26,52 @@ JUMP_M = 0.005
 LANE_STEP_M = 0.002
 
 
+def breath_mean(
+    t_s: NDArray[np.float64], x: NDArray[np.float64], period_s: float
+) -> NDArray[np.float64]:
+    """``x`` averaged over one breath centred on each sample (``(N,)``, NaN ignored).
+
+    A force loop that gives way to the breath makes the force rise and fall with it;
+    a mean over a whole period takes every harmonic of the breath out and leaves a
+    step (a client's "too much") a step, blurred over one breath.
+    """
+    t = np.asarray(t_s, dtype=np.float64)
+    xx = np.asarray(x, dtype=np.float64)
+    ok = np.isfinite(t) & np.isfinite(xx)
+    out = np.full(xx.shape, np.nan)
+    if not np.any(ok) or not math.isfinite(period_s) or period_s <= 0:
+        return np.where(ok, xx, np.nan)
+    tt, vv = t[ok], xx[ok]
+    order = np.argsort(tt, kind="stable")
+    tt, vv = tt[order], vv[order]
+    cs = np.concatenate([[0.0], np.cumsum(vv)])
+    lo = np.searchsorted(tt, tt - 0.5 * period_s, side="left")
+    hi = np.searchsorted(tt, tt + 0.5 * period_s, side="right")
+    mean = (cs[hi] - cs[lo]) / np.maximum(hi - lo, 1)
+    res = np.empty(tt.size)
+    res[order] = mean
+    out[ok] = res
+    return out
+
+
 def force_plateaus(
-    s_m: NDArray[np.float64], force_n: NDArray[np.float64], *, bin_m: float = BIN_M
+    s_m: NDArray[np.float64],
+    force_n: NDArray[np.float64],
+    *,
+    bin_m: float = BIN_M,
+    t_s: NDArray[np.float64] | None = None,
+    breath_period_s: float | None = None,
 ) -> list[NDArray[np.int64]]:
     """Sample indices of each stretch of a strip at steady force (within ``FORCE_STEP``).
 
     The force is binned along the strip (``s_m``, m); walking the bins in order, a
     plateau ends at the first bin off its reference (the median of its first 3 bins) by
-    more than ``FORCE_STEP``; samples in no bin with a finite force are left out.
+    more than ``FORCE_STEP``; samples in no bin with a finite force are left out. With
+    the samples' times ``t_s`` and a breath period, the force is first averaged over one
+    breath (``breath_mean``): a force that breathes is steady, not a step per breath.
     """
+    if t_s is not None and breath_period_s is not None:
+        force_n = np.where(np.isfinite(force_n), breath_mean(t_s, force_n, breath_period_s), np.nan)
     ok = np.isfinite(s_m) & np.isfinite(force_n)
     if not np.any(ok):
         return []

@@ -47,6 +47,7 @@ metres on the skin.
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 
@@ -54,7 +55,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
-from backstroke.sense.breathing_removal import fit_breathing, remove_breathing
+from backstroke.sense.breathing_removal import BreathingFit, fit_breathing
 from backstroke.sense.knot_merge import MERGE_M, Knot, KnotDetection, merge_knots
 from backstroke.sense.knot_strips import MIDLINE_BAND_M, force_plateaus, strip_groups
 from backstroke.sense.passes import DEFAULT_HYSTERESIS_U
@@ -76,6 +77,12 @@ MIN_WIDTH_M = 0.003
 # not the strip (secant stiffness of a nonlinear tissue depends on depth).
 FORCE_FRACTION = 0.5
 _MAX_GAP_BINS = 3
+# The breath assumed when none is heard (breaths/min): the force is averaged over one.
+FALLBACK_RATE_BPM = 15.0
+# Loaded samples of one strip farther apart in time than this are a pause (a dwell).
+PAUSE_S = 1.0
+# A strip's fitted breath larger than this many times the record's median is not a breath.
+MAX_BREATH_OVER_TYPICAL = 2.0
 
 
 def _fill_gaps(prof: NDArray[np.float64], max_gap: int) -> NDArray[np.float64]:
@@ -240,11 +247,34 @@ def _side(v: float) -> int:
     return 1 if v > 0 else -1
 
 
+def _loaded(k: NDArray[np.float64], f: NDArray[np.float64] | None) -> NDArray[np.bool_]:
+    """A strip's samples that are the strip: stiffness measured and (with a force) at
+    least ``FORCE_FRACTION`` of the strip's median force (not a touch-down or a lift)."""
+    ok = np.isfinite(k)
+    if f is None:
+        return ok
+    typical = _nanmedian(np.where(ok, f, np.nan))
+    if math.isfinite(typical):
+        ok &= f >= FORCE_FRACTION * typical
+    return ok
+
+
+def _time_pieces(t: NDArray[np.float64], on: NDArray[np.bool_]) -> list[NDArray[np.int64]]:
+    """Index ranges of a strip between pauses: loaded samples more than ``PAUSE_S``
+    apart in time cut it (the samples between are in the piece before)."""
+    j = np.flatnonzero(on & np.isfinite(t))
+    if j.size < 2:
+        return [np.arange(t.size)]
+    cuts = j[1:][np.diff(t[j]) > PAUSE_S]
+    bounds = [0, *cuts.tolist(), t.size]
+    return [np.arange(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+
 def _strips_breathing_rate(
     groups: list[NDArray[np.int64]],
     t: NDArray[np.float64],
     u: NDArray[np.float64],
-    depth: NDArray[np.float64],
+    depth: list[NDArray[np.float64]],
 ) -> float | None:
     """Median breathing rate (breaths/min) of the strips long enough to tell, or None.
 
@@ -252,8 +282,8 @@ def _strips_breathing_rate(
     scan the whole resting range; with this rate it only refines it.
     """
     rates = []
-    for idx in groups:
-        fit = fit_breathing(t[idx], u[idx], depth[idx], None, robust=True)
+    for idx, d in zip(groups, depth, strict=True):
+        fit = fit_breathing(t[idx], u[idx], d, None, robust=True)
         if fit is not None and fit.confident:
             rates.append(fit.rate_bpm)
     return float(np.median(rates)) if rates else None
@@ -288,25 +318,59 @@ def knot_detections(
     dep = None if indentation_m is None else _opt(indentation_m, n)
     dets: list[KnotDetection] = []
     groups = strip_groups(uu, vv, p, hysteresis, back_length_m)
-    breathing = f is not None and t is not None and dep is not None
+    loaded = [_loaded(k[idx], None if f is None else f[idx]) for idx in groups]
     rate = breathing_rate_bpm
-    if breathing and t is not None and dep is not None:
+    if f is not None and t is not None and dep is not None:
         # The strips' own breathing (a few breaths each, many strips) over a rate heard
         # elsewhere (a rest of a few breaths); that only when no strip can tell.
-        rate = _strips_breathing_rate(groups, t, uu, dep) or breathing_rate_bpm
-    for idx in groups:
-        ks = k[idx]
-        if f is not None and t is not None and dep is not None:
-            # This strip's own breath out of the depth, then the secant again.
-            clean = remove_breathing(t[idx], uu[idx], dep[idx], rate, robust=True)
-            ks = np.where(np.isfinite(ks), secant_stiffness(f[idx], clean), np.nan)
+        # Heard between pauses (see below): a fit across one has its rate pulled.
+        pieces = [
+            idx[piece]
+            for idx, m in zip(groups, loaded, strict=True)
+            for piece in _time_pieces(t[idx], m)
+        ]
+        on_dep = [np.where(_loaded(k[j], f[j]), dep[j], np.nan) for j in pieces]
+        rate = _strips_breathing_rate(pieces, t, uu, on_dep) or breathing_rate_bpm
+    fits: list[list[tuple[NDArray[np.int64], BreathingFit]]] = []
+    if f is not None and t is not None and dep is not None:
+        # Each strip's own breath, fitted on its loaded samples only: a touch-down or
+        # lift in the strip (the depth climbing from the air in a moment at one u) is
+        # no breath. A pause inside the strip (a dwell on a knot met before) is fitted
+        # on either side of it: one breath over both would have to carry its phase
+        # across the pause, and a breath a few per cent off the rate is half a breath
+        # out by the far end. A piece too short to tell is left as measured.
+        for idx, on in zip(groups, loaded, strict=True):
+            d_on = np.where(on, dep[idx], np.nan)
+            per = []
+            for piece in _time_pieces(t[idx], on):
+                fit = fit_breathing(t[idx][piece], uu[idx][piece], d_on[piece], rate, robust=True)
+                if fit is not None:
+                    per.append((piece, fit))
+            fits.append(per)
+    # The size of each fitted breath: the RMS of its motion (with two harmonics, a rate
+    # half the true one carries the breath in the second).
+    amps = [float(np.std(fit.oscillation_m)) for per in fits for _, fit in per]
+    # The back breathes alike under every lane of a record: a fit far larger than the
+    # record's typical breath has taken the tissue (a strong knot, a wave of the back
+    # a one-way strip cannot tell from a breath) for breath; that piece stays as measured.
+    amp_cap = MAX_BREATH_OVER_TYPICAL * float(np.median(amps)) if len(amps) >= 3 else math.inf
+    for g, (idx, on) in enumerate(zip(groups, loaded, strict=True)):
+        ks = np.where(on, k[idx], np.nan)
+        if fits and f is not None and dep is not None:
+            clean = np.where(on, dep[idx], np.nan)
+            for piece, fit in fits[g]:
+                if float(np.std(fit.oscillation_m)) <= amp_cap:
+                    clean[piece] = clean[piece] - fit.oscillation_m
+            ks = np.where(on, secant_stiffness(f[idx], clean), np.nan)
         parts = [np.arange(idx.size)]
         if f is not None:
             fs = f[idx]
-            typical = _nanmedian(np.where(np.isfinite(ks), fs, np.nan))
-            if math.isfinite(typical):
-                ks = np.where(fs >= FORCE_FRACTION * typical, ks, np.nan)
-            parts = force_plateaus(uu[idx] * back_length_m, np.where(np.isfinite(ks), fs, np.nan))
+            parts = force_plateaus(
+                uu[idx] * back_length_m,
+                np.where(np.isfinite(ks), fs, np.nan),
+                t_s=None if t is None else t[idx],
+                breath_period_s=60.0 / (rate or FALLBACK_RATE_BPM),
+            )
         for part in parts:
             j = idx[part]
             dets += strip_knots(
