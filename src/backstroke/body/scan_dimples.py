@@ -23,9 +23,8 @@ noise pit does not make one. Pits deeper than ``MAX_DEPTH_M`` (6 mm) are folds o
 creases, not dimples of Venus (the phantom's sacral crease gave two false pairs
 without this cap). The search spans ``SEARCH_M`` (10 cm) about the buttocks' guess:
 the apex-to-PSIS distance varies more across people than the 8.8 cm rule assumes.
-With these, the shell's pairs are found in 19 of 30 scans (was 5), none on the 30
-phantom scans; the finder is for a camera that sees dimples clearly;
-``quality.landmarks_from.psis`` says whether it did.
+Counts on the bench's scans are in docs/scan.md; the finder is for a camera that sees
+dimples clearly; ``quality.landmarks_from.psis`` says whether it did.
 """
 
 from __future__ import annotations
