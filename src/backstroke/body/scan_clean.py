@@ -25,6 +25,7 @@ FloatArray = NDArray[np.float64]
 
 MAX_TILT_DEG = 25.0  # the table top is within this of the scan frame's horizontal
 INLIER_M = 0.006
+TABLE_SHARE_OF_LARGEST = 0.3  # a table candidate has this share of the largest plane's points
 ABOVE_TABLE_M = 0.015  # body points are at least this high above the table top
 MIN_BODY_AREA_M2 = 0.12  # a prone adult's back alone covers well over this
 
@@ -81,7 +82,7 @@ def fit_table(points_m: FloatArray, rng: np.random.Generator) -> Table:
     noise = float(np.percentile([p[2] for p in patches], 25)) if patches else 0.0
     flat = max(0.003, 2.0 * noise)
     band = max(INLIER_M, 3.0 * noise)
-    best: tuple[int, FloatArray, float] | None = None
+    cands: list[tuple[int, FloatArray, float]] = []
     for n, off, rms in patches:
         if rms > flat:
             continue
@@ -89,8 +90,14 @@ def fit_table(points_m: FloatArray, rng: np.random.Generator) -> Table:
         inl = int(np.count_nonzero(np.abs(h) < band))
         if np.count_nonzero(h > 0.03) < 0.03 * len(sub):
             continue  # nothing on top: the back's own crest or a lid, not the table
-        if best is None or inl > best[0]:
-            best = (inl, n, off)
+        cands.append((inl, n, off))
+    best: tuple[int, FloatArray, float] | None = None
+    if cands:
+        # The table is the highest large plane: the floor beside a narrow table can
+        # show more points than the table does, but the body lies on the table.
+        most = max(c[0] for c in cands)
+        large = [c for c in cands if c[0] >= TABLE_SHARE_OF_LARGEST * most]
+        best = max(large, key=lambda c: -c[2])  # n·p = -off on the plane
     if best is None or best[0] < 0.05 * len(sub):
         n = np.array([0.0, 0.0, 1.0])
         return Table(n, -float(np.percentile(points_m[:, 2], 0.5)), 0.0)
