@@ -26,6 +26,7 @@ FloatArray = NDArray[np.float64]
 MAX_TILT_DEG = 25.0  # the table top is within this of the scan frame's horizontal
 INLIER_M = 0.006
 TABLE_SHARE_OF_LARGEST = 0.3  # a table candidate has this share of the largest plane's points
+SAME_LEVEL_M = 0.05  # patches' planes within this of each other are one level
 ABOVE_TABLE_M = 0.015  # body points are at least this high above the table top
 MIN_BODY_AREA_M2 = 0.12  # a prone adult's back alone covers well over this
 
@@ -97,7 +98,10 @@ def fit_table(points_m: FloatArray, rng: np.random.Generator) -> Table:
         # show more points than the table does, but the body lies on the table.
         most = max(c[0] for c in cands)
         large = [c for c in cands if c[0] >= TABLE_SHARE_OF_LARGEST * most]
-        best = max(large, key=lambda c: -c[2])  # n·p = -off on the plane
+        top = max(-c[2] for c in large)  # n·p = -off on the plane
+        # Of the patches at that level (one plane, seen from several patches), the
+        # one with the most inliers, as before.
+        best = max((c for c in large if -c[2] > top - SAME_LEVEL_M), key=lambda c: c[0])
     if best is None or best[0] < 0.05 * len(sub):
         n = np.array([0.0, 0.0, 1.0])
         return Table(n, -float(np.percentile(points_m[:, 2], 0.5)), 0.0)
