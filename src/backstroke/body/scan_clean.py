@@ -70,6 +70,9 @@ def fit_table(points_m: FloatArray, rng: np.random.Generator) -> Table:
     scan's own noise (the flattest quarter of the horizontal patches' RMS), whichever
     is larger, and the inlier band widens with that noise too: a noisier camera (or a
     farther one) still finds its table, not a tilted plane through one side of it.
+    The table is the highest plane with something on top that has at least
+    ``TABLE_SHARE_OF_LARGEST`` of the largest's points: the floor beside a narrow
+    table can show more points than the table.
     """
     sub = points_m[rng.choice(len(points_m), min(len(points_m), 40000), replace=False)]
     tree = cKDTree(sub)
