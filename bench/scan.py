@@ -1,4 +1,4 @@
-"""``python -m bench.scan [N_PHANTOM N_PARAMETRIC N_SLICE N_LOFT N_SHELL]``: scan-fit accuracy
+"""``python -m bench.scan [N_PHANTOM N_PARAMETRIC N_SLICE N_LOFT N_SHELL N_TOF]``: scan-fit accuracy
 and speed.
 
 Writes bench/results/scan.json (and the figures block of docs/scan.md,
@@ -22,6 +22,11 @@ Writes bench/results/scan.json (and the figures block of docs/scan.md,
   body with explicit scapular plates and sacral dimples, an active-stereo camera),
   written after the landmark finders were tuned on the other four, without reading the
   fit code, and run blind first (``bench/results/scan_blind_fifth_first_run.json``).
+* ``tof``: the sixth generator (``tests/body/metaball_body.py``, ``tof_camera.py``: a
+  signed-distance torso with a skeleton under soft tissue, sphere-traced by a
+  time-of-flight camera with multipath, mixed pixels and dark blobs), written after the
+  finders were tuned on the other five, without reading the fit code, and run blind
+  first (``bench/results/scan_blind_sixth_first_run.json``).
 * ``timing``: fitting a 300 000-point scan (and reading it from a binary PLY).
 """
 
@@ -41,6 +46,7 @@ from tests.body.phantom_camera import Pinhole, render
 from tests.body.phantom_score import LIMITS_M, score, within_limits
 from tests.body.shell_camera import shell_case_scan
 from tests.body.slice_camera import slice_case_scan
+from tests.body.tof_camera import tof_case_scan
 
 from backstroke.body.back_model import BackModel
 from backstroke.body.client_file import random_client
@@ -135,6 +141,11 @@ def loft_case(seed: int) -> dict[str, Any]:
 def shell_case(seed: int) -> dict[str, Any]:
     body, cam, sc = shell_case_scan(seed)
     return _camera_case("shell", seed, body, cam, sc, sc.s_from_f)
+
+
+def tof_case(seed: int) -> dict[str, Any]:
+    body, cam, sc = tof_case_scan(seed)
+    return _camera_case("tof", seed, body, cam, sc, sc.s_from_g)
 
 
 def backmodel_case(seed: int) -> dict[str, Any]:
@@ -235,6 +246,7 @@ def run_cases(kind: str, n: int) -> list[dict[str, Any]]:
         "slice": slice_case,
         "loft": loft_case,
         "shell": shell_case,
+        "tof": tof_case,
     }[kind]
     rows = []
     for seed in range(n):
@@ -250,6 +262,7 @@ def main(
     n_slice: int = 30,
     n_loft: int = 30,
     n_shell: int = 30,
+    n_tof: int = 30,
     out: Path = RESULTS,
     doc: bool = True,
 ) -> dict[str, Any]:
@@ -260,6 +273,7 @@ def main(
         ("slice", n_slice),
         ("loft", n_loft),
         ("shell", n_shell),
+        ("tof", n_tof),
     )
     for kind, n in kinds:
         rows = run_cases(kind, n)
@@ -283,5 +297,5 @@ def main(
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:6]]
+    args = [int(a) for a in sys.argv[1:7]]
     main(*args)

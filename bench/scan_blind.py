@@ -3,7 +3,9 @@
 ``KIND`` ``slice`` (the third generator, ``tests/body/slice_*.py``) writes
 bench/results/scan_blind_first_run.json; ``loft`` (the fourth, ``tests/body/loft_*.py``)
 writes bench/results/scan_blind_third_first_run.json (the third generator the fit was
-not tuned on). Each file is written once, with the commit it ran on, and never
+not tuned on); ``shell`` and ``tof`` (the fifth and sixth) write
+``scan_blind_fifth_first_run.json`` and ``scan_blind_sixth_first_run.json``.
+Each file is written once, with the commit it ran on, and never
 overwritten: it is the record of how the fit did on a generator written after the
 calibration, before anything was changed in its light. Later runs of the same
 generator are part of ``python -m bench.scan``.
@@ -24,6 +26,7 @@ OUTS = {
     "slice": ROOT / "bench" / "results" / "scan_blind_first_run.json",
     "loft": ROOT / "bench" / "results" / "scan_blind_third_first_run.json",
     "shell": ROOT / "bench" / "results" / "scan_blind_fifth_first_run.json",
+    "tof": ROOT / "bench" / "results" / "scan_blind_sixth_first_run.json",
 }
 NOTES = {
     "slice": "first run of the third generator (tests/body/slice_*.py), blind: the fit "
@@ -35,6 +38,11 @@ NOTES = {
     "height-field body with explicit scapular plates and sacral dimples, active-stereo "
     "camera), blind: written after the landmark finders were tuned on the other four, "
     "without reading the fit code, and run once before any change",
+    "tof": "first run of the sixth generator (tests/body/metaball_body.py, tof_camera.py: "
+    "signed-distance torso with a skeleton under soft tissue, sphere-traced time-of-flight "
+    "camera with multipath, mixed pixels and dark blobs), blind: written before the fit "
+    "code was read in this round (the dimple finder was then changed on the other five), "
+    "and run once after that change, before any change in its light",
 }
 
 

@@ -15,6 +15,7 @@ _COLUMNS = (
     ("slice", "elliptical slices (blind first)"),
     ("loft", "lofted tube, time of flight (blind first)"),
     ("shell", "superellipse shell, active stereo (blind first)"),
+    ("tof", "signed-distance skeleton, time of flight (blind first)"),
 )
 _ROWS = (
     ("midline lateral RMS", "midline_lateral_rms_m", 1000.0, "mm", "midline"),

@@ -25,6 +25,8 @@ FloatArray = NDArray[np.float64]
 
 MAX_TILT_DEG = 25.0  # the table top is within this of the scan frame's horizontal
 INLIER_M = 0.006
+TABLE_SHARE_OF_LARGEST = 0.3  # a table candidate has this share of the largest plane's points
+SAME_LEVEL_M = 0.05  # patches' planes within this of each other are one level
 ABOVE_TABLE_M = 0.015  # body points are at least this high above the table top
 MIN_BODY_AREA_M2 = 0.12  # a prone adult's back alone covers well over this
 
@@ -68,6 +70,9 @@ def fit_table(points_m: FloatArray, rng: np.random.Generator) -> Table:
     scan's own noise (the flattest quarter of the horizontal patches' RMS), whichever
     is larger, and the inlier band widens with that noise too: a noisier camera (or a
     farther one) still finds its table, not a tilted plane through one side of it.
+    The table is the highest plane with something on top that has at least
+    ``TABLE_SHARE_OF_LARGEST`` of the largest's points: the floor beside a narrow
+    table can show more points than the table.
     """
     sub = points_m[rng.choice(len(points_m), min(len(points_m), 40000), replace=False)]
     tree = cKDTree(sub)
@@ -81,7 +86,7 @@ def fit_table(points_m: FloatArray, rng: np.random.Generator) -> Table:
     noise = float(np.percentile([p[2] for p in patches], 25)) if patches else 0.0
     flat = max(0.003, 2.0 * noise)
     band = max(INLIER_M, 3.0 * noise)
-    best: tuple[int, FloatArray, float] | None = None
+    cands: list[tuple[int, FloatArray, float]] = []
     for n, off, rms in patches:
         if rms > flat:
             continue
@@ -89,8 +94,17 @@ def fit_table(points_m: FloatArray, rng: np.random.Generator) -> Table:
         inl = int(np.count_nonzero(np.abs(h) < band))
         if np.count_nonzero(h > 0.03) < 0.03 * len(sub):
             continue  # nothing on top: the back's own crest or a lid, not the table
-        if best is None or inl > best[0]:
-            best = (inl, n, off)
+        cands.append((inl, n, off))
+    best: tuple[int, FloatArray, float] | None = None
+    if cands:
+        # The table is the highest large plane: the floor beside a narrow table can
+        # show more points than the table does, but the body lies on the table.
+        most = max(c[0] for c in cands)
+        large = [c for c in cands if c[0] >= TABLE_SHARE_OF_LARGEST * most]
+        top = max(-c[2] for c in large)  # n·p = -off on the plane
+        # Of the patches at that level (one plane, seen from several patches), the
+        # one with the most inliers, as before.
+        best = max((c for c in large if -c[2] > top - SAME_LEVEL_M), key=lambda c: c[0])
     if best is None or best[0] < 0.05 * len(sub):
         n = np.array([0.0, 0.0, 1.0])
         return Table(n, -float(np.percentile(points_m[:, 2], 0.5)), 0.0)

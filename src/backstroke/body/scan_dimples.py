@@ -14,13 +14,17 @@ same distance from the midline (within ``PAIR_SPREAD_M``) and alike in depth (wi
 give; else there is no pair and the PSIS level stays as the buttocks (or the
 proportions) give it.
 
-What the four generators the fit was developed on show: the parametric body and the
-phantom have no dimples; the slices bury theirs under the buttocks' ellipsoids (29 of
-30 scans); the loft's 3.5 mm dimples sit on the erectors' slope. ``MIN_T`` was set
-for no false pair on any of their 120 cached scans; pits of 2–4 mm (σ 7–11 mm)
-injected at their true PSIS are then found in only 8 of 120 (1–2.5 mm depth noise on
-a 4.4–7.5 mm grid leaves such a pit at t ≈ 2–5). The finder is for a camera that
-sees dimples clearly; ``quality.landmarks_from.psis`` says whether it did.
+What the generators show: the parametric body and the phantom have no dimples; the
+slices bury theirs under the buttocks' ellipsoids; the loft's 3.5 mm dimples sit on
+the erectors' slope; the shell's 2–4 mm dimples lie 6–15 cm above the buttocks' apex.
+Each pit of a pair needs t ≥ ``MIN_T`` (4; at 3, with a joint
+pair test (t1 + t2)/√2 ≥ 4.5, a parametric body without dimples gave a false pair).
+Pits deeper than ``MAX_DEPTH_M`` (6 mm) are folds or
+creases, not dimples of Venus (at t ≥ 3 the phantom's sacral crease gave two
+false pairs without this cap). The search spans ``SEARCH_M`` (10 cm) about the buttocks' guess:
+the apex-to-PSIS distance varies more across people than the 8.8 cm rule assumes.
+Counts on the bench's scans are in docs/scan.md; the finder is for a camera that sees
+dimples clearly; ``quality.landmarks_from.psis`` says whether it did.
 """
 
 from __future__ import annotations
@@ -38,12 +42,13 @@ FloatArray = NDArray[np.float64]
 
 PIT_SIGMA_M = 0.009
 FIT_RADIUS_M = 0.03
-MIN_T = 4.0
+MIN_T = 4.0  # each pit of a pair (t >= 3 gave a false pair on a parametric body)
 LATERAL_M = (0.03, 0.07)  # dimples' distance from the midline
-SEARCH_M = 0.06  # about the buttocks' PSIS level
+SEARCH_M = 0.10  # about the buttocks' PSIS level (apex to PSIS varies 6-15 cm)
 PAIR_LEVEL_M = 0.012
 PAIR_SPREAD_M = 0.012
 MIN_DEPTH_M = 0.001
+MAX_DEPTH_M = 0.006  # dimples of Venus are shallow; a deeper pit is a fold or crease
 PAIR_DEPTH_RATIO = 2.0
 
 
@@ -107,10 +112,13 @@ def pit_fit(grid: HeightGrid, i: int, j: int, designs: Any) -> tuple[float, floa
     return amp, tstat, sse[0] <= min(sse[1:])
 
 
-def pit_depth_m(grid: HeightGrid, rows: NDArray[np.int64], mid: Any) -> FloatArray:
+def pit_depth_m(
+    grid: HeightGrid, rows: NDArray[np.int64], mid: Any, t_out: FloatArray | None = None
+) -> FloatArray:
     """Pit depth per cell (m) where a round pit is significant (t ≥ ``MIN_T``, deeper
     than ``MIN_DEPTH_M`` and better than a crease), over the given rows 3–7 cm either
-    side of the midline; 0 elsewhere. ``(n_s, n_t)``."""
+    side of the midline; 0 elsewhere. ``(n_s, n_t)``. ``t_out`` (same shape), when
+    given, receives those cells' t statistics."""
     designs = _designs(grid.cell_m)
     out = np.zeros_like(grid.h_m)
     for i in rows:
@@ -120,6 +128,8 @@ def pit_depth_m(grid: HeightGrid, rows: NDArray[np.int64], mid: Any) -> FloatArr
             amp, tstat, round_pit = pit_fit(grid, int(i), int(j), designs)
             if round_pit and tstat >= MIN_T and amp >= MIN_DEPTH_M:
                 out[i, j] = amp
+                if t_out is not None:
+                    t_out[i, j] = tstat
     return out
 
 
@@ -156,7 +166,7 @@ def find_dimples(grid: HeightGrid, mid: Any, s_guess_m: float) -> DimplePair | N
         sides.append((float(grid.s_m[box[0]][ii]), float(grid.t_m[box[1]][jj]), float(sub[ii, jj])))
     (s1, t1, d1), (s2, t2, d2) = sides
     # Both pits deep enough on their own, and alike: a dimple pair is symmetric.
-    if min(d1, d2) < need or max(d1, d2) > PAIR_DEPTH_RATIO * min(d1, d2):
+    if min(d1, d2) < need or max(d1, d2) > min(PAIR_DEPTH_RATIO * min(d1, d2), MAX_DEPTH_M):
         return None
     if abs(abs(t1 - c) - abs(t2 - c)) > PAIR_SPREAD_M or abs(s1 - s2) > PAIR_LEVEL_M:
         return None
