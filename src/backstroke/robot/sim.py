@@ -143,6 +143,7 @@ _move = kernel.move
 _gaps = kernel.gaps
 _resume = kernel.resume
 _forces = kernel.forces
+_tick = kernel.tick
 
 
 def _vec3(x: Any, what: str) -> Vec3:
@@ -270,6 +271,7 @@ class SimRobot:
         self._S[kernel.T_REFRESH] = -math.inf
         self._refresh_s = self.params.refresh_s
         self._press = tissue.press
+        self._P = tissue.press_state
         tissue.set_control_period(self.dt_s)
         self._refreshes = 0
         self._client_offset: tuple[float, ...] = (0.0,) * 6  # (also in S)
@@ -428,13 +430,32 @@ class SimRobot:
             )
         self._n = n = self._n + 1
         t = n * self.dt_s
-        S = self._S
-        # actuator lag, tool axis, contact geometry on the local skin (sim_kernel.py)
+        i = self._noise_i
+        if i >= self._noise_end:
+            self._refill_noise()
+            i = 0
+        self._noise_i = i + 3
+        # the whole tick compiled (sim_kernel.tick): actuator lag, tool axis, contact
+        # geometry on the local skin, the tissue's force, the sensors
         (
-            refresh, wx, wy, wz, ux, uy, uz, px, py, pz, vx, vy, vz, du, dv,
-            fu, fv, g0, g1, vt2, tx, ty, tz, acc2,
-        ) = _move(S, self._K, t, cx, cy, cz, kx, ky, kz)  # fmt: skip
-        if refresh:
+            stop, wx, wy, wz, ux, uy, uz, fx, fy, fz, qx, qy, qz, jx, jy, jz,
+        ) = _tick(self._S, self._K, self._P, self._noise, i, t, cx, cy, cz, kx, ky, kz)  # fmt: skip
+        if stop:
+            fx, fy, fz, qx, qy, qz, jx, jy, jz = self._finish_tick(stop, t, i, ux, uy, uz)
+        self._seq = seq = self._seq + 1
+        return RobotState(
+            t, seq, command.tool, (wx, wy, wz), (ux, uy, uz), (fx, fy, fz), (qx, qy, qz),
+            self._tissue_state.client_signal, (jx, jy, jz),
+        )  # fmt: skip
+
+    def _finish_tick(
+        self, stop: float, t: float, i: int, ux: float, uy: float, uz: float
+    ) -> tuple[float, ...]:
+        """The rest of a tick :func:`sim_kernel.tick` stopped early (``stop`` 1: the
+        skin is re-expanded first; 2: the tissue's slow update or cell lookup is due)."""
+        S = self._S
+        if stop == 1.0:
+            px, py, pz, vx, vy, vz, du, dv = S[kernel.STASH : kernel.STASH + 8].tolist()
             old0, old1 = _gaps(S, px, py, pz, du, dv)
             plane = self._plane
             self._refresh(plane[6] + du, plane[7] + dv, (ux, uy, uz))
@@ -444,20 +465,10 @@ class SimRobot:
             # read the re-expansion as a velocity (a one-tick force spike).
             new0, new1, fu, fv, g0, g1, vt2, tx, ty, tz, acc2 = _resume(S, px, py, pz, vx, vy, vz)
             self.tissue.shift_gaps(new0 - old0, new1 - old1)
+        else:
+            fu, fv, g0, g1, vt2, tx, ty, tz, acc2 = S[kernel.STASH : kernel.STASH + 9].tolist()
         f0, f1 = self._press(t, fu, fv, g0, g1, vt2, acc2)
-        i = self._noise_i
-        if i >= self._noise_end:
-            self._refill_noise()
-            i = 0
-        self._noise_i = i + 3
-        fx, fy, fz, qx, qy, qz, jx, jy, jz = _forces(
-            S, self._K, self._noise, i, f0, f1, tx, ty, tz, vt2
-        )
-        self._seq = seq = self._seq + 1
-        return RobotState(
-            t, seq, command.tool, (wx, wy, wz), (ux, uy, uz), (fx, fy, fz), (qx, qy, qz),
-            self._tissue_state.client_signal, (jx, jy, jz),
-        )  # fmt: skip
+        return _forces(S, self._K, self._noise, i, f0, f1, tx, ty, tz, vt2)
 
     # ------------------------------------------------------------------ truth
     @property

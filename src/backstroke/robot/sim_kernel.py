@@ -12,6 +12,12 @@ once here, in the same order of operations as the Python it replaced (the same b
 ``K`` holds the constants ``dt, ω², 2ω, a_max², v_max², α_acc, β_axis, refresh_m², μ`` and
 the joint-torque estimate's bias (3). :func:`forces` turns the pads' normal forces
 (from the tissue) into what the sensors measure.
+
+:func:`tick` is the whole common tick in one call: :func:`move`, the tissue's
+``press_core`` (its state array ``P``) and :func:`forces`. When the skin must be
+re-expanded, or the tissue's slow update or cell lookup is due, it stops there, leaves
+what the rest needs in ``S[STASH:]`` and says so; the robot finishes the tick in Python
+(the same calls, in the same order, as before).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import math
 from typing import Any
 
 from backstroke.jit import numba_njit
+from backstroke.tissue.press_kernel import press_core
 
 # Layout of the state array S.
 DYN = 0  # p(3), v(3), tool axis(3), low-passed acceleration(3)
@@ -31,7 +38,8 @@ MOVED = 52  # 1.0 when any client offset is set
 T_REFRESH = 53  # next refresh time (s)
 LAT = 54  # the tool's lateral direction e(3), the pads' offsets along it (2)
 TWO = 59  # 1.0 for a two-pad tool
-SIZE = 60
+STASH = 60  # what tick() hands to the Python path when it stops early (9)
+SIZE = 69
 V_EPS2 = 0.002 * 0.002  # friction regularisation speed (m/s), squared
 
 
@@ -235,3 +243,44 @@ def forces(
     else:
         fx, fy, fz = e0, e1, e2
     return fx, fy, fz, qx, qy, qz, fx - e0 + K[9], fy - e1 + K[10], fz - e2 + K[11]
+
+
+@numba_njit()
+def tick(
+    S: Any,
+    K: Any,
+    P: Any,
+    noise: Any,
+    i: int,
+    t: float,
+    cx: float,
+    cy: float,
+    cz: float,
+    kx: float,
+    ky: float,
+    kz: float,
+) -> tuple[float, ...]:
+    """One whole tick: ``(stop, w(3), u(3), force(3), torque(3), joint(3))``.
+
+    ``stop`` 0: done. 1: the skin must be re-expanded (``S[STASH:]`` holds ``p(3),
+    v(3), du, dv``; call :func:`gaps`, refresh, :func:`resume`). 2: the tissue refused
+    (``S[STASH:]`` holds ``fu, fv, g0, g1, vt2, t(3), acc2``; press in Python). On a
+    stop the sensors are not computed (zeros).
+    """
+    (
+        refresh, wx, wy, wz, ux, uy, uz, px, py, pz, vx, vy, vz, du, dv,
+        fu, fv, g0, g1, vt2, tx, ty, tz, acc2,
+    ) = move(S, K, t, cx, cy, cz, kx, ky, kz)  # fmt: skip
+    z = 0.0
+    h = STASH
+    if refresh:
+        S[h], S[h + 1], S[h + 2], S[h + 3], S[h + 4], S[h + 5] = px, py, pz, vx, vy, vz
+        S[h + 6], S[h + 7] = du, dv
+        return 1.0, wx, wy, wz, ux, uy, uz, z, z, z, z, z, z, z, z, z
+    ok, f0, f1 = press_core(P, t, fu, fv, g0, g1, 0)
+    if not ok:
+        S[h], S[h + 1], S[h + 2], S[h + 3], S[h + 4] = fu, fv, g0, g1, vt2
+        S[h + 5], S[h + 6], S[h + 7], S[h + 8] = tx, ty, tz, acc2
+        return 2.0, wx, wy, wz, ux, uy, uz, z, z, z, z, z, z, z, z, z
+    fx, fy, fz, qx, qy, qz, jx, jy, jz = forces(S, K, noise, i, f0, f1, tx, ty, tz, vt2)
+    return 0.0, wx, wy, wz, ux, uy, uz, fx, fy, fz, qx, qy, qz, jx, jy, jz

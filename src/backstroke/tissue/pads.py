@@ -11,6 +11,7 @@ from __future__ import annotations
 from backstroke.body.back_model import BackModel
 from backstroke.body.client_file import ClientSpec
 from backstroke.tissue.params import TissueParams
+from backstroke.tissue.press_kernel import PADV
 from backstroke.tissue.state import TissueState
 from backstroke.tools import Tool, limits_for
 
@@ -35,6 +36,7 @@ class TissuePads(TissueState):
         self._tf = tf
         self._two = len(tf.pads_v_m) > 1
         self._inv_area = 1.0 / tf.pad_area_cm2
+        self._P[PADV : PADV + 2] = (tf.pads_v_m[0], tf.pads_v_m[-1])
         n = len(tf.pads_v_m)
         # the dose footprint follows the pad in steps of ~1/4 of its half-size
         g = self.grid

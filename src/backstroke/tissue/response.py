@@ -15,6 +15,7 @@ import numpy as np
 
 from backstroke.tissue.guarding import breath_factor, guarding_target, tone_factor
 from backstroke.tissue.pads import TissuePads
+from backstroke.tissue.press_kernel import BO_C0, BO_C1, WINDOW
 from backstroke.tissue.state import SIGNALS
 from backstroke.tools import CONTACT_FORCE_N
 
@@ -65,7 +66,9 @@ class TissueResponse(TissuePads):
             jerk_ref, jerk_g, jerk_t,
         ) = self._slow_k  # fmt: skip
         tick = self.tick_s
-        wn = self._wn
+        P = self._P  # the fast path's window (press_kernel.py), read once
+        wn, wf0, wf1, wm0, wm1, wmf = P[WINDOW : WINDOW + 6].tolist()
+        two = self._two
         contact_s = wn * tick
         inv_area = self._inv_area
         # --- breathing: the next window's line through (t_a, b_a) and (t_b, b_b)
@@ -76,8 +79,8 @@ class TissueResponse(TissuePads):
         else:
             t_a, b_a = self._bo_t, self._bo_v
         slope = (b_b - b_a) / (t_b - t_a) if t_b > t_a else 0.0
-        self._bo_c1 = slope
-        self._bo_c0 = b_a - slope * t_a
+        P[BO_C1] = slope
+        P[BO_C0] = b_a - slope * t_a
         self._bo_t = t_b
         self._bo_v = b_b
         # --- softening dose under the pads
@@ -94,33 +97,33 @@ class TissueResponse(TissuePads):
         dg = 0.0
         trust = self._trust
         if wn:
-            dose = self._wf0 * inv_area * tick
+            dose = wf0 * inv_area * tick
             self._pending[0] += dose * growth
             self._dose_mean[0] += dose * growth
-            if self._two:
-                d1 = self._wf1 * inv_area * tick
+            if two:
+                d1 = wf1 * inv_area * tick
                 self._pending[1] += d1 * growth
                 self._dose_mean[1] += d1 * growth
                 dose += d1
             self._dose_total += dose
             # records and comfort
-            if self._wmf > self._max_force_n:
-                self._max_force_n = self._wmf
+            if wmf > self._max_force_n:
+                self._max_force_n = wmf
                 self._max_force_at = (t_s, u, v_m)
-            if self._wm0 >= self._wm1 or not self._two:
-                pm, pv = self._wm0 * inv_area, self._tf.pads_v_m[0]
+            if wm0 >= wm1 or not two:
+                pm, pv = wm0 * inv_area, self._tf.pads_v_m[0]
             else:
-                pm, pv = self._wm1 * inv_area, self._tf.pads_v_m[1]
+                pm, pv = wm1 * inv_area, self._tf.pads_v_m[1]
             if pm > self._max_pressure:
                 self._max_pressure = pm
                 self._max_pressure_at = (t_s, u, v_m + pv)
-            ratio = self._wm0 * inv_area * self._ithr[0]
-            if self._two:
-                r1 = self._wm1 * inv_area * self._ithr[1]
+            ratio = wm0 * inv_area * self._ithr[0]
+            if two:
+                r1 = wm1 * inv_area * self._ithr[1]
                 if r1 > ratio:
                     ratio = r1
             self._contact_time_s += contact_s
-            if self._wmf >= CONTACT_FORCE_N:  # the one contact rule (sense/contact.py)
+            if wmf >= CONTACT_FORCE_N:  # the one contact rule (sense/contact.py)
                 # contact run (for breaks)
                 if not self._had_contact:
                     self._had_contact = True
@@ -153,7 +156,7 @@ class TissueResponse(TissuePads):
         if (
             self._had_contact
             and t_s - self._t_last_contact >= brk_gap
-            and not (wn and self._wmf >= CONTACT_FORCE_N)
+            and not (wn and wmf >= CONTACT_FORCE_N)
         ):
             if self._t_last_contact - self._t_run_start >= brk_min:
                 self._counts["contact_breaks"] += 1
@@ -198,9 +201,7 @@ class TissueResponse(TissuePads):
         self.breathing.rate_factor = breath_factor(g, rest, breath) / self._breath0
         self._comfort_factor = 1.0 + comfort_k * (0.5 - g)
         # --- reset the window
-        self._wn = 0
-        self._wf0 = self._wf1 = 0.0
-        self._wm0 = self._wm1 = self._wmf = 0.0
+        P[WINDOW : WINDOW + 6] = 0.0
         self._t_last_slow = t_s
         self._t_now = t_s
         self._t_slow = t_s + period

@@ -21,12 +21,13 @@ from backstroke.tissue.fields import TissueFields
 from backstroke.tissue.grid import ChartGrid
 from backstroke.tissue.guarding import breath_factor, tone_factor
 from backstroke.tissue.params import TissueParams
+from backstroke.tissue.press_kernel import TICK_S, PressSlots, new_press_state
 from backstroke.tools import Tool
 
 SIGNALS = ("", "too_much", "stop")
 
 
-class TissueState:
+class TissueState(PressSlots):
     """Fields, seeded draws, fast-path constants and runtime state of one client.
 
     Args:
@@ -41,6 +42,7 @@ class TissueState:
         if client.seed is None or client.stiffness_n_m is None:
             raise ClientError("the tissue needs a resolved client; call resolved() first")
         p = TissueParams() if params is None else params
+        self._P = new_press_state()  # the fast path's state (press_kernel.py)
         self.params = p
         self.back = back
         self.client = client
@@ -125,6 +127,7 @@ class TissueState:
                 "control period out of range", key="tick_s", value=tick_s, allowed="1e-5..0.02 s"
             )
         self.tick_s = float(tick_s)
+        self._P[TICK_S] = self.tick_s
         self._damp = self.params.damping_s / self.tick_s  # on δ(k) − δ(k−1)
 
     def _reset_runtime(self) -> None:
