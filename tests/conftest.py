@@ -58,3 +58,10 @@ if _CPU_LOG:
         }
         with open(str(_CPU_LOG), "a", encoding="utf-8") as f:
             f.write(json.dumps(line) + "\n")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files holding a slow test run first (stable otherwise): with ``--dist loadfile``
+    the two workers then finish on short files instead of one waiting for a long one."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)
