@@ -22,6 +22,10 @@ numeric labels as backstroke's own logs write them. Then ``compare`` on generato
 and generator F's learner variants (too hard, too fast, lifting off): the rank of the
 real fault.
 
+Generator I (tests/learn/i_synth.py, written blind in session 7) is not in the full
+run until its first, blind run exists: ``--blind-i`` writes it, once, to
+bench/results/learn_blind_I_first_run.json and refuses to redo it.
+
 Run: ``.venv/bin/python -m bench.learn [--quick]``.
 """
 
@@ -44,6 +48,7 @@ FIRST_E = ROOT / "bench" / "results" / "learn_blind_E_first_run.json"
 FIRST_F = ROOT / "bench" / "results" / "learn_blind_F_first_run.json"
 FIRST_G = ROOT / "bench" / "results" / "learn_blind_G_first_run.json"
 FIRST_H = ROOT / "bench" / "results" / "learn_blind_H_first_run.json"
+FIRST_I = ROOT / "bench" / "results" / "learn_blind_I_first_run.json"
 sys.path.insert(0, str(ROOT))
 
 from tests.learn.blind_synth import blind  # noqa: E402
@@ -54,6 +59,9 @@ from tests.learn.g_synth import FAULT_ELEMENT, GDemo, g_demo, g_learner  # noqa:
 from tests.learn.h_synth import FAULT_ELEMENT as H_FAULT_ELEMENT  # noqa: E402
 from tests.learn.h_synth import HDemo, h_demo, h_learner, to_csv  # noqa: E402
 from tests.learn.heldout_synth import generate  # noqa: E402
+from tests.learn.i_synth import FAULT_ELEMENT as I_FAULT_ELEMENT  # noqa: E402
+from tests.learn.i_synth import IDemo, i_demo, i_learner  # noqa: E402
+from tests.learn.i_synth import to_csv as i_to_csv  # noqa: E402
 from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize  # noqa: E402
 from tests.learn.scoring import score  # noqa: E402
 
@@ -311,6 +319,53 @@ def run_compare_h(n: int) -> dict[str, Any]:
     return _rank_faults(n, dict(H_FAULT_ELEMENT), fig)
 
 
+def _i_columns(columns: dict[str, Any]) -> dict[str, Any]:
+    """I's log as ``backstroke learn`` reads it: written to CSV by I's rig, read back."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "demo.csv"
+        i_to_csv(columns, str(path))
+        return _read_csv(path)
+
+
+def run_i(n: int) -> dict[str, Any]:
+    """Generator I (tests/learn/i_synth.py, written blind), through the CSV reader,
+    scored like H; the back length is given when the log has no positions."""
+
+    def make(seed: int, labels: bool) -> _H:
+        d: IDemo = i_demo(seed, labels)
+        t = d.truth
+        truth = [
+            _GTruth(tech, f, p)
+            for tech, f, p in zip(t.techniques, t.forces_n, t.passes, strict=True)
+        ]
+        return _H(
+            _i_columns(d.columns),
+            truth,
+            t.bpm,
+            t.back_length_m,
+            t.duration_s,
+            t.given_back_length_m,
+        )
+
+    return _run_generator(make, _LABELS, n)
+
+
+def run_compare_i(n: int) -> dict[str, Any]:
+    """``compare`` on generator I: the master against each learner variant of the same
+    score; the rank of the real fault."""
+
+    def fig(seed: int, labels: bool, fault: str | None) -> Any:
+        if fault is None:
+            d = i_demo(seed, labels)
+            cols, given = d.columns, d.truth.given_back_length_m
+        else:
+            cols = i_learner(seed, fault, labels)
+            given = i_demo(seed, labels).truth.given_back_length_m if "x_m" not in cols else None
+        return figures(make_demo(log_from_columns(_i_columns(cols)), given))
+
+    return _rank_faults(n, dict(I_FAULT_ELEMENT), fig)
+
+
 def run_b(n: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for mode in ("none", "text"):
@@ -362,8 +417,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--blind-f", action="store_true", help="generator F only, to FIRST_F")
     ap.add_argument("--blind-g", action="store_true", help="generator G only, to FIRST_G")
     ap.add_argument("--blind-h", action="store_true", help="generator H only, to FIRST_H")
+    ap.add_argument("--blind-i", action="store_true", help="generator I only, to FIRST_I")
     args = ap.parse_args(argv)
     n = 8 if args.quick else 40
+    if args.blind_i:
+        if FIRST_I.exists():
+            sys.exit(f"{FIRST_I} exists: the first blind run is kept, not redone")
+        first_i = {"blind_generator_I": run_i(n), "compare_generator_I": run_compare_i(n)}
+        FIRST_I.write_text(json.dumps(first_i, indent=1) + "\n")
+        for mode, r in first_i["blind_generator_I"].items():
+            print("blind_generator_I", mode, json.dumps(r["summary"]))
+        for k, v in first_i["compare_generator_I"].items():
+            print("compare I", k, "in top 3:", v["in_top3"])
+        print(f"wrote {FIRST_I}")
+        return
     if args.blind_h:
         if FIRST_H.exists():
             sys.exit(f"{FIRST_H} exists: the first blind run is kept, not redone")

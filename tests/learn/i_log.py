@@ -189,7 +189,7 @@ def render(
         cols["z_m"] = z + nz * lateral + rng.normal(0, 0.0005, n)
     if rig.labels:
         block = np.array([s.block for s in segs])[i]
-        names = np.array(rig.block_names + [""], dtype=object)
+        names = np.array([*rig.block_names, ""], dtype=object)
         cols["block"] = names[np.where(block >= 0, block, len(rig.block_names))]
         tools = np.array([rig.tool_names[f] for f in face], dtype=object)
         cols["tool"] = np.where(kind == "air", "", tools)

@@ -97,7 +97,7 @@ def _phrase(rng: np.random.Generator, length_m: float, period_s: float, meter: i
     low = max(2.0, length_m / (0.08 * period_s))
     high = min(16.0, length_m / (0.012 * period_s))
     total = legs * float(np.clip(leg, low, high))
-    bars = max(1, int(round(total / meter)))
+    bars = max(1, round(total / meter))
     while bars * meter > legs * high and bars > 1:
         bars -= 1
     while bars * meter < legs * low:
@@ -157,7 +157,9 @@ def _sequence(rng: np.random.Generator) -> list[str]:
     closing = n >= 4 and rng.random() < 0.25
     strokes: list[str] = []
     for _ in range(n - opening - closing):
-        options = [t for t in ("glide", "forearm", "thumb_strip") if not strokes or t != strokes[-1]]
+        options = [
+            t for t in ("glide", "forearm", "thumb_strip") if not strokes or t != strokes[-1]
+        ]
         weights = np.array([2.0 if t == "glide" and not strokes else 1.0 for t in options])
         strokes.append(str(rng.choice(options, p=weights / weights.sum())))
     return ["rest"] * opening + strokes + ["closing"] * closing
@@ -174,7 +176,8 @@ def make_score(rng: np.random.Generator) -> IScore:
         if tech in ("rest", "closing"):
             b = IBlock("rest", float(np.round(rng.uniform(*_FORCE_N["rest"]), 1)))
             b.u_rest = float(rng.uniform(0.7, 0.88))
-            b.rest_beats = max(meter, int(round(rng.uniform(12.0, 30.0) / period_s / meter)) * meter)
+            bars = round(rng.uniform(12.0, 30.0) / period_s / meter)
+            b.rest_beats = max(meter, bars * meter)
         else:
             b = _stroke_block(rng, tech, length_m, period_s, meter)
         b.label = str(rng.choice(vocab[tech]))

@@ -126,7 +126,9 @@ class _Player:
             f0 = 0.6 * f
         self.add(beats, "work", u1, v1, f0, f1, _FACE[b.technique], k, soft)
 
-    def hold(self, beats: int, f: float, face: str, k: int, soft: float, kind: str = "hold"):
+    def hold(
+        self, beats: int, f: float, face: str, k: int, soft: float, kind: str = "hold"
+    ) -> None:
         self.add(beats, kind, self.u, self.v, f, f, face, k, soft)
 
 
@@ -188,9 +190,9 @@ def _play_block(p: _Player, b: IBlock, k: int, light_n: float) -> None:
                     p.stroke(b, k, strip, b.u_max, side * lane, soft, first, False)
                 first = False
                 if not (last_pass and j == len(strips) - 1):
-                    nxt = strips[(j + 1) % len(strips)]
-                    ret = max(ret, b.return_beats)
-                    p.add(ret, "light", b.u_min, nxt[0] * nxt[1], light_n, light_n, "palms", k, soft)
+                    next_side, next_lane = strips[(j + 1) % len(strips)]
+                    ret, v_next = max(ret, b.return_beats), next_side * next_lane
+                    p.add(ret, "light", b.u_min, v_next, light_n, light_n, "palms", k, soft)
         first = False
 
 

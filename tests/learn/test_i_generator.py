@@ -22,10 +22,12 @@ ROOT = Path(__file__).resolve().parents[2]
 SEEDS = range(10)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _demo(seed: int, labels: bool) -> IDemo:
     """One demonstration per seed and labels for the whole file (tests only read it)."""
     return i_demo(seed, labels)
+
+
 _LIMIT_N = {"rest": 15.0, "glide": 40.0, "forearm": 45.0, "thumb_strip": 30.0}
 
 
