@@ -171,7 +171,8 @@ def _play_block(p: _Player, b: IBlock, k: int, light_n: float) -> None:
                 first = False
                 if len(b.sides) == 2 and not (last_pass and j == 1):
                     nxt = b.sides[1 - j] * b.lateral_m
-                    p.add(2, "light", b.u_max, nxt, light_n, light_n, face, k, soft)
+                    cross = max(2, int(np.ceil(2 * b.lateral_m / (0.06 * p.periods[-1]))))
+                    p.add(cross, "light", b.u_max, nxt, light_n, light_n, face, k, soft)
         else:
             strips = [(s, lane) for s in b.sides for lane in b.lanes_m]
             for j, (side, lane) in enumerate(strips):

@@ -19,7 +19,7 @@ import pytest
 from tests.learn.i_synth import FAULT_ELEMENT, FAULTS, IDemo, i_demo, i_learner, to_csv
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDS = range(10)
+SEEDS = range(8)
 
 
 @functools.cache
