@@ -200,16 +200,15 @@ def render(
 
 def to_csv(columns: dict[str, Any], path: str) -> None:
     """Write the columns as a CSV contact log (numbers to µs / µm / mN)."""
-    fmt = {"t_s": "%.6f", "u": "%.5f", "v": "%.5f", "indentation_m": "%.6f"}
-    text = []
+    digits = {"t_s": 6, "u": 5, "v": 5, "indentation_m": 6}
+    text: list[list[str]] = []
     for name, col in columns.items():
         arr = np.asarray(col)
-        if arr.dtype.kind in "iu":
-            text.append(arr.astype(str))
-        elif arr.dtype.kind == "f":
-            text.append(np.char.mod(fmt.get(name, "%.4f"), arr))
+        if arr.dtype.kind == "f":
+            spec = f"{{:.{digits.get(name, 4)}f}}"
+            text.append([spec.format(x) for x in arr.tolist()])
         else:
-            text.append(arr.astype(str))
+            text.append([str(x) for x in arr.tolist()])
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(list(columns))

@@ -184,7 +184,7 @@ def test_same_seed_same_log() -> None:
 
 
 def test_csv_round_trip(tmp_path: Path) -> None:
-    d = _demo(1, True)
+    d = _demo(5, True)  # a short log at 100 Hz
     path = tmp_path / "i.csv"
     to_csv(d.columns, str(path))
     with open(path, encoding="utf-8", newline="") as fh:
