@@ -260,7 +260,7 @@ def _timed(p: _Player, score: IScore, rng: np.random.Generator) -> list[Seg]:
 
 
 def _lifts(segs: list[Seg], rng: np.random.Generator) -> list[tuple[float, float]]:
-    """A learner's three lifts, inside long work strokes of different blocks' passes."""
+    """A learner's three lifts (0.4–1 s), each inside a different long work stroke."""
     work = [s for s in segs if s.kind == "work" and s.t1 - s.t0 > 2.5]
     pick = sorted(rng.choice(len(work), size=min(3, len(work)), replace=False))
     out = []
