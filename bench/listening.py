@@ -34,7 +34,8 @@
    guarded twin should get there later), what each knot's dwell heard.
 
 Usage: ``python bench/listening.py [--clients 6] [--glide-clients 12] [--logs 30]
-[--parts recorders,glide,sessions,trust] [--trust-heldout 3] [--presets spa,sports]
+[--parts recorders,glide,sessions,trust] [--first-client 200] [--trust-heldout 3]
+[--presets spa,sports]
 [--trust-pair-bodies 520,521] [--trust-kinds bundled,held-out,pair,pair2]
 [--recorder second|lab|clinic] [--glide-only] [--no-bridge] [--rows-from LOG]``.
 """
@@ -140,13 +141,13 @@ def _softening_row(block: dict[str, Any], truth: list[float], threshold: float) 
     }
 
 
-def sessions(n_clients: int) -> dict[str, Any]:
+def sessions(n_clients: int, first_client: int = 200) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for preset in ("spa", "sports"):
         routine = load_routine(preset)
         rows = []
         for i in range(n_clients):
-            client = knot_client(200 + i).resolved()
+            client = knot_client(first_client + i).resolved()
             r = _session(routine, client, seed=i)
             s = r["summary"]
             truth = list(client.knots or [])
@@ -481,6 +482,12 @@ def trust(
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=6, help="held-out clients per preset")
+    ap.add_argument(
+        "--first-client",
+        type=int,
+        default=200,
+        help="sessions: the first knot_client seed (other than 200: key sessions_from_N)",
+    )
     ap.add_argument("--glide-clients", type=int, default=12)
     ap.add_argument("--logs", type=int, default=30, help="recorder logs")
     ap.add_argument("--parts", default="recorders,glide,sessions,trust")
@@ -544,7 +551,8 @@ def main() -> None:
     if "glide" in parts:
         res["glide_listening"] = glide_listening(args.glide_clients)
     if "sessions" in parts:
-        res["sessions"] = sessions(args.clients)
+        key = "sessions" if args.first_client == 200 else f"sessions_from_{args.first_client}"
+        res[key] = {**sessions(args.clients, args.first_client), "command": " ".join(sys.argv[1:])}
     if "trust" in parts:
         bodies = tuple(int(b) for b in args.trust_pair_bodies.split(","))
         kinds = tuple(args.trust_kinds.split(","))
@@ -556,7 +564,7 @@ def main() -> None:
     summary = {
         k: v.get("figures") for k, v in res.items() if isinstance(v, dict) and "figures" in v
     }
-    for part in ("sessions", "trust"):
+    for part in [k for k in res if k.startswith("sessions")] + ["trust"]:
         summary.update(
             {
                 f"{part}.{p}": v["figures"]
