@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import math
 import sys
 import tempfile
 import time
@@ -60,7 +61,7 @@ sys.path.insert(0, str(ROOT))
 from tests.recorder_logs import recorder_log, write_csv  # noqa: E402
 from tests.sense.clinic_logs import clinic_log, write_clinic_csv  # noqa: E402
 from tests.sense.lab_logs import lab_log, write_lab_csv  # noqa: E402
-from tests.session.knot_clients import knot_client, match  # noqa: E402
+from tests.session.knot_clients import TOL_M, knot_client, match  # noqa: E402
 
 from backstroke.analyze import analyze  # noqa: E402
 from backstroke.body.back_model import BackModel  # noqa: E402
@@ -165,6 +166,7 @@ def sessions(n_clients: int, first_client: int = 200) -> dict[str, Any]:
                     "knots_tp": tp,
                     "knots_hit": hit,
                     "strength_rel_err": [round(f / t - 1, 3) for t, f in ratios],
+                    **_misses(s["knots"], truth, client.value("back_length_m")),
                     "breathing_rate_bpm": rate,
                     "breathing_true_bpm": round(client.value("breathing_rate_bpm"), 2),
                     "contact_breaks": s["contact_breaks"],
@@ -177,6 +179,28 @@ def sessions(n_clients: int, first_client: int = 200) -> dict[str, Any]:
             print(preset, rows[-1], flush=True)
         out[preset] = {"figures": _session_figures(rows), "clients": rows}
     return out
+
+
+def _misses(found: list[dict[str, Any]], truth: list[KnotSpec], length_m: float) -> dict[str, Any]:
+    """The true knots no found knot is within 15 mm of, and the found knots near none."""
+
+    def near(u: float, v: float, others: list[tuple[float, float]]) -> bool:
+        return any(math.hypot((u - a) * length_m, v - b) <= TOL_M for a, b in others)
+
+    f_uv = [(float(k["u"]), float(k["v"])) for k in found]
+    t_uv = [(t.u, t.v) for t in truth]
+    return {
+        "knots_missed": [
+            {"u": t.u, "v": t.v, "radius_m": t.radius_m, "stiffness_ratio": t.stiffness_ratio}
+            for t in truth
+            if not near(t.u, t.v, f_uv)
+        ],
+        "knots_false": [
+            {"u": k["u"], "v": k["v"], "stiffness_ratio": k["stiffness_ratio"]}
+            for k in found
+            if not near(float(k["u"]), float(k["v"]), t_uv)
+        ],
+    }
 
 
 def _session_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
