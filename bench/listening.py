@@ -561,7 +561,7 @@ def main() -> None:
         # Benchmark only: the detector as it was before sense/force_bridge.py.
         from backstroke.sense.softening import SofteningDetector
 
-        SofteningDetector._bridge = lambda self: (None, [])  # type: ignore[method-assign]
+        SofteningDetector._bridge = lambda self: (None, [], [])  # type: ignore[method-assign]
     if "recorders" in parts:
         key = "recorders" if args.recorder == "second" else f"recorders_{args.recorder}"
         if args.glide_only:
