@@ -34,7 +34,8 @@
    guarded twin should get there later), what each knot's dwell heard.
 
 Usage: ``python bench/listening.py [--clients 6] [--glide-clients 12] [--logs 30]
-[--parts recorders,glide,sessions,trust] [--trust-heldout 3] [--presets spa,sports]
+[--parts recorders,glide,sessions,trust] [--first-client 200] [--trust-heldout 3]
+[--presets spa,sports]
 [--trust-pair-bodies 520,521] [--trust-kinds bundled,held-out,pair,pair2]
 [--recorder second|lab|clinic] [--glide-only] [--no-bridge] [--rows-from LOG]``.
 """
@@ -44,6 +45,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import math
 import sys
 import tempfile
 import time
@@ -59,7 +61,7 @@ sys.path.insert(0, str(ROOT))
 from tests.recorder_logs import recorder_log, write_csv  # noqa: E402
 from tests.sense.clinic_logs import clinic_log, write_clinic_csv  # noqa: E402
 from tests.sense.lab_logs import lab_log, write_lab_csv  # noqa: E402
-from tests.session.knot_clients import knot_client, match  # noqa: E402
+from tests.session.knot_clients import TOL_M, knot_client, match  # noqa: E402
 
 from backstroke.analyze import analyze  # noqa: E402
 from backstroke.body.back_model import BackModel  # noqa: E402
@@ -140,13 +142,13 @@ def _softening_row(block: dict[str, Any], truth: list[float], threshold: float) 
     }
 
 
-def sessions(n_clients: int) -> dict[str, Any]:
+def sessions(n_clients: int, first_client: int = 200) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for preset in ("spa", "sports"):
         routine = load_routine(preset)
         rows = []
         for i in range(n_clients):
-            client = knot_client(200 + i).resolved()
+            client = knot_client(first_client + i).resolved()
             r = _session(routine, client, seed=i)
             s = r["summary"]
             truth = list(client.knots or [])
@@ -164,6 +166,7 @@ def sessions(n_clients: int) -> dict[str, Any]:
                     "knots_tp": tp,
                     "knots_hit": hit,
                     "strength_rel_err": [round(f / t - 1, 3) for t, f in ratios],
+                    **_misses(s["knots"], truth, client.value("back_length_m")),
                     "breathing_rate_bpm": rate,
                     "breathing_true_bpm": round(client.value("breathing_rate_bpm"), 2),
                     "contact_breaks": s["contact_breaks"],
@@ -176,6 +179,28 @@ def sessions(n_clients: int) -> dict[str, Any]:
             print(preset, rows[-1], flush=True)
         out[preset] = {"figures": _session_figures(rows), "clients": rows}
     return out
+
+
+def _misses(found: list[dict[str, Any]], truth: list[KnotSpec], length_m: float) -> dict[str, Any]:
+    """The true knots no found knot is within 15 mm of, and the found knots near none."""
+
+    def near(u: float, v: float, others: list[tuple[float, float]]) -> bool:
+        return any(math.hypot((u - a) * length_m, v - b) <= TOL_M for a, b in others)
+
+    f_uv = [(float(k["u"]), float(k["v"])) for k in found]
+    t_uv = [(t.u, t.v) for t in truth]
+    return {
+        "knots_missed": [
+            {"u": t.u, "v": t.v, "radius_m": t.radius_m, "stiffness_ratio": t.stiffness_ratio}
+            for t in truth
+            if not near(t.u, t.v, f_uv)
+        ],
+        "knots_false": [
+            {"u": k["u"], "v": k["v"], "stiffness_ratio": k["stiffness_ratio"]}
+            for k in found
+            if not near(float(k["u"]), float(k["v"]), t_uv)
+        ],
+    }
 
 
 def _session_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -481,6 +506,12 @@ def trust(
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=6, help="held-out clients per preset")
+    ap.add_argument(
+        "--first-client",
+        type=int,
+        default=200,
+        help="sessions: the first knot_client seed (other than 200: key sessions_from_N)",
+    )
     ap.add_argument("--glide-clients", type=int, default=12)
     ap.add_argument("--logs", type=int, default=30, help="recorder logs")
     ap.add_argument("--parts", default="recorders,glide,sessions,trust")
@@ -530,7 +561,7 @@ def main() -> None:
         # Benchmark only: the detector as it was before sense/force_bridge.py.
         from backstroke.sense.softening import SofteningDetector
 
-        SofteningDetector._bridge = lambda self: (None, [])  # type: ignore[method-assign]
+        SofteningDetector._bridge = lambda self: (None, [], [])  # type: ignore[method-assign]
     if "recorders" in parts:
         key = "recorders" if args.recorder == "second" else f"recorders_{args.recorder}"
         if args.glide_only:
@@ -544,7 +575,8 @@ def main() -> None:
     if "glide" in parts:
         res["glide_listening"] = glide_listening(args.glide_clients)
     if "sessions" in parts:
-        res["sessions"] = sessions(args.clients)
+        key = "sessions" if args.first_client == 200 else f"sessions_from_{args.first_client}"
+        res[key] = {**sessions(args.clients, args.first_client), "command": " ".join(sys.argv[1:])}
     if "trust" in parts:
         bodies = tuple(int(b) for b in args.trust_pair_bodies.split(","))
         kinds = tuple(args.trust_kinds.split(","))
@@ -556,7 +588,7 @@ def main() -> None:
     summary = {
         k: v.get("figures") for k, v in res.items() if isinstance(v, dict) and "figures" in v
     }
-    for part in ("sessions", "trust"):
+    for part in [k for k in res if k.startswith("sessions")] + ["trust"]:
         summary.update(
             {
                 f"{part}.{p}": v["figures"]

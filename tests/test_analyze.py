@@ -169,6 +169,19 @@ def test_derived_passes_without_pass_index_or_blocks(session_cols: dict[str, np.
     assert r["knots"] == []
 
 
+def test_thumb_block_outside_the_logs_passes_still_heard(
+    session_cols: dict[str, np.ndarray],
+) -> None:
+    # A recorder numbering only its glide's passes (-1 elsewhere): the thumb's strips
+    # are still there, as legs of u.
+    cols = dict(session_cols)
+    cols["pass_index"] = np.where(cols["block"] == 2, -1.0, cols["pass_index"])
+    r = analyze_columns(cols)
+    tp, found, matched, truth = knot_scores([(k["u"], k["v"]) for k in r["knots"]], KNOTS)
+    assert (tp, found, matched, truth) == (2, 2, 2, 2)
+    assert r["blocks"][2]["passes"] == 0 and len(r["blocks"][2]["knots"]) == 2
+
+
 def test_tempo_from_whole_beat_strokes() -> None:
     """Strokes of 4 beats at 60 BPM: one turnaround every 4 s = 15 strokes/min."""
     rate = 100.0

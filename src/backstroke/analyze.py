@@ -51,6 +51,7 @@ from backstroke.sense.knots import (
 )
 from backstroke.sense.passes import (
     DEFAULT_HYSTERESIS_U,
+    derive_pass_index,
     pass_count,
     pass_indices,
     stroke_periods_s,
@@ -823,11 +824,16 @@ def _analyze_block(
         thumb = (codes == _THUMB) | (codes >= len(TOOL_NAMES))
     if np.any(thumb):
         pos = {q: c[q][i][thumb] if q in c else None for q in ("x_m", "y_m", "z_m")}
+        strip_pass = pass_of[thumb]
+        if np.all(strip_pass < 0):
+            # A log's pass_index may number only its glide's passes (-1 elsewhere); the
+            # thumb's strips are still there, as legs of its own u.
+            strip_pass = derive_pass_index(u[thumb], hysteresis_u)
         b.detections = knot_detections(
             u[thumb],
             v[thumb],
             k[thumb],
-            np.where(pass_of[thumb] >= 0, pass_of[thumb] + b.pass_offset, -1),
+            np.where(strip_pass >= 0, strip_pass + b.pass_offset, -1),
             normal_force_n=f[thumb],
             x_m=pos["x_m"],
             y_m=pos["y_m"],
