@@ -1,4 +1,8 @@
-"""Plans stay byte-identical for every routine in the repository (refactors keep behaviour).
+"""Plans stay the same for every routine in the repository (refactors keep behaviour).
+
+Everything is compared exactly but plan.json's sampled float columns, which are compared
+within ``SAMPLE_TOL`` (their values are rounded to 1e-6 in the file; a library update
+moves the surface they sample by far less than that, but can flip a rounding).
 
 The reference (``plan_reference.json``) was generated before techniques moved behind
 one protocol; a change that alters a plan on purpose regenerates it
@@ -14,6 +18,7 @@ import pytest
 from tests.plan.plan_fingerprint import REFERENCE, cases, fingerprint, load
 
 _REF = json.loads(REFERENCE.read_text())
+SAMPLE_TOL = 2e-6
 
 
 def test_reference_covers_every_case() -> None:
@@ -22,4 +27,12 @@ def test_reference_covers_every_case() -> None:
 
 @pytest.mark.parametrize(("routine", "client"), cases(), ids=[f"{r}@{c}" for r, c in cases()])
 def test_plan_unchanged(routine: str, client: str) -> None:
-    assert fingerprint(load(routine), client) == _REF[f"{routine} @ {client}"]
+    got, ref = fingerprint(load(routine), client), _REF[f"{routine} @ {client}"]
+    got_cols = got["plan_json"].pop("float_columns")
+    ref_cols = ref["plan_json"].pop("float_columns")
+    assert got == ref
+    assert sorted(got_cols) == sorted(ref_cols)
+    for name, col in ref_cols.items():
+        assert got_cols[name]["n"] == col["n"], name
+        assert got_cols[name]["mean"] == pytest.approx(col["mean"], abs=SAMPLE_TOL), name
+        assert got_cols[name]["at"] == pytest.approx(col["at"], abs=SAMPLE_TOL), name
