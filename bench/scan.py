@@ -66,7 +66,9 @@ constants were calibrated on the first two generators; the slices and the loft w
 each written afterwards, and their first, blind runs are kept in
 `bench/results/scan_blind_first_run.json` and `scan_blind_third_first_run.json`; the
 landmark finders were then tuned on all four, and the shell written after that, its
-blind run kept in `scan_blind_fifth_first_run.json`.
+blind run kept in `scan_blind_fifth_first_run.json`. Session 7 changed the dimple
+pair test looking at the phantom, slices, loft and shell only; the parametric body and
+the sixth generator (`tof`) were held out until this run.
 """
 
 

@@ -10,7 +10,7 @@ from backstroke.body.back_model import BackModel
 from backstroke.body.client_file import random_client
 from backstroke.body.scan_axis import height_grid
 from backstroke.body.scan_dimples import find_dimples
-from backstroke.body.scan_fit import fit_scan
+from backstroke.body.scan_fit import fit_scan, landmark_confidence
 from backstroke.body.scan_io import Scan
 from backstroke.body.scan_landmarks import (
     SCAPULA_INFERIOR_ANGLE_FRACTION,
@@ -33,6 +33,7 @@ def test_dimples_found_on_the_fifth_generator() -> None:
     truth = {k: fit.to_body(sc.landmarks_m[k]) for k in ("psis_left", "psis_right")}
     x_true = 0.5 * (truth["psis_left"][0] + truth["psis_right"][0])
     _, grid = _grid_b(fit, sc.points_m, x_true - 0.2, x_true + 0.25)
+    assert fit.quality["landmark_confidence"]["psis"] == "high"
     pair = find_dimples(grid, fit._m, x_true + 0.03)  # searched about a guess 3 cm off
     assert pair is not None
     found = sorted([pair.first_st_m, pair.second_st_m], key=lambda p: -p[1])
@@ -50,6 +51,16 @@ def test_no_dimples_on_a_body_without_them() -> None:
     _, grid = _grid_b(fit, sim.points_m, x0 - 0.2, x0 + 0.25)
     assert find_dimples(grid, fit._m, x0) is None
     assert fit.quality["landmarks_from"]["psis"] != "dimples"
+    assert fit.quality["landmark_confidence"]["psis"] != "high"
+
+
+def test_landmark_confidence() -> None:
+    low = landmark_confidence("proportions", False, "proportions (no blade edge seen)")
+    assert set(low.values()) == {"low"}
+    seen = landmark_confidence("dimples", True, "blade edge and proportions")
+    assert seen["psis"] == seen["C7"] == seen["back_length"] == "high"
+    assert seen["iliac_crest_top"] == seen["scapula_inferior_angle"] == "medium"
+    assert landmark_confidence("buttocks", True, "x")["back_length"] == "medium"
 
 
 def test_blade_edge_on_the_fifth_generator() -> None:

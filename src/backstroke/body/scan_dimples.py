@@ -42,7 +42,8 @@ FloatArray = NDArray[np.float64]
 
 PIT_SIGMA_M = 0.009
 FIT_RADIUS_M = 0.03
-MIN_T = 4.0  # each pit of a pair (t >= 3 gave a false pair on a parametric body)
+MIN_T = 2.5  # each pit of a pair
+PAIR_T = 4.5  # both pits together, (t1 + t2) / sqrt(2)
 LATERAL_M = (0.03, 0.07)  # dimples' distance from the midline
 SEARCH_M = 0.10  # about the buttocks' PSIS level (apex to PSIS varies 6-15 cm)
 PAIR_LEVEL_M = 0.012
@@ -138,7 +139,8 @@ def find_dimples(grid: HeightGrid, mid: Any, s_guess_m: float) -> DimplePair | N
     rows = np.flatnonzero(np.abs(grid.s_m - s_guess_m) <= SEARCH_M)
     if rows.size == 0:
         return None
-    depth = pit_depth_m(grid, rows, mid)
+    tstat = np.zeros_like(grid.h_m)
+    depth = pit_depth_m(grid, rows, mid, tstat)
     need = MIN_DEPTH_M
     win = (max(1, round(PAIR_LEVEL_M / grid.cell_m)) * 2 + 1, 1)
     best: tuple[float, int, float] | None = None
@@ -159,12 +161,17 @@ def find_dimples(grid: HeightGrid, mid: Any, s_guess_m: float) -> DimplePair | N
     _, i_row, off = best
     c = float(mid(grid.s_m[i_row]))
     sides = []
+    strength: list[float] = []
     for sgn in (1.0, -1.0):
         box = _box(grid, grid.s_m[i_row], c + sgn * off)
         sub = depth[box]
         ii, jj = np.unravel_index(int(np.argmax(sub)), sub.shape)
         sides.append((float(grid.s_m[box[0]][ii]), float(grid.t_m[box[1]][jj]), float(sub[ii, jj])))
+        strength.append(float(tstat[box][ii, jj]))
     (s1, t1, d1), (s2, t2, d2) = sides
+    # Each pit alone may be faint (t >= MIN_T); the pair together must be clear.
+    if sum(strength) / np.sqrt(2.0) < PAIR_T:
+        return None
     # Both pits deep enough on their own, and alike: a dimple pair is symmetric.
     if min(d1, d2) < need or max(d1, d2) > min(PAIR_DEPTH_RATIO * min(d1, d2), MAX_DEPTH_M):
         return None

@@ -79,6 +79,7 @@ def fit_scan(scan: Scan) -> ScannedBack:
         )
     frame, margin = orient_head(body, frame, cell)
     s_psis = s_c7 = 0.0
+    c7_seen = False
     mid = None
     from_shape = False
     for _ in range(3):
@@ -93,6 +94,7 @@ def fit_scan(scan: Scan) -> ScannedBack:
         mid = smooth_midline(ss, tt)
         knee = c7_s_m(grid, mid, s_top)
         s_c7 = knee if knee is not None else s_top - C7_BELOW_SHOULDER_TOP_M
+        c7_seen = knee is not None
         s_psis, from_shape = psis_s_m(grid, mid, s_c7)
         back_rows = (ss >= s_psis) & (ss <= s_c7)
         if back_rows.sum() < 10:
@@ -125,7 +127,26 @@ def fit_scan(scan: Scan) -> ScannedBack:
     back = _build(scan, body, frame, grid, mid, s_psis, s_c7, psis_from, margin, sp)
     if dimples is not None:
         back.quality["landmarks_b"].update(_dimples_b(back, frame, grid, dimples))
+    back.quality["landmark_confidence"] = landmark_confidence(
+        psis_from, c7_seen, back.quality["landmarks_from"]["scapula_inferior_angle"]
+    )
     return back
+
+
+def landmark_confidence(psis_from: str, c7_seen: bool, scapula_from: str) -> dict[str, str]:
+    """How far each landmark rests on what the skin showed: "high" (a cue seen at the
+    landmark itself), "medium" (a cue nearby plus a rule), "low" (body proportions).
+    The generators' anatomies disagree on proportions by several centimetres (e.g. the
+    buttocks' apex lies 7-14 cm caudal of the PSIS), so "low" may be out of the limits."""
+    psis = {"dimples": "high", "buttocks": "medium"}.get(psis_from, "low")
+    level = "medium" if psis == "high" else "low"  # the crests' level: L4 from the PSIS
+    return {
+        "C7": "high" if c7_seen else "low",
+        "psis": psis,
+        "iliac_crest_top": level,
+        "scapula_inferior_angle": "medium" if scapula_from.startswith("blade") else "low",
+        "back_length": psis if c7_seen else "low",
+    }
 
 
 def _dimples_b(
