@@ -259,6 +259,12 @@ def _loaded(k: NDArray[np.float64], f: NDArray[np.float64] | None) -> NDArray[np
     return ok
 
 
+def _long_enough(s_m: NDArray[np.float64], window_m: float) -> bool:
+    """Whether a strip spans the ``3 * window_m`` that ``strip_knots`` needs to search."""
+    s = s_m[np.isfinite(s_m)]
+    return bool(s.size) and float(s.max()) - float(s.min()) >= 3 * window_m
+
+
 def _time_pieces(t: NDArray[np.float64], on: NDArray[np.bool_]) -> list[NDArray[np.int64]]:
     """Index ranges of a strip between pauses: loaded samples more than ``PAUSE_S``
     apart in time cut it (the samples between are in the piece before)."""
@@ -355,6 +361,8 @@ def knot_detections(
     # a one-way strip cannot tell from a breath) for breath; that piece stays as measured.
     amp_cap = MAX_BREATH_OVER_TYPICAL * float(np.median(amps)) if len(amps) >= 3 else math.inf
     for g, (idx, on) in enumerate(zip(groups, loaded, strict=True)):
+        if not _long_enough(uu[idx] * back_length_m, window_m):
+            continue  # no part of it can hold a knot (most strips of a glide's record)
         ks = np.where(on, k[idx], np.nan)
         if fits and f is not None and dep is not None:
             clean = np.where(on, dep[idx], np.nan)
