@@ -31,6 +31,8 @@ MIN_BREATH_R2 = 0.3
 # nothing, and a 1 kHz pass costs 50× less.
 FIT_HZ = 20.0
 MIN_FIT_SAMPLES = 60
+# Fewer finite samples in a pass than this and it cannot tell its breath.
+MIN_PASS_SAMPLES = 200
 # A rate twice the best one is taken when its residual is at most this much larger
 # (the model's second harmonic makes half the rate fit nearly as well); the fastest
 # breath considered at all.
@@ -137,7 +139,11 @@ def fit_breathing(
         rates = known_rate_bpm * RATE_SCAN
     else:
         rates = RESTING_RATES_BPM
-    if ok.sum() < 200 or np.ptp(uu[ok]) < 0.05 or np.ptp(t[ok]) < 1.5 * 60.0 / rates.min():
+    if (
+        ok.sum() < MIN_PASS_SAMPLES
+        or np.ptp(uu[ok]) < 0.05
+        or np.ptp(t[ok]) < 1.5 * 60.0 / rates.min()
+    ):
         return None
     tb, ub, db = _bin_means(t[ok], uu[ok], d[ok])
     if tb.size < MIN_FIT_SAMPLES:

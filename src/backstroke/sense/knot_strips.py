@@ -54,6 +54,13 @@ def breath_mean(
     return out
 
 
+def _median_of_few(x: list[float]) -> float:
+    """``np.median`` of one to three floats, exactly (sorted middle; mean of two)."""
+    y = sorted(x)
+    n = len(y)
+    return y[n // 2] if n % 2 else (y[n // 2 - 1] + y[n // 2]) / 2
+
+
 def force_plateaus(
     s_m: NDArray[np.float64],
     force_n: NDArray[np.float64],
@@ -80,11 +87,11 @@ def force_plateaus(
     b[~ok] = -1
     nb = int(b.max()) + 1
     prof, _ = binned_median(force_n[ok], b[ok], nb)
-    label = np.full(nb, -1, dtype=np.int64)
+    # Python floats: the walk is sequential and runs once per strip (thousands a log).
+    label_l = [-1] * nb
     seg, ref = -1, math.nan
     start: list[float] = []
-    for i in range(nb):
-        f = prof[i]
+    for i, f in enumerate(prof.tolist()):
         if not math.isfinite(f):
             continue
         if seg < 0 or abs(f - ref) > FORCE_STEP * ref:
@@ -92,8 +99,9 @@ def force_plateaus(
             start = []
         if len(start) < 3:
             start.append(f)
-            ref = float(np.median(start))
-        label[i] = seg
+            ref = _median_of_few(start)
+        label_l[i] = seg
+    label = np.asarray(label_l, dtype=np.int64)
     per_sample = np.where(b >= 0, label[np.maximum(b, 0)], -1)
     return [np.flatnonzero(per_sample == k) for k in range(seg + 1)]
 

@@ -55,7 +55,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
-from backstroke.sense.breathing_removal import BreathingFit, fit_breathing
+from backstroke.sense.breathing_removal import MIN_PASS_SAMPLES, BreathingFit, fit_breathing
 from backstroke.sense.knot_merge import MERGE_M, Knot, KnotDetection, merge_knots
 from backstroke.sense.knot_strips import MIDLINE_BAND_M, force_plateaus, strip_groups
 from backstroke.sense.passes import DEFAULT_HYSTERESIS_U
@@ -259,6 +259,12 @@ def _loaded(k: NDArray[np.float64], f: NDArray[np.float64] | None) -> NDArray[np
     return ok
 
 
+def _long_enough(s_m: NDArray[np.float64], window_m: float) -> bool:
+    """Whether a strip spans the ``3 * window_m`` that ``strip_knots`` needs to search."""
+    s = s_m[np.isfinite(s_m)]
+    return bool(s.size) and float(s.max()) - float(s.min()) >= 3 * window_m
+
+
 def _time_pieces(t: NDArray[np.float64], on: NDArray[np.bool_]) -> list[NDArray[np.int64]]:
     """Index ranges of a strip between pauses: loaded samples more than ``PAUSE_S``
     apart in time cut it (the samples between are in the piece before)."""
@@ -318,16 +324,26 @@ def knot_detections(
     dep = None if indentation_m is None else _opt(indentation_m, n)
     dets: list[KnotDetection] = []
     groups = strip_groups(uu, vv, p, hysteresis, back_length_m)
-    loaded = [_loaded(k[idx], None if f is None else f[idx]) for idx in groups]
+    # Most strips of a record are slivers (a glide's wander across lanes): too short to
+    # search for a knot and too few samples to tell a breath. Those are passed over.
+    searched = [_long_enough(uu[idx] * back_length_m, window_m) for idx in groups]
+    used = [s or idx.size >= MIN_PASS_SAMPLES for s, idx in zip(searched, groups, strict=True)]
+    loaded = [
+        _loaded(k[idx], None if f is None else f[idx]) if need else np.zeros(idx.size, dtype=bool)
+        for idx, need in zip(groups, used, strict=True)
+    ]
     rate = breathing_rate_bpm
     if f is not None and t is not None and dep is not None:
         # The strips' own breathing (a few breaths each, many strips) over a rate heard
         # elsewhere (a rest of a few breaths); that only when no strip can tell.
         # Heard between pauses (see below): a fit across one has its rate pulled.
+        # (A piece of fewer samples than a fit needs cannot tell: left out.)
         pieces = [
             idx[piece]
             for idx, m in zip(groups, loaded, strict=True)
+            if idx.size >= MIN_PASS_SAMPLES
             for piece in _time_pieces(t[idx], m)
+            if piece.size >= MIN_PASS_SAMPLES
         ]
         on_dep = [np.where(_loaded(k[j], f[j]), dep[j], np.nan) for j in pieces]
         rate = _strips_breathing_rate(pieces, t, uu, on_dep) or breathing_rate_bpm
@@ -340,8 +356,11 @@ def knot_detections(
         # across the pause, and a breath a few per cent off the rate is half a breath
         # out by the far end. A piece too short to tell is left as measured.
         for idx, on in zip(groups, loaded, strict=True):
-            d_on = np.where(on, dep[idx], np.nan)
             per = []
+            if idx.size < MIN_PASS_SAMPLES:
+                fits.append(per)
+                continue
+            d_on = np.where(on, dep[idx], np.nan)
             for piece in _time_pieces(t[idx], on):
                 fit = fit_breathing(t[idx][piece], uu[idx][piece], d_on[piece], rate, robust=True)
                 if fit is not None:
@@ -355,6 +374,8 @@ def knot_detections(
     # a one-way strip cannot tell from a breath) for breath; that piece stays as measured.
     amp_cap = MAX_BREATH_OVER_TYPICAL * float(np.median(amps)) if len(amps) >= 3 else math.inf
     for g, (idx, on) in enumerate(zip(groups, loaded, strict=True)):
+        if not searched[g]:
+            continue
         ks = np.where(on, k[idx], np.nan)
         if fits and f is not None and dep is not None:
             clean = np.where(on, dep[idx], np.nan)
