@@ -57,6 +57,10 @@ SURFACE_MARGIN_M = 0.05
 MIN_BACK_LENGTH_M = 0.30
 MAX_BACK_LENGTH_M = 0.75
 SQUARE_CUT_PASSES = 1  # midline passes cutting the back square to the previous midline
+# Kernels (σ along x, along y; cells) bridging the holes the mirror left: long along the
+# spine, whose profile changes slowly, short across it (the furrow between the erectors).
+HOLE_SIGMAS_CELLS = ((3.0, 1.5), (6.0, 1.5), (12.0, 3.0), (12.0, 12.0))
+HOLE_BLEND_WEIGHT = 0.2  # a fine kernel with less data weight than this blends in a wider
 
 
 def fit_scan(scan: Scan) -> ScannedBack:
@@ -246,17 +250,35 @@ def _surface(
     mirrored = np.where(okj, z[ii, np.clip(jj, 0, z.shape[1] - 1)], np.nan)
     z = np.where(measured, z, mirrored)
     have = np.isfinite(z)
-    w = ndimage.gaussian_filter(have.astype(float), 1.5)
-    zs = ndimage.gaussian_filter(np.where(have, z, 0.0), 1.5)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        smooth = zs / w
-    smooth = np.where(w > 0.05, smooth, np.nan)
+    smooth, w = _normalised_smooth(z, have, 1.5)
+    # A hole the mirror did not fill (on the midline it is its own mirror) is bridged
+    # smoothly by wider and wider kernels (``HOLE_SIGMAS_CELLS``), blended in as the fine one runs out of data:
+    # a nearest-cell fill left steps of 3-6 mm there, 40° on the plan's normals.
+    for sigma in HOLE_SIGMAS_CELLS:
+        wide, w_wide = _normalised_smooth(z, have, sigma)
+        a = np.clip(w / HOLE_BLEND_WEIGHT, 0.0, 1.0)
+        ok = np.isfinite(smooth)
+        smooth = np.where(ok, a * np.where(ok, smooth, 0.0) + (1 - a) * wide, wide)
+        smooth = np.where(np.isfinite(smooth) & (np.maximum(w, w_wide) > 0.05), smooth, np.nan)
+        w = np.maximum(w, w_wide)
     fill = ~np.isfinite(smooth)
     if fill.all():
         raise ScanError("no back surface left after cleaning the scan")
     idx = ndimage.distance_transform_edt(fill, return_distances=False, return_indices=True)
     smooth = smooth[tuple(idx)]
     return SurfaceGrid(g.s0_m, g.t0_m, cell, smooth), measured
+
+
+def _normalised_smooth(
+    z: FloatArray, have: NDArray[np.bool_], sigma_cells: float | tuple[float, float]
+) -> tuple[FloatArray, FloatArray]:
+    """Gaussian normalised convolution of the cells that ``have`` data: (heights, weight);
+    heights NaN where the weight is 0.05 or less."""
+    w = ndimage.gaussian_filter(have.astype(float), sigma_cells)
+    zs = ndimage.gaussian_filter(np.where(have, z, 0.0), sigma_cells)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = zs / w
+    return np.where(w > 0.05, out, np.nan), w
 
 
 def _chart_points(back: ScannedBack, pts_b: FloatArray) -> NDArray[np.bool_]:
