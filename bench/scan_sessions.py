@@ -1,4 +1,5 @@
-"""``python -m bench.scan_sessions [SEEDS…] [--clients A,B]``: sessions on a scanned body.
+"""``python -m bench.scan_sessions [SEEDS…] [--clients A,B] [--specs exact,camera,worst]
+[--merge TAG]``: sessions on a scanned body.
 
 For each bundled client and seed, the same session on the exact body, on the body
 fitted to a simulated scan by a good camera (the ``[scan]`` defaults) and with the
@@ -115,22 +116,56 @@ def one(client_name: str, seed: int, spec: ScanSpec | None) -> dict[str, Any]:
     }
 
 
-def main(seeds: list[int], clients: tuple[str, ...] = CLIENTS) -> dict[str, Any]:
-    rows = []
+def main(
+    seeds: list[int],
+    clients: tuple[str, ...] = CLIENTS,
+    specs: tuple[str, ...] = tuple(SPECS),
+    run_tag: str | None = None,
+) -> dict[str, Any]:
+    """Run ``clients × seeds × specs``. With ``run_tag`` the rows are merged into the
+    results file (a row of the same client, seed and body replaced), each new row
+    tagged ``run``; without it the file holds only this run's rows."""
+    old: list[dict[str, Any]] = []
+    note = None
+    if run_tag is not None and RESULTS.exists():
+        prev = json.loads(RESULTS.read_text())
+        old, note = prev.get("rows", []), prev.get("note")
+    rows = list(old)
     for name in clients:
         for seed in seeds:
-            for spec in SPECS.values():
-                r = one(name, seed, spec)
+            for key in specs:
+                r = one(name, seed, SPECS[key])
+                if run_tag is not None:
+                    r["run"] = run_tag
                 print(json.dumps(r), flush=True)
-                rows.append(r)
+                same = [
+                    i
+                    for i, o in enumerate(rows)
+                    if (o["client"], o["seed"], o["body"]) == (name, seed, r["body"])
+                ]
+                if same:
+                    rows[same[0]] = r
+                else:
+                    rows.append(r)
+                _write(rows, note)
+    out = _write(rows, note)
+    write_doc(out)
+    return out
+
+
+def _write(rows: list[dict[str, Any]], note: Any) -> dict[str, Any]:
+    order = {c: i for i, c in enumerate(("default", "tight", "petite"))}
+    rows.sort(
+        key=lambda r: (order.get(r["client"], 9), r["client"], r["seed"], r["body"] != "exact")
+    )
     out = {
         "routine": str(ROUTINE.relative_to(ROOT)),
         "scan": {k: None if v is None else v.model_dump() for k, v in SPECS.items()},
         "rows": rows,
+        **({} if note is None else {"note": note}),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(out, indent=1) + "\n")
-    write_doc(out)
     return out
 
 
@@ -192,4 +227,14 @@ if __name__ == "__main__":
         i = args.index("--clients")
         names = tuple(args[i + 1].split(","))
         del args[i : i + 2]
-    main([int(a) for a in args] or [7], names)
+    keys = tuple(SPECS)
+    if "--specs" in args:
+        i = args.index("--specs")
+        keys = tuple(args[i + 1].split(","))
+        del args[i : i + 2]
+    tag = None
+    if "--merge" in args:
+        i = args.index("--merge")
+        tag = args[i + 1]
+        del args[i : i + 2]
+    main([int(a) for a in args] or [7], names, keys, tag)

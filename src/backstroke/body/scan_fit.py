@@ -252,8 +252,9 @@ def _surface(
     have = np.isfinite(z)
     smooth, w = _normalised_smooth(z, have, 1.5)
     # A hole the mirror did not fill (on the midline it is its own mirror) is bridged
-    # smoothly by wider and wider kernels (``HOLE_SIGMAS_CELLS``), blended in as the fine one runs out of data:
-    # a nearest-cell fill left steps of 3-6 mm there, 40° on the plan's normals.
+    # smoothly by wider and wider kernels (``HOLE_SIGMAS_CELLS``), blended in as the
+    # fine one runs out of data: a nearest-cell fill left steps of 3-6 mm there, 40° on
+    # the plan's normals.
     for sigma in HOLE_SIGMAS_CELLS:
         wide, w_wide = _normalised_smooth(z, have, sigma)
         a = np.clip(w / HOLE_BLEND_WEIGHT, 0.0, 1.0)
