@@ -178,15 +178,15 @@ def doc_table(out: dict[str, Any]) -> str:
     lines = [
         "| client | seed | body | ended | contact breaks | force RMSE (N) | bone_contact_s "
         "| force cone max (deg) | surface error mean / max (mm) | knots P / R (15 mm) "
-        "| knot distances (mm) | glide softened at | glide stiffness first → last (N/m) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| knot distances (mm) | glide softened at | glide stiffness first → last (N/m) | run |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in out["rows"]:
         se = r["surface_error_m"] or {}
         surf = "–" if se.get("mean") is None else f"{se['mean'] * 1e3:.1f} / {se['max'] * 1e3:.1f}"
         k = r["knots"]
         ks = r["glide_stiffness_by_pass_n_m"]
-        bone = f(r["bone_contact_s"], 1) if r["body"] != "exact" else "–"
+        bone = f(r["bone_contact_s"], 2) if r["body"] != "exact" else "–"
         cone = (r.get("force_cone_deg") or {}).get("max")
         ended = r["ended"] if not r.get("fault") else f"{r['ended']} ({r['fault']})"
         lines.append(
@@ -195,10 +195,10 @@ def doc_table(out: dict[str, Any]) -> str:
             f"| {surf} | {f(k['precision'], 2)} / {f(k['recall'], 2)} ({k['found']} found, "
             f"{k['true']} true) | {', '.join(str(d) for d in k['distances_mm']) or '–'} "
             f"| {f(r['glide_softening_pass'])} ({r['glide_passes']} passes) "
-            f"| {ks[0]:.0f} → {ks[-1]:.0f} |"
+            f"| {ks[0]:.0f} → {ks[-1]:.0f} | {r.get('run', '–')} |"
             if ks
             else f"| {r['client']} | {r['seed']} | {r['body']} | {ended} | – | – | – | – | – | – "
-            "| – | – | – |"
+            f"| – | – | – | {r.get('run', '–')} |"
         )
     return "\n".join(lines)
 
@@ -209,10 +209,13 @@ def write_doc(out: dict[str, Any]) -> None:
     begin, end = "<!-- scan-sessions-refined:begin -->", "<!-- scan-sessions-refined:end -->"
     i, j = text.index(begin) + len(begin), text.index(end)
     seeds = " ".join(str(x) for x in sorted({r["seed"] for r in out["rows"]}))
+    runs = sorted({str(r.get("run", "")) for r in out["rows"]} - {""})
     body = (
-        f"\nWritten by `python -m bench.scan_sessions {seeds} --clients default,tight,petite` "
-        "(`bench/results/scan_sessions.json`; routine `bench/scan_routine.toml`: rest, glides "
-        "until softening at 4 %, one thumb pass each side; built-in simulator). "
+        f"\nRows of `python -m bench.scan_sessions SEEDS --clients default,tight,petite "
+        f"[--specs …] --merge TAG` (seeds {seeds}; `bench/results/scan_sessions.json`, each "
+        f"row tagged with its run: {', '.join(f'`{x}`' for x in runs)}; a re-run row replaces "
+        "the older one of the same client, seed and body). Routine `bench/scan_routine.toml`: "
+        "rest, glides until softening at 4 %, one thumb pass each side; built-in simulator. "
         "Knots are matched in the scan frame S (fitted bodies) or B (exact body).\n\n"
         + doc_table(out)
         + "\n"
@@ -222,7 +225,7 @@ def write_doc(out: dict[str, Any]) -> None:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    names = CLIENTS
+    names: tuple[str, ...] = CLIENTS
     if "--clients" in args:
         i = args.index("--clients")
         names = tuple(args[i + 1].split(","))
