@@ -1,4 +1,5 @@
-"""``python -m bench.scan_sessions [SEEDS…] [--clients A,B]``: sessions on a scanned body.
+"""``python -m bench.scan_sessions [SEEDS…] [--clients A,B] [--specs exact,camera,worst]
+[--merge TAG]``: sessions on a scanned body.
 
 For each bundled client and seed, the same session on the exact body, on the body
 fitted to a simulated scan by a good camera (the ``[scan]`` defaults) and with the
@@ -115,22 +116,56 @@ def one(client_name: str, seed: int, spec: ScanSpec | None) -> dict[str, Any]:
     }
 
 
-def main(seeds: list[int], clients: tuple[str, ...] = CLIENTS) -> dict[str, Any]:
-    rows = []
+def main(
+    seeds: list[int],
+    clients: tuple[str, ...] = CLIENTS,
+    specs: tuple[str, ...] = tuple(SPECS),
+    run_tag: str | None = None,
+) -> dict[str, Any]:
+    """Run ``clients × seeds × specs``. With ``run_tag`` the rows are merged into the
+    results file (a row of the same client, seed and body replaced), each new row
+    tagged ``run``; without it the file holds only this run's rows."""
+    old: list[dict[str, Any]] = []
+    note = None
+    if run_tag is not None and RESULTS.exists():
+        prev = json.loads(RESULTS.read_text())
+        old, note = prev.get("rows", []), prev.get("note")
+    rows = list(old)
     for name in clients:
         for seed in seeds:
-            for spec in SPECS.values():
-                r = one(name, seed, spec)
+            for key in specs:
+                r = one(name, seed, SPECS[key])
+                if run_tag is not None:
+                    r["run"] = run_tag
                 print(json.dumps(r), flush=True)
-                rows.append(r)
+                same = [
+                    i
+                    for i, o in enumerate(rows)
+                    if (o["client"], o["seed"], o["body"]) == (name, seed, r["body"])
+                ]
+                if same:
+                    rows[same[0]] = r
+                else:
+                    rows.append(r)
+                _write(rows, note)
+    out = _write(rows, note)
+    write_doc(out)
+    return out
+
+
+def _write(rows: list[dict[str, Any]], note: Any) -> dict[str, Any]:
+    order = {c: i for i, c in enumerate(("default", "tight", "petite"))}
+    rows.sort(
+        key=lambda r: (order.get(r["client"], 9), r["client"], r["seed"], r["body"] != "exact")
+    )
     out = {
         "routine": str(ROUTINE.relative_to(ROOT)),
         "scan": {k: None if v is None else v.model_dump() for k, v in SPECS.items()},
         "rows": rows,
+        **({} if note is None else {"note": note}),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(out, indent=1) + "\n")
-    write_doc(out)
     return out
 
 
@@ -143,15 +178,15 @@ def doc_table(out: dict[str, Any]) -> str:
     lines = [
         "| client | seed | body | ended | contact breaks | force RMSE (N) | bone_contact_s "
         "| force cone max (deg) | surface error mean / max (mm) | knots P / R (15 mm) "
-        "| knot distances (mm) | glide softened at | glide stiffness first → last (N/m) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| knot distances (mm) | glide softened at | glide stiffness first → last (N/m) | run |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in out["rows"]:
         se = r["surface_error_m"] or {}
         surf = "–" if se.get("mean") is None else f"{se['mean'] * 1e3:.1f} / {se['max'] * 1e3:.1f}"
         k = r["knots"]
         ks = r["glide_stiffness_by_pass_n_m"]
-        bone = f(r["bone_contact_s"], 1) if r["body"] != "exact" else "–"
+        bone = f(r["bone_contact_s"], 2) if r["body"] != "exact" else "–"
         cone = (r.get("force_cone_deg") or {}).get("max")
         ended = r["ended"] if not r.get("fault") else f"{r['ended']} ({r['fault']})"
         lines.append(
@@ -160,10 +195,10 @@ def doc_table(out: dict[str, Any]) -> str:
             f"| {surf} | {f(k['precision'], 2)} / {f(k['recall'], 2)} ({k['found']} found, "
             f"{k['true']} true) | {', '.join(str(d) for d in k['distances_mm']) or '–'} "
             f"| {f(r['glide_softening_pass'])} ({r['glide_passes']} passes) "
-            f"| {ks[0]:.0f} → {ks[-1]:.0f} |"
+            f"| {ks[0]:.0f} → {ks[-1]:.0f} | {r.get('run', '–')} |"
             if ks
             else f"| {r['client']} | {r['seed']} | {r['body']} | {ended} | – | – | – | – | – | – "
-            "| – | – | – |"
+            f"| – | – | – | {r.get('run', '–')} |"
         )
     return "\n".join(lines)
 
@@ -174,10 +209,13 @@ def write_doc(out: dict[str, Any]) -> None:
     begin, end = "<!-- scan-sessions-refined:begin -->", "<!-- scan-sessions-refined:end -->"
     i, j = text.index(begin) + len(begin), text.index(end)
     seeds = " ".join(str(x) for x in sorted({r["seed"] for r in out["rows"]}))
+    runs = sorted({str(r.get("run", "")) for r in out["rows"]} - {""})
     body = (
-        f"\nWritten by `python -m bench.scan_sessions {seeds} --clients default,tight,petite` "
-        "(`bench/results/scan_sessions.json`; routine `bench/scan_routine.toml`: rest, glides "
-        "until softening at 4 %, one thumb pass each side; built-in simulator). "
+        f"\nRows of `python -m bench.scan_sessions SEEDS --clients default,tight,petite "
+        f"[--specs …] --merge TAG` (seeds {seeds}; `bench/results/scan_sessions.json`, each "
+        f"row tagged with its run: {', '.join(f'`{x}`' for x in runs)}; a re-run row replaces "
+        "the older one of the same client, seed and body). Routine `bench/scan_routine.toml`: "
+        "rest, glides until softening at 4 %, one thumb pass each side; built-in simulator. "
         "Knots are matched in the scan frame S (fitted bodies) or B (exact body).\n\n"
         + doc_table(out)
         + "\n"
@@ -187,9 +225,19 @@ def write_doc(out: dict[str, Any]) -> None:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    names = CLIENTS
+    names: tuple[str, ...] = CLIENTS
     if "--clients" in args:
         i = args.index("--clients")
         names = tuple(args[i + 1].split(","))
         del args[i : i + 2]
-    main([int(a) for a in args] or [7], names)
+    keys = tuple(SPECS)
+    if "--specs" in args:
+        i = args.index("--specs")
+        keys = tuple(args[i + 1].split(","))
+        del args[i : i + 2]
+    tag = None
+    if "--merge" in args:
+        i = args.index("--merge")
+        tag = args[i + 1]
+        del args[i : i + 2]
+    main([int(a) for a in args] or [7], names, keys, tag)

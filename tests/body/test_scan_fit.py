@@ -166,3 +166,29 @@ def test_things_that_are_not_a_prone_back() -> None:
         pts[:, 2] += z
         with pytest.raises(ScanError):
             fit_scan(Scan(pts, what, "points"))
+
+
+def _sloped_back(x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+    """A smooth back-like height field (m): rising 20 % along x, a furrow on y = 0."""
+    return 0.2 * x_m + 0.08 * y_m**2 / 0.1 - 0.004 * np.exp(-0.5 * (y_m / 0.015) ** 2)
+
+
+def test_a_hole_on_the_midline_is_bridged_smoothly() -> None:
+    # The midline is its own mirror image, so a hole there is left to the fill; a
+    # nearest-cell fill made steps of the skin's rise across it (the tool's normal
+    # then swung by tens of degrees).
+    from backstroke.body.scan_fit import _surface
+
+    rng = np.random.default_rng(3)
+    x, y = np.meshgrid(np.arange(-0.1, 0.1, 0.004), np.arange(-0.12, 0.12, 0.004), indexing="ij")
+    x, y = x.ravel(), y.ravel()
+    keep = np.hypot(x, y) > 0.025  # a 5 cm hole centred on the midline
+    pts = np.stack([x, y, _sloped_back(x, y) + rng.normal(0.0, 0.0005, x.size)], axis=1)[keep]
+    surface, _ = _surface(pts, np.array([-0.1, 0.1]), np.zeros(2), 0.005)
+    xs, ys = np.meshgrid(surface.x_m, surface.y_m, indexing="ij")
+    inside = np.hypot(xs, ys) < 0.025
+    err = surface.z_m - _sloped_back(xs, ys)
+    assert np.max(np.abs(err[inside])) < 0.002
+    # the rise along the spine across the hole: no step between neighbouring cells
+    rise = np.diff(surface.z_m, axis=0)[inside[1:] & inside[:-1]] / surface.cell_m
+    assert np.all(np.abs(rise - 0.2) < 0.25), float(np.max(np.abs(rise - 0.2)))
