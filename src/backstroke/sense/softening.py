@@ -29,9 +29,12 @@ segment began. With sample times, a later segment is also brought to the first o
 force where the data allow it without a force–depth law (``sense.force_bridge``: the
 same force again, or a splice across an abrupt change), so softening that comes with
 the change of force is heard too; ``force_bridged_at`` lists the bridged changes. A
-segment that cannot be bridged but is held harder than the first still bounds its
-passes from above (tissue does not soften with depth, ``_upper_bound``), and on that
-equal-force series a soft pass is confirmed by the next pass that has a figure.
+segment held harder than the first bounds its passes from above (tissue does not soften
+with depth), a lighter one does too when the local force–depth law was heard
+(``sense.force_law``: an upper bound of the stiffening from the force's own wander);
+the bound also wins over a splice, which counts softening that came with the change of
+force as the force's. On that equal-force series a soft pass is confirmed by the next
+pass that has a figure.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from backstroke.sense.compliance import (
     relative_stiffness_by_pass,
 )
 from backstroke.sense.force_bridge import RawPass, splice_factor
+from backstroke.sense.force_law import equal_force_bound, stiffening_exponent_max
 from backstroke.sense.stiffness import (
     DEFAULT_BINS,
     StiffnessProfile,
@@ -338,21 +342,41 @@ class SofteningDetector:
         out: list[float] = []
         margin: list[float] = []
         f0 = self._segment_force.get(0)
+        beta0 = self._beta_max(segs[0])
         for a, b in segs:
-            fa = factor.get(a)
-            if fa is not None:
-                out += [r * fa for r in rel[a:b]]
-            else:
+            fa, f_a = factor.get(a), self._segment_force.get(a)
+            beta = None
+            if f_a is not None and f0 is not None and f_a < f0 and beta0 is not None:
+                beta_a = self._beta_max((a, b))
+                beta = None if beta_a is None else max(beta0, beta_a)
+            for p in range(a, b):
                 # Both the joint fit and the binned ratio must bound it (the more cautious).
-                out += [
-                    _upper_bound(
-                        max(r, self._binned_vs_first[p]), self._segment_force.get(a), f0, self
-                    )
-                    for p, r in zip(range(a, b), rel[a:b], strict=True)
-                ]
-            margin += [unc.get(a, 0.0)] * (b - a)
+                bound = equal_force_bound(
+                    max(rel[p], self._binned_vs_first[p]),
+                    f_a,
+                    f0,
+                    beta,
+                    threshold=self.threshold,
+                    force_match=self.force_match,
+                )
+                val, m = bound, 0.0
+                if fa is not None:
+                    # A splice can hide softening that came with the change of force
+                    # (it is counted as the force's): the bound, where it knows more, wins.
+                    val, m = rel[p] * fa, unc.get(a, 0.0)
+                    if math.isfinite(bound) and bound < val * (1.0 + m):
+                        val, m = bound, 0.0
+                out.append(val)
+                margin.append(m)
         self._bridged = (out, bridged, margin)
         return self._bridged
+
+    def _beta_max(self, seg: tuple[int, int]) -> float | None:
+        """Upper bound of the stiffening exponent heard in one force segment's passes."""
+        force = self._segment_force.get(seg[0])
+        if force is None:
+            return None
+        return stiffening_exponent_max(self._raw[seg[0] : seg[1]], force, self.force_match)
 
     @property
     def equal_force_relative_by_pass(self) -> list[float] | None:
@@ -392,25 +416,6 @@ class SofteningDetector:
     def softened(self) -> bool:
         """Whether a confirmed softening has been heard."""
         return self.softening_pass is not None
-
-
-def _upper_bound(
-    rel: float, force_n: float | None, first_force_n: float | None, det: SofteningDetector
-) -> float:
-    """An unbridged pass's equal-force figure when its force bounds it, else NaN.
-
-    Tissue does not get softer with depth (it stiffens, or is linear), so a pass held at
-    a higher force than the first segment's has a secant at least as high as it would
-    have at that force: its measured stiffness relative to pass 0 (``rel``) is an upper
-    bound of its equal-force figure. When even that bound is softer than the threshold,
-    the pass has softened at least that much; otherwise (and for a lighter pass, whose
-    secant is lower at a lower force for the same tissue) nothing is known.
-    """
-    if force_n is None or first_force_n is None or not math.isfinite(rel):
-        return float("nan")
-    if force_n <= first_force_n * (1.0 + det.force_match):
-        return float("nan")
-    return rel if rel <= 1.0 - det.threshold else float("nan")
 
 
 def _force_level(f: NDArray[np.float64], match: float) -> float:
