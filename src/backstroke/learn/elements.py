@@ -152,8 +152,7 @@ def _strips(d: Demo, block: Block) -> list[list[Piece]]:
     stub_m = STUB_FRACTION * float(np.median(long_m)) if long_m else 0.0
     for p in block.pieces:
         if p.kind == "work" and (
-            _length_m(d, p) < MIN_STRIP_M
-            or (_length_m(d, p) < stub_m and p.duration_s(d) < STUB_S)
+            _length_m(d, p) < MIN_STRIP_M or (_length_m(d, p) < stub_m and p.duration_s(d) < STUB_S)
         ):
             continue
         if p.kind != "work" and p.duration_s(d) < 1.0 and after_dwell:
