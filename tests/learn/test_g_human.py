@@ -61,3 +61,16 @@ def test_labelled_forearm_glide_is_forearm(tmp_path: Path) -> None:
     assert any("glide" in str(x) for x in d.columns["block"] if x)
     routine, _ = _learned(1, True, tmp_path)
     assert [b.technique for b in routine.blocks] == [b.technique for b in d.spec.blocks]
+
+
+def test_a_return_stub_is_no_stroke(tmp_path: Path) -> None:
+    """Seed 30's one-lane thumb strip (one pass of 19 beats) ends in 0.7 s of work back
+    down (the quick return starting at working force, over 3 cm of path): it is the
+    return's start, so the block is one strip, one pass, and the glides 4 strokes."""
+    d = g_demo(30, labelled=False)
+    assert [b.technique for b in d.spec.blocks][1:3] == ["glide", "thumb_strip"]
+    assert d.passes[2] == 1
+    routine, _ = _learned(30, False, tmp_path)
+    assert [b.technique for b in routine.blocks] == [b.technique for b in d.spec.blocks]
+    assert routine.blocks[2].repeat.planned_passes == 1
+    assert routine.blocks[1].repeat.planned_passes == d.passes[1]

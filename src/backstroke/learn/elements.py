@@ -46,6 +46,9 @@ DWELL_TAILS_S = 0.6
 # How many passes past the softening pass still count as "stopped when it softened".
 UNTIL_SLACK_PASSES = 1
 MIN_STRIP_M = 0.03
+# A brief work piece under this share of the block's median stroke is a return's start.
+STUB_FRACTION = 0.25
+STUB_S = 1.0
 # Thumb strips whose lateral offsets lie further apart than the routine schema's
 # smallest lane spacing run on different lanes.
 LANE_GAP_M = 0.004
@@ -138,12 +141,19 @@ def _lanes_m(d: Demo, strips: list[list[Piece]]) -> list[float]:
 
 def _strips(d: Demo, block: Block) -> list[list[Piece]]:
     """Strokes; parts split by a dwell, a lift or a blip (< 1 s) joined into one stroke.
-    A work piece that travels under 3 cm (the start of a return before its force has
-    dropped, cut off at the turnaround) is no stroke."""
+    A work piece that travels under 3 cm, or a brief one (under ``STUB_S``) under a
+    quarter of the block's median stroke, is no stroke: the start of a return before its
+    force has dropped, cut off at the turnaround (a quick light return's first
+    centimetres at working force)."""
     out: list[list[Piece]] = []
     after_dwell = False
+    lengths = [_length_m(d, p) for p in block.pieces if p.kind == "work"]
+    long_m = [x for x in lengths if x >= MIN_STRIP_M]
+    stub_m = STUB_FRACTION * float(np.median(long_m)) if long_m else 0.0
     for p in block.pieces:
-        if p.kind == "work" and _length_m(d, p) < MIN_STRIP_M:
+        if p.kind == "work" and (
+            _length_m(d, p) < MIN_STRIP_M or (_length_m(d, p) < stub_m and p.duration_s(d) < STUB_S)
+        ):
             continue
         if p.kind != "work" and p.duration_s(d) < 1.0 and after_dwell:
             continue
