@@ -104,18 +104,23 @@ class Supervisor:
         self._hist_i = 0
         self._clamping: dict[str, bool] = {}
         self._controls = ClientControls()
-        # tool → [over bone] → force limit, pressure limit, the tool's soft-tissue force limit
+        # tool → [over bone] → force limit, pressure limit, the tool's soft-tissue force
+        # limit, and the soft (clamping) force and pressure limits
+        soft = limits.soft_fraction
         self._zone_limits = {
             tool: tuple(
                 (
                     limits.force_limit_n(tool, bone),
                     limits.pressure_limit_n_cm2(tool, bone),
                     limits.force_limit_n(tool, False),
+                    soft * limits.force_limit_n(tool, bone),
+                    soft * limits.pressure_limit_n_cm2(tool, bone),
                 )
                 for bone in (False, True)
             )
             for tool in TOOLS
         }
+        self._area_cm2 = {tool: spec.area_cm2 for tool, spec in TOOLS.items()}
         self._retreat = Retreat(limits, dt_s)
         self._cos_tilt = math.cos(math.radians(limits.max_axis_tilt_deg))
         self._sin_tilt = math.sin(math.radians(limits.max_axis_tilt_deg))
@@ -399,9 +404,10 @@ class Supervisor:
             return  # hold: judged by the health check alone until the data is valid
         if fn > self.max_normal_force_n:
             self.max_normal_force_n = fn
-        spec = TOOLS[st.tool]
-        if fn / spec.area_cm2 > self.max_pressure_n_cm2:
-            self.max_pressure_n_cm2 = fn / spec.area_cm2
+        area = self._area_cm2[st.tool]
+        raw_pressure = fn / area
+        if raw_pressure > self.max_pressure_n_cm2:
+            self.max_pressure_n_cm2 = raw_pressure
         # Limits act on the median of the last three samples: a one-sample spike (sensor
         # glitch) rides through, anything lasting two samples (2 ms) is acted on.
         a, b = self._last2
@@ -429,8 +435,8 @@ class Supervisor:
         joint_n = self._agreement.joint_normal_n
         if joint_n > fn:
             fn = joint_n
-        pressure = (0.0 if fn < 0.0 else fn) / spec.area_cm2
-        f_lim, p_lim, self._last_flim = self._zone_limits[st.tool][over_bone]
+        pressure = (0.0 if fn < 0.0 else fn) / area
+        f_lim, p_lim, self._last_flim, f_soft, p_soft = self._zone_limits[st.tool][over_bone]
         # Force rate over the last 10 ticks.
         hist, i = self._force_hist, self._hist_i
         hist[i] = fn
@@ -468,9 +474,8 @@ class Supervisor:
         if self.mode != "running":
             self._cone.out_of_cone = False
             return
-        soft = lim.soft_fraction
-        over = fn / (soft * f_lim)
-        over_p = pressure / (soft * p_lim)
+        over = fn / f_soft
+        over_p = pressure / p_soft
         if over_p > over:
             over = over_p
         over_r = rate / lim.max_force_rate_n_s
@@ -478,8 +483,8 @@ class Supervisor:
             over = over_r
         self._cone_clamp(t)
         if over > 1.0 or self._clamping:
-            self._clamp_event(t, "force", fn, soft * f_lim, fn > soft * f_lim)
-            self._clamp_event(t, "pressure", pressure, soft * p_lim, pressure > soft * p_lim)
+            self._clamp_event(t, "force", fn, f_soft, fn > f_soft)
+            self._clamp_event(t, "pressure", pressure, p_soft, pressure > p_soft)
             self._clamp_event(
                 t, "force_rate", rate, lim.max_force_rate_n_s, rate > lim.max_force_rate_n_s
             )

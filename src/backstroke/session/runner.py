@@ -507,7 +507,12 @@ class SessionRunner:
         else:
             tu_a, tv_a, _ = self.back.frame(s["u"], s["v"])
             tan = [*tu_a.T.tolist(), *tv_a.T.tolist()]
-        # Per-tick tuples built once per chunk (the Supervisor takes them as they are).
+        # Per-tick tuples built once per chunk (the Supervisor takes them as they are),
+        # with no cyclic collection until the ticks are done: none of this makes a
+        # cycle, and each collection would walk every tuple still alive (on again
+        # after the loop, or in _rare_collections if a tick raises).
+        collect = gc.isenabled()
+        gc.disable()
         NRM = list(zip(NX, NY, NZ, strict=True))
         AXIS = list(zip(AX, AY, AZ, strict=True))
         follow = self.axis_follower
@@ -635,6 +640,10 @@ class SessionRunner:
         self._scale_now = scale
         self._cap_now = cap_now
         parts.append(self._report(rec, s, done))
+        rec.clear()
+        del NRM, AXIS, SLIDE, UV, TAN  # freed before collecting again: nothing to walk
+        if collect:
+            gc.enable()
         arr = np.concatenate(parts)
         cols = {c: arr[:, j] for j, c in enumerate(RECORD_COLUMNS)}
         m = arr.shape[0]
@@ -885,11 +894,14 @@ def _rare_collections() -> Iterator[None]:
     reference counting frees it all.
     """
     before = gc.get_threshold()
+    enabled = gc.isenabled()
     gc.set_threshold(max(before[0], 50_000), max(before[1], 20), max(before[2], 100))
     try:
         yield
     finally:
         gc.set_threshold(*before)
+        if enabled:
+            gc.enable()  # (a tick loop that raised had it off)
 
 
 def finite_json(obj: Any) -> Any:

@@ -100,7 +100,8 @@ class ForceCone:
         if norm2 - axial_n * axial_n <= bound_n * bound_n:
             self._episode = False
             self.angle_deg = 0.0
-            self._out_s = max(0.0, self._out_s - 0.5 * self.dt_s)
+            out = self._out_s - 0.5 * self.dt_s  # (max(0, ·) written out)
+            self._out_s = out if out > 0.0 else 0.0
             return None
         angle_deg = math.degrees(math.acos(min(1.0, axial_n / math.sqrt(norm2))))
         self.out_of_cone = True

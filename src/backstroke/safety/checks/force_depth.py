@@ -109,7 +109,10 @@ class ForceDepth:
             searching = 0.0
         shallowest = depth - band - searching  # the least the tool can be in the skin
         too_soft = shallowest > self.depth_m and fn < self.ratio_low * k * shallowest
-        too_hard = fn > self.ratio_high * k * max(depth + band + 0.003, 0.001) + 5.0
+        reach = depth + band + 0.003
+        if reach < 0.001:  # (max(reach, 0.001) written out: the same answer, NaN included)
+            reach = 0.001
+        too_hard = fn > self.ratio_high * k * reach + 5.0
         if not (too_soft or too_hard):
             self._for_s = 0.0
             return None

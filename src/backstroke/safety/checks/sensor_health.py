@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-import math
+from math import isfinite  # (one lookup fewer per call: four calls per tick)
 
 from backstroke.errors import BackstrokeError
 from backstroke.robot.protocol import RobotState
@@ -63,10 +63,10 @@ class SensorHealth:
                 self._stale_for_s = 0.0
         p = st.position_m
         self.valid = (
-            math.isfinite(tick.raw_normal_force_n)
-            and math.isfinite(p[0])
-            and math.isfinite(p[1])
-            and math.isfinite(p[2])
+            isfinite(tick.raw_normal_force_n)
+            and isfinite(p[0])
+            and isfinite(p[1])
+            and isfinite(p[2])
         )
         if self.valid:
             self._invalid_for_s = 0.0
