@@ -57,10 +57,10 @@ from tests.learn.f_synth import f_demo  # noqa: E402
 from tests.learn.fresh_synth import fresh  # noqa: E402
 from tests.learn.g_synth import FAULT_ELEMENT, GDemo, g_demo, g_learner  # noqa: E402
 from tests.learn.h_synth import FAULT_ELEMENT as H_FAULT_ELEMENT  # noqa: E402
-from tests.learn.h_synth import HDemo, h_demo, h_learner, to_csv  # noqa: E402
+from tests.learn.h_synth import h_demo, h_learner, to_csv  # noqa: E402
 from tests.learn.heldout_synth import generate  # noqa: E402
 from tests.learn.i_synth import FAULT_ELEMENT as I_FAULT_ELEMENT  # noqa: E402
-from tests.learn.i_synth import IDemo, i_demo, i_learner  # noqa: E402
+from tests.learn.i_synth import i_demo, i_learner  # noqa: E402
 from tests.learn.i_synth import to_csv as i_to_csv  # noqa: E402
 from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize  # noqa: E402
 from tests.learn.scoring import score  # noqa: E402
@@ -262,11 +262,12 @@ def run_compare_f(n: int) -> dict[str, Any]:
     return _rank_faults(n, {name: element for name, (element, _) in FAULTS.items()}, fig)
 
 
-def _h_columns(columns: dict[str, Any]) -> dict[str, Any]:
-    """H's log as ``backstroke learn`` reads it: written to CSV, read back."""
+def _csv_columns(columns: dict[str, Any], write: Any) -> dict[str, Any]:
+    """A generator's log as ``backstroke learn`` reads it: written to CSV by the
+    generator's own writer (``write(columns, path)``), read back."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "demo.csv"
-        to_csv(columns, str(path))
+        write(columns, str(path))
         return _read_csv(path)
 
 
@@ -280,19 +281,20 @@ class _H:
     given_back_length_m: float | None
 
 
-def run_h(n: int) -> dict[str, Any]:
-    """Generator H (tests/learn/h_synth.py), through the CSV reader, scored by
-    ``_run_generator``'s loop; the back length is given when the log has no positions."""
+def _run_csv_generator(demo: Any, write: Any, n: int) -> dict[str, Any]:
+    """A generator whose ``demo(seed, labels)`` gives ``.columns`` and a ``.truth`` of
+    techniques, forces, passes, BPM, back length, duration and the back length to give
+    (H, I), through the CSV reader, scored by ``_run_generator``'s loop."""
 
     def make(seed: int, labels: bool) -> _H:
-        d: HDemo = h_demo(seed, labels)
+        d = demo(seed, labels)
         t = d.truth
         truth = [
             _GTruth(tech, f, p)
             for tech, f, p in zip(t.techniques, t.forces_n, t.passes, strict=True)
         ]
         return _H(
-            _h_columns(d.columns),
+            _csv_columns(d.columns, write),
             truth,
             t.bpm,
             t.back_length_m,
@@ -301,69 +303,43 @@ def run_h(n: int) -> dict[str, Any]:
         )
 
     return _run_generator(make, _LABELS, n)
+
+
+def _compare_csv_generator(
+    demo: Any, learner: Any, write: Any, faults: dict[str, str], n: int
+) -> dict[str, Any]:
+    """``compare`` on such a generator: the master against each learner variant of the
+    same score (``learner(seed, fault, labels)``); the rank of the real fault."""
+
+    def fig(seed: int, labels: bool, fault: str | None) -> Any:
+        if fault is None:
+            d = demo(seed, labels)
+            cols, given = d.columns, d.truth.given_back_length_m
+        else:
+            cols = learner(seed, fault, labels)
+            given = demo(seed, labels).truth.given_back_length_m if "x_m" not in cols else None
+        return figures(make_demo(log_from_columns(_csv_columns(cols, write)), given))
+
+    return _rank_faults(n, faults, fig)
+
+
+def run_h(n: int) -> dict[str, Any]:
+    """Generator H (tests/learn/h_synth.py); the back length is given when the log has
+    no positions."""
+    return _run_csv_generator(h_demo, to_csv, n)
 
 
 def run_compare_h(n: int) -> dict[str, Any]:
-    """``compare`` on generator H: the master against each learner variant of the same
-    score (labels on odd seeds); the rank of the real fault."""
-
-    def fig(seed: int, labels: bool, fault: str | None) -> Any:
-        if fault is None:
-            d = h_demo(seed, labels)
-            cols, given = d.columns, d.truth.given_back_length_m
-        else:
-            cols = h_learner(seed, fault, labels)
-            given = h_demo(seed, labels).truth.given_back_length_m if "x_m" not in cols else None
-        return figures(make_demo(log_from_columns(_h_columns(cols)), given))
-
-    return _rank_faults(n, dict(H_FAULT_ELEMENT), fig)
-
-
-def _i_columns(columns: dict[str, Any]) -> dict[str, Any]:
-    """I's log as ``backstroke learn`` reads it: written to CSV by I's rig, read back."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "demo.csv"
-        i_to_csv(columns, str(path))
-        return _read_csv(path)
+    return _compare_csv_generator(h_demo, h_learner, to_csv, dict(H_FAULT_ELEMENT), n)
 
 
 def run_i(n: int) -> dict[str, Any]:
-    """Generator I (tests/learn/i_synth.py, written blind), through the CSV reader,
-    scored like H; the back length is given when the log has no positions."""
-
-    def make(seed: int, labels: bool) -> _H:
-        d: IDemo = i_demo(seed, labels)
-        t = d.truth
-        truth = [
-            _GTruth(tech, f, p)
-            for tech, f, p in zip(t.techniques, t.forces_n, t.passes, strict=True)
-        ]
-        return _H(
-            _i_columns(d.columns),
-            truth,
-            t.bpm,
-            t.back_length_m,
-            t.duration_s,
-            t.given_back_length_m,
-        )
-
-    return _run_generator(make, _LABELS, n)
+    """Generator I (tests/learn/i_synth.py, written blind), scored like H."""
+    return _run_csv_generator(i_demo, i_to_csv, n)
 
 
 def run_compare_i(n: int) -> dict[str, Any]:
-    """``compare`` on generator I: the master against each learner variant of the same
-    score; the rank of the real fault."""
-
-    def fig(seed: int, labels: bool, fault: str | None) -> Any:
-        if fault is None:
-            d = i_demo(seed, labels)
-            cols, given = d.columns, d.truth.given_back_length_m
-        else:
-            cols = i_learner(seed, fault, labels)
-            given = i_demo(seed, labels).truth.given_back_length_m if "x_m" not in cols else None
-        return figures(make_demo(log_from_columns(_i_columns(cols)), given))
-
-    return _rank_faults(n, dict(I_FAULT_ELEMENT), fig)
+    return _compare_csv_generator(i_demo, i_learner, i_to_csv, dict(I_FAULT_ELEMENT), n)
 
 
 def run_b(n: int) -> dict[str, Any]:
