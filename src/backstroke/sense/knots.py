@@ -356,7 +356,7 @@ def knot_detections(
         # across the pause, and a breath a few per cent off the rate is half a breath
         # out by the far end. A piece too short to tell is left as measured.
         for idx, on in zip(groups, loaded, strict=True):
-            per = []
+            per: list[tuple[NDArray[np.int64], BreathingFit]] = []
             if idx.size < MIN_PASS_SAMPLES:
                 fits.append(per)
                 continue
