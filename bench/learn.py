@@ -385,6 +385,20 @@ def run_compare(n: int) -> dict[str, Any]:
     }
 
 
+def _blind_first_run(letter: str, path: Path, run: Any, compare: Any) -> None:
+    """A generator's one blind first run (``run()``, ``compare()``) written to ``path``,
+    refused when it exists."""
+    if path.exists():
+        sys.exit(f"{path} exists: the first blind run is kept, not redone")
+    first = {f"blind_generator_{letter}": run(), f"compare_generator_{letter}": compare()}
+    path.write_text(json.dumps(first, indent=1) + "\n")
+    for mode, r in first[f"blind_generator_{letter}"].items():
+        print(f"blind_generator_{letter}", mode, json.dumps(r["summary"]))
+    for k, v in first[f"compare_generator_{letter}"].items():
+        print(f"compare {letter}", k, "in top 3:", v["in_top3"])
+    print(f"wrote {path}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -396,50 +410,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--blind-i", action="store_true", help="generator I only, to FIRST_I")
     args = ap.parse_args(argv)
     n = 8 if args.quick else 40
-    if args.blind_i:
-        if FIRST_I.exists():
-            sys.exit(f"{FIRST_I} exists: the first blind run is kept, not redone")
-        first_i = {"blind_generator_I": run_i(n), "compare_generator_I": run_compare_i(n)}
-        FIRST_I.write_text(json.dumps(first_i, indent=1) + "\n")
-        for mode, r in first_i["blind_generator_I"].items():
-            print("blind_generator_I", mode, json.dumps(r["summary"]))
-        for k, v in first_i["compare_generator_I"].items():
-            print("compare I", k, "in top 3:", v["in_top3"])
-        print(f"wrote {FIRST_I}")
-        return
-    if args.blind_h:
-        if FIRST_H.exists():
-            sys.exit(f"{FIRST_H} exists: the first blind run is kept, not redone")
-        first_h = {"blind_generator_H": run_h(n), "compare_generator_H": run_compare_h(n)}
-        FIRST_H.write_text(json.dumps(first_h, indent=1) + "\n")
-        for mode, r in first_h["blind_generator_H"].items():
-            print("blind_generator_H", mode, json.dumps(r["summary"]))
-        for k, v in first_h["compare_generator_H"].items():
-            print("compare H", k, "in top 3:", v["in_top3"])
-        print(f"wrote {FIRST_H}")
-        return
-    if args.blind_g:
-        if FIRST_G.exists():
-            sys.exit(f"{FIRST_G} exists: the first blind run is kept, not redone")
-        first_g = {"blind_generator_G": run_g(n), "compare_generator_G": run_compare_g(n // 2)}
-        FIRST_G.write_text(json.dumps(first_g, indent=1) + "\n")
-        for mode, r in first_g["blind_generator_G"].items():
-            print("blind_generator_G", mode, json.dumps(r["summary"]))
-        for k, v in first_g["compare_generator_G"].items():
-            print("compare G", k, "in top 3:", v["in_top3"])
-        print(f"wrote {FIRST_G}")
-        return
-    if args.blind_f:
-        if FIRST_F.exists():
-            sys.exit(f"{FIRST_F} exists: the first blind run is kept, not redone")
-        first_f = {"blind_generator_F": run_f(n), "compare_generator_F": run_compare_f(n)}
-        FIRST_F.write_text(json.dumps(first_f, indent=1) + "\n")
-        for mode, r in first_f["blind_generator_F"].items():
-            print("blind_generator_F", mode, json.dumps(r["summary"]))
-        for k, v in first_f["compare_generator_F"].items():
-            print("compare F", k, "in top 3:", v["in_top3"])
-        print(f"wrote {FIRST_F}")
-        return
+    blind = {
+        "I": (args.blind_i, FIRST_I, run_i, lambda: run_compare_i(n)),
+        "H": (args.blind_h, FIRST_H, run_h, lambda: run_compare_h(n)),
+        "G": (args.blind_g, FIRST_G, run_g, lambda: run_compare_g(n // 2)),
+        "F": (args.blind_f, FIRST_F, run_f, lambda: run_compare_f(n)),
+    }
+    for letter, (asked, path, run, compare) in blind.items():
+        if asked:
+            _blind_first_run(letter, path, lambda run=run: run(n), compare)
+            return
     if args.blind_e or args.e_only:
         first = {"blind_generator_E": run_e(n)}
         if args.blind_e and FIRST_E.exists():
