@@ -432,6 +432,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"wrote {FIRST_E}")
         return
     result = {
+        "generator_I": run_i(n),
         "generator_H": run_h(n),
         "generator_G": run_g(n),
         "generator_F": run_f(n),
@@ -443,10 +444,12 @@ def main(argv: list[str] | None = None) -> None:
         "compare_generator_F": run_compare_f(8 if args.quick else 20),
         "compare_generator_G": run_compare_g(8 if args.quick else 20),
         "compare_generator_H": run_compare_h(8 if args.quick else 20),
+        "compare_generator_I": run_compare_i(8 if args.quick else 20),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=1) + "\n")
     for gen in (
+        "generator_I",
         "generator_H",
         "generator_G",
         "generator_F",
@@ -457,14 +460,9 @@ def main(argv: list[str] | None = None) -> None:
     ):
         for mode, r in result[gen].items():
             print(gen, mode, json.dumps(r["summary"]))
-    for k, v in result["compare_generator_A"].items():
-        print("compare", k, "in top 3:", v["in_top3"])
-    for k, v in result["compare_generator_F"].items():
-        print("compare F", k, "in top 3:", v["in_top3"])
-    for k, v in result["compare_generator_G"].items():
-        print("compare G", k, "in top 3:", v["in_top3"])
-    for k, v in result["compare_generator_H"].items():
-        print("compare H", k, "in top 3:", v["in_top3"])
+    for letter in "AFGHI":
+        for k, v in result[f"compare_generator_{letter}"].items():
+            print(f"compare {letter}", k, "in top 3:", v["in_top3"])
     print(f"wrote {RESULTS}")
 
 

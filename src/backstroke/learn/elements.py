@@ -46,6 +46,8 @@ DWELL_TAILS_S = 0.6
 # How many passes past the softening pass still count as "stopped when it softened".
 UNTIL_SLACK_PASSES = 1
 MIN_STRIP_M = 0.03
+# Techniques whose strokes are joined by light moves the routine times on their own.
+LIGHT_MOVES = ("thumb_strip", "forearm")
 # A brief work piece under this share of the block's median stroke is a return's start.
 STUB_FRACTION = 0.25
 STUB_S = 1.0
@@ -83,6 +85,7 @@ class BlockFigures:
     dwell_beats: int | None = None
     pauses: int = 0
     lanes_m: list[float] = field(default_factory=list)
+    transition_speed_m_s: float | None = None
 
 
 @dataclass
@@ -121,6 +124,18 @@ def _sides(v: np.ndarray) -> str:
 def _length_m(d: Demo, p: Piece) -> float:
     dt = np.diff(d.t_s[p.a : p.b])
     return float(np.sum(d.speed_m_s[p.a : p.b - 1] * dt))
+
+
+def _transition_speed_m_s(d: Demo, b: Block) -> float | None:
+    """Mean speed of the light moves inside a thumb or forearm block (its returns and
+    crosses) at least ``MIN_STRIP_M`` long: skin distance over their time."""
+    if b.technique not in LIGHT_MOVES:
+        return None
+    moves = [p for p in b.pieces if p.kind == "light" and _length_m(d, p) >= MIN_STRIP_M]
+    time_s = sum(p.duration_s(d) for p in moves)
+    if not moves or time_s <= 0.0:
+        return None
+    return sum(_length_m(d, p) for p in moves) / time_s
 
 
 def _lanes_m(d: Demo, strips: list[list[Piece]]) -> list[float]:
@@ -249,6 +264,7 @@ def _block_figures(
         ),
         pauses=len(pauses),
         lanes_m=[round(x, 4) for x in lanes],
+        transition_speed_m_s=_transition_speed_m_s(d, b),
     )
 
 

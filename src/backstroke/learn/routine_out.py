@@ -34,8 +34,9 @@ def _r(x: float, nd: int = 3) -> float:
     return round(float(x), nd)
 
 
-def _cruise_m_s(b: BlockFigures) -> float:
-    mean = b.speed_m_s or 0.03
+def _cruise_m_s(mean_m_s: float | None) -> float:
+    """The cruise speed whose planned moves average ``mean_m_s`` (0.03 when unknown)."""
+    mean = mean_m_s or 0.03
     return _clip(mean / MEAN_OVER_CRUISE, SPEED_FLOOR_M_S, SPEED_CEILING_M_S)
 
 
@@ -52,8 +53,11 @@ def block_dict(b: BlockFigures, threshold: float) -> dict[str, Any]:
     out: dict[str, Any] = {
         "technique": b.technique,
         "target_force_n": _r(_clip(b.force_n, 0.5, limit), 1),
-        "speed_m_s": _r(_cruise_m_s(b), 4),
+        "speed_m_s": _r(_cruise_m_s(b.speed_m_s), 4),
     }
+    if b.transition_speed_m_s is not None:
+        # the master's returns and crosses keep their own pace (a quick light glide)
+        out["transition_speed_m_s"] = _r(_cruise_m_s(b.transition_speed_m_s), 4)
     lo = math.floor(_clip(b.u_min, 0.0, 0.899) * 1000) / 1000
     hi = math.ceil(_clip(b.u_max, 0.1, 1.0) * 1000) / 1000
     if hi - lo < 0.101:  # the schema wants at least 0.1 (a little more: rounding)
@@ -108,7 +112,9 @@ def routine_dict(fig: Figures, *, name: str, threshold: float) -> dict[str, Any]
     bpm = fig.beat.bpm or DEFAULT_BPM
     blocks = [block_dict(b, threshold) for b in fig.blocks]
     cruise = [b["speed_m_s"] for b in blocks if "speed_m_s" in b]
-    max_m_s = _clip(max(cruise, default=0.03) * 1.25, SPEED_FLOOR_M_S, SPEED_CEILING_M_S)
+    light = [b["transition_speed_m_s"] for b in blocks if "transition_speed_m_s" in b]
+    fastest = max(max(cruise, default=0.03) * 1.25, max(light, default=0.0))
+    max_m_s = _clip(fastest, SPEED_FLOOR_M_S, SPEED_CEILING_M_S)
     default = _clip(float(sorted(cruise)[len(cruise) // 2]) if cruise else 0.03, 0.01, max_m_s)
     work = [b.force_n for b in fig.blocks if b.technique != "rest"]
     fast = max((b.speed_m_s or 0.0) for b in fig.blocks) if fig.blocks else 0.0

@@ -32,6 +32,8 @@ Side = Literal["both", "left", "right"]
 # Surface speed is always within 1–10 cm/s (DESIGN §1); a routine may narrow it.
 SPEED_FLOOR_M_S = 0.01
 SPEED_CEILING_M_S = 0.10
+# A thumb's return to the next lane glides at least this fast unless the block says.
+THUMB_RETURN_MIN_M_S = 0.04
 # A resting breath at 15 breaths/min, for rests given in breaths; a rest given neither
 # way lasts DEFAULT_REST_S.
 NOMINAL_BREATH_S = 4.0
@@ -111,6 +113,10 @@ class _BlockBase(StrictModel):
     def speed_or(self, default_m_s: float) -> float:
         """The block's cruise surface speed (m/s), else the routine's default."""
         return default_m_s
+
+    def speeds_m_s(self, default_m_s: float) -> list[tuple[str, float]]:
+        """Every surface speed the block asks for, by its key (for the routine's limit)."""
+        return [("speed_m_s", self.speed_or(default_m_s))]
 
     def estimated_pass_s(
         self, back_length_m: float, period_s: float, default_speed_m_s: float
@@ -243,7 +249,32 @@ class GlideBlock(_StrokeBlock):
         return Tool.PALMS
 
 
-class ForearmBlock(_StrokeBlock):
+class _LightMovesBlock(_StrokeBlock):
+    """A block whose strokes are joined by light palm moves inside a pass (the thumb's
+    returns to the next lane, the forearm's cross to the other side)."""
+
+    transition_speed_m_s: float | None = Field(
+        default=None,
+        ge=SPEED_FLOOR_M_S,
+        le=SPEED_CEILING_M_S,
+        description="cruise speed of the light moves between strokes",
+    )
+
+    def transition_speed_or(self, stroke_speed_m_s: float) -> float:
+        """The light moves' cruise speed (m/s): ``transition_speed_m_s`` when given,
+        else the strokes' speed."""
+        if self.transition_speed_m_s is not None:
+            return self.transition_speed_m_s
+        return stroke_speed_m_s
+
+    def speeds_m_s(self, default_m_s: float) -> list[tuple[str, float]]:
+        out = super().speeds_m_s(default_m_s)
+        if self.transition_speed_m_s is not None:
+            out.append(("transition_speed_m_s", self.transition_speed_m_s))
+        return out
+
+
+class ForearmBlock(_LightMovesBlock):
     """Fleshy forearm along the paraspinals and latissimus, clear of bony landmarks."""
 
     technique: Literal["forearm"]
@@ -267,7 +298,7 @@ def _sides(side: Side) -> int:
 ThumbCover = Literal["band", "line"]
 
 
-class ThumbStripBlock(_StrokeBlock):
+class ThumbStripBlock(_LightMovesBlock):
     """Thumbs up the erector spinae from L5 to T1, always upward; finds knots.
 
     ``cover = "band"`` (the default) runs lanes ``lane_spacing_m`` apart across the
@@ -309,6 +340,13 @@ class ThumbStripBlock(_StrokeBlock):
     @property
     def dwell_beats_per_knot(self) -> int:
         return self.dwell_beats
+
+    def transition_speed_or(self, stroke_speed_m_s: float) -> float:
+        """A return is a quick light glide: at least ``THUMB_RETURN_MIN_M_S`` unless
+        ``transition_speed_m_s`` says otherwise."""
+        if self.transition_speed_m_s is not None:
+            return self.transition_speed_m_s
+        return max(stroke_speed_m_s, THUMB_RETURN_MIN_M_S)
 
     def legs_per_pass(self) -> float:
         """Up and back on each side; covering the band, one and a half per lane (a return
@@ -405,13 +443,14 @@ class Routine(StrictModel):
                     allowed=f"at most {limit / self.pressure_scale:g} with pressure_scale "
                     f"{self.pressure_scale:g}",
                 )
-            # (the default speed is within max_m_s: only a block's own speed can exceed it)
-            speed = b.speed_or(self.speed.default_m_s)
-            if speed > self.speed.max_m_s:
-                raise FieldError(
-                    f"blocks[{i}].speed_m_s",
-                    f"exceeds speed.max_m_s ({self.speed.max_m_s:g})",
-                    value=speed,
-                    allowed=f"{SPEED_FLOOR_M_S:g} to speed.max_m_s = {self.speed.max_m_s:g}",
-                )
+            # (the default speed is within max_m_s: only a block's own speeds can exceed it)
+            for key, speed in b.speeds_m_s(self.speed.default_m_s):
+                if speed > self.speed.max_m_s:
+                    raise FieldError(
+                        f"blocks[{i}].{key}",
+                        f"exceeds speed.max_m_s ({self.speed.max_m_s:g})",
+                        value=speed,
+                        allowed=f"{SPEED_FLOOR_M_S:g} to speed.max_m_s = "
+                        f"{self.speed.max_m_s:g}",
+                    )
         return self

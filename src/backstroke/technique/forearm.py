@@ -38,7 +38,7 @@ class Forearm:
                 (nxt[2], nxt[0]),
                 back_length_m=req.back.back_length_m,
                 force_n=req.transition_force_n,
-                speed_m_s=req.speed_m_s,
+                speed_m_s=block.transition_speed_or(req.speed_m_s),
                 label="cross",
             )
             if t is not None:

@@ -108,7 +108,7 @@ def one_pass(
             (nxt_u, nxt_v),
             back_length_m=back.back_length_m,
             force_n=transition_force_n,
-            speed_m_s=max(speed_m_s, 0.04),
+            speed_m_s=block.transition_speed_or(speed_m_s),
             label="return",
         )
         if t is not None:
