@@ -78,9 +78,16 @@ class Breath:
         return 2 * np.pi * self.rate_hz * out
 
     def surface_m(self, t: Any, u: Any) -> Any:
-        """Rise of the back (m): inhale lifts it, more over the ribs than the waist."""
-        ph = self.phase(t)
-        return self.amp_m * (0.6 + 0.5 * np.asarray(u)) * 0.5 * (1 - np.cos(ph + 0.35 * np.sin(ph)))
+        """The back's height over the scanned one (m, mean 0: the scan caught an average
+        moment): inhale lifts it, more over the ribs than at the waist."""
+        grid = np.linspace(0, 2 * np.pi, 721)[:-1]
+        mean = np.mean(_wave(grid))
+        return self.amp_m * (0.6 + 0.5 * np.asarray(u)) * (_wave(self.phase(t)) - mean)
+
+
+def _wave(ph: Any) -> Any:
+    """One breath, 0 (out) .. 1 (in), the exhale a little longer than the inhale."""
+    return 0.5 * (1 - np.cos(ph + 0.35 * np.sin(ph)))
 
 
 @dataclass
@@ -311,7 +318,7 @@ def render(
     rise = cl.breath.surface_m(t, u)
     # Pressing, the hand rides part of the breath; lifting, it leaves the skin; in the
     # air before the touch it comes down, after the lift-off it goes up.
-    d_on = _depth_for(f_hand, a_law, cl.n, h) + (1 - cl.follow) * rise
+    d_on = np.maximum(_depth_for(f_hand, a_law, cl.n, h) + (1 - cl.follow) * rise, 0.0)
     d_on = mask * d_on - (1 - mask) * 0.008
     hover = np.where(t < segs[0].t1, 0.02 * (1 - ev["tau"]), 0.02 * ev["tau"])
     d_true = np.where(contact, d_on, -hover)
@@ -382,24 +389,26 @@ def clock_text(t_s: Any) -> list[str]:
 
 
 def to_csv(columns: dict[str, Any], path: str) -> None:
-    """Write the columns as a CSV contact log (µs, µm, mN; text columns as given)."""
+    """Write the columns as a CSV contact log (µs, µm, mN; text columns as given), with
+    the host time as text beside ``t_s``."""
     fmt = {"t_s": "%.6f", "u": "%.6f", "v": "%.6f", "normal_force_n": "%.3f"}
     fmt |= {"indentation_m": "%.6f", "x_m": "%.6f", "y_m": "%.6f", "z_m": "%.6f"}
-    fmt |= {"depth_mm": "%.3f"}
-    order = list(columns)
-    texts: list[Any] = []
-    for k in order:
+    fmt |= {"depth_mm": "%.3f", "load_kgf": "%.5f"}
+    names, fmts, data = list(columns), [], []
+    for k in names:
         c = np.asarray(columns[k])
-        if c.dtype.kind in "fc":
-            texts.append(np.char.mod(fmt.get(k, "%.6g"), c))
+        if c.dtype.kind == "f":
+            fmts.append(fmt.get(k, "%.6g"))
         elif c.dtype.kind in "iub":
-            texts.append(c.astype(int).astype(str))
+            fmts.append("%d")
         else:
-            texts.append(c.astype(str))
+            fmts.append("%s")
+        data.append(c.tolist())
     if "t_s" in columns:
-        order.append("host_time")
-        texts.append(np.array(clock_text(columns["t_s"])))
-    lines = [",".join(order)]
-    lines += [",".join(row) for row in zip(*texts, strict=True)]
+        names.append("host_time")
+        fmts.append("%s")
+        data.append(clock_text(columns["t_s"]))
+    row = ",".join(fmts)
     with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write(",".join(names) + "\n")
+        f.write("\n".join(row % r for r in zip(*data, strict=True)) + "\n")

@@ -104,11 +104,12 @@ def _sequence(rng: np.random.Generator) -> list[str]:
 def _block(rng: np.random.Generator, tech: str, closing: bool, cl: Client, period_s: float,
            light_n: float) -> JBlock:
     L = cl.back_length_m
-    until = tech != "rest" and rng.random() < {"glide": 0.6, "forearm": 0.4}.get(tech, 0.35)
+    odds = {"glide": 0.6, "forearm": 0.4, "thumb_strip": 0.35}.get(tech, 0.0)
+    until = not closing and rng.random() < odds
     sides = [1.0, -1.0] if rng.random() < 0.5 else [-1.0, 1.0]
     lanes: list[float] = []
     if tech == "rest":
-        force = rng.uniform(4, 10)
+        force = rng.uniform(light_n + 1.5, 10)
         u_lo = u_hi = rng.uniform(0.72, 0.85)
     elif tech == "glide":
         force = rng.uniform(max(6, 1.8 * light_n), 12) if closing else rng.uniform(8, 20)
@@ -124,7 +125,8 @@ def _block(rng: np.random.Generator, tech: str, closing: bool, cl: Client, perio
         u_lo, u_hi = rng.uniform(0.08, 0.15), rng.uniform(0.45, 0.9)
         if rng.random() < 0.15:
             sides = sides[:1]
-    passes = 1 if tech == "rest" else int(rng.integers(2, 4 if tech == "thumb_strip" else 6))
+    top = 4 if tech == "thumb_strip" or closing else 6
+    passes = 1 if tech == "rest" else int(rng.integers(2, top))
     if tech == "thumb_strip":
         n_lanes = int(rng.integers(1, 3)) if until else min(4, passes * int(rng.integers(1, 3)))
         spacing = min(rng.uniform(0.008, 0.015), 0.038 / max(n_lanes - 1, 1))

@@ -165,7 +165,7 @@ class _Composer:
         start_u = b.u_lo if b.technique == "thumb_strip" else b.u_hi
         if not self.notes:  # the touch: hands come down where the block starts
             self.u, self.v = start_u, start_v
-            self.hold(2, light, "palms", -1)
+            self.hold(2, light, "palms", -1, ramp=0.3)
         elif (abs(self.u - start_u), abs(self.v - start_v)) != (0.0, 0.0):
             self.travel(start_u, start_v, light, "palms", -1)
         if face != "palms":
