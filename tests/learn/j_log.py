@@ -1,25 +1,22 @@
-"""Generator J's client and recorder: a played score (segments) turned into a contact log.
+"""Generator J's recorder: a played score (segments) turned into a contact log.
 
-Half of generator J (``tests/learn/j_synth.py`` draws and plays the score); written
-blind, like it, from DESIGN §6.3 and docs/logs.md, calling nothing of backstroke.
-
-The client: a power-law tissue (force = c·δⁿ, n 1.3–2.1) that stiffens steeply as the
-depth nears the soft tissue over bone (thin at the back's ends and over the shoulder
-blades), ribs along the back, knots felt through the contact patch (sharp under a
-thumb, blurred under palms or a forearm) that release a little after a dwell, softening
-as a block's passes go on, and a breathing surface (rate wandering) that a hand holding
-its force only partly follows. The contact patch decides the depth: a thumb sinks deeper
-than palms at the same force.
+Part of generator J (``tests/learn/j_synth.py`` plays the score, the client is
+``tests/learn/j_client.py``); written blind, like it, from DESIGN §6.3 and docs/logs.md,
+calling nothing of backstroke. The hand's force lags its intention (first order, 50–200
+ms) under a slow sway and a tremor.
 
 The recorder (where the contracts are silent, what a clinic's rig records): a load cell
 in the treatment table for the normal force (noise, a slowly drifting tare) sampled by
-a DAQ at 100–1000 Hz on its own crystal (tens to hundreds of ppm off), stamped by the
-host clock in buffers (jitter within a buffer, dropped buffers, forward NTP steps), and
+a DAQ at 100–1000 Hz on its own crystal (±300 ppm), stamped by the host clock in
+buffers (jitter between buffers, dropped stretches of 10–150 ms, forward NTP steps), and
 an optical tracker on the hand (100–240 Hz, 0–30 ms late, linearly interpolated or held
-to the DAQ's samples) that gives ``u``, ``v``, the depth below the scanned (still) back
-and, in half the logs, body-frame positions on a curved back. ``t_s`` is seconds since
-the clinic's midnight or since the DAQ started; extra columns (a frame counter, the host
-time as text, the depth in mm, a tracker-quality flag) are ignored by the contract.
+to the DAQ's samples) that gives ``u``, ``v``, the depth below the scanned back and, in
+half the logs, body-frame positions on a curved back. ``t_s`` is seconds since the
+clinic's midnight or since the DAQ started; the columns come in the export's own order,
+with extra columns the contract ignores (a frame counter, the depth in mm, the load in
+kgf, and the host time as text in the CSV). With labels: the tool as the clinic names it
+(``flat hand``, ``Lower-Arm``, ``pollex`` …, blank in the air) and the block as its notes
+name it, or numbered from 1 with −1 between blocks.
 """
 
 from __future__ import annotations
@@ -31,9 +28,16 @@ import numpy as np
 from scipy.signal import lfilter
 from scipy.special import betainc
 
-FACE_GAIN = {"palms": 1.0, "forearm": 0.85, "thumb": 0.55}  # a thumb sinks deeper at a force
-PAD_SIGMA_M = {"palms": 0.025, "forearm": 0.02, "thumb": 0.003}  # how the patch blurs a knot
-FACE_CODE = {"palms": 0, "forearm": 1, "thumb": 2}
+from tests.learn.j_client import (
+    FACE_CODE,
+    FACE_GAIN,
+    Client,
+    body_point,
+    depth_for,
+    stiff_factor,
+    thickness_m,
+)
+
 COLUMNS = ("t_s", "u", "v", "normal_force_n", "indentation_m", "x_m", "y_m", "z_m", "tool")
 COLUMNS += ("block", "frame", "depth_mm", "load_kgf")
 
@@ -60,86 +64,6 @@ class Seg:
     soft0: float = 1.0
     soft1: float = 1.0
     knot: int = -1  # a dwell on this knot (it releases at the hold's end)
-
-
-@dataclass
-class Breath:
-    """The client's breathing: rate wandering slowly; ``phase`` in radians."""
-
-    rate_hz: float
-    amp_m: float
-    wander: list[tuple[float, float, float]]  # (relative amplitude, ω rad/s, phase)
-
-    def phase(self, t: Any) -> Any:
-        t = np.asarray(t, dtype=float)
-        out = t.copy()
-        for a, w, p in self.wander:
-            out = out + a * (np.cos(p) - np.cos(w * t + p)) / w
-        return 2 * np.pi * self.rate_hz * out
-
-    def surface_m(self, t: Any, u: Any) -> Any:
-        """The back's height over the scanned one (m, mean 0: the scan caught an average
-        moment): inhale lifts it, more over the ribs than at the waist."""
-        grid = np.linspace(0, 2 * np.pi, 721)[:-1]
-        mean = np.mean(_wave(grid))
-        return self.amp_m * (0.6 + 0.5 * np.asarray(u)) * (_wave(self.phase(t)) - mean)
-
-
-def _wave(ph: Any) -> Any:
-    """One breath, 0 (out) .. 1 (in), the exhale a little longer than the inhale."""
-    return 0.5 * (1 - np.cos(ph + 0.35 * np.sin(ph)))
-
-
-@dataclass
-class Client:
-    back_length_m: float
-    k_ref_n_m: float  # palm secant at 15 N, working depth
-    n: float
-    rib_amp: float
-    rib_period_u: float
-    rib_phase: float
-    knots: list[tuple[float, float, float, float]]  # u, v (m), radius (m), stiffness ratio
-    knot_release: list[float]
-    breath: Breath
-    follow: float  # share of the breath the hand rides with (the rest shows in the force)
-    hump_m: tuple[float, float]  # spine profile (kyphosis/lordosis) as share of the length
-    radius_m: float  # cross-section of the back
-
-    @property
-    def c(self) -> float:
-        return 15.0 / (15.0 / self.k_ref_n_m) ** self.n
-
-
-def draw_client(rng: np.random.Generator) -> Client:
-    knots: list[tuple[float, float, float, float]] = []
-    for _ in range(int(rng.integers(0, 5))):
-        side = rng.choice([-1.0, 1.0])
-        knots.append(
-            (
-                float(rng.uniform(0.14, 0.8)),
-                float(side * rng.uniform(0.025, 0.055)),
-                float(rng.uniform(0.004, 0.0075)),
-                float(rng.uniform(1.5, 2.5)),
-            )
-        )
-    wander = [
-        (float(rng.uniform(0.02, 0.06)), 2 * np.pi / float(rng.uniform(40, 130)), float(rng.uniform(0, 6.3)))
-        for _ in range(2)
-    ]
-    return Client(
-        back_length_m=float(np.clip(rng.normal(0.51, 0.035), 0.42, 0.6)),
-        k_ref_n_m=float(rng.uniform(1500, 3000)),
-        n=float(rng.uniform(1.3, 2.1)),
-        rib_amp=float(rng.uniform(0.03, 0.12)),
-        rib_period_u=float(rng.uniform(0.12, 0.2)),
-        rib_phase=float(rng.uniform(0, 6.3)),
-        knots=knots,
-        knot_release=[float(rng.uniform(0.1, 0.3)) for _ in knots],
-        breath=Breath(float(rng.uniform(10, 20)) / 60, float(rng.uniform(0.0015, 0.0035)), wander),
-        follow=float(rng.uniform(0.6, 0.9)),
-        hump_m=(float(rng.uniform(0.03, 0.07)), float(rng.uniform(-0.02, 0.02))),
-        radius_m=float(rng.uniform(0.15, 0.3)),
-    )
 
 
 @dataclass
@@ -195,60 +119,6 @@ def draw_rig(rng: np.random.Generator, labels: bool, block_names: list[str]) -> 
         numbered=bool(rng.random() < 0.3),
         order=[str(c) for c in rng.permutation(COLUMNS)],
     )
-
-
-def _stiff_factor(cl: Client, u: Any, v: Any, face: Any, t: Any, releases: Any) -> Any:
-    """Local stiffness over the reference (ribs, knots through the patch)."""
-    k = 1 + cl.rib_amp * np.sin(2 * np.pi * u / cl.rib_period_u + cl.rib_phase) * np.clip(
-        (u - 0.35) / 0.2, 0, 1
-    )
-    pad = np.choose(face, [PAD_SIGMA_M["palms"], PAD_SIGMA_M["forearm"], PAD_SIGMA_M["thumb"]])
-    for i, (ku, kv, r, ratio) in enumerate(cl.knots):
-        s2 = (r / 2) ** 2 + pad**2
-        excess = (ratio - 1) * (r / 2) ** 2 / s2
-        excess = excess * np.where(t >= releases[i], 1 - cl.knot_release[i], 1.0)
-        d2 = ((u - ku) * cl.back_length_m) ** 2 + (np.abs(v) - abs(kv)) ** 2 + 1e3 * (
-            np.sign(v) != np.sign(kv)
-        )
-        k = k + excess * np.exp(-d2 / (2 * s2))
-    return k
-
-
-def _thickness_m(u: Any, v: Any) -> Any:
-    """Soft tissue over bone: thin at the back's ends and over the shoulder blades."""
-    ends = 0.014 + 0.03 * np.clip(np.minimum(u - 0.02, 0.98 - u) / 0.08, 0, 1)
-    scap = np.where((np.abs(v) > 0.06) & (u > 0.62) & (u < 0.9), 0.02, 0.05)
-    return np.minimum(ends, scap)
-
-
-def _depth_for(force: Any, a: Any, n: float, h: Any) -> Any:
-    """Solve a·δⁿ·(1 + (δ/h)⁴) = F for δ (Newton; the law is monotone)."""
-    f = np.maximum(force, 0.0)
-    d = (f / a) ** (1 / n)
-    for _ in range(12):
-        g = a * d**n * (1 + (d / h) ** 4) - f
-        dg = a * (n * d ** (n - 1) * (1 + (d / h) ** 4) + d**n * 4 * d**3 / h**4)
-        d = np.maximum(d - g / np.maximum(dg, 1e-9), 0.0)
-    return d
-
-
-def _body(cl: Client, u: Any, v: Any) -> tuple[Any, Any, Any, Any]:
-    """Surface point on a curved back and its normal (x cranial, z posterior)."""
-    L = cl.back_length_m
-    h1, h2 = cl.hump_m
-    ug = np.linspace(-0.6, 1.6, 2201)
-    zg = L * (h1 * np.sin(np.pi * ug) + h2 * np.sin(2 * np.pi * ug))
-    dz = np.gradient(zg, ug)
-    dx = np.sqrt(np.maximum(L**2 - dz**2, (0.2 * L) ** 2))
-    xg = np.concatenate([[0.0], np.cumsum(0.5 * (dx[1:] + dx[:-1]) * np.diff(ug))])
-    xg -= np.interp(0.0, ug, xg)
-    x, z, slope = np.interp(u, ug, xg), np.interp(u, ug, zg), np.interp(u, ug, dz / L)
-    psi = v / cl.radius_m
-    y = cl.radius_m * np.sin(psi)
-    z = z - cl.radius_m * (1 - np.cos(psi))
-    th = np.arcsin(np.clip(slope, -0.9, 0.9))
-    normal = np.stack([-np.sin(th) * np.cos(psi), np.sin(psi), np.cos(th) * np.cos(psi)])
-    return x, y, z, normal
 
 
 def _evaluate(segs: list[Seg], t: Any) -> dict[str, Any]:
@@ -313,12 +183,12 @@ def render(
     # The tissue under it.
     u, v = ev["u"], ev["v"]
     gain = np.choose(ev["face"], [FACE_GAIN["palms"], FACE_GAIN["forearm"], FACE_GAIN["thumb"]])
-    a_law = cl.c * gain * ev["soft"] * _stiff_factor(cl, u, v, ev["face"], t, releases)
-    h = _thickness_m(u, v)
+    a_law = cl.c * gain * ev["soft"] * stiff_factor(cl, u, v, ev["face"], t, releases)
+    h = thickness_m(u, v)
     rise = cl.breath.surface_m(t, u)
     # Pressing, the hand rides part of the breath; lifting, it leaves the skin; in the
     # air before the touch it comes down, after the lift-off it goes up.
-    d_on = np.maximum(_depth_for(f_hand, a_law, cl.n, h) + (1 - cl.follow) * rise, 0.0)
+    d_on = np.maximum(depth_for(f_hand, a_law, cl.n, h) + (1 - cl.follow) * rise, 0.0)
     d_on = mask * d_on - (1 - mask) * 0.008
     hover = np.where(t < segs[0].t1, 0.02 * (1 - ev["tau"]), 0.02 * ev["tau"])
     d_true = np.where(contact, d_on, -hover)
@@ -361,7 +231,7 @@ def render(
         "load_kgf": force / 9.80665,
     }
     if rig.positions:
-        x, y, z, nrm = _body(cl, tracked["u"], tracked["v"])
+        x, y, z, nrm = body_point(cl, tracked["u"], tracked["v"])
         off = np.interp(seen, t, rise - d_true)
         cols["x_m"], cols["y_m"], cols["z_m"] = x + nrm[0] * off, y + nrm[1] * off, z + nrm[2] * off
     if rig.labels:

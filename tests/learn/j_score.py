@@ -13,10 +13,11 @@ force is her threshold (4–6 %) below the first pass's, within 2–3 … 5–8 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from tests.learn.j_log import Client, draw_client
+from tests.learn.j_client import Client, draw_client
 
 FACE = {"rest": "palms", "glide": "palms", "forearm": "forearm", "thumb_strip": "thumb"}
 
@@ -81,8 +82,14 @@ def felt_passes(b: JBlock, n: float, threshold: float, least: int, most: int) ->
     return most
 
 
-def pick_beats(rng: np.random.Generator, dist_m: float, period_s: float, choices: list[int],
-               lo: float, hi: float) -> int:
+def pick_beats(
+    rng: np.random.Generator,
+    dist_m: float,
+    period_s: float,
+    choices: list[int],
+    lo: float,
+    hi: float,
+) -> int:
     """A whole number of beats from ``choices`` putting the mean speed in ``lo``..``hi``."""
     ok = [n for n in choices if lo <= dist_m / (n * period_s) <= hi]
     if ok:
@@ -101,8 +108,9 @@ def _sequence(rng: np.random.Generator) -> list[str]:
     return seq
 
 
-def _block(rng: np.random.Generator, tech: str, closing: bool, cl: Client, period_s: float,
-           light_n: float) -> JBlock:
+def _block(
+    rng: np.random.Generator, tech: str, closing: bool, cl: Client, period_s: float, light_n: float
+) -> JBlock:
     L = cl.back_length_m
     odds = {"glide": 0.6, "forearm": 0.4, "thumb_strip": 0.35}.get(tech, 0.0)
     until = not closing and rng.random() < odds
@@ -191,3 +199,25 @@ def make_score(seed: int) -> JScore:
         light_n=light_n,
         names=names,
     )
+
+
+def beat_grid(score: JScore, n: int) -> Any:
+    """The music's beats (s): a slow sway of the tempo around ``score.bpm``."""
+    t = np.zeros(n)
+    w = 2 * np.pi / score.drift_period_s
+    for k in range(1, n):
+        t[k] = t[k - 1] + 60 / (
+            score.bpm * (1 + score.drift * np.sin(w * t[k - 1] + score.drift_phase))
+        )
+    return t + 5.0
+
+
+def beat_errors(
+    rng: np.random.Generator, n: int, mean_s: float, sd_s: float, rho: float, period_s: float
+) -> Any:
+    """A human's error on each beat (s): correlated from beat to beat (AR(1)), a habit of
+    being early or late, never more than a fifth of a beat."""
+    err = np.zeros(n)
+    for k in range(1, n):
+        err[k] = rho * err[k - 1] + np.sqrt(1 - rho * rho) * sd_s * rng.standard_normal()
+    return np.clip(err + mean_s, -0.2 * period_s, 0.2 * period_s)

@@ -42,14 +42,23 @@ timing (σ 45–80 ms, late) and a less steady hand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from scipy.special import beta as beta_fn
 
 from tests.learn.j_log import Rig, Seg, draw_rig, render, to_csv
-from tests.learn.j_score import FACE, JBlock, JScore, make_score, pick_beats, soft_at
+from tests.learn.j_score import (
+    FACE,
+    JBlock,
+    JScore,
+    beat_errors,
+    beat_grid,
+    make_score,
+    pick_beats,
+    soft_at,
+)
 
 __all__ = ["FAULTS", "FAULT_ELEMENT", "JDemo", "JTruth", "j_demo", "j_learner", "to_csv"]
 
@@ -80,25 +89,14 @@ class JDemo:
 
 @dataclass
 class _Note:
-    """A segment in beats, before it is timed."""
+    """A segment in beats, before it is timed (``seg``'s times are filled in then), and
+    its place in its block's passes (the tissue softens as they go on)."""
 
     beat: int
     beats: int
-    kind: str
-    u0: float
-    u1: float
-    v0: float
-    v1: float
-    f0_n: float
-    f1_n: float
-    face: str
-    block: int
-    alpha: float = 2.0
-    beta: float = 2.0
-    ramp: float = 1.0
-    x0: float = 0.0  # the block's pass progress (softening) at its start and end
+    seg: Seg
+    x0: float = 0.0
     x1: float = 0.0
-    knot: int = -1
 
 
 class _Composer:
@@ -107,14 +105,25 @@ class _Composer:
     def __init__(self, score: JScore, rng: np.random.Generator, fault: str | None):
         self.s, self.rng, self.fault = score, rng, fault
         self.period = score.period_s
-        self.grid = _beat_grid(score, 6000)
+        self.grid = beat_grid(score, 6000)
         self.notes: list[_Note] = []
         self.beat = 0
         self.u, self.v, self.f = score.blocks[0].u_hi, 0.0, 0.0
         self.felt: list[int] = []
 
-    def add(self, beats: int, kind: str, u1: float, v1: float, f1: float, face: str,
-            block: int, stroke: bool = False, ramp: float = 1.0, knot: int = -1) -> None:
+    def add(
+        self,
+        beats: int,
+        kind: str,
+        u1: float,
+        v1: float,
+        f1: float,
+        face: str,
+        block: int,
+        stroke: bool = False,
+        ramp: float = 1.0,
+        knot: int = -1,
+    ) -> None:
         beats = max(1, int(beats))
         a = b = 2.0
         if kind == "move" and stroke:
@@ -125,15 +134,15 @@ class _Composer:
             while a > 1.3 and mean / (beta_fn(a, a) * 2 ** (2 * a - 2)) > PEAK_SPEED_M_S:
                 a -= 0.1
             b = a * float(self.rng.uniform(0.85, 1.2))
-        self.notes.append(
-            _Note(self.beat, beats, kind, self.u, u1, self.v, v1, self.f, f1, face, block,
-                  a, b, ramp, knot=knot)
-        )
+        seg = Seg(0, 0, self.u, u1, self.v, v1, self.f, f1, kind, face, block, a, b, ramp)
+        seg.knot = knot
+        self.notes.append(_Note(self.beat, beats, seg))
         self.beat += beats
         self.u, self.v, self.f = u1, v1, f1
 
-    def hold(self, beats: int, f1: float, face: str, block: int, ramp: float = 1.0,
-             knot: int = -1) -> None:
+    def hold(
+        self, beats: int, f1: float, face: str, block: int, ramp: float = 1.0, knot: int = -1
+    ) -> None:
         self.add(beats, "hold", self.u, self.v, f1, face, block, ramp=ramp, knot=knot)
 
     def turn(self, b: JBlock, f: float, face: str, block: int) -> None:
@@ -156,8 +165,8 @@ class _Composer:
 
     def travel(self, u1: float, v1: float, f: float, face: str, block: int) -> None:
         d = np.hypot((u1 - self.u) * self.s.client.back_length_m, v1 - self.v)
-        self.add(pick_beats(self.rng, max(d, 0.05), self.period, [2, 4, 6, 8], 0.02, 0.06),
-                 "move", u1, v1, f, face, block, ramp=0.3)
+        n = pick_beats(self.rng, max(d, 0.05), self.period, [2, 4, 6, 8], 0.02, 0.06)
+        self.add(n, "move", u1, v1, f, face, block, ramp=0.3)
 
     def block(self, i: int, b: JBlock) -> None:
         light, face, F = self.s.light_n, FACE[b.technique], self.force(b)
@@ -180,8 +189,17 @@ class _Composer:
     def _glide(self, i: int, b: JBlock, F: float, light: float, face: str) -> None:
         for p in range(b.passes):
             f = F * (0.85 if b.build and p == 0 else 1.0)
-            self.add(self.legs(b.leg_beats), "move", b.u_lo, 0.0, f, face, i, True,
-                     ramp=0.25 if p == 0 else 1.0)
+            self.add(
+                self.legs(b.leg_beats),
+                "move",
+                b.u_lo,
+                0.0,
+                f,
+                face,
+                i,
+                True,
+                ramp=0.25 if p == 0 else 1.0,
+            )
             self.turn(b, f * b.up_share, face, i)
             self.add(self.legs(b.leg_beats), "move", b.u_hi, 0.0, f * b.up_share, face, i, True)
             if p < b.passes - 1:
@@ -194,13 +212,13 @@ class _Composer:
             for k, side in enumerate(b.sides):
                 if k > 0:
                     self.add(b.short_beats, "move", b.u_hi, side * lat, light, face, i, ramp=0.25)
-                self.add(self.legs(b.leg_beats), "move", b.u_lo, side * lat, f, face, i, True,
-                         ramp=0.25)
+                self.add(
+                    self.legs(b.leg_beats), "move", b.u_lo, side * lat, f, face, i, True, ramp=0.25
+                )
                 self.turn(b, f, face, i)
                 self.add(self.legs(b.leg_beats), "move", b.u_hi, side * lat, f, face, i, True)
             if len(b.sides) > 1 and p < b.passes - 1:
-                self.add(b.short_beats, "move", b.u_hi, b.sides[0] * lat, light, face, i,
-                         ramp=0.25)
+                self.add(b.short_beats, "move", b.u_hi, b.sides[0] * lat, light, face, i, ramp=0.25)
             elif p < b.passes - 1:
                 self.turn(b, f, face, i)
 
@@ -208,7 +226,7 @@ class _Composer:
         out = []
         n = len(b.lanes_m)
         for p in range(b.passes):
-            lanes = b.lanes_m if b.until else b.lanes_m[p::b.passes] or [b.lanes_m[p % n]]
+            lanes = b.lanes_m if b.until else b.lanes_m[p :: b.passes] or [b.lanes_m[p % n]]
             out += [(p, side, lane) for side in b.sides for lane in lanes]
         return out
 
@@ -219,9 +237,13 @@ class _Composer:
             v = side * lane
             f = F * (0.85 if b.build and p == 0 else 1.0)
             stops = sorted(
-                (ku, k) for k, (ku, kv, _, _) in enumerate(knots)
-                if b.dwell and np.sign(kv) == side and abs(abs(kv) - lane) <= 0.009
-                and b.u_lo + 0.04 < ku < b.u_hi - 0.04 and k in self.felt
+                (ku, k)
+                for k, (ku, kv, _, _) in enumerate(knots)
+                if b.dwell
+                and np.sign(kv) == side
+                and abs(abs(kv) - lane) <= 0.009
+                and b.u_lo + 0.04 < ku < b.u_hi - 0.04
+                and k in self.felt
             )
             beats, u_from = self.legs(b.leg_beats), b.u_lo
             for ku, k in stops:
@@ -232,8 +254,11 @@ class _Composer:
                 self.hold(dwell, f, face, i, knot=k)
                 beats, u_from = beats - n1, ku
             self.add(beats, "move", b.u_hi, v, f, face, i, True, ramp=0.2 if not stops else 1)
-            self.felt += [k for k, (_, kv, _, _) in enumerate(knots)
-                          if np.sign(kv) == side and abs(abs(kv) - lane) <= 0.009]
+            self.felt += [
+                k
+                for k, (_, kv, _, _) in enumerate(knots)
+                if np.sign(kv) == side and abs(abs(kv) - lane) <= 0.009
+            ]
             if j < len(strips) - 1:
                 self.turn(b, light, face, i)
                 nxt = strips[j + 1][1] * strips[j + 1][2]
@@ -249,16 +274,6 @@ def _progress(notes: list[_Note], passes: int) -> None:
         done += n.beats
 
 
-def _beat_grid(score: JScore, n: int) -> Any:
-    """The music's beats (s): a slow sway of the tempo around ``score.bpm``."""
-    t = np.zeros(n)
-    for k in range(1, n):
-        sway = 1 + score.drift * np.sin(2 * np.pi * t[k - 1] / score.drift_period_s
-                                        + score.drift_phase)
-        t[k] = t[k - 1] + 60 / (score.bpm * sway)
-    return t + 5.0
-
-
 @dataclass
 class Played:
     """A performance: timed segments (air before the touch and after the lift), the
@@ -270,8 +285,12 @@ class Played:
     spans: dict[int, tuple[int, int]]
 
 
-def play(score: JScore, rng: np.random.Generator, fault: str | None = None,
-         timing: tuple[float, float, float] | None = None) -> Played:
+def play(
+    score: JScore,
+    rng: np.random.Generator,
+    fault: str | None = None,
+    timing: tuple[float, float, float] | None = None,
+) -> Played:
     """The score played by the master (or a learner with ``fault`` and ``timing``:
     mean, σ and correlation of the error on the beat, s)."""
     c = _Composer(score, rng, fault)
@@ -280,29 +299,25 @@ def play(score: JScore, rng: np.random.Generator, fault: str | None = None,
     last = score.blocks[-1]
     c.hold(2, 0.0, FACE[last.technique], len(score.blocks) - 1)  # the release
     mean, sd, rho = timing or (rng.uniform(-0.02, 0.01), rng.uniform(0.012, 0.035), 0.6)
-    err = np.zeros(c.beat + 1)
-    for k in range(1, c.beat + 1):
-        err[k] = rho * err[k - 1] + np.sqrt(1 - rho * rho) * sd * rng.standard_normal()
-    err = np.clip(err + mean, -0.2 * c.period, 0.2 * c.period)
-    at = c.grid[: c.beat + 1] + err
+    at = c.grid[: c.beat + 1] + beat_errors(rng, c.beat + 1, mean, sd, rho, c.period)
     segs = []
     for n in c.notes:
-        b = score.blocks[n.block] if n.block >= 0 else None
-        s0 = soft_at(b, n.x0) if b else 1.0
-        s1 = soft_at(b, n.x1) if b else 1.0
-        segs.append(Seg(at[n.beat], at[n.beat + n.beats], n.u0, n.u1, n.v0, n.v1, n.f0_n,
-                        n.f1_n, n.kind, n.face, n.block, n.alpha, n.beta, n.ramp, s0, s1, n.knot))
+        b = score.blocks[n.seg.block] if n.seg.block >= 0 else None
+        soft = (soft_at(b, n.x0), soft_at(b, n.x1)) if b else (1.0, 1.0)
+        t0, t1 = at[n.beat], at[n.beat + n.beats]
+        segs.append(replace(n.seg, t0=t0, t1=t1, soft0=soft[0], soft1=soft[1]))
     first, end = segs[0], segs[-1]
     pre, post = rng.uniform(1.0, 3.0), rng.uniform(1.0, 2.5)
-    segs.insert(0, Seg(first.t0 - pre, first.t0, first.u0 + 0.03, first.u0, first.v0, first.v0,
-                       0.0, 0.0, "air", first.face, -1))
-    segs.append(Seg(end.t1, end.t1 + post, end.u1, end.u1 + 0.04, end.v1, end.v1, 0.0, 0.0,
-                    "air", end.face, -1))
+    air: dict[str, Any] = {"f0_n": 0.0, "f1_n": 0.0, "kind": "air", "block": -1}
+    down = {"t0": first.t0 - pre, "t1": first.t0, "u0": first.u0 + 0.03, "u1": first.u0}
+    up = {"t0": end.t1, "t1": end.t1 + post, "u0": end.u1, "u1": end.u1 + 0.04}
+    segs.insert(0, replace(first, v1=first.v0, **down, **air))
+    segs.append(replace(end, v0=end.v1, **up, **air))
     spans: dict[int, tuple[int, int]] = {}
     for n in c.notes:
-        if n.block >= 0:
-            k0, k1 = spans.get(n.block, (n.beat, n.beat))
-            spans[n.block] = (min(k0, n.beat), max(k1, n.beat + n.beats))
+        if n.seg.block >= 0:
+            k0, k1 = spans.get(n.seg.block, (n.beat, n.beat))
+            spans[n.seg.block] = (min(k0, n.beat), max(k1, n.beat + n.beats))
     return Played(segs, c.grid, c.beat, spans)
 
 
@@ -350,8 +365,11 @@ def j_learner(seed: int, fault: str, labels: bool) -> dict[str, Any]:
     segs = play(score, rng, None if fault == "lifting_off" else fault, timing).segs
     lifts: list[tuple[float, float]] = []
     if fault == "lifting_off":
-        work = [s for s in segs if s.kind == "move" and s.block >= 0 and s.f1_n > score.light_n
-                and s.t1 - s.t0 > 2.0]
+        work = [
+            s
+            for s in segs
+            if s.kind == "move" and s.block >= 0 and s.f1_n > score.light_n and s.t1 - s.t0 > 2.0
+        ]
         for s in (work[int(k)] for k in sorted(rng.choice(len(work), 3, replace=False))):
             mid = s.t0 + rng.uniform(0.3, 0.6) * (s.t1 - s.t0)
             lifts.append((mid, mid + rng.uniform(0.4, 1.0)))
