@@ -24,7 +24,9 @@ real fault.
 
 Generator I (tests/learn/i_synth.py, written blind in session 7) is not in the full
 run until its first, blind run exists: ``--blind-i`` writes it, once, to
-bench/results/learn_blind_I_first_run.json and refuses to redo it.
+bench/results/learn_blind_I_first_run.json and refuses to redo it. Generator J
+(tests/learn/j_synth.py, written blind in session 9) likewise: ``--blind-j`` writes its
+one first run to bench/results/learn_blind_J_first_run.json.
 
 Run: ``.venv/bin/python -m bench.learn [--quick]``.
 """
@@ -49,6 +51,7 @@ FIRST_F = ROOT / "bench" / "results" / "learn_blind_F_first_run.json"
 FIRST_G = ROOT / "bench" / "results" / "learn_blind_G_first_run.json"
 FIRST_H = ROOT / "bench" / "results" / "learn_blind_H_first_run.json"
 FIRST_I = ROOT / "bench" / "results" / "learn_blind_I_first_run.json"
+FIRST_J = ROOT / "bench" / "results" / "learn_blind_J_first_run.json"
 sys.path.insert(0, str(ROOT))
 
 from tests.learn.blind_synth import blind  # noqa: E402
@@ -62,6 +65,9 @@ from tests.learn.heldout_synth import generate  # noqa: E402
 from tests.learn.i_synth import FAULT_ELEMENT as I_FAULT_ELEMENT  # noqa: E402
 from tests.learn.i_synth import i_demo, i_learner  # noqa: E402
 from tests.learn.i_synth import to_csv as i_to_csv  # noqa: E402
+from tests.learn.j_synth import FAULT_ELEMENT as J_FAULT_ELEMENT  # noqa: E402
+from tests.learn.j_synth import j_demo, j_learner  # noqa: E402
+from tests.learn.j_synth import to_csv as j_to_csv  # noqa: E402
 from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize  # noqa: E402
 from tests.learn.scoring import score  # noqa: E402
 
@@ -342,6 +348,15 @@ def run_compare_i(n: int) -> dict[str, Any]:
     return _compare_csv_generator(i_demo, i_learner, i_to_csv, dict(I_FAULT_ELEMENT), n)
 
 
+def run_j(n: int) -> dict[str, Any]:
+    """Generator J (tests/learn/j_synth.py, written blind in session 9), scored like H."""
+    return _run_csv_generator(j_demo, j_to_csv, n)
+
+
+def run_compare_j(n: int) -> dict[str, Any]:
+    return _compare_csv_generator(j_demo, j_learner, j_to_csv, dict(J_FAULT_ELEMENT), n)
+
+
 def run_b(n: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for mode in ("none", "text"):
@@ -408,9 +423,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--blind-g", action="store_true", help="generator G only, to FIRST_G")
     ap.add_argument("--blind-h", action="store_true", help="generator H only, to FIRST_H")
     ap.add_argument("--blind-i", action="store_true", help="generator I only, to FIRST_I")
+    ap.add_argument("--blind-j", action="store_true", help="generator J only, to FIRST_J")
     args = ap.parse_args(argv)
     n = 8 if args.quick else 40
     blind = {
+        "J": (args.blind_j, FIRST_J, run_j, lambda: run_compare_j(n)),
         "I": (args.blind_i, FIRST_I, run_i, lambda: run_compare_i(n)),
         "H": (args.blind_h, FIRST_H, run_h, lambda: run_compare_h(n)),
         "G": (args.blind_g, FIRST_G, run_g, lambda: run_compare_g(n // 2)),
