@@ -38,8 +38,8 @@ from tests.learn.j_client import (
     thickness_m,
 )
 
-COLUMNS = ("t_s", "u", "v", "normal_force_n", "indentation_m", "x_m", "y_m", "z_m", "tool")
-COLUMNS += ("block", "frame", "depth_mm", "load_kgf")
+COLUMNS: tuple[str, ...] = ("t_s", "u", "v", "normal_force_n", "indentation_m", "x_m", "y_m")
+COLUMNS += ("z_m", "tool", "block", "frame", "depth_mm", "load_kgf")
 
 
 @dataclass

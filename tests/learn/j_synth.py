@@ -302,15 +302,16 @@ def play(
     at = c.grid[: c.beat + 1] + beat_errors(rng, c.beat + 1, mean, sd, rho, c.period)
     segs = []
     for n in c.notes:
-        b = score.blocks[n.seg.block] if n.seg.block >= 0 else None
-        soft = (soft_at(b, n.x0), soft_at(b, n.x1)) if b else (1.0, 1.0)
+        blk = score.blocks[n.seg.block] if n.seg.block >= 0 else None
+        soft = (soft_at(blk, n.x0), soft_at(blk, n.x1)) if blk else (1.0, 1.0)
         t0, t1 = at[n.beat], at[n.beat + n.beats]
         segs.append(replace(n.seg, t0=t0, t1=t1, soft0=soft[0], soft1=soft[1]))
     first, end = segs[0], segs[-1]
     pre, post = rng.uniform(1.0, 3.0), rng.uniform(1.0, 2.5)
     air: dict[str, Any] = {"f0_n": 0.0, "f1_n": 0.0, "kind": "air", "block": -1}
-    down = {"t0": first.t0 - pre, "t1": first.t0, "u0": first.u0 + 0.03, "u1": first.u0}
-    up = {"t0": end.t1, "t1": end.t1 + post, "u0": end.u1, "u1": end.u1 + 0.04}
+    down: dict[str, Any] = {"t0": first.t0 - pre, "t1": first.t0, "u1": first.u0}
+    down["u0"] = first.u0 + 0.03
+    up: dict[str, Any] = {"t0": end.t1, "t1": end.t1 + post, "u0": end.u1, "u1": end.u1 + 0.04}
     segs.insert(0, replace(first, v1=first.v0, **down, **air))
     segs.append(replace(end, v0=end.v1, **up, **air))
     spans: dict[int, tuple[int, int]] = {}

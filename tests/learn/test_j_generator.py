@@ -168,11 +168,9 @@ def test_passes_are_the_strokes_in_the_log(seed: int) -> None:
             continue
         if tech == "thumb_strip":  # one run of thumb samples per strip (palms between)
             strips = np.flatnonzero(np.diff(np.r_[0, m.astype(int)]) == 1)
-            n = len(b.lanes_m)
-            per_pass = [
-                n if b.until else len(b.lanes_m[p :: b.passes]) or 1 for p in range(b.passes)
-            ]
-            assert len(strips) == len(b.sides) * sum(per_pass)
+            shared = [len(b.lanes_m[p :: b.passes]) or 1 for p in range(b.passes)]
+            lanes = [len(b.lanes_m)] * b.passes if b.until else shared
+            assert len(strips) == len(b.sides) * sum(lanes)
             continue
         u = c["u"][m]
         lows = [k for k in _turns(u) if u[k] < b.u_lo + 0.03]
@@ -236,8 +234,8 @@ def test_csv_is_a_contact_log(tmp_path: Path) -> None:
     d = demo(2, True)
     path = tmp_path / "j.csv"
     to_csv(d.columns, str(path))
-    with path.open(encoding="utf-8") as f:
-        rows = list(csv.reader(f))
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
     head = rows[0]
     assert len(set(head)) == len(head)
     assert {"t_s", "u", "v", "normal_force_n", "indentation_m", "tool", "block"} <= set(head)
