@@ -7,7 +7,9 @@ on the upper back (most demonstrations), palm glides, forearm strokes (one or bo
 sides), thumb strips up 1–4 lanes a side (dwelling on knots in some blocks), a closing
 glide now and then. Each block repeats a fixed number of passes or until the master
 feels the tissue soften: she stops one pass after the first pass whose stiffness at her
-force is her threshold (4–6 %) below the first pass's, within 2–3 … 5–8 passes.
+force is her threshold (4–6 %) below the first pass's, within at least 2–3 and at most
+5–8 passes (thumb strips 4–5). Fixed blocks run 2–5 passes (thumb strips and a closing
+glide 2–3).
 """
 
 from __future__ import annotations
@@ -163,7 +165,7 @@ def _block(
         dwell=tech == "thumb_strip" and rng.random() < 0.5,
         drop=float(rng.uniform(0.02, 0.2)),
         tau_passes=float(rng.uniform(1.0, 4.0)),
-        build=not until and passes >= 3 and rng.random() < 0.3,
+        build=tech in ("glide", "forearm") and not until and passes >= 3 and rng.random() < 0.3,
         up_share=float(rng.uniform(0.9, 1.0)),
         rest_beats=int(rng.choice([16, 24, 32])),
         rest_u=float(u_lo),

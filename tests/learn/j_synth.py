@@ -22,10 +22,10 @@ come back down by a light palm glide; a fixed-pass thumb block shares its lanes 
 its passes (pass p runs lanes p, p + P …, covering the band once, as docs/routines.md
 says), one listening for softening runs every lane each pass; in knot blocks a strip
 stops on a knot felt on an earlier strip for whole breaths (2–3, in whole beats).
-A block's first pass is lighter (85 %) in some fixed-pass blocks; the glide's return
+A first pass is lighter (85 %) in some fixed-pass glide and forearm blocks; the glide's return
 is 90–100 % of its stroke down. Light glides (3–6 N) on the skin join the blocks; the
-hands touch down once and lift off once. The rig and the client are
-``tests/learn/j_log.py``; the score ``tests/learn/j_score.py``.
+hands touch down once and lift off once. The score is ``tests/learn/j_score.py``, the
+client ``tests/learn/j_client.py``, the rig ``tests/learn/j_log.py``.
 
 Where the contracts are silent (what a clinic would record): no ``pass_index`` and no
 ``target_force_n`` (a person has no commanded force); block names from the clinic's
