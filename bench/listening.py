@@ -326,6 +326,10 @@ def recorders(n_logs: int, generator: str = "second", glide_only: bool = False) 
             t_pass = tr.softening_pass(threshold)
             heard = g["softening_pass"]
             early = heard is not None and (t_pass is None or heard < t_pass - 1)
+            rel = tr.glide_factor_by_pass
+            # The truth comes within 1 % of the threshold by the pass after the heard one
+            # (as the glide part's false softening): an answer on the threshold.
+            near = heard is not None and min(rel[: heard + 2]) <= 1 - threshold + 0.01
             rows.append(
                 {
                     "seed": seed,
@@ -340,6 +344,9 @@ def recorders(n_logs: int, generator: str = "second", glide_only: bool = False) 
                     "force_change_pass": tr.force_change_pass,
                     "force_changed_at": g.get("force_changed_at"),
                     "softening_from_force": tr.force_change is not None and early,
+                    "softening_from_force_truth_near_threshold": tr.force_change is not None
+                    and early
+                    and near,
                     "knots_true": len(truth),
                     "knots_found": nf,
                     "knots_tp": tp,
@@ -379,6 +386,10 @@ def recorder_figures(rows: list[dict[str, Any]], threshold: float = 0.05) -> dic
             "softening_within_1_pass_no_step_before_softening": sum(r["agree"] for r in steady),
             "logs_with_force_change": sum(r["force_change"] is not None for r in rows),
             "force_change_read_as_softening": sum(r["softening_from_force"] for r in rows),
+            # of those, logs whose truth is within 1 % of the threshold by then
+            "of_which_truth_within_1pct_of_threshold": sum(
+                bool(r.get("softening_from_force_truth_near_threshold")) for r in rows
+            ),
             "steps_reported_in_force_changed_at": sum(
                 r["force_change"] in STEPS
                 and r["force_change_pass"] in (r["force_changed_at"] or [])
