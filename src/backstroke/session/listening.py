@@ -105,8 +105,8 @@ class BlockListener:
         if self.touch_depth is None:
             heard_now = {c: v[m] for c, v in cols.items()}
             self._hear(heard_now, new=True)
-            keep = ("t_s", "plan_u", "indentation_m", "normal_force_n")
-            self._soft_passes.append({c: heard_now[c] for c in keep})
+            soft = ("t_s", "plan_u", "indentation_m", "normal_force_n")
+            self._soft_passes.append({c: heard_now[c] for c in soft})
             self._hear_softening(self._soft_passes)
             return
         keep: tuple[str, ...] = ("t_s", "x_m", "y_m", "z_m", "normal_force_n", "indentation_m")
