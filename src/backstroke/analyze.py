@@ -811,7 +811,9 @@ def _analyze_block(
     # The breath out of the two-way passes together, one profile shared (as live).
     heard = [p for p in range(passes) if loaded[p] is not None]
     sel = [(pass_of == p, loaded[p]) for p in heard]
-    cleaned = tracker.clean_passes([PassDepth(t[m][on], u[m][on], depth[m][on]) for m, on in sel])
+    cleaned = tracker.clean_passes(
+        [PassDepth(t[m][on], u[m][on], depth[m][on], v[m][on]) for m, on in sel]
+    )
     det = SofteningDetector(threshold)
     for p in range(passes):
         m = pass_of == p

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from backstroke.analyze import analyze
-from backstroke.sense.breathing_joint import PassDepth, remove_breathing_joint
+from backstroke.sense.breathing_joint import PassDepth, remove_breathing_joint, same_line_groups
 from backstroke.sense.breathing_session import BreathingTracker
 from tests.sense.lab_logs import lab_log, write_lab_csv
 
@@ -157,3 +157,22 @@ def test_the_live_listener_hears_the_zigzag_as_analyze_does() -> None:
         assert k.size == 8 and listener.softening_pass() is None
         worst.append(float(np.max(np.abs(k / k[0] - 1.0))))
     assert max(worst) < 0.005, np.round(worst, 4)
+
+
+def test_passes_on_other_lines_are_fitted_apart() -> None:
+    """A glide's passes (v jittering ±2 mm) share one profile; thumb lanes 6 mm apart,
+    or a pass down the left and up the right, each press another line."""
+    rng = np.random.default_rng(3)
+    t = np.linspace(0.0, 10.0, 400)
+    u = np.linspace(0.2, 0.8, 400)
+
+    def line(v: np.ndarray) -> PassDepth:
+        return PassDepth(t, u, np.full(400, 0.006), v)
+
+    glide = [line(rng.uniform(-0.002, 0.002, 400)) for _ in range(3)]
+    lanes = [line(np.full(400, v)) for v in (0.03, 0.036, 0.03)]
+    both = line(np.where(np.arange(400) < 200, -0.04, 0.04))
+    assert same_line_groups(glide) == [[0, 1, 2]]
+    assert same_line_groups(lanes) == [[0, 2], [1]]
+    assert same_line_groups([*glide, both, both]) == [[0, 1, 2], [3, 4]]
+    assert same_line_groups([PassDepth(t, u, u), PassDepth(t, u, u)]) == [[0, 1]]

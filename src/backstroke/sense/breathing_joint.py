@@ -9,7 +9,9 @@ cent off (measured: a zigzag glide read 5–12 % "softer" on passes the tissue h
 changed). Passes of one block press the same line of the back, and they meet the
 breath at other phases: with one profile shared by every pass the breath is told apart.
 
-Each pass ``p`` is modelled as
+Passes are fitted together when they press the same line (the quartiles of their
+``v`` within 5 mm: a glide's passes; a thumb's lanes are apart). Each pass ``p`` is
+modelled as
 
     depth_p(t) = s_p · g(u(t)) + b_p(t)
 
@@ -50,13 +52,49 @@ ROUNDS = 4
 RATE_REFINE = np.linspace(0.88, 1.12, 13)
 
 
+# Passes whose lower and upper quartiles of v both lie within this of a group's first
+# pass press the same line of the back (a thumb's lanes do not).
+SAME_LINE_M = 0.005
+
+
 @dataclass(frozen=True)
 class PassDepth:
-    """One pass's samples: ``(N,)`` times (s), chart positions and depths (m)."""
+    """One pass's samples: ``(N,)`` times (s), chart positions and depths (m); ``v``
+    (m across the back) when known, to tell passes on other lines apart."""
 
     t_s: NDArray[np.float64]
     u: NDArray[np.float64]
     depth_m: NDArray[np.float64]
+    v: NDArray[np.float64] | None = None
+
+
+def same_line_groups(passes: Sequence[PassDepth]) -> list[list[int]]:
+    """The passes (indices, in order) grouped by the line they press: the quartiles of
+    their ``v`` within ``SAME_LINE_M`` of the group's first pass's (one group without v)."""
+    groups: list[tuple[tuple[float, float] | None, list[int]]] = []
+    for i, p in enumerate(passes):
+        v = None if p.v is None else np.asarray(p.v, dtype=np.float64)
+        v = None if v is None else v[np.isfinite(v)]
+        key = (
+            None
+            if v is None or v.size == 0
+            else (
+                float(np.quantile(v, 0.25)),
+                float(np.quantile(v, 0.75)),
+            )
+        )
+        for k, members in groups:
+            if (k is None and key is None) or (
+                k is not None
+                and key is not None
+                and abs(k[0] - key[0]) <= SAME_LINE_M
+                and abs(k[1] - key[1]) <= SAME_LINE_M
+            ):
+                members.append(i)
+                break
+        else:
+            groups.append((key, [i]))
+    return [members for _, members in groups]
 
 
 @dataclass

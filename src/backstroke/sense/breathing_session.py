@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from backstroke.sense.breathing_joint import PassDepth, remove_breathing_joint
+from backstroke.sense.breathing_joint import PassDepth, remove_breathing_joint, same_line_groups
 from backstroke.sense.breathing_removal import BreathingFit, fit_breathing
 
 # The rest's spectral estimate counts as this many seconds of a perfect fit.
@@ -91,14 +91,20 @@ class BreathingTracker:
 
     def clean_passes(self, passes: Sequence[PassDepth]) -> list[NDArray[np.float64]]:
         """A block's passes with the breath taken out together, one profile along the
-        back shared by all (``sense.breathing_joint``): what softening is judged on.
+        back shared by the passes on one line (``sense.breathing_joint``): what
+        softening is judged on.
 
         Each pass's rate is refined from the session's so far; nothing is recorded (each
         pass's rate was, by :meth:`hear_pass`). Returns one ``(N,)`` depth per pass, as
         measured where the pass cannot tell its breath or no rate is known yet.
         """
         rate = self.rate_bpm
-        return remove_breathing_joint(passes, [rate] * len(passes))
+        out: list[NDArray[np.float64]] = [np.zeros(0)] * len(passes)
+        for group in same_line_groups(passes):
+            cleaned = remove_breathing_joint([passes[i] for i in group], [rate] * len(group))
+            for i, c in zip(group, cleaned, strict=True):
+                out[i] = c
+        return out
 
     @property
     def rate_bpm(self) -> float | None:

@@ -105,7 +105,7 @@ class BlockListener:
         if self.touch_depth is None:
             heard_now = {c: v[m] for c, v in cols.items()}
             self._hear(heard_now, new=True)
-            soft = ("t_s", "plan_u", "indentation_m", "normal_force_n")
+            soft = ("t_s", "plan_u", "plan_v", "indentation_m", "normal_force_n")
             self._soft_passes.append({c: heard_now[c] for c in soft})
             self._hear_softening(self._soft_passes)
             return
@@ -190,7 +190,7 @@ class BlockListener:
         """The block's softening heard afresh from all its passes' stroke samples, the
         breath taken out of them together (one profile along the back, as ``analyze``)."""
         cleaned = self.breathing.clean_passes(
-            [PassDepth(p["t_s"], p["plan_u"], p["indentation_m"]) for p in passes]
+            [PassDepth(p["t_s"], p["plan_u"], p["indentation_m"], p["plan_v"]) for p in passes]
         )
         det = SofteningDetector(self._threshold)
         for p, depth in zip(passes, cleaned, strict=True):
