@@ -41,6 +41,7 @@ from backstroke.log_input import (
     normalise_label,
 )
 from backstroke.sense.breathing import MIN_REST_S, baseline_stiffness_n_m, breathing_rate_bpm
+from backstroke.sense.breathing_joint import PassDepth
 from backstroke.sense.breathing_session import BreathingTracker
 from backstroke.sense.contact import contact_breaks, in_contact_mask, still_holds
 from backstroke.sense.knots import (
@@ -795,17 +796,31 @@ def _analyze_block(
     # air (depth −1 … −2 cm), or its touch-downs, would otherwise have them fitted as
     # breath.
     depth = c["indentation_m"][i]
-    det = SofteningDetector(threshold)
+    loaded: list[NDArray[np.bool_] | None] = []
     for p in range(passes):
         m = pass_of == p
         on = contact[m]
         if np.any(on):
             on &= f[m] >= 0.5 * float(np.median(f[m][on]))
-        clean = depth[m].copy()
         # A one-way stroke (the return in the air) meets every u once: its profile along
         # u and a breath in time cannot be told apart, so its depth is left as measured.
-        if np.any(on) and _two_way(u[m], on, hysteresis_u):
-            clean[on] = tracker.hear_pass(t[m][on], u[m][on], depth[m][on])
+        two_way = np.any(on) and _two_way(u[m], on, hysteresis_u)
+        if two_way:
+            tracker.hear_pass(t[m][on], u[m][on], depth[m][on])
+        loaded.append(on if two_way else None)
+    # The breath out of the two-way passes together, one profile shared (as live).
+    heard = [p for p in range(passes) if loaded[p] is not None]
+    sel = [(pass_of == p, loaded[p]) for p in heard]
+    cleaned = tracker.clean_passes(
+        [PassDepth(t[m][on], u[m][on], depth[m][on], v[m][on]) for m, on in sel]
+    )
+    det = SofteningDetector(threshold)
+    for p in range(passes):
+        m = pass_of == p
+        clean = depth[m].copy()
+        on = loaded[p]
+        if on is not None:
+            clean[on] = cleaned[heard.index(p)]
         det.add_pass(secant_stiffness(f[m], clean), u[m], t[m], force_n=f[m])
     b.softening_pass = det.softening_pass
     b.force_changed_at = det.force_changed_at

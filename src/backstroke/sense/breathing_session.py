@@ -10,17 +10,22 @@ short to hear still reports a rate. The estimates in time order are the rate ove
 This is the one breathing model of backstroke: the live session (``session.listening``)
 and ``analyze`` both hear every pass through :meth:`BreathingTracker.hear_pass` (fit,
 record, take the breath out of the depth) and every still hold through
-:meth:`BreathingTracker.add_rest`, so the same recording is judged the same way.
+:meth:`BreathingTracker.add_rest`, and both judge softening on a block's passes with the
+breath taken out of all of them together (:meth:`BreathingTracker.clean_passes`: one
+profile along the back shared by the passes), so the same recording is judged the same
+way.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from backstroke.sense.breathing_joint import PassDepth, remove_breathing_joint, same_line_groups
 from backstroke.sense.breathing_removal import BreathingFit, fit_breathing
 
 # The rest's spectral estimate counts as this many seconds of a perfect fit.
@@ -83,6 +88,23 @@ class BreathingTracker:
         ok = np.isfinite(t)
         self.add_pass(fit, float(np.ptp(t[ok])) if np.any(ok) else 0.0)
         return np.asarray(d - fit.oscillation_m, dtype=np.float64)
+
+    def clean_passes(self, passes: Sequence[PassDepth]) -> list[NDArray[np.float64]]:
+        """A block's passes with the breath taken out together, one profile along the
+        back shared by the passes on one line (``sense.breathing_joint``): what
+        softening is judged on.
+
+        Each pass's rate is refined from the session's so far; nothing is recorded (each
+        pass's rate was, by :meth:`hear_pass`). Returns one ``(N,)`` depth per pass, as
+        measured where the pass cannot tell its breath or no rate is known yet.
+        """
+        rate = self.rate_bpm
+        out: list[NDArray[np.float64]] = [np.zeros(0)] * len(passes)
+        for group in same_line_groups(passes):
+            cleaned = remove_breathing_joint([passes[i] for i in group], [rate] * len(group))
+            for i, c in zip(group, cleaned, strict=True):
+                out[i] = c
+        return out
 
     @property
     def rate_bpm(self) -> float | None:

@@ -3,8 +3,10 @@
 Only stroke samples count — the technique's own tool, moving, in contact — so
 transitions, holds and dwells do not blur the stiffness profiles. Every pass is heard
 by the session's one breathing model (``sense.breathing_session.BreathingTracker``,
-shared by all blocks and by ``analyze``): its breath is fitted, recorded for the
-session's rate, and taken out of the depth before stiffness is compared.
+shared by all blocks and by ``analyze``): its breath is fitted and recorded for the
+session's rate; before stiffness is compared the breath is taken out of all the block's
+passes together, one profile along the back shared by them
+(``BreathingTracker.clean_passes``), and the block's softening is heard afresh.
 
 On a body known only through a scan the recorded indentation is measured below the
 model surface, which is off the skin; with a ``TouchDepth`` (``session/touch_depth``)
@@ -28,7 +30,7 @@ from backstroke.body.back_model import BackModel
 from backstroke.plan.plan import TOOL_CODES
 from backstroke.routine.schema import Block
 from backstroke.sense.breathing import rest_listening
-from backstroke.sense.breathing_removal import remove_breathing
+from backstroke.sense.breathing_joint import PassDepth
 from backstroke.sense.breathing_session import BreathingTracker
 from backstroke.sense.knot_merge import KnotDetection, merge_knots
 from backstroke.sense.knots import RATIO_THRESHOLD, KnotDetector, knot_detections
@@ -73,6 +75,8 @@ class BlockListener:
         self.is_thumb = block.hears_knots
         self.touch_depth = touch_depth
         self._passes: list[Columns] = []
+        # Each pass's stroke samples for softening (without a TouchDepth).
+        self._soft_passes: list[Columns] = []
         quality = getattr(back, "quality", None) or {}
         rms = quality.get("fit_rms_m") if isinstance(quality, dict) else None
         self._geometry_noise_m = GEOMETRY_NOISE_OF_FIT_RMS * float(rms) if rms else 0.0
@@ -99,7 +103,11 @@ class BlockListener:
             return
         m = self._stroke_mask(cols)
         if self.touch_depth is None:
-            self._hear({c: v[m] for c, v in cols.items()}, new=True)
+            heard_now = {c: v[m] for c, v in cols.items()}
+            self._hear(heard_now, new=True)
+            soft = ("t_s", "plan_u", "plan_v", "indentation_m", "normal_force_n")
+            self._soft_passes.append({c: heard_now[c] for c in soft})
+            self._hear_softening(self._soft_passes)
             return
         keep: tuple[str, ...] = ("t_s", "x_m", "y_m", "z_m", "normal_force_n", "indentation_m")
         keep += ("plan_u", "plan_v", "plan_nx", "plan_ny", "plan_nz")
@@ -118,12 +126,12 @@ class BlockListener:
             }
             for p in self._passes
         ]
-        self.softening = SofteningDetector(self._threshold)
         self.knot_detector = KnotDetector(
             self._back_length_m, ratio_threshold=self._knot_threshold(heard)
         )
         for i, p in enumerate(heard):
             self._hear(p, new=i == len(heard) - 1)
+        self._hear_softening(heard)
         if self.is_thumb:
             self.candidates = self._candidates(heard[-1])
 
@@ -178,16 +186,23 @@ class BlockListener:
         floor = 1.0 + GEOMETRY_SIGMAS * self._geometry_noise_m / float(np.median(d))
         return max(RATIO_THRESHOLD, floor)
 
+    def _hear_softening(self, passes: list[Columns]) -> None:
+        """The block's softening heard afresh from all its passes' stroke samples, the
+        breath taken out of them together (one profile along the back, as ``analyze``)."""
+        cleaned = self.breathing.clean_passes(
+            [PassDepth(p["t_s"], p["plan_u"], p["indentation_m"], p["plan_v"]) for p in passes]
+        )
+        det = SofteningDetector(self._threshold)
+        for p, depth in zip(passes, cleaned, strict=True):
+            k = secant_stiffness(p["normal_force_n"], depth)
+            det.add_pass(k, p["plan_u"], p["t_s"], force_n=p["normal_force_n"])
+        self.softening = det
+
     def _hear(self, cols: Columns, *, new: bool) -> None:
-        """One pass's stroke samples to the detectors; a ``new`` pass's breath is
+        """One pass's stroke samples to the knot finder; a ``new`` pass's breath is
         recorded in the session's breathing model (a pass heard again is not)."""
-        t, u, ind = cols["t_s"], cols["plan_u"], cols["indentation_m"]
         if new:
-            depth = self.breathing.hear_pass(t, u, ind)
-        else:
-            depth = remove_breathing(t, u, ind, self.breathing.rate_bpm)
-        k = secant_stiffness(cols["normal_force_n"], depth)
-        self.softening.add_pass(k, u, t, force_n=cols["normal_force_n"])
+            self.breathing.hear_pass(cols["t_s"], cols["plan_u"], cols["indentation_m"])
         if self.is_thumb:
             # The knot finder takes each strip's own breath out (a pass has many lanes).
             kd = cols.get("knot_indentation_m", cols["indentation_m"])
