@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 EXTRAS ?= dev,audio,mujoco,dist,parquet,web,franka
 OUT ?= out/demo
 BACKEND ?= sim
-# make test runs on this many pytest-xdist workers (one test file per worker at a time).
+# make test runs on this many pytest-xdist workers (one test file per worker at a time; the
+# heaviest files first, in the order tests/conftest.py gives them).
 TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba

@@ -60,8 +60,55 @@ if _CPU_LOG:
             f.write(json.dumps(line) + "\n")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files holding a slow test run first (stable otherwise): with ``--dist loadfile``
-    the two workers then finish on short files instead of one waiting for a long one."""
+# CPU seconds of the heaviest files (`BACKSTROKE_TEST_CPU_LOG`, session 9; 966 CPU-s in
+# all). They run first, heaviest first, so that with ``--dist loadfile`` the two workers
+# end on short files instead of one waiting for a long one (longest-first scheduling).
+# Only the order depends on these figures; a file missing here runs after them.
+HEAVY_FILES_CPU_S = {
+    "tests/session/test_session_knots.py": 87.0,
+    "tests/safety/test_fault_matrix.py": 75.0,
+    "tests/learn/test_duration.py": 72.0,
+    "tests/session/test_nominal_clean.py": 57.0,
+    "tests/session/test_session_stiffness.py": 54.0,
+    "tests/session/test_fault_clients.py": 42.0,
+    "tests/session/test_palpate.py": 40.0,
+    "tests/sweep/test_sweep_slow.py": 39.0,
+    "tests/session/test_interrupts.py": 37.0,
+    "tests/test_check.py": 31.0,
+    "tests/session/test_first_touch.py": 28.0,
+    "tests/test_listening_recorders.py": 26.0,
+    "tests/robot/test_franka_sim.py": 24.0,
+    "tests/test_api.py": 23.0,
+    "tests/session/test_moving_client.py": 20.0,
+    "tests/web/test_client_voice.py": 19.0,
+    "tests/body/test_scan_fit.py": 17.0,
+    "tests/session/test_crash.py": 16.0,
+    "tests/session/test_session.py": 15.0,
+    "tests/learn/test_g_human.py": 15.0,
+    "tests/music/test_music_tempo.py": 13.0,
+    "tests/robot/test_mujoco.py": 13.0,
+    "tests/plan/test_plan.py": 13.0,
+    "tests/session/test_trust_twins.py": 12.0,
+}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist ≥ 3.5 sorts the files by their number of tests before handing them
+    # out (``--loadscope-reorder``, on by default), which put the one-test files holding
+    # the longest sessions last: one worker ran them alone for minutes at the end.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The measured heavy files first, heaviest first; then files holding a slow test;
+    then the rest (stable otherwise)."""
+    root = config.rootpath
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)
+
+    def rank(item: pytest.Item) -> tuple[float, bool]:
+        rel = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
+        return (-HEAVY_FILES_CPU_S.get(rel, 0.0), item.path not in slow_files)
+
+    items.sort(key=rank)

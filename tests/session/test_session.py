@@ -10,7 +10,7 @@ import pytest
 from backstroke.body.client_file import ClientSpec, load_client
 from backstroke.routine.schema import Routine
 from backstroke.session.runner import SessionResult
-from tests.session.sessions import run
+from tests.session.sessions import run, short_routine
 
 SUMMARY_KEYS = {
     "duration_s",
@@ -29,24 +29,9 @@ SUMMARY_KEYS = {
 }
 
 
-def short_routine(**glide: object) -> Routine:
-    blocks: list[dict[str, object]] = [
-        {"technique": "rest", "duration_s": 16.0},
-        {"technique": "glide", "target_force_n": 12.0, "repeat": {"passes": 1}, **glide},
-        {
-            "technique": "thumb_strip",
-            "side": "left",
-            "target_force_n": 12.0,
-            "speed_m_s": 0.02,
-            "repeat": {"passes": 1},
-        },
-    ]
-    return Routine.model_validate({"name": "short", "start_force_fraction": 1.0, "blocks": blocks})
-
-
 @pytest.fixture(scope="module")
-def short_result() -> SessionResult:
-    return run(short_routine(), load_client())
+def short_result(short_session: SessionResult) -> SessionResult:
+    return short_session  # tests/session/conftest.py: one run for the whole test run
 
 
 def test_summary_has_the_contract_keys(short_result: SessionResult) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from pathlib import Path
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from backstroke.cli import app
 from backstroke.errors import BackstrokeError
+from backstroke.session.runner import SessionResult
 from backstroke.session.summary import (
     SCHEMA_VERSION,
     Summary,
@@ -48,11 +50,8 @@ def test_unknown_schema_name_is_one_line() -> None:
     assert "allowed: summary" in result.output
 
 
-def test_a_real_session_summary_validates(tmp_path: Path) -> None:
-    from backstroke.body.client_file import load_client
-    from tests.session.test_session import run, short_routine
-
-    summary = run(short_routine(), load_client()).summary
+def test_a_real_session_summary_validates(tmp_path: Path, short_session: SessionResult) -> None:
+    summary = copy.deepcopy(short_session.summary)  # the shared session, changed below
     summary["sim_truth"] = summary.get("sim_truth") or {
         "max_force_n": 1.0,
         "max_pressure_n_cm2": 1.0,
