@@ -101,10 +101,17 @@ def fit_table(points_m: FloatArray, rng: np.random.Generator) -> Table:
         # show more points than the table does, but the body lies on the table.
         most = max(c[0] for c in cands)
         large = [c for c in cands if c[0] >= TABLE_SHARE_OF_LARGEST * most]
-        top = max(-c[2] for c in large)  # n·p = -off on the plane
-        # Of the patches at that level (one plane, seen from several patches), the
-        # one with the most inliers, as before.
-        best = max((c for c in large if -c[2] > top - SAME_LEVEL_M), key=lambda c: c[0])
+        while large and best is None:
+            top = max(-c[2] for c in large)  # n·p = -off on the plane
+            # Of the patches at that level (one plane, seen from several patches), the
+            # one with the most inliers, as before.
+            level = [c for c in large if -c[2] > top - SAME_LEVEL_M]
+            cand = max(level, key=lambda c: c[0])
+            # What lies on a table is a body: a broad flat back (a prone client's
+            # lumbar and thoracic skin) has only the shoulders and buttocks above it.
+            if _area_above_m2(sub, cand[1], cand[2]) >= MIN_BODY_AREA_M2:
+                best = cand
+            large = [c for c in large if -c[2] <= top - SAME_LEVEL_M]
     if best is None or best[0] < 0.05 * len(sub):
         n = np.array([0.0, 0.0, 1.0])
         return Table(n, -float(np.percentile(points_m[:, 2], 0.5)), 0.0)
@@ -114,6 +121,13 @@ def fit_table(points_m: FloatArray, rng: np.random.Generator) -> Table:
         n, off, _ = _plane(points_m[np.abs(h) < thr])
     frac = float(np.mean(np.abs(points_m @ n + off) < band))
     return Table(n, off, frac)
+
+
+def _area_above_m2(points_m: FloatArray, n: FloatArray, off: float) -> float:
+    """Footprint (2 cm cells) of the points more than 3 cm above the plane ``(n, off)``."""
+    up = points_m[points_m @ n + off > 0.03]
+    cells = np.unique(np.floor(up[:, :2] / 0.02).astype(np.int64), axis=0)
+    return float(len(cells)) * 0.02 * 0.02
 
 
 def remove_outliers(points_m: FloatArray, spacing: float, k: int = 8) -> FloatArray:
