@@ -72,7 +72,8 @@ def fit_table(points_m: FloatArray, rng: np.random.Generator) -> Table:
     farther one) still finds its table, not a tilted plane through one side of it.
     The table is the highest plane with something on top that has at least
     ``TABLE_SHARE_OF_LARGEST`` of the largest's points: the floor beside a narrow
-    table can show more points than the table.
+    table can show more points than the table. What is on top must cover a body's
+    footprint (``MIN_BODY_AREA_M2``): a broad flat back is a plane too.
     """
     sub = points_m[rng.choice(len(points_m), min(len(points_m), 40000), replace=False)]
     tree = cKDTree(sub)
