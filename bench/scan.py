@@ -301,5 +301,6 @@ def main(
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:7]]
-    main(*args)
+    counts = [int(a) for a in sys.argv[1:7]]
+    n = counts + [30, 15, 30, 30, 30, 30][len(counts) :]
+    main(n[0], n[1], n[2], n[3], n[4], n[5])
