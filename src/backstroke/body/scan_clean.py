@@ -29,6 +29,8 @@ TABLE_SHARE_OF_LARGEST = 0.3  # a table candidate has this share of the largest 
 SAME_LEVEL_M = 0.05  # patches' planes within this of each other are one level
 ABOVE_TABLE_M = 0.015  # body points are at least this high above the table top
 MIN_BODY_AREA_M2 = 0.12  # a prone adult's back alone covers well over this
+JUST_UNDER_M = (0.02, 0.05)  # the band under a table top where nothing is seen
+JUST_UNDER_SHARE = 0.02  # of the scan's points (a table's edge, multipath)
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,15 @@ def fit_table(points_m: FloatArray, rng: np.random.Generator) -> Table:
             cand = max(level, key=lambda c: c[0])
             # What lies on a table is a body: a broad flat back (a prone client's
             # lumbar and thoracic skin) has only the shoulders and buttocks above it.
-            if _area_above_m2(sub, cand[1], cand[2]) >= MIN_BODY_AREA_M2:
+            # And nothing lies just under a table top (the camera sees it from above;
+            # only the floor, far below): a plane through the body, flat at a noisy
+            # camera's tolerance, has the body's own skin continuing under it.
+            h = sub @ cand[1] + cand[2]
+            under = float(np.mean((h < -JUST_UNDER_M[0]) & (h > -JUST_UNDER_M[1])))
+            if (
+                under < JUST_UNDER_SHARE
+                and _area_above_m2(sub, cand[1], cand[2]) >= MIN_BODY_AREA_M2
+            ):
                 best = cand
             large = [c for c in large if -c[2] <= top - SAME_LEVEL_M]
     if best is None or best[0] < 0.05 * len(sub):
