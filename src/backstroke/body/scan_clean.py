@@ -1,7 +1,7 @@
 """From a raw scan to the client's points: the table plane, stray points, the body.
 
-* The table is the horizontal-ish plane with the most inliers that has something on
-  top of it: plane hypotheses come from flat local patches (robust to a table that is
+* The table is the highest large horizontal-ish plane with a body on top of it and
+  nothing just under it (see :func:`fit_table`): plane hypotheses come from flat local patches (robust to a table that is
   only partly in view), are scored on a subsample, and the winner is refined by least
   squares on its inliers (RANSAC-style with local sampling).
 * Flying pixels and strays are points whose nearest neighbours are far away
@@ -75,7 +75,8 @@ def fit_table(points_m: FloatArray, rng: np.random.Generator) -> Table:
     The table is the highest plane with something on top that has at least
     ``TABLE_SHARE_OF_LARGEST`` of the largest's points: the floor beside a narrow
     table can show more points than the table. What is on top must cover a body's
-    footprint (``MIN_BODY_AREA_M2``): a broad flat back is a plane too.
+    footprint (``MIN_BODY_AREA_M2``): a broad flat back is a plane too; and under it,
+    ``JUST_UNDER_M``, almost nothing is seen (a plane through the body has skin there).
     """
     sub = points_m[rng.choice(len(points_m), min(len(points_m), 40000), replace=False)]
     tree = cKDTree(sub)
