@@ -70,7 +70,8 @@ blind run kept in `scan_blind_fifth_first_run.json`. Session 7 changed the dimpl
 pair test looking at the phantom, slices, loft and shell only; the parametric body and
 the sixth generator (`tof`) were held out until session 7's run. Session 9 changed the
 shoulder tops (elbows beside the head, seen on `tof`) and the table test (a flat back
-taken for the table, `loft`), and checked both on 30 scans of every generator.
+or, on a noisy scan, a plane through the body taken for the table: `loft`, `slice`),
+and checked them on 30 scans of every generator.
 """
 
 

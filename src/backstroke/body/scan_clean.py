@@ -1,9 +1,10 @@
 """From a raw scan to the client's points: the table plane, stray points, the body.
 
 * The table is the highest large horizontal-ish plane with a body on top of it and
-  nothing just under it (see :func:`fit_table`): plane hypotheses come from flat local patches (robust to a table that is
-  only partly in view), are scored on a subsample, and the winner is refined by least
-  squares on its inliers (RANSAC-style with local sampling).
+  nothing just under it (see :func:`fit_table`): plane hypotheses come from flat local
+  patches (robust to a table that is only partly in view), are scored on a
+  subsample, and the winner is refined by least squares on its inliers (RANSAC-style
+  with local sampling).
 * Flying pixels and strays are points whose nearest neighbours are far away
   (statistical outlier removal on the k-nearest-neighbour distance).
 * The body is the largest connected blob of points above the table.
