@@ -68,7 +68,10 @@ each written afterwards, and their first, blind runs are kept in
 landmark finders were then tuned on all four, and the shell written after that, its
 blind run kept in `scan_blind_fifth_first_run.json`. Session 7 changed the dimple
 pair test looking at the phantom, slices, loft and shell only; the parametric body and
-the sixth generator (`tof`) were held out until this run.
+the sixth generator (`tof`) were held out until session 7's run. Session 9 changed the
+shoulder tops (elbows beside the head, seen on `tof`) and the table test (a flat back
+or, on a noisy scan, a plane through the body taken for the table: `loft`, `slice`),
+and checked them on 30 scans of every generator.
 """
 
 
@@ -299,5 +302,6 @@ def main(
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:7]]
-    main(*args)
+    counts = [int(a) for a in sys.argv[1:7]]
+    n = counts + [30, 15, 30, 30, 30, 30][len(counts) :]
+    main(n[0], n[1], n[2], n[3], n[4], n[5])

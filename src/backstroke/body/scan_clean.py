@@ -1,9 +1,10 @@
 """From a raw scan to the client's points: the table plane, stray points, the body.
 
-* The table is the horizontal-ish plane with the most inliers that has something on
-  top of it: plane hypotheses come from flat local patches (robust to a table that is
-  only partly in view), are scored on a subsample, and the winner is refined by least
-  squares on its inliers (RANSAC-style with local sampling).
+* The table is the highest large horizontal-ish plane with a body on top of it and
+  nothing just under it (see :func:`fit_table`): plane hypotheses come from flat local
+  patches (robust to a table that is only partly in view), are scored on a
+  subsample, and the winner is refined by least squares on its inliers (RANSAC-style
+  with local sampling).
 * Flying pixels and strays are points whose nearest neighbours are far away
   (statistical outlier removal on the k-nearest-neighbour distance).
 * The body is the largest connected blob of points above the table.
@@ -29,6 +30,8 @@ TABLE_SHARE_OF_LARGEST = 0.3  # a table candidate has this share of the largest 
 SAME_LEVEL_M = 0.05  # patches' planes within this of each other are one level
 ABOVE_TABLE_M = 0.015  # body points are at least this high above the table top
 MIN_BODY_AREA_M2 = 0.12  # a prone adult's back alone covers well over this
+JUST_UNDER_M = (0.02, 0.05)  # the band under a table top where nothing is seen
+JUST_UNDER_SHARE = 0.02  # of the scan's points (a table's edge, multipath)
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,9 @@ def fit_table(points_m: FloatArray, rng: np.random.Generator) -> Table:
     farther one) still finds its table, not a tilted plane through one side of it.
     The table is the highest plane with something on top that has at least
     ``TABLE_SHARE_OF_LARGEST`` of the largest's points: the floor beside a narrow
-    table can show more points than the table.
+    table can show more points than the table. What is on top must cover a body's
+    footprint (``MIN_BODY_AREA_M2``): a broad flat back is a plane too; and under it,
+    ``JUST_UNDER_M``, almost nothing is seen (a plane through the body has skin there).
     """
     sub = points_m[rng.choice(len(points_m), min(len(points_m), 40000), replace=False)]
     tree = cKDTree(sub)
@@ -101,10 +106,25 @@ def fit_table(points_m: FloatArray, rng: np.random.Generator) -> Table:
         # show more points than the table does, but the body lies on the table.
         most = max(c[0] for c in cands)
         large = [c for c in cands if c[0] >= TABLE_SHARE_OF_LARGEST * most]
-        top = max(-c[2] for c in large)  # n·p = -off on the plane
-        # Of the patches at that level (one plane, seen from several patches), the
-        # one with the most inliers, as before.
-        best = max((c for c in large if -c[2] > top - SAME_LEVEL_M), key=lambda c: c[0])
+        while large and best is None:
+            top = max(-c[2] for c in large)  # n·p = -off on the plane
+            # Of the patches at that level (one plane, seen from several patches), the
+            # one with the most inliers, as before.
+            level = [c for c in large if -c[2] > top - SAME_LEVEL_M]
+            cand = max(level, key=lambda c: c[0])
+            # What lies on a table is a body: a broad flat back (a prone client's
+            # lumbar and thoracic skin) has only the shoulders and buttocks above it.
+            # And nothing lies just under a table top (the camera sees it from above;
+            # only the floor, far below): a plane through the body, flat at a noisy
+            # camera's tolerance, has the body's own skin continuing under it.
+            h = sub @ cand[1] + cand[2]
+            under = float(np.mean((h < -JUST_UNDER_M[0]) & (h > -JUST_UNDER_M[1])))
+            if (
+                under < JUST_UNDER_SHARE
+                and _area_above_m2(sub, cand[1], cand[2]) >= MIN_BODY_AREA_M2
+            ):
+                best = cand
+            large = [c for c in large if -c[2] <= top - SAME_LEVEL_M]
     if best is None or best[0] < 0.05 * len(sub):
         n = np.array([0.0, 0.0, 1.0])
         return Table(n, -float(np.percentile(points_m[:, 2], 0.5)), 0.0)
@@ -114,6 +134,13 @@ def fit_table(points_m: FloatArray, rng: np.random.Generator) -> Table:
         n, off, _ = _plane(points_m[np.abs(h) < thr])
     frac = float(np.mean(np.abs(points_m @ n + off) < band))
     return Table(n, off, frac)
+
+
+def _area_above_m2(points_m: FloatArray, n: FloatArray, off: float) -> float:
+    """Footprint (2 cm cells) of the points more than 3 cm above the plane ``(n, off)``."""
+    up = points_m[points_m @ n + off > 0.03]
+    cells = np.unique(np.floor(up[:, :2] / 0.02).astype(np.int64), axis=0)
+    return float(len(cells)) * 0.02 * 0.02
 
 
 def remove_outliers(points_m: FloatArray, spacing: float, k: int = 8) -> FloatArray:

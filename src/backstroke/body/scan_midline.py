@@ -42,6 +42,8 @@ DEFAULT_BACK_LENGTH_M = 0.51
 SYMMETRY_BAND_M = (0.025, 0.12)
 CUT_SLOPES = np.linspace(-0.15, 0.15, 7)  # cut directions tried per row (dt/ds)
 PARAMEDIAN_M = 0.06
+NECK_GAP_FRACTION = 0.6  # of the widths either side: a neck, not the upper back
+NECK_GAP_SPAN_M = 0.15
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,27 @@ class Midline:
 
 
 def shoulder_top_s_m(grid: HeightGrid) -> float:
-    """``s`` where, from the head down, the upper width first reaches 80 % of full."""
+    """``s`` where, from the head down, the upper width first reaches 80 % of full.
+
+    A wide band beside the head (elbows out, hands under the forehead) reaches it too,
+    but caudal of it, within ``NECK_GAP_SPAN_M``, lies a neck: a row narrower than
+    ``NECK_GAP_FRACTION`` of both the band and the shoulders caudal of it. The upper
+    back just below the shoulder tops is never that much narrower than both, so such
+    a band is passed over for the next one caudal of the neck.
+    """
     w = upper_width_m(grid, top_height_m(grid))
     full = float(np.percentile(w[w > 0], 95))
     rows = np.flatnonzero(w >= 0.8 * full)
-    return float(grid.s_m[rows[-1]])
+    j = int(rows[-1])
+    span = round(NECK_GAP_SPAN_M / grid.cell_m)
+    while j > span:
+        lo = j - span
+        g = lo + int(np.argmin(w[lo:j]))
+        band, caudal = float(w[g : j + 1].max()), float(w[lo : g + 1].max())
+        if caudal < 0.8 * full or w[g] >= NECK_GAP_FRACTION * min(band, caudal):
+            break
+        j = int(rows[rows < g][-1])
+    return float(grid.s_m[j])
 
 
 def midline_profile_m(grid: HeightGrid, mid: UnivariateSpline) -> FloatArray:
