@@ -25,7 +25,10 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Literal
 
-from backstroke.plan.zone_limits import ZoneLimits
+import numpy as np
+from numpy.typing import NDArray
+
+from backstroke.plan.zone_limits import PAD_MARGINS_M, ZoneLimits
 from backstroke.robot.protocol import Robot, RobotCommand, RobotState, Vec3
 from backstroke.safety.checks import (
     BodyMotion,
@@ -37,16 +40,19 @@ from backstroke.safety.checks import (
     SensorCheck,
     SensorHealth,
 )
+from backstroke.safety import fast_tick as ft
 from backstroke.safety.client_controls import ClientControls
 from backstroke.safety.limits import SafetyLimits
 from backstroke.safety.placement import over_bone_at
 from backstroke.safety.retreat import Retreat
+from backstroke.safety.slots import FloatSlot, IntSlot, rehome
 from backstroke.tools import TOOLS, Tool
 
 # Retreats whose sensor data cannot be trusted go at the plain retreat speed.
 _BLIND_KINDS = ("stale", "invalid", "watchdog")
 # The force rate is measured over this many ticks.
-_RATE_TICKS = 10
+_RATE_TICKS = ft.RATE_TICKS
+_NO_FORCE = (0.0, 0.0, 0.0)  # the fused tick's stand-in for a missing joint estimate
 
 Mode = Literal["running", "retreating", "stopped"]
 
@@ -82,6 +88,20 @@ class Supervisor:
             Supervisor decides "over bone" from the measured position.
     """
 
+    # Scalar state in the array the fused tick shares (safety/slots.py, fast_tick.py).
+    _backoff_m = FloatSlot(ft.BACKOFF)
+    _cone_backoff_m = FloatSlot(ft.CONE_BACKOFF)
+    _hist_i = IntSlot(ft.HIST_I)
+    _last2a = FloatSlot(ft.LAST2A)  # the last two raw normal forces (for the median)
+    _last2b = FloatSlot(ft.LAST2B)
+    _rise_s = FloatSlot(ft.RISE_S)
+    _rate_ticks = IntSlot(ft.RATE_N)
+    _moved_until = FloatSlot(ft.MOVED_UNTIL)
+    _last_fn = FloatSlot(ft.LAST_FN)
+    _last_flim = FloatSlot(ft.LAST_FLIM)
+    max_normal_force_n = FloatSlot(ft.MAX_FN)
+    max_pressure_n_cm2 = FloatSlot(ft.MAX_P)
+
     def __init__(
         self, robot: Robot, limits: SafetyLimits, dt_s: float, zones: ZoneLimits | None = None
     ) -> None:
@@ -96,12 +116,9 @@ class Supervisor:
         self._last_cmd: Vec3 | None = None
         self._last_tool: Tool | None = None
         self._last_state: RobotState | None = None
-        self._backoff_m = 0.0
-        self._cone_backoff_m = 0.0
-        self._force_hist: list[float] = [0.0] * _RATE_TICKS
+        self._k: NDArray[np.float64] = np.zeros(ft.SIZE)
+        self._force_hist = self._k[ft.HIST : ft.HIST + _RATE_TICKS]
         self._rate_span_s = dt_s * (_RATE_TICKS - 1)
-        self._last2 = (0.0, 0.0)
-        self._hist_i = 0
         self._clamping: dict[str, bool] = {}
         self._controls = ClientControls()
         # tool → [over bone] → force limit, pressure limit, the tool's soft-tissue force
@@ -127,15 +144,10 @@ class Supervisor:
         # where a retreat would go from here: the last running tick's normal, axis and
         # depth (handed to the Retreat when one begins)
         self._follow: tuple[Vec3, Vec3, float] | None = None
-        self._rise_s = 0.0
-        self._rate_ticks = 0
         self._moved_until = -math.inf
-        self._last_fn = 0.0
         self._last_flim = 1.0
         self._requests: deque[str] = deque()
         self.over_bone_now = False
-        self.max_normal_force_n = 0.0
-        self.max_pressure_n_cm2 = 0.0
         self._health = SensorHealth(
             dt_s, limits.missed_deadline_s, limits.stale_s, limits.invalid_s
         )
@@ -160,6 +172,36 @@ class Supervisor:
         self.checks: list[SensorCheck] = [self._agreement, self._body]
         self.consistency_checks: list[SensorCheck] = [self._force_depth, self._cone]
         self._tick: Measurement | None = None
+        self._fast_setup()
+
+    def _fast_setup(self) -> None:
+        """The fused tick's constants in ``K``, and the checks' slots moved into it."""
+        K, lim, dt = self._k, self.limits, self.dt_s
+        ag, cone, fd, health = self._agreement, self._cone, self._force_depth, self._health
+        K[ft.DT : ft.MAX_FRATE + 1] = (
+            dt, self._rate_span_s, lim.move_rate_n_s, lim.move_memory_s, lim.move_confirm_s,
+            lim.max_normal_speed_m_s, lim.max_force_rate_n_s,
+        )  # fmt: skip
+        K[ft.REACH : ft.INVALID + 1] = (
+            lim.disagree_m, health.missed_deadline_s, health.stale_s, health.invalid_s
+        )
+        K[ft.AG_TOL : ft.AG_CONFIRM + 1] = (ag.tolerance_n, ag.tolerance_fraction, ag.confirm_s)
+        K[ft.CN_LOAD : ft.CN_CONFIRM + 1] = (
+            cone.load_n, cone.cone_tan, cone.tolerance_n, cone.confirm_s
+        )
+        K[ft.FD_DEPTH : ft.FD_SEARCH + 1] = (
+            fd.depth_m, fd.ratio_low, fd.ratio_high, fd.mismatch_s, fd.surface_offset_m
+        )
+        for tool, code in ft.TOOL_CODES.items():
+            o = ft.TT + ft.TT_N * code
+            K[o + ft.TT_AREA] = self._area_cm2[tool]
+            K[o + ft.TT_AXIAL] = TOOLS[tool].max_force_n
+            K[o + ft.TT_MARGIN] = PAD_MARGINS_M[tool]
+            K[o + ft.TT_ZONE : o + ft.TT_N] = self._zone_limits[tool][0] + self._zone_limits[tool][1]
+        for check, at in ((health, ft.HEALTH), (ag, ft.AGREE), (cone, ft.CONE), (fd, ft.DEPTH)):
+            rehome(check, K, at)
+        self._zone_table: NDArray[np.float64] | None = None
+        self._zone_table_of: ZoneLimits | None = None
 
     # ------------------------------------------------------------------ events
     def _event(self, t_s: float, kind: str, value: float, limit: float, action: str) -> None:
@@ -239,6 +281,36 @@ class Supervisor:
             command = self._limit_command(command, normal)
         self._last_cmd = command.position_m
         state = self.robot.step(command)
+        zones = self.zones
+        if (
+            self.mode == "running"
+            and not self._clamping
+            and plan_uv is not None
+            and tangents is not None
+            and zones is not None
+            and state.body_shift_m is None
+            and self._body.shift_m is None
+            and state.client_signal == self._controls.last_reported
+            and not self._controls.pending
+        ):
+            # The common tick, fused (fast_tick.py); SLOW when anything is found.
+            table = self._zone_table
+            if zones is not self._zone_table_of or table is None:
+                table = self._zone_table = ft.zone_table(zones)
+                self._zone_table_of = zones
+            prev = self._last_state
+            fj = state.force_joint_n
+            bone_code = ft.post_tick(
+                self._k, table, ft.TOOL_CODES[state.tool],
+                prev is not None and state.tool is not prev.tool, over_bone,
+                command.t_s, state.t_s, state.seq, state.position_m, state.force_n,
+                state.axis, _NO_FORCE if fj is None else fj, fj is not None, normal,
+                planned, depth_m, plan_uv, tangents[0], tangents[1],
+            )  # fmt: skip
+            if bone_code != ft.SLOW:
+                self.over_bone_now = bone_code == 1
+                self._last_state = state
+                return state, self.mode
         # the model's skin under the plan point: the planned command less its depth
         surface = (
             planned[0] + depth_m * normal[0],
@@ -410,8 +482,8 @@ class Supervisor:
             self.max_pressure_n_cm2 = raw_pressure
         # Limits act on the median of the last three samples: a one-sample spike (sensor
         # glitch) rides through, anything lasting two samples (2 ms) is acted on.
-        a, b = self._last2
-        self._last2 = (b, fn)
+        a, b = self._last2a, self._last2b
+        self._last2a, self._last2b = b, fn
         lo, hi = (a, b) if a < b else (b, a)
         fn = lo if fn < lo else (hi if fn > hi else fn)  # the median of the three
         tick.normal_force_n = fn
@@ -444,7 +516,7 @@ class Supervisor:
         if i == _RATE_TICKS:
             i = 0
         self._hist_i = i
-        rate = (fn - hist[i]) / self._rate_span_s
+        rate = (fn - float(hist[i])) / self._rate_span_s
         self._rate_ticks += 1
         if prev is not None and st.tool is not prev.tool:
             # a new face settling onto the skin is not the client pushing: 30 ms grace
