@@ -95,7 +95,7 @@ def zone_table(zones: ZoneLimits) -> NDArray[np.float64]:
 
 
 @numba_njit()
-def _over_bone(Z: Any, tool: int, u: float, v_m: float, margin_m: float) -> bool:
+def over_bone(Z: Any, tool: int, u: float, v_m: float, margin_m: float) -> bool:
     """ZoneLimits.over_bone on the table Z (u, v_m finite)."""
     nv = int(Z[Z_NV])
     fu = u / Z[Z_DU]
@@ -184,7 +184,7 @@ def post_tick(  # noqa: PLR0911, PLR0912, PLR0913, PLR0915 (one fused tick, by d
             v = uv[1] + dx * tv[0] + dy * tv[1] + dz * tv[2]
             if not (math.isfinite(u) and math.isfinite(v)):
                 return SLOW
-            bone = _over_bone(Z, tool, u, v, K[tt + TT_MARGIN])
+            bone = over_bone(Z, tool, u, v, K[tt + TT_MARGIN])
     # -- SensorHealth
     h = HEALTH
     late_s = K[h + sensor_health.LATE_S]

@@ -101,6 +101,9 @@ class Supervisor:
     _last_flim = FloatSlot(ft.LAST_FLIM)
     max_normal_force_n = FloatSlot(ft.MAX_FN)
     max_pressure_n_cm2 = FloatSlot(ft.MAX_P)
+    # The nominal tick through fast_tick.post_tick (False: the Python checks on every
+    # tick, which the fused tick is tested against).
+    fused = True
 
     def __init__(
         self, robot: Robot, limits: SafetyLimits, dt_s: float, zones: ZoneLimits | None = None
@@ -283,7 +286,8 @@ class Supervisor:
         state = self.robot.step(command)
         zones = self.zones
         if (
-            self.mode == "running"
+            self.fused
+            and self.mode == "running"
             and not self._clamping
             and plan_uv is not None
             and tangents is not None
