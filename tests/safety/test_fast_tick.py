@@ -145,13 +145,13 @@ def test_both_paths_are_compared(
     """Not a vacuous comparison: the sessions above run many ticks through the kernel,
     and many back to the Python checks (SLOW: something found, or not covered)."""
     answers: list[int] = []
-    post_tick = ft.post_tick
+    fused = ft.fused_tick()
 
     def counted(*args: object) -> int:
-        answers.append(post_tick(*args))
+        answers.append(fused(*args))
         return answers[-1]
 
-    monkeypatch.setattr(ft, "post_tick", counted)
+    monkeypatch.setattr(ft, "fused_tick", lambda: counted)
     for seed in range(60):
         _pair(back_zones, seed, 300)
     slow = answers.count(ft.SLOW)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -203,8 +204,11 @@ class Supervisor:
             K[o + ft.TT_ZONE : o + ft.TT_N] = self._zone_limits[tool][0] + self._zone_limits[tool][1]
         for check, at in ((health, ft.HEALTH), (ag, ft.AGREE), (cone, ft.CONE), (fd, ft.DEPTH)):
             rehome(check, K, at)
-        self._zone_table: NDArray[np.float64] | None = None
+        self._zone_table = np.zeros(0)
         self._zone_table_of: ZoneLimits | None = None
+        self._code_tool: Tool | None = None  # the last tool's code in the fused tick
+        self._code = 0
+        self._post: Callable[..., int] | None = None  # ft.fused_tick(), at its first use
 
     # ------------------------------------------------------------------ events
     def _event(self, t_s: float, kind: str, value: float, limit: float, action: str) -> None:
@@ -285,32 +289,44 @@ class Supervisor:
         self._last_cmd = command.position_m
         state = self.robot.step(command)
         zones = self.zones
+        controls = self._controls
         if (
             self.fused
+            and tangents is not None
+            and plan_uv is not None
+            and state.body_shift_m is None
             and self.mode == "running"
             and not self._clamping
-            and plan_uv is not None
-            and tangents is not None
             and zones is not None
-            and state.body_shift_m is None
             and self._body.shift_m is None
-            and state.client_signal == self._controls.last_reported
-            and not self._controls.pending
+            and state.client_signal == controls.last_reported
+            and not controls.pending
         ):
             # The common tick, fused (fast_tick.py); SLOW when anything is found.
-            table = self._zone_table
-            if zones is not self._zone_table_of or table is None:
-                table = self._zone_table = ft.zone_table(zones)
+            if zones is not self._zone_table_of:
+                self._zone_table = ft.zone_table(zones)
                 self._zone_table_of = zones
+            tool = state.tool
+            if tool is not self._code_tool:
+                self._code_tool, self._code = tool, ft.TOOL_CODES[tool]
             prev = self._last_state
             fj = state.force_joint_n
-            bone_code = ft.post_tick(
-                self._k, table, ft.TOOL_CODES[state.tool],
-                prev is not None and state.tool is not prev.tool, over_bone,
+            args = (
+                self._k, self._zone_table, self._code,
+                prev is not None and tool is not prev.tool, over_bone,
                 command.t_s, state.t_s, state.seq, state.position_m, state.force_n,
                 state.axis, _NO_FORCE if fj is None else fj, fj is not None, normal,
                 planned, depth_m, plan_uv, tangents[0], tangents[1],
             )  # fmt: skip
+            post = self._post
+            if post is None:
+                post = self._post = ft.fused_tick()
+            try:
+                bone_code = post(*args)
+            except (TypeError, ValueError, SystemError, OverflowError):
+                # not the types the entry was compiled for (e.g. numpy arrays): numba's
+                # own dispatch types them (nothing was written: unboxing failed)
+                bone_code = ft.post_tick(*args)
             if bone_code != ft.SLOW:
                 self.over_bone_now = bone_code == 1
                 self._last_state = state
