@@ -2,7 +2,7 @@
 
 Two Supervisors get the same random commands and measurements, one with the fused
 tick and one without (``fused = False``): after every tick their whole state array,
-events, mode and bone verdicts must be equal — bit for bit — whether the tick was
+events, mode, bone verdicts and the commands sent must be equal — bit for bit — whether the tick was
 nominal (fused) or found something (the Python path on both).
 """
 
@@ -34,11 +34,13 @@ class Replay:
     def __init__(self, states: list[RobotState]) -> None:
         self.states = states
         self.i = 0
+        self.commands: list[RobotCommand] = []
 
     def start(self, tool: Tool, position_m: Vec3, axis: Vec3) -> RobotState:
         return self.states[0]
 
     def step(self, command: RobotCommand) -> RobotState:
+        self.commands.append(command)
         self.i += 1
         return self.states[self.i]
 
@@ -116,9 +118,10 @@ def _session(rng: np.random.Generator, back: BackModel, n: int) -> tuple[list, l
 def _pair(back_zones: tuple[BackModel, ZoneLimits], seed: int, n: int) -> None:
     back, zones = back_zones
     ticks, states = _session(np.random.default_rng(seed), back, n)
-    sups = []
+    sups, robots = [], []
     for fused in (True, False):
-        sup = Supervisor(Replay(states), SafetyLimits(), DT, zones=zones)
+        robots.append(Replay(states))
+        sup = Supervisor(robots[-1], SafetyLimits(), DT, zones=zones)
         sup.fused = fused
         sup.start(ticks[0][0].tool, ticks[0][0].position_m, ticks[0][0].axis)
         sups.append(sup)
@@ -130,6 +133,7 @@ def _pair(back_zones: tuple[BackModel, ZoneLimits], seed: int, n: int) -> None:
         assert (ma, a.over_bone_now, a.events) == (mb, b.over_bone_now, b.events)
         if ma == "stopped":
             break
+    assert robots[0].commands == robots[1].commands  # the same limited commands sent
 
 
 @pytest.mark.parametrize("seed", range(60))

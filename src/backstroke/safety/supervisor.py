@@ -144,6 +144,10 @@ class Supervisor:
         self._area_cm2 = {tool: spec.area_cm2 for tool, spec in TOOLS.items()}
         self._retreat = Retreat(limits, dt_s)
         self._cos_tilt = math.cos(math.radians(limits.max_axis_tilt_deg))
+        # a tick's largest tangential and normal step, and the steps that are clamped
+        max_t, max_n = limits.max_speed_m_s * dt_s, limits.max_normal_speed_m_s * dt_s
+        self._step_limits = (max_t, max_n, max_t * 1.0001, max_n * 1.0001)
+        self._backing_off = False  # a back-off (force or cone clamp) is under way
         self._sin_tilt = math.sin(math.radians(limits.max_axis_tilt_deg))
         # where a retreat would go from here: the last running tick's normal, axis and
         # depth (handed to the Retreat when one begins)
@@ -329,6 +333,8 @@ class Supervisor:
                 bone_code = ft.post_tick(*args)
             if bone_code != ft.SLOW:
                 self.over_bone_now = bone_code == 1
+                if self._backing_off:  # (the kernel only lets a back-off decay)
+                    self._backing_off = self._backoff_m > 0.0 or self._cone_backoff_m > 0.0
                 self._last_state = state
                 return state, self.mode
         # the model's skin under the plan point: the planned command less its depth
@@ -357,11 +363,11 @@ class Supervisor:
             )
         self.over_bone_now = bone
         self._check(state, command, normal, bone, surface)
+        self._backing_off = self._backoff_m > 0.0 or self._cone_backoff_m > 0.0
         self._last_state = state
         return state, self.mode
 
     def _limit_command(self, command: RobotCommand, normal: Vec3) -> RobotCommand:
-        lim = self.limits
         px, py, pz = command.position_m
         nx, ny, nz = normal
         changed = False
@@ -371,11 +377,12 @@ class Supervisor:
         if c < self._cos_tilt or "axis_tilt" in self._clamping:
             over = c < self._cos_tilt
             angle = math.degrees(math.acos(max(-1.0, min(1.0, c))))
-            self._clamp_event(command.t_s, "axis_tilt", angle, lim.max_axis_tilt_deg, over)
+            tilt_deg = self.limits.max_axis_tilt_deg
+            self._clamp_event(command.t_s, "axis_tilt", angle, tilt_deg, over)
             if over:
                 axis = self._axis_within_tilt(axis, normal, c)
                 changed = True
-        if self._backoff_m > 0.0 or self._cone_backoff_m > 0.0:
+        if self._backing_off:  # (the back-offs, in K, are read only while one is on)
             b = self._backoff_m + self._cone_backoff_m
             px, py, pz = px + b * nx, py + b * ny, pz + b * nz
             changed = True
@@ -390,19 +397,17 @@ class Supervisor:
             dn = dx * nx + dy * ny + dz * nz
             tx, ty, tz = dx - dn * nx, dy - dn * ny, dz - dn * nz
             step_t = math.sqrt(tx * tx + ty * ty + tz * tz)
-            max_t = lim.max_speed_m_s * self.dt_s
-            max_n = lim.max_normal_speed_m_s * self.dt_s
-            over_t = step_t > max_t * 1.0001
+            max_t, max_n, over_t_m, over_n_m = self._step_limits
+            over_t = step_t > over_t_m
             if over_t:
                 s = max_t / step_t
                 tx, ty, tz = tx * s, ty * s, tz * s
-            over_n = abs(dn) > max_n * 1.0001
+            over_n = abs(dn) > over_n_m
             if over_n:
                 dn = math.copysign(max_n, dn)
             if over_t or "speed" in self._clamping:
-                self._clamp_event(
-                    command.t_s, "speed", step_t / self.dt_s, lim.max_speed_m_s, over_t
-                )
+                max_speed = self.limits.max_speed_m_s
+                self._clamp_event(command.t_s, "speed", step_t / self.dt_s, max_speed, over_t)
             if over_t or over_n:
                 px = last[0] + tx + dn * nx
                 py = last[1] + ty + dn * ny
