@@ -105,9 +105,16 @@ def _session(rng: np.random.Generator, back: BackModel, n: int) -> tuple[list, l
         fx, fy, fz = f.tolist()
         states.append(
             RobotState(
-                t, seq, tool, tuple(where.tolist()), axis, (fx, fy, fz), (0.0, 0.0, 0.0),
-                "", fj,
-            )  # fmt: skip
+                t,
+                seq,
+                tool,
+                tuple(where.tolist()),
+                axis,
+                (fx, fy, fz),
+                (0.0, 0.0, 0.0),
+                "",
+                fj,
+            )
         )
         bone = bool(rng.random() < 0.02)
         cmd = RobotCommand(tool, planned, axis, i * DT)

@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from backstroke.jit import numba_njit
 from backstroke.plan.zone_limits import ZoneLimits
 from backstroke.safety.checks import force_agreement, force_cone, force_depth, sensor_health
 from backstroke.tools import TOOLS, Tool
-from backstroke.jit import numba_njit
 
 RATE_TICKS = 10  # the force rate is measured over this many ticks
 SLOW = -1  # post_tick's answer when the Python checks must take this tick
@@ -108,16 +108,15 @@ def over_bone(Z: Any, tool: int, u: float, v_m: float, margin_m: float) -> bool:
     v0 = Z[Z_V0]
     fv = (v_m - v0) / _SPACING_M
     o = Z_TOOL + Z_TOOL_N * tool
-    if 0.0 <= fv < nv - 1:
-        if Z[int(Z[o + 4]) + i * nv + int(fv)] >= margin_m:
-            return False
+    if 0.0 <= fv < nv - 1 and Z[int(Z[o + 4]) + i * nv + int(fv)] >= margin_m:
+        return False  # no cell any pad can be in comes within the margin
     a = fu - i
     cm = int(Z[Z_CELL])
     c = int(Z[Z_FLAT])
     top = nv - 1.000001
     for q in range(int(Z[o])):
         fv = (v_m + Z[o + 1 + q] - v0) / _SPACING_M
-        if 0.0 > fv:  # (min(max(fv, 0.0), top) as Python's min and max answer)
+        if fv < 0.0:  # (min(max(fv, 0.0), top) as Python's min and max answer)
             fv = 0.0
         if top < fv:
             fv = top
@@ -138,7 +137,7 @@ def over_bone(Z: Any, tool: int, u: float, v_m: float, margin_m: float) -> bool:
 
 
 @numba_njit()
-def post_tick(  # noqa: PLR0911, PLR0912, PLR0913, PLR0915 (one fused tick, by design)
+def post_tick(
     K: Any,
     Z: Any,
     tool: int,
@@ -271,7 +270,9 @@ def post_tick(  # noqa: PLR0911, PLR0912, PLR0913, PLR0915 (one fused tick, by d
         return SLOW
     # -- ForceDepth (no touch point to follow: the exact body)
     d = DEPTH
-    if K[d + force_depth.HAS_OFFSET] != 0.0 or (median > force_depth.TOUCH_N and K[FD_SEARCH] > 0.0):
+    if K[d + force_depth.HAS_OFFSET] != 0.0 or (
+        median > force_depth.TOUCH_N and K[FD_SEARCH] > 0.0
+    ):
         return SLOW
     k = K[d + force_depth.K_N_M]
     shallowest = depth - 0.0 - K[FD_SEARCH]

@@ -17,13 +17,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 
-class FloatSlot:
-    """A float attribute stored in ``obj._k[index]`` (read back as a Python float)."""
-
+class _Slot:
     __slots__ = ("index",)
 
     def __init__(self, index: int) -> None:
         self.index = index
+
+
+class FloatSlot(_Slot):
+    """A float attribute stored in ``obj._k[index]`` (read back as a Python float)."""
+
+    __slots__ = ()
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
@@ -34,7 +38,7 @@ class FloatSlot:
         obj._k[self.index] = value
 
 
-class BoolSlot(FloatSlot):
+class BoolSlot(_Slot):
     """A bool attribute stored as 1.0 / 0.0."""
 
     __slots__ = ()
@@ -48,7 +52,7 @@ class BoolSlot(FloatSlot):
         obj._k[self.index] = 1.0 if value else 0.0
 
 
-class IntSlot(FloatSlot):
+class IntSlot(_Slot):
     """An int attribute (|value| < 2⁵³, so exact in a float64)."""
 
     __slots__ = ()

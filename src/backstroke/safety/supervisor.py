@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 
 from backstroke.plan.zone_limits import PAD_MARGINS_M, ZoneLimits
 from backstroke.robot.protocol import Robot, RobotCommand, RobotState, Vec3
+from backstroke.safety import fast_tick as ft
 from backstroke.safety.checks import (
     BodyMotion,
     Finding,
@@ -41,7 +42,6 @@ from backstroke.safety.checks import (
     SensorCheck,
     SensorHealth,
 )
-from backstroke.safety import fast_tick as ft
 from backstroke.safety.client_controls import ClientControls
 from backstroke.safety.limits import SafetyLimits
 from backstroke.safety.placement import over_bone_at
@@ -191,21 +191,33 @@ class Supervisor:
             lim.max_normal_speed_m_s, lim.max_force_rate_n_s,
         )  # fmt: skip
         K[ft.REACH : ft.INVALID + 1] = (
-            lim.disagree_m, health.missed_deadline_s, health.stale_s, health.invalid_s
+            lim.disagree_m,
+            health.missed_deadline_s,
+            health.stale_s,
+            health.invalid_s,
         )
         K[ft.AG_TOL : ft.AG_CONFIRM + 1] = (ag.tolerance_n, ag.tolerance_fraction, ag.confirm_s)
         K[ft.CN_LOAD : ft.CN_CONFIRM + 1] = (
-            cone.load_n, cone.cone_tan, cone.tolerance_n, cone.confirm_s
+            cone.load_n,
+            cone.cone_tan,
+            cone.tolerance_n,
+            cone.confirm_s,
         )
         K[ft.FD_DEPTH : ft.FD_SEARCH + 1] = (
-            fd.depth_m, fd.ratio_low, fd.ratio_high, fd.mismatch_s, fd.surface_offset_m
+            fd.depth_m,
+            fd.ratio_low,
+            fd.ratio_high,
+            fd.mismatch_s,
+            fd.surface_offset_m,
         )
         for tool, code in ft.TOOL_CODES.items():
             o = ft.TT + ft.TT_N * code
             K[o + ft.TT_AREA] = self._area_cm2[tool]
             K[o + ft.TT_AXIAL] = TOOLS[tool].max_force_n
             K[o + ft.TT_MARGIN] = PAD_MARGINS_M[tool]
-            K[o + ft.TT_ZONE : o + ft.TT_N] = self._zone_limits[tool][0] + self._zone_limits[tool][1]
+            K[o + ft.TT_ZONE : o + ft.TT_N] = (
+                self._zone_limits[tool][0] + self._zone_limits[tool][1]
+            )
         for check, at in ((health, ft.HEALTH), (ag, ft.AGREE), (cone, ft.CONE), (fd, ft.DEPTH)):
             rehome(check, K, at)
         self._zone_table = np.zeros(0)
