@@ -22,15 +22,20 @@ a table per tool (by :data:`TOOL_CODES`), then each check's slots.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from backstroke.jit import numba_njit
-from backstroke.plan.zone_limits import ZoneLimits
+from backstroke.plan.zone_limits import PAD_MARGINS_M, ZoneLimits
 from backstroke.safety.checks import force_agreement, force_cone, force_depth, sensor_health
+from backstroke.safety.checks.force_agreement import ForceAgreement
+from backstroke.safety.checks.force_cone import ForceCone
+from backstroke.safety.checks.force_depth import ForceDepth
+from backstroke.safety.checks.sensor_health import SensorHealth
+from backstroke.safety.limits import SafetyLimits
 from backstroke.tools import TOOLS, Tool
 
 RATE_TICKS = 10  # the force rate is measured over this many ticks
@@ -66,6 +71,45 @@ Z_NV, Z_DU, Z_FU_MAX, Z_V0, Z_LEN, Z_CELL, Z_FLAT = range(7)
 Z_TOOL = 8
 Z_TOOL_N = 5
 _SPACING_M = 0.0025  # (ZoneLimits' grid: checked in zone_table)
+
+
+def fill_constants(
+    K: NDArray[np.float64],
+    lim: SafetyLimits,
+    zone_limits: Mapping[Tool, tuple[tuple[float, ...], ...]],
+    health: SensorHealth,
+    ag: ForceAgreement,
+    cone: ForceCone,
+    fd: ForceDepth,
+) -> None:
+    """The constants :func:`post_tick` reads, from the limits and the checks themselves
+    (``zone_limits``: the Supervisor's per tool and [over bone] force and pressure
+    limits, soft-tissue force limit, soft force and pressure limits)."""
+    dt = health.dt_s
+    for check in (ag, cone, fd):
+        if check.dt_s != dt:
+            raise ValueError(f"{type(check).__name__}: dt_s {check.dt_s}, health check {dt}")
+    K[DT : MAX_FRATE + 1] = (
+        dt, dt * (RATE_TICKS - 1), lim.move_rate_n_s, lim.move_memory_s, lim.move_confirm_s,
+        lim.max_normal_speed_m_s, lim.max_force_rate_n_s,
+    )  # fmt: skip
+    K[REACH : INVALID + 1] = (
+        lim.disagree_m,
+        health.missed_deadline_s,
+        health.stale_s,
+        health.invalid_s,
+    )
+    K[AG_TOL : AG_CONFIRM + 1] = (ag.tolerance_n, ag.tolerance_fraction, ag.confirm_s)
+    K[CN_LOAD : CN_CONFIRM + 1] = (cone.load_n, cone.cone_tan, cone.tolerance_n, cone.confirm_s)
+    K[FD_DEPTH : FD_SEARCH + 1] = (
+        fd.depth_m, fd.ratio_low, fd.ratio_high, fd.mismatch_s, fd.surface_offset_m
+    )  # fmt: skip
+    for tool, code in TOOL_CODES.items():
+        o = TT + TT_N * code
+        K[o + TT_AREA] = TOOLS[tool].area_cm2
+        K[o + TT_AXIAL] = cone.axial_limit_n[tool]
+        K[o + TT_MARGIN] = PAD_MARGINS_M[tool]
+        K[o + TT_ZONE : o + TT_N] = zone_limits[tool][0] + zone_limits[tool][1]
 
 
 def zone_table(zones: ZoneLimits) -> NDArray[np.float64]:

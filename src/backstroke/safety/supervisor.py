@@ -29,7 +29,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from backstroke.plan.zone_limits import PAD_MARGINS_M, ZoneLimits
+from backstroke.plan.zone_limits import ZoneLimits
 from backstroke.robot.protocol import Robot, RobotCommand, RobotState, Vec3
 from backstroke.safety import fast_tick as ft
 from backstroke.safety.checks import (
@@ -184,40 +184,14 @@ class Supervisor:
 
     def _fast_setup(self) -> None:
         """The fused tick's constants in ``K``, and the checks' slots moved into it."""
-        K, lim, dt = self._k, self.limits, self.dt_s
-        ag, cone, fd, health = self._agreement, self._cone, self._force_depth, self._health
-        K[ft.DT : ft.MAX_FRATE + 1] = (
-            dt, self._rate_span_s, lim.move_rate_n_s, lim.move_memory_s, lim.move_confirm_s,
-            lim.max_normal_speed_m_s, lim.max_force_rate_n_s,
-        )  # fmt: skip
-        K[ft.REACH : ft.INVALID + 1] = (
-            lim.disagree_m,
-            health.missed_deadline_s,
-            health.stale_s,
-            health.invalid_s,
+        K, health, ag, cone, fd = (
+            self._k,
+            self._health,
+            self._agreement,
+            self._cone,
+            self._force_depth,
         )
-        K[ft.AG_TOL : ft.AG_CONFIRM + 1] = (ag.tolerance_n, ag.tolerance_fraction, ag.confirm_s)
-        K[ft.CN_LOAD : ft.CN_CONFIRM + 1] = (
-            cone.load_n,
-            cone.cone_tan,
-            cone.tolerance_n,
-            cone.confirm_s,
-        )
-        K[ft.FD_DEPTH : ft.FD_SEARCH + 1] = (
-            fd.depth_m,
-            fd.ratio_low,
-            fd.ratio_high,
-            fd.mismatch_s,
-            fd.surface_offset_m,
-        )
-        for tool, code in ft.TOOL_CODES.items():
-            o = ft.TT + ft.TT_N * code
-            K[o + ft.TT_AREA] = self._area_cm2[tool]
-            K[o + ft.TT_AXIAL] = TOOLS[tool].max_force_n
-            K[o + ft.TT_MARGIN] = PAD_MARGINS_M[tool]
-            K[o + ft.TT_ZONE : o + ft.TT_N] = (
-                self._zone_limits[tool][0] + self._zone_limits[tool][1]
-            )
+        ft.fill_constants(K, self.limits, self._zone_limits, health, ag, cone, fd)
         for check, at in ((health, ft.HEALTH), (ag, ft.AGREE), (cone, ft.CONE), (fd, ft.DEPTH)):
             rehome(check, K, at)
         self._zone_table = np.zeros(0)

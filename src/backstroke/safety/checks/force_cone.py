@@ -85,7 +85,7 @@ class ForceCone:
         self.confirm_s = confirm_s
         self.cone_tan = math.tan(math.radians(half_angle_deg))
         self.tolerance_n = tolerance_n
-        self._axial_limit_n = {tool: spec.max_force_n for tool, spec in TOOLS.items()}
+        self.axial_limit_n = {tool: spec.max_force_n for tool, spec in TOOLS.items()}
         self._k = np.zeros(N_SLOTS)
 
     def update(self, tick: Measurement) -> Finding | None:
@@ -97,7 +97,7 @@ class ForceCone:
         if not axial_n >= self.load_n:  # also False for NaN: the health check judges it
             self._axial_over = False
             return None
-        limit_n = self._axial_limit_n[st.tool]
+        limit_n = self.axial_limit_n[st.tool]
         if axial_n > limit_n:
             if self._axial_over:
                 return Finding("axial_load", axial_n, limit_n, "retreat")
