@@ -125,11 +125,19 @@ def _session(rng: np.random.Generator, back: BackModel, n: int) -> tuple[list, l
 def _pair(back_zones: tuple[BackModel, ZoneLimits], seed: int, n: int) -> None:
     back, zones = back_zones
     ticks, states = _session(np.random.default_rng(seed), back, n)
+    # a quarter on the exact body, the rest on a fitted one (the touch follower), half
+    # of those with k already learnt
+    fitted = SafetyLimits(surface_offset_m=0.012, surface_tilt_deg=3.5)
+    limits = SafetyLimits() if seed % 4 == 0 else fitted
     sups, robots = [], []
     for fused in (True, False):
         robots.append(Replay(states))
-        sup = Supervisor(robots[-1], SafetyLimits(), DT, zones=zones)
+        sup = Supervisor(robots[-1], limits, DT, zones=zones)
         sup.fused = fused
+        if seed % 4 == 2:
+            fd = sup._force_depth
+            fd._k_samples = [2500.0] * 2000
+            fd._k_n_m, fd._learning = 2500.0, False
         sup.start(ticks[0][0].tool, ticks[0][0].position_m, ticks[0][0].axis)
         sups.append(sup)
     a, b = sups
@@ -143,7 +151,7 @@ def _pair(back_zones: tuple[BackModel, ZoneLimits], seed: int, n: int) -> None:
     assert robots[0].commands == robots[1].commands  # the same limited commands sent
 
 
-@pytest.mark.parametrize("seed", range(60))
+@pytest.mark.parametrize("seed", range(80))
 def test_fused_tick_equals_the_python_checks(
     back_zones: tuple[BackModel, ZoneLimits], seed: int
 ) -> None:
@@ -163,7 +171,7 @@ def test_both_paths_are_compared(
         return answers[-1]
 
     monkeypatch.setattr(ft, "fused_tick", lambda: counted)
-    for seed in range(60):
+    for seed in range(80):
         _pair(back_zones, seed, 300)
     slow = answers.count(ft.SLOW)
     assert slow > 200 and len(answers) - slow > 2000

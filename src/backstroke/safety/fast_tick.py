@@ -10,7 +10,7 @@ order of operations (the same bits), on the state array ``K`` the Supervisor and
 checks share (``safety/slots.py``: their attributes are slots of ``K``).
 
 It covers the ticks where nothing is found: on any finding, clamp, invalid sample,
-or a path it does not cover (the touch follower of a fitted body) it returns
+or a path it does not cover (the touch follower's learning of ``k``) it returns
 :data:`SLOW` *before writing anything*, and the Supervisor runs its Python checks on
 the same state — the one choke point still decides every event. ``tests/safety/
 test_fast_tick.py`` runs both on random states and compares every slot.
@@ -51,11 +51,11 @@ DT, RATE_SPAN, MOVE_RATE, MOVE_MEMORY, MOVE_CONFIRM, MAX_NSPEED, MAX_FRATE = ran
 REACH, MISSED, STALE, INVALID = range(C + 7, C + 11)
 AG_TOL, AG_FRAC, AG_CONFIRM = range(C + 11, C + 14)
 CN_LOAD, CN_TAN, CN_TOL, CN_CONFIRM = range(C + 14, C + 18)
-FD_DEPTH, FD_LOW, FD_HIGH, FD_MISMATCH, FD_SEARCH = range(C + 18, C + 23)
+FD_DEPTH, FD_LOW, FD_HIGH, FD_MISMATCH, FD_SEARCH, FD_TILT = range(C + 18, C + 24)
 # Per tool: area (cm²), axial limit (N), bone margin (m), then per [over bone]: force
 # limit, pressure limit, soft-tissue force limit, soft force and pressure limits.
 TOOL_CODES: dict[Tool, int] = {tool: i for i, tool in enumerate(TOOLS)}
-TT = C + 23
+TT = C + 24
 TT_AREA, TT_AXIAL, TT_MARGIN, TT_ZONE = 0, 1, 2, 3
 TT_N = 13
 HEALTH = TT + TT_N * len(TOOLS)
@@ -101,8 +101,8 @@ def fill_constants(
     )
     K[AG_TOL : AG_CONFIRM + 1] = (ag.tolerance_n, ag.tolerance_fraction, ag.confirm_s)
     K[CN_LOAD : CN_CONFIRM + 1] = (cone.load_n, cone.cone_tan, cone.tolerance_n, cone.confirm_s)
-    K[FD_DEPTH : FD_SEARCH + 1] = (
-        fd.depth_m, fd.ratio_low, fd.ratio_high, fd.mismatch_s, fd.surface_offset_m
+    K[FD_DEPTH : FD_TILT + 1] = (
+        fd.depth_m, fd.ratio_low, fd.ratio_high, fd.mismatch_s, fd.surface_offset_m, fd.tilt
     )  # fmt: skip
     for tool, code in TOOL_CODES.items():
         o = TT + TT_N * code
@@ -312,16 +312,44 @@ def post_tick(
         rise = 0.0
     if fn > f_lim or pressure > p_lim or rise > K[MOVE_CONFIRM]:
         return SLOW
-    # -- ForceDepth (no touch point to follow: the exact body)
+    # -- ForceDepth, with its touch follower (a fitted body) unless it would learn k
     d = DEPTH
-    if K[d + force_depth.HAS_OFFSET] != 0.0 or (
-        median > force_depth.TOUCH_N and K[FD_SEARCH] > 0.0
-    ):
-        return SLOW
     k = K[d + force_depth.K_N_M]
-    shallowest = depth - 0.0 - K[FD_SEARCH]
+    search = K[FD_SEARCH]
+    has_off = K[d + force_depth.HAS_OFFSET] != 0.0
+    offset = K[d + force_depth.OFFSET_M]
+    travel = K[d + force_depth.TRAVEL_M]
+    low_s = K[d + force_depth.LOW_S]
+    tp = d + force_depth.TOUCH_P
+    tp0, tp1, tp2 = K[tp], K[tp + 1], K[tp + 2]
+    if has_off or (median > force_depth.TOUCH_N and search > 0.0):
+        if not has_off:  # the first touch
+            offset = depth - median / k
+            has_off = True
+            tp0, tp1, tp2 = p[0], p[1], p[2]
+            travel = 0.0
+        else:
+            dx, dy, dz = p[0] - tp0, p[1] - tp1, p[2] - tp2
+            dn = dx * n[0] + dy * n[1] + dz * n[2]
+            t2 = dx * dx + dy * dy + dz * dz - dn * dn
+            travel = math.sqrt(t2) if t2 > 0.0 else 0.0
+            if median > 2.0 and depth - offset > 0.001 and K[d + force_depth.LEARNING] != 0.0:
+                return SLOW  # a sample of k to learn (a list, in Python)
+            low_s = low_s + dt if median < force_depth.LOST_N else 0.0
+            if low_s > force_depth.LOST_S:
+                has_off = False
+                offset = 0.0
+    if has_off:
+        dep = depth - offset
+        band = K[FD_TILT] * travel
+        if search < band:  # (min() written out)
+            band = search
+        searching = 0.0
+    else:
+        dep, band, searching = depth, 0.0, search
+    shallowest = dep - band - searching
     too_soft = shallowest > K[FD_DEPTH] and median < K[FD_LOW] * k * shallowest
-    reach_d = depth + 0.0 + 0.003
+    reach_d = dep + band + 0.003
     if reach_d < 0.001:
         reach_d = 0.001
     too_hard = median > K[FD_HIGH] * k * reach_d + 5.0
@@ -384,6 +412,11 @@ def post_tick(
     K[RISE_S] = rise
     K[MOVED_UNTIL] = moved_until
     K[d + force_depth.FOR_S] = for_s
+    K[d + force_depth.HAS_OFFSET] = 1.0 if has_off else 0.0
+    K[d + force_depth.OFFSET_M] = offset
+    K[d + force_depth.TRAVEL_M] = travel
+    K[d + force_depth.LOW_S] = low_s
+    K[tp], K[tp + 1], K[tp + 2] = tp0, tp1, tp2
     K[cn + force_cone.OUT_OF_CONE] = 0.0
     K[cn + force_cone.AXIAL_OVER] = axial_over
     K[cn + force_cone.OUT_S] = out_s

@@ -25,10 +25,10 @@ import numpy as np
 
 from backstroke.errors import BackstrokeError
 from backstroke.safety.checks.base import Finding, Measurement
-from backstroke.safety.slots import FloatSlot
+from backstroke.safety.slots import BoolSlot, FloatSlot
 
 # Slots of the state array (safety/slots.py; the Supervisor's fused tick reads them).
-K_N_M, FOR_S, HAS_OFFSET, OFFSET_M, TRAVEL_M, LOW_S, TOUCH_P = range(7)
+K_N_M, FOR_S, HAS_OFFSET, OFFSET_M, TRAVEL_M, LOW_S, LEARNING, TOUCH_P = range(8)
 N_SLOTS = TOUCH_P + 3
 
 TOUCH_N = 1.0  # first touch: the force rising past this
@@ -54,6 +54,7 @@ class ForceDepth:
     _for_s = FloatSlot(FOR_S)
     _travel_m = FloatSlot(TRAVEL_M)
     _low_s = FloatSlot(LOW_S)
+    _learning = BoolSlot(LEARNING)  # k is still being learnt (fewer samples than LEARN_S)
 
     def __init__(
         self,
@@ -83,6 +84,7 @@ class ForceDepth:
         self._k = np.zeros(N_SLOTS)
         self._k_n_m = expected_stiffness_n_m
         self._k_samples: list[float] = []
+        self._learning = True
         self.surface_offset_m = surface_offset_m
         self.tilt = math.tan(math.radians(surface_tilt_deg))
 
@@ -165,6 +167,7 @@ class ForceDepth:
             self._k_samples.append(fn / depth)
             if len(self._k_samples) >= LEARN_S / self.dt_s:
                 self._k_n_m = float(np.median(self._k_samples))
+                self._learning = False
         self._low_s = self._low_s + self.dt_s if fn < LOST_N else 0.0
         if self._low_s > LOST_S:
             self._offset_m = None
