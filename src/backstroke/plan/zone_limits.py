@@ -16,6 +16,9 @@ Two questions, two margins:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -52,6 +55,23 @@ _PADS_V_M: dict[Tool, tuple[float, ...]] = {tool: TOOLS[tool].pads_v_m for tool 
 def pad_margin_m(tool: Tool) -> float:
     """The Supervisor's bone margin for one pad of ``tool`` (m)."""
     return PAD_MARGINS_M[tool]
+
+
+@dataclass(frozen=True)
+class ZoneTables:
+    """What :meth:`ZoneLimits.over_bone` reads, for a compiled copy of it
+    (``safety/fast_tick.py``): the grid, the clearances and the cell minima (flat,
+    row-major), and each tool's per-TCP-cell minima."""
+
+    nv: int
+    du: float
+    fu_max: float
+    v0: float
+    length_m: float
+    spacing_m: float
+    clearance: list[float]
+    cell_min: list[float]
+    tool_min: Callable[[Tool], list[float]]
 
 
 class ZoneLimits:
@@ -104,6 +124,13 @@ class ZoneLimits:
             out[:, : nv - 1] = inner
             got = self._tool_min[tool] = out.ravel().tolist()
         return got
+
+    def tables(self) -> ZoneTables:
+        """The tables :meth:`over_bone` reads (for a compiled copy of it)."""
+        return ZoneTables(
+            self._nv, self._du, self._fu_max, self._v0, self.length_m, _SPACING_M,
+            self._flat, self._cell_min, self._tool_cells_min,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ scalar (1 kHz)
     def clearance_at(self, u: float, v_m: float) -> float:

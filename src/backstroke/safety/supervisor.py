@@ -22,11 +22,16 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+from numpy.typing import NDArray
+
 from backstroke.plan.zone_limits import ZoneLimits
 from backstroke.robot.protocol import Robot, RobotCommand, RobotState, Vec3
+from backstroke.safety import fast_tick as ft
 from backstroke.safety.checks import (
     BodyMotion,
     Finding,
@@ -41,12 +46,14 @@ from backstroke.safety.client_controls import ClientControls
 from backstroke.safety.limits import SafetyLimits
 from backstroke.safety.placement import over_bone_at
 from backstroke.safety.retreat import Retreat
+from backstroke.safety.slots import FloatSlot, IntSlot, rehome
 from backstroke.tools import TOOLS, Tool
 
 # Retreats whose sensor data cannot be trusted go at the plain retreat speed.
 _BLIND_KINDS = ("stale", "invalid", "watchdog")
 # The force rate is measured over this many ticks.
-_RATE_TICKS = 10
+_RATE_TICKS = ft.RATE_TICKS
+_NO_FORCE = (0.0, 0.0, 0.0)  # the fused tick's stand-in for a missing joint estimate
 
 Mode = Literal["running", "retreating", "stopped"]
 
@@ -82,6 +89,23 @@ class Supervisor:
             Supervisor decides "over bone" from the measured position.
     """
 
+    # Scalar state in the array the fused tick shares (safety/slots.py, fast_tick.py).
+    _backoff_m = FloatSlot(ft.BACKOFF)
+    _cone_backoff_m = FloatSlot(ft.CONE_BACKOFF)
+    _hist_i = IntSlot(ft.HIST_I)
+    _last2a = FloatSlot(ft.LAST2A)  # the last two raw normal forces (for the median)
+    _last2b = FloatSlot(ft.LAST2B)
+    _rise_s = FloatSlot(ft.RISE_S)
+    _rate_ticks = IntSlot(ft.RATE_N)
+    _moved_until = FloatSlot(ft.MOVED_UNTIL)
+    _last_fn = FloatSlot(ft.LAST_FN)
+    _last_flim = FloatSlot(ft.LAST_FLIM)
+    max_normal_force_n = FloatSlot(ft.MAX_FN)
+    max_pressure_n_cm2 = FloatSlot(ft.MAX_P)
+    # The nominal tick through fast_tick.post_tick (False: the Python checks on every
+    # tick, which the fused tick is tested against).
+    fused = True
+
     def __init__(
         self, robot: Robot, limits: SafetyLimits, dt_s: float, zones: ZoneLimits | None = None
     ) -> None:
@@ -96,12 +120,9 @@ class Supervisor:
         self._last_cmd: Vec3 | None = None
         self._last_tool: Tool | None = None
         self._last_state: RobotState | None = None
-        self._backoff_m = 0.0
-        self._cone_backoff_m = 0.0
-        self._force_hist: list[float] = [0.0] * _RATE_TICKS
+        self._k: NDArray[np.float64] = np.zeros(ft.SIZE)
+        self._force_hist = self._k[ft.HIST : ft.HIST + _RATE_TICKS]
         self._rate_span_s = dt_s * (_RATE_TICKS - 1)
-        self._last2 = (0.0, 0.0)
-        self._hist_i = 0
         self._clamping: dict[str, bool] = {}
         self._controls = ClientControls()
         # tool → [over bone] → force limit, pressure limit, the tool's soft-tissue force
@@ -123,19 +144,18 @@ class Supervisor:
         self._area_cm2 = {tool: spec.area_cm2 for tool, spec in TOOLS.items()}
         self._retreat = Retreat(limits, dt_s)
         self._cos_tilt = math.cos(math.radians(limits.max_axis_tilt_deg))
+        # a tick's largest tangential and normal step, and the steps that are clamped
+        max_t, max_n = limits.max_speed_m_s * dt_s, limits.max_normal_speed_m_s * dt_s
+        self._step_limits = (max_t, max_n, max_t * 1.0001, max_n * 1.0001)
+        self._backing_off = False  # a back-off (force or cone clamp) is under way
         self._sin_tilt = math.sin(math.radians(limits.max_axis_tilt_deg))
         # where a retreat would go from here: the last running tick's normal, axis and
         # depth (handed to the Retreat when one begins)
         self._follow: tuple[Vec3, Vec3, float] | None = None
-        self._rise_s = 0.0
-        self._rate_ticks = 0
         self._moved_until = -math.inf
-        self._last_fn = 0.0
         self._last_flim = 1.0
         self._requests: deque[str] = deque()
         self.over_bone_now = False
-        self.max_normal_force_n = 0.0
-        self.max_pressure_n_cm2 = 0.0
         self._health = SensorHealth(
             dt_s, limits.missed_deadline_s, limits.stale_s, limits.invalid_s
         )
@@ -156,10 +176,31 @@ class Supervisor:
         # Checks on the measurement, in the order they run each tick: is the data alive
         # and sane; then, before the force limits, the second force estimate and the
         # body tracker; after the limits, force/depth consistency and the force cone.
-        self.health_checks: list[SensorCheck] = [self._health]
-        self.checks: list[SensorCheck] = [self._agreement, self._body]
-        self.consistency_checks: list[SensorCheck] = [self._force_depth, self._cone]
+        # Tuples: fast_tick.post_tick runs exactly these on a nominal tick, so a check
+        # added here must be added there too (or make it answer SLOW).
+        self.health_checks: tuple[SensorCheck, ...] = (self._health,)
+        self.checks: tuple[SensorCheck, ...] = (self._agreement, self._body)
+        self.consistency_checks: tuple[SensorCheck, ...] = (self._force_depth, self._cone)
         self._tick: Measurement | None = None
+        self._fast_setup()
+
+    def _fast_setup(self) -> None:
+        """The fused tick's constants in ``K``, and the checks' slots moved into it."""
+        K, health, ag, cone, fd = (
+            self._k,
+            self._health,
+            self._agreement,
+            self._cone,
+            self._force_depth,
+        )
+        ft.fill_constants(K, self.limits, self._zone_limits, health, ag, cone, fd)
+        for check, at in ((health, ft.HEALTH), (ag, ft.AGREE), (cone, ft.CONE), (fd, ft.DEPTH)):
+            rehome(check, K, at)
+        self._zone_table = np.zeros(0)
+        self._zone_table_of: ZoneLimits | None = None
+        self._code_tool: Tool | None = None  # the last tool's code in the fused tick
+        self._code = 0
+        self._post: Callable[..., int] | None = None  # ft.fused_tick(), at its first use
 
     # ------------------------------------------------------------------ events
     def _event(self, t_s: float, kind: str, value: float, limit: float, action: str) -> None:
@@ -239,6 +280,51 @@ class Supervisor:
             command = self._limit_command(command, normal)
         self._last_cmd = command.position_m
         state = self.robot.step(command)
+        zones = self.zones
+        controls = self._controls
+        if (
+            self.fused
+            and tangents is not None
+            and plan_uv is not None
+            and state.body_shift_m is None
+            and self.mode == "running"
+            and not self._clamping
+            and zones is not None
+            and self._body.shift_m is None
+            and state.client_signal == controls.last_reported
+            and not controls.pending
+        ):
+            # The common tick, fused (fast_tick.py); SLOW when anything is found.
+            if zones is not self._zone_table_of:
+                self._zone_table = ft.zone_table(zones)
+                self._zone_table_of = zones
+            tool = state.tool
+            if tool is not self._code_tool:
+                self._code_tool, self._code = tool, ft.TOOL_CODES[tool]
+            prev = self._last_state
+            fj = state.force_joint_n
+            args = (
+                self._k, self._zone_table, self._code,
+                prev is not None and tool is not prev.tool, over_bone,
+                command.t_s, state.t_s, state.seq, state.position_m, state.force_n,
+                state.axis, _NO_FORCE if fj is None else fj, fj is not None, normal,
+                planned, depth_m, plan_uv, tangents[0], tangents[1],
+            )  # fmt: skip
+            post = self._post
+            if post is None:
+                post = self._post = ft.fused_tick()
+            try:
+                bone_code = post(*args)
+            except (TypeError, ValueError, SystemError, OverflowError):
+                # not the types the entry was compiled for (e.g. numpy arrays): numba's
+                # own dispatch types them (nothing was written: unboxing failed)
+                bone_code = ft.post_tick(*args)
+            if bone_code != ft.SLOW:
+                self.over_bone_now = bone_code == 1
+                if self._backing_off:  # (the kernel only lets a back-off decay)
+                    self._backing_off = self._backoff_m > 0.0 or self._cone_backoff_m > 0.0
+                self._last_state = state
+                return state, self.mode
         # the model's skin under the plan point: the planned command less its depth
         surface = (
             planned[0] + depth_m * normal[0],
@@ -265,11 +351,11 @@ class Supervisor:
             )
         self.over_bone_now = bone
         self._check(state, command, normal, bone, surface)
+        self._backing_off = self._backoff_m > 0.0 or self._cone_backoff_m > 0.0
         self._last_state = state
         return state, self.mode
 
     def _limit_command(self, command: RobotCommand, normal: Vec3) -> RobotCommand:
-        lim = self.limits
         px, py, pz = command.position_m
         nx, ny, nz = normal
         changed = False
@@ -279,11 +365,12 @@ class Supervisor:
         if c < self._cos_tilt or "axis_tilt" in self._clamping:
             over = c < self._cos_tilt
             angle = math.degrees(math.acos(max(-1.0, min(1.0, c))))
-            self._clamp_event(command.t_s, "axis_tilt", angle, lim.max_axis_tilt_deg, over)
+            tilt_deg = self.limits.max_axis_tilt_deg
+            self._clamp_event(command.t_s, "axis_tilt", angle, tilt_deg, over)
             if over:
                 axis = self._axis_within_tilt(axis, normal, c)
                 changed = True
-        if self._backoff_m > 0.0 or self._cone_backoff_m > 0.0:
+        if self._backing_off:  # (the back-offs, in K, are read only while one is on)
             b = self._backoff_m + self._cone_backoff_m
             px, py, pz = px + b * nx, py + b * ny, pz + b * nz
             changed = True
@@ -298,19 +385,17 @@ class Supervisor:
             dn = dx * nx + dy * ny + dz * nz
             tx, ty, tz = dx - dn * nx, dy - dn * ny, dz - dn * nz
             step_t = math.sqrt(tx * tx + ty * ty + tz * tz)
-            max_t = lim.max_speed_m_s * self.dt_s
-            max_n = lim.max_normal_speed_m_s * self.dt_s
-            over_t = step_t > max_t * 1.0001
+            max_t, max_n, over_t_m, over_n_m = self._step_limits
+            over_t = step_t > over_t_m
             if over_t:
                 s = max_t / step_t
                 tx, ty, tz = tx * s, ty * s, tz * s
-            over_n = abs(dn) > max_n * 1.0001
+            over_n = abs(dn) > over_n_m
             if over_n:
                 dn = math.copysign(max_n, dn)
             if over_t or "speed" in self._clamping:
-                self._clamp_event(
-                    command.t_s, "speed", step_t / self.dt_s, lim.max_speed_m_s, over_t
-                )
+                max_speed = self.limits.max_speed_m_s
+                self._clamp_event(command.t_s, "speed", step_t / self.dt_s, max_speed, over_t)
             if over_t or over_n:
                 px = last[0] + tx + dn * nx
                 py = last[1] + ty + dn * ny
@@ -410,8 +495,8 @@ class Supervisor:
             self.max_pressure_n_cm2 = raw_pressure
         # Limits act on the median of the last three samples: a one-sample spike (sensor
         # glitch) rides through, anything lasting two samples (2 ms) is acted on.
-        a, b = self._last2
-        self._last2 = (b, fn)
+        a, b = self._last2a, self._last2b
+        self._last2a, self._last2b = b, fn
         lo, hi = (a, b) if a < b else (b, a)
         fn = lo if fn < lo else (hi if fn > hi else fn)  # the median of the three
         tick.normal_force_n = fn
@@ -444,7 +529,7 @@ class Supervisor:
         if i == _RATE_TICKS:
             i = 0
         self._hist_i = i
-        rate = (fn - hist[i]) / self._rate_span_s
+        rate = (fn - float(hist[i])) / self._rate_span_s
         self._rate_ticks += 1
         if prev is not None and st.tool is not prev.tool:
             # a new face settling onto the skin is not the client pushing: 30 ms grace

@@ -9,6 +9,12 @@ so each costs ≈ 0.05–0.25 µs per tick on the bench machine (call included) 
 ≈ 15–20 µs tick; a new check should stay within ≈ 0.3 µs on the common path — return
 ``None`` early, keep scalar state, no allocation unless it finds something, numpy
 only outside the tick (see :class:`ForceDepth`'s median, taken once).
+
+On a nominal tick the Supervisor runs these checks' arithmetic compiled, fused in one
+call (``safety/fast_tick.py``), on their state kept in slots of its array
+(``safety/slots.py``); a tick where a check finds something runs their ``update``. A
+new check must be added to ``post_tick`` as well (or make it answer ``SLOW``), and to
+``tests/safety/test_fast_tick.py``.
 """
 
 from backstroke.safety.checks.base import Finding, Measurement, SensorCheck

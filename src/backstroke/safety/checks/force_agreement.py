@@ -14,8 +14,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from backstroke.errors import BackstrokeError
 from backstroke.safety.checks.base import Finding, Measurement
+from backstroke.safety.slots import FloatSlot
+
+# Slots of the state array (safety/slots.py; the Supervisor's fused tick reads them).
+JOINT_NORMAL_N, APART_S = range(2)
+N_SLOTS = 2
 
 
 class ForceAgreement:
@@ -28,6 +35,9 @@ class ForceAgreement:
         tolerance_fraction: further allowed disagreement per newton of force.
         confirm_s: disagreement lasting this long → retreat.
     """
+
+    joint_normal_n = FloatSlot(JOINT_NORMAL_N)
+    _apart_s = FloatSlot(APART_S)
 
     def __init__(
         self,
@@ -47,8 +57,8 @@ class ForceAgreement:
         self.tolerance_n = tolerance_n
         self.tolerance_fraction = tolerance_fraction
         self.confirm_s = confirm_s
+        self._k = np.zeros(N_SLOTS)
         self.joint_normal_n = -math.inf
-        self._apart_s = 0.0
 
     def update(self, tick: Measurement) -> Finding | None:
         state, normal_force_n, normal = tick.state, tick.normal_force_n, tick.normal

@@ -24,9 +24,16 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from backstroke.errors import BackstrokeError
 from backstroke.safety.checks.base import Finding, Measurement
+from backstroke.safety.slots import BoolSlot, FloatSlot
 from backstroke.tools import FORCE_CONE_HALF_ANGLE_DEG, FORCE_CONE_LOAD_N, TOOLS
+
+# Slots of the state array (safety/slots.py; the Supervisor's fused tick reads them).
+OUT_S, AXIAL_OVER, EPISODE, OUT_OF_CONE, ANGLE_DEG = range(5)
+N_SLOTS = 5
 
 
 class ForceCone:
@@ -49,6 +56,12 @@ class ForceCone:
             cone to the first loaded tick back inside it).
     """
 
+    _out_s = FloatSlot(OUT_S)
+    _axial_over = BoolSlot(AXIAL_OVER)
+    _episode = BoolSlot(EPISODE)
+    out_of_cone = BoolSlot(OUT_OF_CONE)
+    angle_deg = FloatSlot(ANGLE_DEG)
+
     def __init__(
         self,
         dt_s: float,
@@ -70,14 +83,10 @@ class ForceCone:
         self.half_angle_deg = half_angle_deg
         self.load_n = load_n
         self.confirm_s = confirm_s
-        self._tan = math.tan(math.radians(half_angle_deg))
+        self.cone_tan = math.tan(math.radians(half_angle_deg))
         self.tolerance_n = tolerance_n
-        self._axial_limit_n = {tool: spec.max_force_n for tool, spec in TOOLS.items()}
-        self._out_s = 0.0
-        self._axial_over = False
-        self._episode = False
-        self.out_of_cone = False
-        self.angle_deg = 0.0
+        self.axial_limit_n = {tool: spec.max_force_n for tool, spec in TOOLS.items()}
+        self._k = np.zeros(N_SLOTS)
 
     def update(self, tick: Measurement) -> Finding | None:
         st = tick.state
@@ -88,7 +97,7 @@ class ForceCone:
         if not axial_n >= self.load_n:  # also False for NaN: the health check judges it
             self._axial_over = False
             return None
-        limit_n = self._axial_limit_n[st.tool]
+        limit_n = self.axial_limit_n[st.tool]
         if axial_n > limit_n:
             if self._axial_over:
                 return Finding("axial_load", axial_n, limit_n, "retreat")
@@ -96,7 +105,7 @@ class ForceCone:
         else:
             self._axial_over = False
         norm2 = fx * fx + fy * fy + fz * fz
-        bound_n = self._tan * axial_n + self.tolerance_n
+        bound_n = self.cone_tan * axial_n + self.tolerance_n
         if norm2 - axial_n * axial_n <= bound_n * bound_n:
             self._episode = False
             self.angle_deg = 0.0

@@ -25,6 +25,11 @@ import numpy as np
 
 from backstroke.errors import BackstrokeError
 from backstroke.safety.checks.base import Finding, Measurement
+from backstroke.safety.slots import BoolSlot, FloatSlot
+
+# Slots of the state array (safety/slots.py; the Supervisor's fused tick reads them).
+K_N_M, FOR_S, HAS_OFFSET, OFFSET_M, TRAVEL_M, LOW_S, LEARNING, TOUCH_P = range(8)
+N_SLOTS = TOUCH_P + 3
 
 TOUCH_N = 1.0  # first touch: the force rising past this
 LOST_N, LOST_S = 0.3, 0.05  # contact lost: below this force for this long
@@ -44,6 +49,12 @@ class ForceDepth:
         surface_offset_m: how far the model surface may lie from the skin (m).
         surface_tilt_deg: how much it may be tilted (°).
     """
+
+    _k_n_m = FloatSlot(K_N_M)
+    _for_s = FloatSlot(FOR_S)
+    _travel_m = FloatSlot(TRAVEL_M)
+    _low_s = FloatSlot(LOW_S)
+    _learning = BoolSlot(LEARNING)  # k is still being learnt (fewer samples than LEARN_S)
 
     def __init__(
         self,
@@ -70,15 +81,31 @@ class ForceDepth:
         self.ratio_low = ratio_low
         self.ratio_high = ratio_high
         self.mismatch_s = mismatch_s
+        self._k = np.zeros(N_SLOTS)
         self._k_n_m = expected_stiffness_n_m
         self._k_samples: list[float] = []
+        self._learning = True
         self.surface_offset_m = surface_offset_m
         self.tilt = math.tan(math.radians(surface_tilt_deg))
-        self._for_s = 0.0
-        self._offset_m: float | None = None  # model surface − skin, along the normal
-        self._travel_m = 0.0
-        self._low_s = 0.0
-        self._touch_p: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    @property
+    def _offset_m(self) -> float | None:
+        """Model surface − skin along the normal at the touch point (m; None: no touch)."""
+        return float(self._k[OFFSET_M]) if self._k[HAS_OFFSET] != 0.0 else None
+
+    @_offset_m.setter
+    def _offset_m(self, value: float | None) -> None:
+        self._k[HAS_OFFSET] = 0.0 if value is None else 1.0
+        self._k[OFFSET_M] = 0.0 if value is None else value
+
+    @property
+    def _touch_p(self) -> tuple[float, float, float]:
+        x, y, z = self._k[TOUCH_P : TOUCH_P + 3].tolist()
+        return (x, y, z)
+
+    @_touch_p.setter
+    def _touch_p(self, value: tuple[float, float, float]) -> None:
+        self._k[TOUCH_P : TOUCH_P + 3] = value
 
     @property
     def expected_stiffness_n_m(self) -> float:
@@ -140,6 +167,7 @@ class ForceDepth:
             self._k_samples.append(fn / depth)
             if len(self._k_samples) >= LEARN_S / self.dt_s:
                 self._k_n_m = float(np.median(self._k_samples))
+                self._learning = False
         self._low_s = self._low_s + self.dt_s if fn < LOST_N else 0.0
         if self._low_s > LOST_S:
             self._offset_m = None

@@ -11,9 +11,15 @@ from __future__ import annotations
 
 from math import isfinite  # (one lookup fewer per call: four calls per tick)
 
+import numpy as np
+
 from backstroke.errors import BackstrokeError
-from backstroke.robot.protocol import RobotState
 from backstroke.safety.checks.base import Finding, Measurement
+from backstroke.safety.slots import BoolSlot, FloatSlot, IntSlot
+
+# Slots of the state array (safety/slots.py; the Supervisor's fused tick reads them).
+VALID, LATE_S, STALE_FOR_S, INVALID_FOR_S, HAS_PREV, PREV_T_S, PREV_SEQ = range(7)
+N_SLOTS = 7
 
 
 class SensorHealth:
@@ -23,6 +29,14 @@ class SensorHealth:
         dt_s: control period (s).
         missed_deadline_s, stale_s, invalid_s: see the module docstring (s).
     """
+
+    valid = BoolSlot(VALID)
+    _late_s = FloatSlot(LATE_S)
+    _stale_for_s = FloatSlot(STALE_FOR_S)
+    _invalid_for_s = FloatSlot(INVALID_FOR_S)
+    _has_prev = BoolSlot(HAS_PREV)  # the previous sample's time and counter
+    _prev_t_s = FloatSlot(PREV_T_S)
+    _prev_seq = IntSlot(PREV_SEQ)
 
     def __init__(self, dt_s: float, missed_deadline_s: float, stale_s: float, invalid_s: float):
         if not 0.0 < dt_s <= 0.1:
@@ -36,18 +50,14 @@ class SensorHealth:
         self.missed_deadline_s = missed_deadline_s
         self.stale_s = stale_s
         self.invalid_s = invalid_s
+        self._k = np.zeros(N_SLOTS)
         self.valid = True
-        self._prev: RobotState | None = None
-        self._late_s = 0.0
-        self._stale_for_s = 0.0
-        self._invalid_for_s = 0.0
 
     def update(self, tick: Measurement) -> Finding | None:
         st, dt = tick.state, self.dt_s
-        prev, self._prev = self._prev, st
         found: Finding | None = None
-        if prev is not None:
-            late = st.t_s - prev.t_s - dt
+        if self._has_prev:
+            late = st.t_s - self._prev_t_s - dt
             if late > 0.5 * dt:
                 self._late_s += late
             else:
@@ -55,12 +65,13 @@ class SensorHealth:
                 self._late_s = drained if drained > 0.0 else 0.0
             if self._late_s > self.missed_deadline_s:
                 found = Finding("watchdog", self._late_s, self.missed_deadline_s, "retreat")
-            if st.seq == prev.seq:
+            if st.seq == self._prev_seq:
                 self._stale_for_s += dt
                 if self._stale_for_s > self.stale_s and found is None:
                     found = Finding("stale", self._stale_for_s, self.stale_s, "retreat")
             else:
                 self._stale_for_s = 0.0
+        self._has_prev, self._prev_t_s, self._prev_seq = True, st.t_s, st.seq
         p = st.position_m
         self.valid = (
             isfinite(tick.raw_normal_force_n)
