@@ -8,7 +8,9 @@ leaves its stop as a cube of time: ``s(t) ≈ a · (t − t0)³``. Fitting ``∛
 knowing the move's length or duration. A profile that is not cubic at the start (a
 Gaussian velocity bell) makes every fitted onset late by the same fraction of its
 move's duration; the arrivals, fitted the same way backwards, are early by as much, so
-the durations tell ``learn.beat`` how much to take off.
+the durations tell ``learn.beat`` how much to take off. Where that share changes from
+stroke to stroke (each stroke a bell of its own shape), the whole move is fitted
+instead (``learn.bell``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backstroke.learn.beat import BeatFit, fit_beat
+from backstroke.learn.bell import fit_bell
 from backstroke.learn.demo import Demo
 
 ONSET_FROM_M = 0.0015
@@ -34,10 +37,14 @@ EARLY_FRACTION = 0.12
 # rest-to-rest start, linear for a hand that leaves at speed (a turnaround without a
 # stop, a push off), a mix in between; ``t0`` searched over a grid reaching back one
 # window's width before the window.
-START_MODELS = ("cubic", "mixed")  # the first wins a tie
-# The mixed model has one more free number per move: it must earn it, by this much of
-# the beat's log-likelihood per move timed (a perfectly aligned event is worth κ = 4).
-MIXED_PENALTY = 1.0
+# A third, ``bell``, times a move from stillness to stillness by its whole path
+# (``learn.bell``) and falls back to the mixed start where the hand turns without a
+# hold.
+START_MODELS = ("cubic", "mixed", "bell")  # the first wins a tie
+# The mixed and bell models have more free numbers per move: they must earn them, by
+# this much of the beat's log-likelihood per move timed (a perfectly aligned event is
+# worth κ = 4).
+MODEL_PENALTY = {"cubic": 0.0, "mixed": 1.0, "bell": 1.0}
 START_SEARCH = 1.0
 START_GRID = 61
 # Moves shorter than this (a lane change, a small reposition) time the beat poorly.
@@ -191,14 +198,23 @@ def _moves(d: Demo, stops: NDArray[np.int64], model: str) -> list[tuple[int, flo
         # a move leaves a hold from its last stop (the hands may creep as they hold)
         if math.hypot(x[b0] - x[a1], y[b0] - y[a1]) < MIN_TIMED_MOVE_M:
             continue
-        t0 = _departure_s(t, x, y, a1, b0, +1, model)
         # A start that is not cubic fits early or late by a fraction of the move
         # (a quadratic start, constant acceleration: several percent early).
         early_s = 0.5 + EARLY_FRACTION * (t[b0] - t[a1])
+        bell = fit_bell(t, x, y, a1, b0) if model == "bell" else None
+        t0: float | None
+        dur = float("nan")
+        if bell is not None:
+            t0, dur = bell
+        else:
+            # the mixed start where no bell fits (a turn without a hold)
+            start = "mixed" if model == "bell" else model
+            t0 = _departure_s(t, x, y, a1, b0, +1, start)
+            if t0 is not None:
+                t1 = _departure_s(t, x, y, a1, b0, -1, start)
+                dur = t1 - t0 if t1 is not None and t1 > t0 + 0.3 else float("nan")
         if t0 is None or not t[a1] - early_s <= t0 <= t[b0]:
             continue
-        t1 = _departure_s(t, x, y, a1, b0, -1, model)
-        dur = t1 - t0 if t1 is not None and t1 > t0 + 0.3 else float("nan")
         out.append((a1, t0, dur, float(t[b0]) if b0 == b1 else float("nan")))
     return out
 
@@ -246,12 +262,13 @@ def beat_of_moves(d: Demo, stops: NDArray[np.int64]) -> BeatFit:
     """The beat of the moves between ``stops``, their starts fitted by the model that
     times them more regularly.
 
-    Both start models are fitted; on the moves both could time, the beat is fitted to
+    Every start model is fitted; on the moves all could time, the beat is fitted to
     each model's onsets, and the model with the higher log-posterior (``learn.beat``;
-    the mixed model paying ``MIXED_PENALTY`` per move) times all the moves. A cubic
-    fit of a hand that leaves at speed starts it early by a share of the fitting window
-    that varies with how fast it left; a mixed fit of a start that is cubic only at
-    first (a cycloid) starts it late: the wrong model scatters the onsets.
+    less ``MODEL_PENALTY`` per move) times all the moves. A cubic fit of a hand that
+    leaves at speed starts it early by a share of the fitting window that varies with
+    how fast it left; a mixed fit of a start that is cubic only at first (a cycloid)
+    starts it late; both are off by a share of the whole move that changes with the
+    bell's shape, which the bell model fits: the wrong model scatters the onsets.
     """
     moves = {m: _moves(d, stops, m) for m in START_MODELS}
     common = set.intersection(*({x[0] for x in mv} for mv in moves.values()))
@@ -259,7 +276,8 @@ def beat_of_moves(d: Demo, stops: NDArray[np.int64]) -> BeatFit:
     for m, mv in moves.items():
         on, du, tu = _as_onsets([x for x in mv if x[0] in common])
         score[m] = fit_beat(on, durations_s=du, turns_s=tu).log_posterior
-    score["mixed"] -= MIXED_PENALTY * len(common)
+    for m in START_MODELS:
+        score[m] -= MODEL_PENALTY[m] * len(common)
     best = max(START_MODELS, key=lambda m: score[m])
     on, du, tu = _as_onsets(moves[best])
     return fit_beat(on, durations_s=du, turns_s=tu)
