@@ -68,6 +68,8 @@ def face_code(label: str) -> int | None:
     key = normalise_label(label)
     if key in _LOOKUP:
         return _LOOKUP[key]
+    if key.endswith("s") and key[:-1] in _LOOKUP:  # a plural: "open hands", "pollexes"
+        return _LOOKUP[key[:-1]]
     if key.isdigit() and int(key) < len(FACES):
         return int(key)
     if key.endswith(".0") and key[:-2].isdigit() and int(key[:-2]) < len(FACES):

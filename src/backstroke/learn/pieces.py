@@ -127,10 +127,11 @@ def _tool_of(d: Demo, a: int, b: int) -> str | None:
     if d.tool is None:
         return None
     codes = d.tool[a:b]
-    fin = codes[np.isfinite(codes)].astype(np.int64)
+    # codes from len(TOOL_NAMES) on are labels that name no tool: not given
+    fin = codes[np.isfinite(codes) & (codes < len(TOOL_NAMES))].astype(np.int64)
     if fin.size < 0.5 * (b - a) or fin.size == 0:
         return None
-    return TOOL_NAMES[int(np.bincount(fin, minlength=3).argmax())]
+    return TOOL_NAMES[int(np.bincount(fin, minlength=len(TOOL_NAMES)).argmax())]
 
 
 def stroke_technique(d: Demo, a: int, b: int, tool: str | None) -> str:
