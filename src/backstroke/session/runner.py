@@ -541,6 +541,7 @@ class SessionRunner:
         sig_seen = len(signals)
         scale = self._scale_now
         goal = self._force_scale()
+        light_n = self.routine.transition_force_n
         # Deeper ramps at 25 %/s (breath-paced: on the exhale only); lighter at 100 %/s.
         up_step, down_step = 0.25 * self.dt_s, 1.0 * self.dt_s
         UP = self._deepen_steps(s["t_s"], up_step)
@@ -568,7 +569,12 @@ class SessionRunner:
             fn = fx * nx + fy * ny + fz * nz
             depth = (x - px) * nx + (y - py) * ny + (z - pz) * nz
             tool = tools[i]
-            target = F[i] if transition[i] else F[i] * scale * R[i]
+            target = F[i] * scale * R[i]
+            if transition[i]:
+                # a transition glides at its own light force whatever the trust; where it
+                # blends into or out of a stroke, no harder than that stroke is pressed
+                light = target if target > light_n else light_n
+                target = F[i] if F[i] < light else light
             if tool is not last_tool:
                 ctrl.on_tool_change(depth)
                 if follow is not None:
