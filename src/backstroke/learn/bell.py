@@ -66,7 +66,7 @@ def _still_from(
     return int(seg[max(k - 1, 0)])
 
 
-def _path_m(x_m: NDArray[np.float64], y_m: NDArray[np.float64], i0: int, i1: int) -> float:
+def _chord_m(x_m: NDArray[np.float64], y_m: NDArray[np.float64], i0: int, i1: int) -> float:
     """The chord from stop ``i0`` to stop ``i1`` (m)."""
     return math.hypot(float(x_m[i1] - x_m[i0]), float(y_m[i1] - y_m[i0]))
 
@@ -87,7 +87,7 @@ def _progress(
     that strays from its chord by more than ``CURVED_FRACTION`` of it (a stroke that
     curves, or goes out and back), the path measured ``ARC_KNOTS`` times over the move
     so that jitter adds little."""
-    chord = _path_m(x_m, y_m, i0, i1)
+    chord = _chord_m(x_m, y_m, i0, i1)
     seg = np.arange(lo, hi)
     if chord > 0.0:
         ex, ey = (x_m[i1] - x_m[i0]) / chord, (y_m[i1] - y_m[i0]) / chord
@@ -140,7 +140,7 @@ def fit_bell(
     s = _progress(t_s, x_m, y_m, lo, hi, i0, i1, idx)
     if s is None:
         return None
-    length = _path_m(x_m, y_m, i0, i1)
+    length = _chord_m(x_m, y_m, i0, i1)
     slack = END_SLACK_M / length
     span = t_b - t_a
 
