@@ -80,6 +80,7 @@ def _progress(
     i0: int,
     i1: int,
     idx: NDArray[np.int64],
+    chord: float,
 ) -> NDArray[np.float64] | None:
     """Progress at samples ``idx``, 0 at stop ``i0`` and 1 at stop ``i1``.
 
@@ -87,7 +88,6 @@ def _progress(
     that strays from its chord by more than ``CURVED_FRACTION`` of it (a stroke that
     curves, or goes out and back), the path measured ``ARC_KNOTS`` times over the move
     so that jitter adds little."""
-    chord = _chord_m(x_m, y_m, i0, i1)
     seg = np.arange(lo, hi)
     if chord > 0.0:
         ex, ey = (x_m[i1] - x_m[i0]) / chord, (y_m[i1] - y_m[i0]) / chord
@@ -137,10 +137,10 @@ def fit_bell(
     if idx.size > MAX_SAMPLES:
         idx = np.unique(np.linspace(lo, hi - 1, MAX_SAMPLES).round().astype(np.int64))
     tt = t_s[idx]
-    s = _progress(t_s, x_m, y_m, lo, hi, i0, i1, idx)
+    length = _chord_m(x_m, y_m, i0, i1)
+    s = _progress(t_s, x_m, y_m, lo, hi, i0, i1, idx, length)
     if s is None:
         return None
-    length = _chord_m(x_m, y_m, i0, i1)
     slack = END_SLACK_M / length
     span = t_b - t_a
 

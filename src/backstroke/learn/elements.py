@@ -131,11 +131,12 @@ def _transition_speed_m_s(d: Demo, b: Block) -> float | None:
     crosses) at least ``MIN_STRIP_M`` long: skin distance over their time."""
     if b.technique not in LIGHT_MOVES:
         return None
-    moves = [p for p in b.pieces if p.kind == "light" and _length_m(d, p) >= MIN_STRIP_M]
-    time_s = sum(p.duration_s(d) for p in moves)
-    if not moves or time_s <= 0.0:
+    moves = [(p, _length_m(d, p)) for p in b.pieces if p.kind == "light"]
+    long = [(p, m) for p, m in moves if m >= MIN_STRIP_M]
+    time_s = sum(p.duration_s(d) for p, _ in long)
+    if not long or time_s <= 0.0:
         return None
-    return sum(_length_m(d, p) for p in moves) / time_s
+    return sum(m for _, m in long) / time_s
 
 
 def _lanes_m(d: Demo, strips: list[list[Piece]]) -> list[float]:
