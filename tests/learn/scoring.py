@@ -105,3 +105,18 @@ def score(
         learned,
         techniques,
     )
+
+
+def score_truth(columns: dict[str, Any], t: Any) -> Score:
+    """``score`` against a generator's truth (H, I, J: ``techniques``, ``forces_n``,
+    ``passes``, ``bpm``, ``back_length_m``, ``duration_s``, ``given_back_length_m``)."""
+    return score(
+        columns,
+        techniques=t.techniques,
+        forces_n=t.forces_n,
+        passes=t.passes,
+        bpm=t.bpm,
+        back_length_m=t.back_length_m,
+        duration_s=t.duration_s,
+        given_back_length_m=t.given_back_length_m,
+    )

@@ -15,7 +15,7 @@ from backstroke.learn.demo import log_from_columns, make_demo
 from backstroke.learn.elements import figures
 from backstroke.routine.schema import Routine, ThumbStripBlock
 from tests.learn.h_synth import FAULT_ELEMENT, h_demo, h_learner
-from tests.learn.scoring import score
+from tests.learn.scoring import score_truth
 
 
 def test_h_logs_are_contact_logs() -> None:
@@ -35,16 +35,7 @@ def test_h_logs_are_contact_logs() -> None:
 def test_h_multi_lane_thumbs_passes_and_beat() -> None:
     d = h_demo(2, labels=False)
     t = d.truth
-    s = score(
-        d.columns,
-        techniques=t.techniques,
-        forces_n=t.forces_n,
-        passes=t.passes,
-        bpm=t.bpm,
-        back_length_m=t.back_length_m,
-        duration_s=t.duration_s,
-        given_back_length_m=t.given_back_length_m,
-    )
+    s = score_truth(d.columns, t)
     assert s.sequence_ok, (s.learned, s.truth)
     assert s.passes_err <= 1
     assert s.bpm_err <= 0.03

@@ -8,7 +8,7 @@ import pytest
 
 from backstroke.routine.schema import ThumbStripBlock
 from tests.learn.h_synth import h_demo
-from tests.learn.scoring import learn_routine, score
+from tests.learn.scoring import learn_routine, score_truth
 
 
 @pytest.mark.parametrize("seed", [11, 15])
@@ -22,14 +22,5 @@ def test_quick_returns_are_learned_and_the_duration_holds(seed: int) -> None:
         assert b.transition_speed_m_s is not None
         assert b.speed_m_s is not None and b.transition_speed_m_s > b.speed_m_s
         assert b.transition_speed_m_s <= routine.speed.max_m_s
-    s = score(
-        d.columns,
-        techniques=t.techniques,
-        forces_n=t.forces_n,
-        passes=t.passes,
-        bpm=t.bpm,
-        back_length_m=t.back_length_m,
-        duration_s=t.duration_s,
-        given_back_length_m=t.given_back_length_m,
-    )
+    s = score_truth(d.columns, t)
     assert s.duration_err <= 0.30
