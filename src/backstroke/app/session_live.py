@@ -11,7 +11,7 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from backstroke.app.session_outputs import SessionOutcome, typed_summary, write_outputs
+from backstroke.app.session_outputs import SessionOutcome, summary_model, write_outputs
 from backstroke.body.back_model import BackModel
 from backstroke.errors import SafetyFault, SessionInterrupted
 from backstroke.safety.limits import SafetyLimits
@@ -142,7 +142,7 @@ def live_session(
         loop_stats = getattr(robot, "loop_stats", None)
         if callable(loop_stats):
             summary["loop_period_ms"] = loop_stats()
-        typed, why_untyped = typed_summary(summary)
+        typed, why_untyped = summary_model(summary)
         log.write_json("/summary", typed.to_json_dict() if typed is not None else summary)
     except SessionInterrupted:
         if not attached:  # a signal before the robot touched the client: nothing kept

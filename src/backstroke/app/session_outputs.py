@@ -59,7 +59,7 @@ class SessionOutcome:
         return 0 if self.fault is None else self.fault.exit_code
 
 
-def typed_summary(summary: dict[str, Any]) -> tuple[Summary | None, str]:
+def summary_model(summary: dict[str, Any]) -> tuple[Summary | None, str]:
     """The summary as the typed model (report, store, ``/summary`` and summary.json use it).
 
     A summary the model refuses (a sensor gone NaN in a required figure) is kept as the

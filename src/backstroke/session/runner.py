@@ -14,6 +14,10 @@ back); within a
 listening block it is held constant so stiffness stays comparable pass to pass.
 
 The runner hears the client only through the robot's measurements (DESIGN §2).
+
+Here: the session's blocks and passes and what is heard after each. Its bases hold the
+rest: ``detours.Detours`` the chunks it adds (dwells, knot checks, palpation) and
+``chunk_ticks.ChunkTicker`` the 1 kHz tick loop; ``assemble`` builds the summary.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from backstroke.safety.supervisor import Supervisor
 from backstroke.sense.breathing_session import BreathingTracker
 from backstroke.sense.trust import TrustEstimate
 from backstroke.session.assemble import finite_json, session_summary
-from backstroke.session.chunk_ticks import RECORD_COLUMNS, ChunkTicker, rare_collections
+from backstroke.session.chunk_ticks import RECORD_COLUMNS, rare_collections
 from backstroke.session.detours import DWELL_CAP_FACTOR, KNOT_DWELL_M, Detours, with_dwells
 from backstroke.session.listening import BlockListener, breathing_and_baseline
 from backstroke.session.palpate import LateralShift
@@ -52,7 +56,6 @@ __all__ = [
     "KNOT_DWELL_M",
     "RECORD_COLUMNS",
     "BlockResult",
-    "ChunkTicker",
     "SessionData",
     "SessionResult",
     "SessionRunner",
