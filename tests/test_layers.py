@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("analyze, store", frozenset({"analyze", "store"})),
     ("report, learn, web", frozenset({"report", "learn", "web"})),
     ("app", frozenset({"app"})),
-    ("interface", frozenset({"api", "check", "cli", "cli_usage", "sweep"})),
+    ("interface", frozenset({"api", "check", "cli", "cli_session", "cli_usage", "sweep"})),
 )
 # The facade's lazy ``from backstroke import api`` (``backstroke.run_session`` on first use).
 EXEMPT = {("backstroke", "backstroke.api")}

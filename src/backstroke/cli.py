@@ -5,7 +5,6 @@ Exit codes: 0 ok, 2 bad input, 3 safety stop, 4 interrupted, 1 bug.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 from dataclasses import replace
@@ -15,11 +14,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 import backstroke._single_thread  # noqa: F401  (before numpy loads)
-from backstroke.cli_usage import usage_line
+from backstroke.cli_session import (
+    BodyPoseOpt,
+    MusicOpt,
+    RobotIpOpt,
+    Running,
+    running_options,
+)
+from backstroke.cli_usage import fail, usage_line
 from backstroke.errors import BackstrokeError
 
 if TYPE_CHECKING:
-    from backstroke.app.session import SessionOutcome, SessionRequest
     from backstroke.plan.plan import Plan
 
 app = typer.Typer(
@@ -49,11 +54,6 @@ def _root(
     """backstroke: a back massage with a force-controlled robot arm."""
 
 
-def _fail(exc: BackstrokeError) -> None:
-    typer.echo(f"backstroke: error: {exc}", err=True)
-    raise typer.Exit(exc.exit_code)
-
-
 @app.command()
 def check(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="routine or client TOML file")],
@@ -64,7 +64,7 @@ def check(
     try:
         typer.echo(check_file(file))
     except BackstrokeError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @app.command()
@@ -78,7 +78,7 @@ def tempo(
     try:
         result = estimate_tempo(audio)
     except BackstrokeError as exc:
-        _fail(exc)
+        fail(exc)
         return
     if as_json:
         typer.echo(json.dumps(result.to_json()))
@@ -128,65 +128,18 @@ def plan(
             doc["s_from_b"] = [[round(float(x), 7) for x in row] for row in s_from_b]
         write_json_atomic(out, doc)
     except BackstrokeError as exc:
-        _fail(exc)
+        fail(exc)
         return
     except OSError as exc:
-        _fail(BackstrokeError(f"--out {out}: cannot write ({exc.strerror or exc})"))
+        fail(BackstrokeError(f"--out {out}: cannot write ({exc.strerror or exc})"))
         return
     for line in plan_summary_lines(built, distance_m):
         typer.echo(line)
     typer.echo(f"wrote {out}")
 
 
-_BACKEND_HELP = (
-    "sim (built-in), mujoco (the 'mujoco' extra), franka (a real arm: --robot-ip, --body-pose) "
-    "or franka-sim (franky-sim; the 'franka' extra)"
-)
-_NAME_HELP = "remember this client: use and update their preferences and knots"
-_INJECT_HELP = (
-    "fault to inject, repeatable: KIND[:PARAM][@T_S], KIND one of dropout, stale, nan, "
-    "spike, drift, latency, move, stop, kill (e.g. dropout:50 = 50 ms)"
-)
-
-
-# Options shared by `run` and `demo` (and `plan` for the tempo).
-MusicOpt = Annotated[
-    Path | None, typer.Option(metavar="FILE", help="audio file to take the beats from")
-]
-BackendOpt = Annotated[str, typer.Option(metavar="NAME", help=_BACKEND_HELP)]
-InjectOpt = Annotated[
-    list[str] | None, typer.Option(metavar="KIND[:PARAM][@T_S]", help=_INJECT_HELP)
-]
-ClientNameOpt = Annotated[str | None, typer.Option(metavar="NAME", help=_NAME_HELP)]
-ReplaceOpt = Annotated[
-    bool,
-    typer.Option(
-        "--replace", help="clear an earlier session in the output directory first (else refused)"
-    ),
-]
-DbOpt = Annotated[
-    Path | None, typer.Option(metavar="FILE", help="client database (default: user data dir)")
-]
-# The live view and terminal progress (web/cli.py).
-LiveOpt = Annotated[bool, typer.Option("--live", help="serve a live browser view with buttons")]
-PortOpt = Annotated[int, typer.Option(metavar="N", help="port of the live view (local)")]
-SpeedOpt = Annotated[
-    float | None, typer.Option(metavar="X", help="session seconds per wall second")
-]
-QuietOpt = Annotated[bool, typer.Option("--quiet", help="no progress or summary lines")]
-RobotIpOpt = Annotated[
-    str | None, typer.Option(metavar="ADDR", help="the Franka's FCI address (--backend franka)")
-]
-BodyPoseOpt = Annotated[
-    str | None,
-    typer.Option(
-        metavar="X,Y,Z,YAW",
-        help="body frame B in the arm's base: x,y,z,yaw (m, degrees); Franka backends",
-    ),
-]
-
-
 @app.command()
+@running_options
 def run(
     routine: Annotated[
         str, typer.Option(metavar="FILE|PRESET", help="routine TOML file or preset (spa, sports)")
@@ -198,15 +151,8 @@ def run(
     seed: Annotated[
         int | None, typer.Option(metavar="N", help="session seed (default: the client's)")
     ] = None,
-    backend: BackendOpt = "sim",
-    inject: InjectOpt = None,
-    client_name: ClientNameOpt = None,
-    db: DbOpt = None,
-    replace: ReplaceOpt = False,
-    live: LiveOpt = False,
-    port: PortOpt = 8080,
-    speed: SpeedOpt = None,
-    quiet: QuietOpt = False,
+    *,
+    running: Running,
     robot_ip: RobotIpOpt = None,
     body_pose: BodyPoseOpt = None,
     body: Annotated[
@@ -221,105 +167,36 @@ def run(
     ] = None,
 ) -> None:
     """Run a whole session; writes summary.json, session.mcap and report.html to OUT."""
-    from backstroke.app.session import SessionRequest
-
-    inj = tuple(inject or ())
-    req = SessionRequest(
-        routine,
-        client,
-        bpm,
-        music,
-        seed,
-        backend,
-        out,
-        inj,
-        client_name,
-        db,
-        replace,
+    running.run(
+        routine=routine,
+        client=client,
+        bpm=bpm,
+        music=music,
+        seed=seed,
+        out=out,
         robot_ip=robot_ip,
         body_pose=body_pose,
         body=body,
         scan=scan,
     )
-    _run(req, (live, port, speed, quiet))
 
 
 @app.command()
+@running_options
 def demo(
     out: Annotated[
         Path | None,
         typer.Option(metavar="DIR", help="output directory [default: out/demo, replaced]"),
     ] = None,
     music: MusicOpt = None,
-    backend: BackendOpt = "sim",
-    inject: InjectOpt = None,
-    client_name: ClientNameOpt = None,
-    db: DbOpt = None,
-    replace: ReplaceOpt = False,
-    live: LiveOpt = False,
-    port: PortOpt = 8080,
-    speed: SpeedOpt = None,
-    quiet: QuietOpt = False,
+    *,
+    running: Running,
 ) -> None:
     """A full simulated spa session on the default client at 60 BPM (or your music)."""
-    from backstroke.app.session import SessionRequest
-
     bpm = None if music is not None else 60.0
-    inj = tuple(inject or ())
     # The default folder holds the last demo: it is replaced (and the run says so).
-    where, again = (Path("out/demo"), True) if out is None else (out, replace)
-    req = SessionRequest("spa", None, bpm, music, None, backend, where, inj, client_name, db, again)
-    _run(req, (live, port, speed, quiet))
-
-
-def _say(line: str, *, err: bool = False) -> None:
-    """Print, unless the terminal is gone (SIGHUP): the outputs matter, not the echo."""
-    with contextlib.suppress(OSError, ValueError):
-        typer.echo(line, err=err)
-
-
-def _ending(outcome: SessionOutcome) -> str:
-    fault = outcome.fault
-    if fault is None:
-        return outcome.ended_because
-    if fault.kind == "interrupted":
-        how = "stopped at once" if getattr(fault, "immediate", False) else "controlled retreat"
-        return f"{outcome.ended_because} at t={fault.t_s:.3f} s ({how})"
-    return f"{outcome.ended_because}: {fault}"
-
-
-def _run(req: SessionRequest, watching: tuple[bool, int, float | None, bool]) -> None:
-    from backstroke.app.session import run_session
-    from backstroke.errors import SessionInterrupted
-    from backstroke.session.text import summary_lines
-    from backstroke.web.cli import make_watch
-
-    quiet = watching[3]
-    try:
-        watch = make_watch(*watching)
-        try:
-            outcome = run_session(req, watch)
-        finally:
-            watch.close()
-    except SessionInterrupted as exc:
-        _say(f"backstroke: {exc} before the session started; nothing written", err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except BackstrokeError as exc:
-        _fail(exc)
-        return
-    typed = outcome.typed_summary  # None: a figure went bad (the problems name it)
-    for line in [] if quiet or typed is None else summary_lines(typed):
-        _say(line)
-    for path in () if quiet else outcome.written:
-        _say(f"wrote {path}")
-    for problem in outcome.problems:
-        _say(f"backstroke: error: {problem}", err=True)
-    if outcome.ended_because != "completed":
-        # The client's stop in plain words (the watch's sentence); anything else as it ended.
-        plain = watch.ended if outcome.ended_because == "client_stop" else None
-        _say(f"backstroke: session ended: {plain or _ending(outcome)}", err=True)
-    if outcome.exit_code:
-        raise typer.Exit(outcome.exit_code)
+    where, again = (Path("out/demo"), True) if out is None else (out, running.replace)
+    running.run(routine="spa", bpm=bpm, music=music, out=where, replace=again)
 
 
 def _build_plan(
@@ -387,7 +264,7 @@ def analyze(
     try:
         result = analyze_log(log, softening, touch_depth=touch_depth)
     except BackstrokeError as exc:
-        _fail(exc)
+        fail(exc)
         return
     if as_json:
         typer.echo(json.dumps(result, allow_nan=False))
@@ -406,7 +283,7 @@ def schema(
 ) -> None:
     """Print a published JSON Schema (summary: the summary.json contract)."""
     if name != "summary":
-        _fail(BackstrokeError(f"schema '{name}': unknown (allowed: summary)"))
+        fail(BackstrokeError(f"schema '{name}': unknown (allowed: summary)"))
     from backstroke.session.summary import summary_json_schema
 
     typer.echo(json.dumps(summary_json_schema(), indent=2, sort_keys=True))

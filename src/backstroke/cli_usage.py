@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import typer
+
+from backstroke.errors import BackstrokeError
+
 # pydantic error types (typer validates option values with pydantic) in words.
 _TYPE_WORDS = {
     "int_parsing": "not an integer",
@@ -79,3 +83,9 @@ def _help_hint(exc: Any) -> str:
 
 def _clean(text: str) -> str:
     return " ".join(str(text).split())
+
+
+def fail(exc: BackstrokeError) -> None:
+    """The error as one line (``backstroke: error: ...``), then exit with its code."""
+    typer.echo(f"backstroke: error: {exc}", err=True)
+    raise typer.Exit(exc.exit_code)

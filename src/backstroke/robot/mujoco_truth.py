@@ -10,6 +10,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from backstroke.robot.protocol import Vec3
+from backstroke.robot.skin_peaks import SkinPeaks
 from backstroke.tools import FORCE_CONE_HALF_ANGLE_DEG
 
 if TYPE_CHECKING:
@@ -22,26 +23,37 @@ CONE_LIGHT_FORCE_N = 1.0  # light touch (transitions) is reported separately
 LAW_RANGE_N = (5.0, 30.0)  # working range of the contact-law comparison
 
 
+class Tally:
+    """A per-tick figure's largest value, sum and count, and how many ticks it was over."""
+
+    __slots__ = ("max", "n", "over", "sum")
+
+    def __init__(self) -> None:
+        self.max = 0.0
+        self.sum = 0.0
+        self.n = 0
+        self.over = 0
+
+    def add(self, x: float, over: float) -> None:
+        if x > self.max:
+            self.max = x
+        if x > over:
+            self.over += 1
+        self.sum += x
+        self.n += 1
+
+
 class MujocoTruth:
     """Running extremes of the physics (TRUTH, for sim_truth and tests)."""
 
     def __init__(self) -> None:
-        self.max_force_n = 0.0
-        self.max_force_at = (0.0, 0.0, 0.0)
-        self.max_pressure_n_cm2 = 0.0
-        self.max_pressure_at = (0.0, 0.0, 0.0)
+        self.peaks = SkinPeaks()
         self.limit_fraction_force = 0.0
         self.limit_fraction_pressure = 0.0
         self.min_joint_margin = [math.inf] * 6
-        self.cone_max_deg = 0.0
-        self.cone_sum = 0.0
-        self.cone_n = 0
-        self.cone_over = 0
+        self.cone_deg = Tally()  # under load
         self.cone_light_max_deg = 0.0
-        self.law_err_max = 0.0
-        self.law_err_sum = 0.0
-        self.law_n = 0
-        self.law_over = 0
+        self.law_err = Tally()  # relative, in LAW_RANGE_N
         self.arm_contacts = 0
         self.velocity_limited = 0
         self.axis_rate_limited = 0
@@ -58,20 +70,13 @@ class MujocoTruth:
         axis: Vec3,
     ) -> None:
         f0, f1 = fn_pads
-        ftot = f0 + f1
-        if ftot > self.max_force_n:
-            self.max_force_n = ftot
-            self.max_force_at = (t_s, uv[0], uv[1])
+        ftot = self.peaks.add(t_s, uv, f0, f1, robot._pad_area_cm2)
         # worst received / limit of the tool and the TRUE zone under its pads now
         ff, fp = robot.tissue.limit_fractions(f0, f1)
         if ff > self.limit_fraction_force:
             self.limit_fraction_force = ff
         if fp > self.limit_fraction_pressure:
             self.limit_fraction_pressure = fp
-        pm = (f0 if f0 > f1 else f1) / robot._pad_area_cm2
-        if pm > self.max_pressure_n_cm2:
-            self.max_pressure_n_cm2 = pm
-            self.max_pressure_at = (t_s, uv[0], uv[1])
         self._tick += 1
         if self._tick % 8 == 0:
             q = robot.data.qpos[:6].tolist()
@@ -86,34 +91,19 @@ class MujocoTruth:
             fnorm = math.sqrt(fx * fx + fy * fy + fz * fz)
             ang = math.degrees(math.acos(min(1.0, fa / fnorm)))
             if fa >= CONE_LOAD_FORCE_N:
-                if ang > self.cone_max_deg:
-                    self.cone_max_deg = ang
-                self.cone_sum += ang
-                self.cone_n += 1
-                if ang > CONE_LIMIT_DEG:
-                    self.cone_over += 1
+                self.cone_deg.add(ang, CONE_LIMIT_DEG)
             elif ang > self.cone_light_max_deg:
                 self.cone_light_max_deg = ang
         fm = f_model[0] + f_model[1]
         if LAW_RANGE_N[0] <= fm <= LAW_RANGE_N[1]:
-            err = abs(ftot - fm) / fm
-            if err > self.law_err_max:
-                self.law_err_max = err
-            if err > 0.1:
-                self.law_over += 1
-            self.law_err_sum += err
-            self.law_n += 1
+            self.law_err.add(abs(ftot - fm) / fm, 0.1)
 
     def as_dict(self) -> dict[str, Any]:
         # the limits sit 1e-3 rad inside the URDF's (see _q_lo_l); report against the URDF
         margins = [x + 1e-3 for x in self.min_joint_margin]
+        cone, law = self.cone_deg, self.law_err
         return {
-            "max_force_n": round(self.max_force_n, 6),
-            "max_force_t_s": round(self.max_force_at[0], 4),
-            "max_force_u": round(self.max_force_at[1], 5),
-            "max_force_v_m": round(self.max_force_at[2], 5),
-            "max_pressure_n_cm2": round(self.max_pressure_n_cm2, 6),
-            "max_pressure_t_s": round(self.max_pressure_at[0], 4),
+            **self.peaks.as_dict(),
             "limit_fraction_force": round(self.limit_fraction_force, 6),
             "limit_fraction_pressure": round(self.limit_fraction_pressure, 6),
             "joint_margin_min_deg": [round(math.degrees(x), 3) for x in margins],
@@ -121,18 +111,18 @@ class MujocoTruth:
             "cone": {
                 "limit_deg": CONE_LIMIT_DEG,
                 "load_threshold_n": CONE_LOAD_FORCE_N,
-                "max_deg": round(self.cone_max_deg, 4),
-                "mean_deg": round(self.cone_sum / self.cone_n, 4) if self.cone_n else None,
-                "ticks": self.cone_n,
-                "ticks_over_limit": self.cone_over,
+                "max_deg": round(cone.max, 4),
+                "mean_deg": round(cone.sum / cone.n, 4) if cone.n else None,
+                "ticks": cone.n,
+                "ticks_over_limit": cone.over,
                 "light_touch_max_deg": round(self.cone_light_max_deg, 4),
             },
             "contact_vs_tissue_law_error": {
                 "range_n": list(LAW_RANGE_N),
-                "mean": round(self.law_err_sum / self.law_n, 5) if self.law_n else None,
-                "max": round(self.law_err_max, 5) if self.law_n else None,
-                "ticks": self.law_n,
-                "ticks_over_10_percent": self.law_over,
+                "mean": round(law.sum / law.n, 5) if law.n else None,
+                "max": round(law.max, 5) if law.n else None,
+                "ticks": law.n,
+                "ticks_over_10_percent": law.over,
             },
             "arm_environment_contacts": self.arm_contacts,
             "velocity_limited_ticks": self.velocity_limited,

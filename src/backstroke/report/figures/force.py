@@ -18,6 +18,7 @@ from backstroke.report.figures.style import (
     ReportFigure,
     _f32,
     _layout,
+    simplified_line,
 )
 
 if TYPE_CHECKING:
@@ -58,16 +59,15 @@ def force_figure(
     per_t = max(1, round(0.05 / dt))
     tt = rd.window_mean(t, per_t)
     ft = rd.window_mean(c["target_force_n"], per_t)
-    ok = np.isfinite(ft) & np.isfinite(tt)
-    keep = rd.simplify(tt[ok], ft[ok], 0.05)
     fig.add_trace(
-        go.Scatter(
-            x=_f32(tt[ok][keep], 3),
-            y=_f32(ft[ok][keep], 2),
-            mode="lines",
-            line={"color": TARGET, "width": 1.6},
+        simplified_line(
+            tt,
+            ft,
+            0.05,
+            colour=TARGET,
+            width=1.6,
             name="target",
-            hovertemplate="%{x:.1f} s: %{y:.2f} N<extra>target</extra>",
+            hover="%{x:.1f} s: %{y:.2f} N<extra>target</extra>",
         )
     )
     shapes: list[dict[str, Any]] = []

@@ -16,6 +16,7 @@ from backstroke.report.figures.style import (
     ReportFigure,
     _f32,
     _layout,
+    simplified_line,
 )
 
 if TYPE_CHECKING:
@@ -50,30 +51,27 @@ def speed_figure(data: rd.SessionColumns, win: rd.Windows, summary: Summary) -> 
     per = max(1, round(0.1 / dt))
     tp = rd.window_mean(t, per)
     sp = rd.window_mean(p["speed_m_s"], per) * 100
-    ok = np.isfinite(tp) & np.isfinite(sp)
-    keep = rd.simplify(tp[ok], sp[ok], 0.1)
     fig = go.Figure()
     fig.add_trace(
-        go.Scatter(
-            x=_f32(tp[ok][keep], 3),
-            y=_f32(sp[ok][keep], 2),
-            mode="lines",
-            line={"color": PLANNED, "width": 2.5},
+        simplified_line(
+            tp,
+            sp,
+            0.1,
+            colour=PLANNED,
+            width=2.5,
             name="planned speed",
-            hovertemplate="%{x:.1f} s: %{y:.2f} cm/s<extra>planned</extra>",
+            hover="%{x:.1f} s: %{y:.2f} cm/s<extra>planned</extra>",
         )
     )
-    meas = win.speed_m_s * 100
-    okm = np.isfinite(meas) & np.isfinite(win.t_s)
-    keep_m = rd.simplify(win.t_s[okm], meas[okm], 0.1)
     fig.add_trace(
-        go.Scatter(
-            x=_f32(win.t_s[okm][keep_m], 3),
-            y=_f32(meas[okm][keep_m], 2),
-            mode="lines",
-            line={"color": MEASURED, "width": 1},
+        simplified_line(
+            win.t_s,
+            win.speed_m_s * 100,
+            0.1,
+            colour=MEASURED,
+            width=1,
             name="measured speed",
-            hovertemplate="%{x:.1f} s: %{y:.2f} cm/s<extra>measured</extra>",
+            hover="%{x:.1f} s: %{y:.2f} cm/s<extra>measured</extra>",
         )
     )
     t_end = float(t[-1]) if t.size else 0.0

@@ -75,6 +75,30 @@ def _f32(a: Any, decimals: int = 3) -> np.ndarray:
     return np.round(np.asarray(a, dtype=np.float64), decimals).astype(np.float32)
 
 
+def simplified_line(
+    t: np.ndarray,
+    y: np.ndarray,
+    tolerance: float,
+    *,
+    colour: str,
+    width: float,
+    name: str,
+    hover: str,
+) -> go.Scatter:
+    """A line of ``y`` over ``t`` (finite samples only) simplified to within ``tolerance``
+    (``report.data.simplify``): time to 3 decimals, values to 2, as float32."""
+    ok = np.isfinite(t) & np.isfinite(y)
+    keep = rd.simplify(t[ok], y[ok], tolerance)
+    return go.Scatter(
+        x=_f32(t[ok][keep], 3),
+        y=_f32(y[ok][keep], 2),
+        mode="lines",
+        line={"color": colour, "width": width},
+        name=name,
+        hovertemplate=hover,
+    )
+
+
 def _layout(fig: go.Figure, title: str, height_px: int) -> None:
     fig.update_layout(
         template=TEMPLATE,

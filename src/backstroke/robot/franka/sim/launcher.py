@@ -138,30 +138,33 @@ class FrankaSimServer:
         """What the simulated skin received (from the server's scene); cached at close."""
         if self._truth is not None or self._closed:
             return dict(self._truth or {})
-        self._send("truth")
-        out = self._stdout()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            line = out.readline()
-            if not line:
-                break
-            if line.startswith("truth "):
-                self._truth = json.loads(line[6:])
-                return dict(self._truth)
-        return {}
+        reply = self._ask("truth", timeout_s)
+        if reply is None:
+            return {}
+        self._truth = json.loads(reply)
+        return dict(self._truth)
 
     def contact_n(self, timeout_s: float = 2.0) -> tuple[float, ...]:
         """The skin now: solver's force on the pads (N), tissue law (N), pad gaps (m)."""
-        self._send("contact")
+        reply = self._ask("contact", timeout_s)
+        if reply is None:
+            return (float("nan"),) * 4
+        return tuple(float(x) for x in reply.split())
+
+    def _ask(self, command: str, timeout_s: float) -> str | None:
+        """Send ``command``; the rest of the server's first line that starts with it
+        (other lines are skipped), or None when none came within ``timeout_s``."""
+        self._send(command)
         out = self._stdout()
+        head = f"{command} "
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             line = out.readline()
             if not line:
                 break
-            if line.startswith("contact "):
-                return tuple(float(x) for x in line.split()[1:])
-        return (float("nan"),) * 4
+            if line.startswith(head):
+                return line[len(head) :]
+        return None
 
     @property
     def alive(self) -> bool:

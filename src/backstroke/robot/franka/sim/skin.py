@@ -29,6 +29,7 @@ from backstroke.body.back_model import BackModel
 from backstroke.robot.franka.frames import BodyPose
 from backstroke.robot.franka.tool import PAD_RADIUS_M
 from backstroke.robot.mujoco_contact import SHAPE
+from backstroke.robot.skin_peaks import SkinPeaks
 from backstroke.tissue.grid import SurfaceTables
 from backstroke.tissue.model import Tissue
 from backstroke.tools import TOOLS, Tool
@@ -290,10 +291,7 @@ class SkinTruth:
 
     def __init__(self, skin: SkinContact) -> None:
         self.skin = skin
-        self.max_force_n = 0.0
-        self.max_force_at = (0.0, 0.0, 0.0)
-        self.max_pressure_n_cm2 = 0.0
-        self.max_pressure_at = (0.0, 0.0, 0.0)
+        self.peaks = SkinPeaks()
         self.other_contacts = 0
         self.model_force_n = 0.0
         self.last_force_n = 0.0
@@ -303,15 +301,7 @@ class SkinTruth:
         (f0, f1), other = forces
         self.ticks += 1
         self.other_contacts += other
-        total = f0 + f1
-        self.last_force_n = total
-        if total > self.max_force_n:
-            self.max_force_n = total
-            self.max_force_at = (t_s, uv[0], uv[1])
-        p = max(f0, f1) / self.skin.pad_area_cm2
-        if p > self.max_pressure_n_cm2:
-            self.max_pressure_n_cm2 = p
-            self.max_pressure_at = (t_s, uv[0], uv[1])
+        self.last_force_n = self.peaks.add(t_s, uv, f0, f1, self.skin.pad_area_cm2)
 
     def as_dict(self) -> dict[str, Any]:
         rec = self.skin.tissue.records()
@@ -323,12 +313,7 @@ class SkinTruth:
         }
         out.update(
             {
-                "max_force_n": round(self.max_force_n, 6),
-                "max_force_t_s": round(self.max_force_at[0], 4),
-                "max_force_u": round(self.max_force_at[1], 5),
-                "max_force_v_m": round(self.max_force_at[2], 5),
-                "max_pressure_n_cm2": round(self.max_pressure_n_cm2, 6),
-                "max_pressure_t_s": round(self.max_pressure_at[0], 4),
+                **self.peaks.as_dict(),
                 "arm_environment_contacts": self.other_contacts,
                 "physics_ticks": self.ticks,
             }
