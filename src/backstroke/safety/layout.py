@@ -9,13 +9,15 @@ Supervisor's Python path and by the fused tick (``fast_tick.py``) alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from numpy.typing import NDArray
 
 from backstroke.plan.zone_limits import TOOL_INDEX
 from backstroke.safety.checks import force_agreement, force_cone, force_depth, sensor_health
 from backstroke.safety.limits import SafetyLimits
-from backstroke.tools import TOOLS
+from backstroke.tools import TOOLS, Tool
 
 RATE_TICKS = 10  # the force rate is measured over this many ticks
 
@@ -45,7 +47,7 @@ SIZE = DEPTH + force_depth.N_SLOTS
 
 
 def fill_constants(
-    K: NDArray[np.float64], lim: SafetyLimits, dt_s: float, axial_limit_n: dict
+    K: NDArray[np.float64], lim: SafetyLimits, dt_s: float, axial_limit_n: Mapping[Tool, float]
 ) -> None:
     """The Supervisor's constants and per-tool tables in ``K``, from its limits and the
     force cone's axial ceilings."""

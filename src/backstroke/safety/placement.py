@@ -59,21 +59,14 @@ def over_bone_at(
             the plan point counts as bone (the arm is not where it was sent).
         client_shift_m: the tracked shift of the client, if a tracker sees it.
     """
-    s = client_shift_m
+    s = _NO_SHIFT if client_shift_m is None else client_shift_m
+    tu, tv = tangents
+    code, reach = TOOL_INDEX[tool], untracked_reach_m
+    tracked = client_shift_m is not None
     return bool(
         bone_near(
-            zones.table,
-            TOOL_INDEX[tool],
-            position_m,
-            surface_m,
-            normal,
-            plan_uv,
-            tangents[0],
-            tangents[1],
-            untracked_reach_m,
-            _NO_SHIFT if s is None else s,
-            s is not None,
-        )  # fmt: skip
+            zones.table, code, position_m, surface_m, normal, plan_uv, tu, tv, reach, s, tracked
+        )
     )
 
 
