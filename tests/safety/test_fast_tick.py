@@ -23,11 +23,7 @@ from backstroke.robot.protocol import RobotCommand, RobotState, Vec3
 from backstroke.safety import fast_tick as ft
 from backstroke.safety import layout as lay
 from backstroke.safety.checks import (
-    ForceAgreement,
-    ForceCone,
-    ForceDepth,
     Measurement,
-    SensorHealth,
     force_agreement,
 )
 from backstroke.safety.limits import SafetyLimits
@@ -205,7 +201,7 @@ def test_a_slow_tick_leaves_the_state_untouched(
     fn = 12.0
     f = (fn * n[0], fn * n[1], fn * n[2])
     post = ft.fused_tick()
-    K, S, Z = sup._k, sup._scratch, zones.table
+    K, S, Z = sup._k, sup._fused_tick._scratch, zones.table
     code = TOOL_INDEX[Tool.PALMS]
 
     def tick(i: int, **change: object) -> int:
@@ -245,19 +241,6 @@ def test_a_slow_tick_leaves_the_state_untouched(
     assert tick(30) in (0, 1)  # and the calm tick still commits
 
 
-def _standalone(sup: Supervisor) -> tuple[SensorHealth, ForceAgreement, ForceCone, ForceDepth]:
-    """Each of ``sup``'s checks again, on its own state array (built as the
-    Supervisor builds them)."""
-    lim, dt = sup.limits, sup.dt_s
-    health = SensorHealth(dt, lim.missed_deadline_s, lim.stale_s, lim.invalid_s)
-    depth = ForceDepth(
-        dt, lim.mismatch_depth_m, lim.mismatch_ratio_low, lim.mismatch_ratio_high,
-        lim.mismatch_s, surface_offset_m=lim.surface_offset_m,
-        surface_tilt_deg=lim.surface_tilt_deg,
-    )  # fmt: skip
-    return health, ForceAgreement(dt), ForceCone(dt), depth
-
-
 @pytest.mark.parametrize("seed", range(12))
 def test_each_check_alone_leaves_the_slots_the_kernel_left(
     back_zones: tuple[BackModel, ZoneLimits], seed: int
@@ -271,12 +254,12 @@ def test_each_check_alone_leaves_the_slots_the_kernel_left(
     limits = SafetyLimits(surface_offset_m=0.012, surface_tilt_deg=3.5) if seed % 2 else None
     robot = Replay(states)
     sup = Supervisor(robot, limits or SafetyLimits(), DT, zones=zones)
-    alone = _standalone(sup)
+    alone = lay.make_checks(sup.limits, sup.dt_s, 0.0)  # (as the Supervisor builds them)
     if limits is not None:  # a fitted body, k already learnt (else the Python path's)
         for fd in (sup._force_depth, alone[3]):
             fd._k_samples = [2500.0] * 2000
             fd._k_n_m, fd._learning = 2500.0, False
-    at = (lay.HEALTH, lay.AGREE, lay.CONE, lay.DEPTH)
+    at = lay.CHECK_AT
     cmd0 = ticks[0][0]
     sup.start(cmd0.tool, cmd0.position_m, cmd0.axis)
     compared, answers = 0, []
@@ -286,7 +269,7 @@ def test_each_check_alone_leaves_the_slots_the_kernel_left(
         answers.append(fused(*args))
         return answers[-1]
 
-    sup._post = counted
+    sup._fused_tick.post = counted
     for (cmd, normal, depth, bone, uv, tangents), st in zip(ticks[1:], states[1:], strict=False):
         _, mode = sup.step(cmd, normal, depth, bone, uv, tangents)
         if mode != "running":

@@ -19,8 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from backstroke.jit import numba_njit
-from backstroke.plan.zone_limits import TOOL_INDEX
+from backstroke.plan.zone_limits import TOOL_INDEX, ZoneLimits
+from backstroke.robot.protocol import RobotState, Vec3
 from backstroke.safety.checks import force_agreement, force_cone, sensor_health
 from backstroke.safety.checks.force_agreement import agreement_update
 from backstroke.safety.checks.force_cone import cone_update
@@ -34,15 +38,18 @@ from backstroke.safety.layout import (
     HEALTH,
     MOVED_UNTIL,
     REACH,
+    SIZE,
     TT,
     TT_AXIAL,
     TT_N,
 )
 from backstroke.safety.placement import bone_near
+from backstroke.tools import Tool
 
 SLOW = -1  # post_tick's answer when the Python path must take this tick
 TOOL_CODES = TOOL_INDEX  # a tool's code in post_tick's arguments
 _NO_SHIFT = (0.0, 0.0, 0.0)
+_NO_FORCE = (0.0, 0.0, 0.0)  # the stand-in for a missing joint estimate
 
 
 @numba_njit()
@@ -126,3 +133,50 @@ def fused_tick() -> Callable[..., int]:
         sig = (arr, arr, arr, i, b, b, f, f, i, f3, f3, f3, f3, b, f3, f3, f, f2, f3, f3)
         _entry.append(post_tick.compile(sig))  # type: ignore[attr-defined]
     return _entry[0]
+
+
+class FusedTick:
+    """The Supervisor's call of :func:`post_tick`: its arguments from the tick's
+    objects, a scratch array, the compiled entry (at its first use)."""
+
+    def __init__(self) -> None:
+        self._scratch = np.zeros(SIZE)  # the kernel's working copy of K
+        self._tool: Tool | None = None  # the last tool, and its code
+        self._code = 0
+        self.post: Callable[..., int] | None = None
+
+    def __call__(
+        self,
+        K: NDArray[np.float64],
+        zones: ZoneLimits,
+        state: RobotState,
+        prev: RobotState | None,
+        t_s: float,
+        normal: Vec3,
+        planned: Vec3,
+        depth_m: float,
+        over_bone: bool,
+        plan_uv: tuple[float, float],
+        tangents: tuple[Vec3, Vec3],
+    ) -> int:
+        """1 / 0: over bone or not, or SLOW (``K`` untouched)."""
+        tool = state.tool
+        if tool is not self._tool:
+            self._tool, self._code = tool, TOOL_INDEX[tool]
+        fj = state.force_joint_n
+        args = (
+            K, self._scratch, zones.table, self._code,
+            prev is not None and tool is not prev.tool, over_bone,
+            t_s, state.t_s, state.seq, state.position_m, state.force_n,
+            state.axis, _NO_FORCE if fj is None else fj, fj is not None, normal,
+            planned, depth_m, plan_uv, tangents[0], tangents[1],
+        )  # fmt: skip
+        post = self.post
+        if post is None:
+            post = self.post = fused_tick()
+        try:
+            return post(*args)
+        except (TypeError, ValueError, SystemError, OverflowError):
+            # not the types the entry was compiled for (e.g. numpy arrays): numba's
+            # own dispatch types them (nothing was written: unboxing failed)
+            return int(post_tick(*args))

@@ -13,6 +13,7 @@ from typing import Any
 
 from backstroke.jit import numba_njit
 from backstroke.safety.checks import force_cone
+from backstroke.safety.events import Clamps
 from backstroke.safety.layout import (
     BACKOFF,
     CONE,
@@ -158,3 +159,25 @@ def back_off(K: Any, over: float) -> None:
     elif b > 0.0:
         b = b - 0.25 * speed_n * dt
         K[BACKOFF] = b if b > 0.0 else 0.0
+
+
+def limit_finding(K: Any, found: int, move_rate_n_s: float) -> tuple[str, float, float]:
+    """What :func:`force_limits` found, as a retreat's kind, value and limit."""
+    z = int(K[ZONE])
+    if found == FORCE:
+        return "force", float(K[FN]), float(K[z + Z_FORCE])
+    if found == PRESSURE_OVER:
+        return "pressure", float(K[PRESSURE]), float(K[z + Z_PRESSURE])
+    return "client_moved", float(K[RATE]), move_rate_n_s
+
+
+def soft_clamps(K: Any, clamps: Clamps, t_s: float, max_force_rate_n_s: float) -> None:
+    """This tick's verdicts on the soft limits (force, pressure, force rate) as clamp
+    episodes."""
+    z = int(K[ZONE])
+    fn, pressure, rate = float(K[FN]), float(K[PRESSURE]), float(K[RATE])
+    f_soft, p_soft = float(K[z + Z_SOFT_FORCE]), float(K[z + Z_SOFT_PRESSURE])
+    clamps.clamp(t_s, "force", fn, f_soft, fn > f_soft)
+    clamps.clamp(t_s, "pressure", pressure, p_soft, pressure > p_soft)
+    max_rate = max_force_rate_n_s
+    clamps.clamp(t_s, "force_rate", rate, max_rate, rate > max_rate)

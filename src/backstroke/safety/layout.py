@@ -15,8 +15,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backstroke.plan.zone_limits import TOOL_INDEX
-from backstroke.safety.checks import force_agreement, force_cone, force_depth, sensor_health
+from backstroke.safety.checks import (
+    ForceAgreement,
+    ForceCone,
+    ForceDepth,
+    SensorHealth,
+    force_agreement,
+    force_cone,
+    force_depth,
+    sensor_health,
+)
 from backstroke.safety.limits import SafetyLimits
+from backstroke.safety.slots import rehome
 from backstroke.tools import TOOLS, Tool
 
 RATE_TICKS = 10  # the force rate is measured over this many ticks
@@ -70,3 +80,30 @@ def fill_constants(
                 soft * lim.force_limit_n(tool, bone),
                 soft * lim.pressure_limit_n_cm2(tool, bone),
             )
+
+
+Checks = tuple[SensorHealth, ForceAgreement, ForceCone, ForceDepth]
+
+
+def make_checks(lim: SafetyLimits, dt_s: float, force_direction_error_n: float) -> Checks:
+    """The Supervisor's checks with slots in ``K`` (each on its own array until
+    :func:`rehome_checks`), from its limits and the backend's force direction error."""
+    return (
+        SensorHealth(dt_s, lim.missed_deadline_s, lim.stale_s, lim.invalid_s),
+        ForceAgreement(dt_s),
+        ForceCone(dt_s, tolerance_n=force_direction_error_n),
+        ForceDepth(
+            dt_s, lim.mismatch_depth_m, lim.mismatch_ratio_low, lim.mismatch_ratio_high,
+            lim.mismatch_s, surface_offset_m=lim.surface_offset_m,
+            surface_tilt_deg=lim.surface_tilt_deg,
+        ),
+    )  # fmt: skip
+
+
+CHECK_AT = (HEALTH, AGREE, CONE, DEPTH)  # where each of make_checks' checks lives in K
+
+
+def rehome_checks(K: NDArray[np.float64], checks: Checks) -> None:
+    """Move the checks' slots (their current values) into ``K``."""
+    for check, at in zip(checks, CHECK_AT, strict=True):
+        rehome(check, K, at)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -36,12 +35,8 @@ from backstroke.safety import layout as lay
 from backstroke.safety.checks import (
     BodyMotion,
     Finding,
-    ForceAgreement,
-    ForceCone,
-    ForceDepth,
     Measurement,
     SensorCheck,
-    SensorHealth,
 )
 from backstroke.safety.client_controls import ClientControls
 from backstroke.safety.command_limit import CommandLimit
@@ -49,16 +44,13 @@ from backstroke.safety.events import Clamps, SafetyEvent
 from backstroke.safety.limits import SafetyLimits
 from backstroke.safety.placement import over_bone_at
 from backstroke.safety.retreat import Retreat
-from backstroke.safety.slots import FloatSlot, rehome
+from backstroke.safety.slots import FloatSlot
 from backstroke.tools import Tool
 
 __all__ = ["Mode", "SafetyEvent", "Supervisor"]
 
 # Retreats whose sensor data cannot be trusted go at the plain retreat speed.
 _BLIND_KINDS = ("stale", "invalid", "watchdog")
-_NO_FORCE = (0.0, 0.0, 0.0)  # the fused tick's stand-in for a missing joint estimate
-# force_limits' findings as events
-_LIMIT_KINDS = {fl.FORCE: "force", fl.PRESSURE_OVER: "pressure", fl.CLIENT_MOVED: "client_moved"}
 
 Mode = Literal["running", "retreating", "stopped"]
 
@@ -113,23 +105,10 @@ class Supervisor:
         self._last_flim = 1.0
         self._requests: deque[str] = deque()
         self.over_bone_now = False
-        self._health = SensorHealth(
-            dt_s, limits.missed_deadline_s, limits.stale_s, limits.invalid_s
+        self._health, self._agreement, self._cone, self._force_depth = lay.make_checks(
+            limits, dt_s, float(getattr(robot, "force_direction_error_n", 0.0))
         )
-        self._agreement = ForceAgreement(dt_s)
         self._body = BodyMotion()
-        self._cone = ForceCone(
-            dt_s, tolerance_n=float(getattr(robot, "force_direction_error_n", 0.0))
-        )
-        self._force_depth = ForceDepth(
-            dt_s,
-            limits.mismatch_depth_m,
-            limits.mismatch_ratio_low,
-            limits.mismatch_ratio_high,
-            limits.mismatch_s,
-            surface_offset_m=limits.surface_offset_m,
-            surface_tilt_deg=limits.surface_tilt_deg,
-        )
         # Checks on the measurement, in the order they run each tick: is the data alive
         # and sane; then, before the force limits, the second force estimate and the
         # body tracker; after the limits, force/depth consistency and the force cone.
@@ -145,17 +124,8 @@ class Supervisor:
         """The constants in ``K``, and the checks' slots moved into it."""
         K = self._k
         lay.fill_constants(K, self.limits, self.dt_s, self._cone.axial_limit_n)
-        for check, at in (
-            (self._health, lay.HEALTH),
-            (self._agreement, lay.AGREE),
-            (self._cone, lay.CONE),
-            (self._force_depth, lay.DEPTH),
-        ):
-            rehome(check, K, at)
-        self._scratch = np.zeros(lay.SIZE)  # the fused tick's working copy of K
-        self._code_tool: Tool | None = None  # the last tool's code
-        self._code = 0
-        self._post: Callable[..., int] | None = None  # ft.fused_tick(), at its first use
+        lay.rehome_checks(K, (self._health, self._agreement, self._cone, self._force_depth))
+        self._fused_tick = ft.FusedTick()
 
     # ------------------------------------------------------------------ events
     def _event(self, t_s: float, kind: str, value: float, limit: float, action: str) -> None:
@@ -242,27 +212,10 @@ class Supervisor:
             and not controls.pending
         ):
             # The common tick, fused (fast_tick.py); SLOW when anything is found.
-            tool = state.tool
-            if tool is not self._code_tool:
-                self._code_tool, self._code = tool, TOOL_INDEX[tool]
-            prev = self._last_state
-            fj = state.force_joint_n
-            args = (
-                self._k, self._scratch, zones.table, self._code,
-                prev is not None and tool is not prev.tool, over_bone,
-                command.t_s, state.t_s, state.seq, state.position_m, state.force_n,
-                state.axis, _NO_FORCE if fj is None else fj, fj is not None, normal,
-                planned, depth_m, plan_uv, tangents[0], tangents[1],
+            bone_code = self._fused_tick(
+                self._k, zones, state, self._last_state, command.t_s, normal, planned,
+                depth_m, over_bone, plan_uv, tangents,
             )  # fmt: skip
-            post = self._post
-            if post is None:
-                post = self._post = ft.fused_tick()
-            try:
-                bone_code = post(*args)
-            except (TypeError, ValueError, SystemError, OverflowError):
-                # not the types the entry was compiled for (e.g. numpy arrays): numba's
-                # own dispatch types them (nothing was written: unboxing failed)
-                bone_code = ft.post_tick(*args)
             if bone_code != ft.SLOW:
                 self.over_bone_now = bone_code == 1
                 if self._backing_off:  # (the kernel only lets a back-off decay)
@@ -392,13 +345,7 @@ class Supervisor:
         if self.mode != "running":
             return
         if found:
-            kind, z = _LIMIT_KINDS[found], int(K[lay.ZONE])
-            if found == fl.FORCE:
-                self.start_retreat(t, kind, float(K[lay.FN]), float(K[z + lay.Z_FORCE]))
-            elif found == fl.PRESSURE_OVER:
-                self.start_retreat(t, kind, float(K[lay.PRESSURE]), float(K[z + lay.Z_PRESSURE]))
-            else:
-                self.start_retreat(t, kind, float(K[lay.RATE]), self.limits.move_rate_n_s)
+            self.start_retreat(t, *fl.limit_finding(K, found, self.limits.move_rate_n_s))
             return
         for check in self.consistency_checks:
             finding = check.update(tick)
@@ -413,19 +360,8 @@ class Supervisor:
             angle, half = cone.angle_deg, cone.half_angle_deg
             self._clamps.clamp(t, "force_cone", angle, half, cone.in_episode)
         if over > 1.0 or self._clamping:
-            self._soft_clamps(t)
+            fl.soft_clamps(K, self._clamps, t, self.limits.max_force_rate_n_s)
         fl.back_off(K, over)
-
-    def _soft_clamps(self, t: float) -> None:
-        """The soft limits' clamp episodes (force, pressure, force rate)."""
-        K, clamp = self._k, self._clamps.clamp
-        z = int(K[lay.ZONE])
-        fn, pressure, rate = float(K[lay.FN]), float(K[lay.PRESSURE]), float(K[lay.RATE])
-        f_soft, p_soft = float(K[z + lay.Z_SOFT_FORCE]), float(K[z + lay.Z_SOFT_PRESSURE])
-        clamp(t, "force", fn, f_soft, fn > f_soft)
-        clamp(t, "pressure", pressure, p_soft, pressure > p_soft)
-        max_rate = self.limits.max_force_rate_n_s
-        clamp(t, "force_rate", rate, max_rate, rate > max_rate)
 
     def press(self, signal: str) -> None:
         """The client's control: one of ``CLIENT_CONTROLS`` (thread-safe).
