@@ -16,19 +16,11 @@ from backstroke.robot.protocol import RobotCommand, RobotState, Vec3
 from backstroke.safety.limits import SafetyLimits
 from backstroke.safety.supervisor import Supervisor
 from backstroke.tools import Tool
+from tests.safety.test_force_cone import tilted
 
 DT = 1e-3
 UP: Vec3 = (0.0, 0.0, 1.0)
 STILL: Vec3 = (0.0, 0.0, 0.0)
-
-
-def tilted(force_n: float, angle_deg: float, azimuth_deg: float = 0.0) -> Vec3:
-    a, b = math.radians(angle_deg), math.radians(azimuth_deg)
-    return (
-        force_n * math.sin(a) * math.cos(b),
-        force_n * math.sin(a) * math.sin(b),
-        force_n * math.cos(a),
-    )
 
 
 def angle_deg(a: Vec3, b: Vec3) -> float:

@@ -16,13 +16,14 @@ Two questions, two margins:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from backstroke.body.back_model import BackModel
+from backstroke.jit import numba_njit
 from backstroke.tools import BONE_LIMIT_FACTOR, TOOLS, Tool
 
 FloatArray = NDArray[np.float64]
@@ -50,28 +51,20 @@ def _pad_margin_m(tool: Tool) -> float:
 # The Supervisor's bone margin for one pad of each tool (m).
 PAD_MARGINS_M: dict[Tool, float] = {tool: _pad_margin_m(tool) for tool in TOOLS}
 _PADS_V_M: dict[Tool, tuple[float, ...]] = {tool: TOOLS[tool].pads_v_m for tool in TOOLS}
+# A tool's index in the bone table (and in the Supervisor's state array).
+TOOL_INDEX: dict[Tool, int] = {tool: i for i, tool in enumerate(TOOLS)}
+# Layout of the bone table: the grid (nv, du, fu_max, v0, length_m), where the cell
+# minima and the clearances start; per tool (from Z_TOOL, Z_TOOL_N each): pad count and
+# pads (3), where its per-TCP-cell minima start, its pad margin; then the arrays.
+Z_NV, Z_DU, Z_FU_MAX, Z_V0, Z_LEN, Z_CELL, Z_FLAT = range(7)
+Z_TOOL = 8
+Z_PADS, Z_TOOL_MIN, Z_MARGIN = 0, 4, 5
+Z_TOOL_N = 6
 
 
 def pad_margin_m(tool: Tool) -> float:
     """The Supervisor's bone margin for one pad of ``tool`` (m)."""
     return PAD_MARGINS_M[tool]
-
-
-@dataclass(frozen=True)
-class ZoneTables:
-    """What :meth:`ZoneLimits.over_bone` reads, for a compiled copy of it
-    (``safety/fast_tick.py``): the grid, the clearances and the cell minima (flat,
-    row-major), and each tool's per-TCP-cell minima."""
-
-    nv: int
-    du: float
-    fu_max: float
-    v0: float
-    length_m: float
-    spacing_m: float
-    clearance: list[float]
-    cell_min: list[float]
-    tool_min: Callable[[Tool], list[float]]
 
 
 class ZoneLimits:
@@ -107,6 +100,8 @@ class ZoneLimits:
         self._cell_min: list[float] = cell_min.ravel().tolist()
         self._cell_min_grid = cell_min
         self._tool_min: dict[Tool, list[float]] = {}
+        # Everything over_bone reads, for it and the Supervisor's compiled tick.
+        self.table = self._bone_table()
 
     def _tool_cells_min(self, tool: Tool) -> list[float]:
         """Per TCP cell, the least ``cell_min`` of every cell a pad of ``tool`` can fall
@@ -125,12 +120,35 @@ class ZoneLimits:
             got = self._tool_min[tool] = out.ravel().tolist()
         return got
 
-    def tables(self) -> ZoneTables:
-        """The tables :meth:`over_bone` reads (for a compiled copy of it)."""
-        return ZoneTables(
-            self._nv, self._du, self._fu_max, self._v0, self.length_m, _SPACING_M,
-            self._flat, self._cell_min, self._tool_cells_min,
-        )  # fmt: skip
+    def _bone_table(self) -> FloatArray:
+        """What :func:`over_bone_in` reads, as one array (layout: ``Z_*``)."""
+        head = np.zeros(Z_TOOL + Z_TOOL_N * len(TOOL_INDEX))
+        parts = [head, np.asarray(self._cell_min), np.asarray(self._flat)]
+        at = head.size
+        n = len(self._cell_min)
+        head[Z_NV : Z_FLAT + 1] = (
+            self._nv,
+            self._du,
+            self._fu_max,
+            self._v0,
+            self.length_m,
+            at,
+            at + n,
+        )
+        at += 2 * n
+        for tool, code in TOOL_INDEX.items():
+            pads = _PADS_V_M[tool]
+            if len(pads) > 3:
+                raise ValueError(f"{tool}: {len(pads)} pads, the bone table takes 3")
+            o = Z_TOOL + Z_TOOL_N * code
+            head[o + Z_PADS] = len(pads)
+            head[o + Z_PADS + 1 : o + Z_PADS + 1 + len(pads)] = pads
+            head[o + Z_TOOL_MIN] = at
+            head[o + Z_MARGIN] = PAD_MARGINS_M[tool]
+            tool_min = np.asarray(self._tool_cells_min(tool))
+            parts.append(tool_min)
+            at += tool_min.size
+        return np.concatenate(parts)
 
     # ------------------------------------------------------------------ scalar (1 kHz)
     def clearance_at(self, u: float, v_m: float) -> float:
@@ -150,39 +168,9 @@ class ZoneLimits:
 
     def over_bone(self, tool: Tool, u: float, v_m: float, margin_m: float) -> bool:
         """Whether any pad centre of ``tool`` at TCP ``(u, v_m)`` is within ``margin_m``
-        of a keep-out zone (the same bilinear values as :meth:`clearance_at`)."""
-        nv = self._nv
-        # (min/max written out: the same answers, NaN included, at 1 kHz)
-        fu = u / self._du
-        if fu < 0.0:
-            fu = 0.0
-        if self._fu_max < fu:
-            fu = self._fu_max
-        i = int(fu)
-        fv = (v_m - self._v0) / _SPACING_M
-        if 0.0 <= fv < nv - 1:
-            tool_min = self._tool_min.get(tool) or self._tool_cells_min(tool)
-            if tool_min[i * nv + int(fv)] >= margin_m:
-                return False  # no cell any pad can be in comes within the margin
-        a = fu - i
-        cell_min = self._cell_min
-        c = self._flat
-        for pad in _PADS_V_M[tool]:
-            fv = min(max((v_m + pad - self._v0) / _SPACING_M, 0.0), nv - 1.000001)
-            j = int(fv)
-            k = i * nv + j
-            if cell_min[k] >= margin_m:
-                continue  # every corner clears the margin: so does the bilinear value
-            b = fv - j
-            clearance = (
-                c[k] * (1 - a) * (1 - b)
-                + c[k + 1] * (1 - a) * b
-                + c[k + nv] * a * (1 - b)
-                + c[k + nv + 1] * a * b
-            )
-            if clearance < margin_m:
-                return True
-        return False
+        of a keep-out zone (the same bilinear values as :meth:`clearance_at`; a point
+        that is not finite counts as bone)."""
+        return bool(over_bone_in(self.table, TOOL_INDEX[tool], u, v_m, margin_m))
 
     # ------------------------------------------------------------------ vectorised (plan)
     def clearances(self, u: FloatArray, v_m: FloatArray) -> FloatArray:
@@ -227,6 +215,51 @@ class ZoneLimits:
             full = TOOLS[tool].max_force_n * PLAN_FRACTION
             cap[m] = np.where(near, full * BONE_LIMIT_FACTOR, full)
         return lipschitz_envelope(cap, np.asarray(t_s), CAP_SLOPE_N_S)
+
+
+@numba_njit()
+def over_bone_in(Z: Any, tool: int, u: float, v_m: float, margin_m: float) -> bool:
+    """:meth:`ZoneLimits.over_bone` on its table ``Z`` (``tool``: its ``TOOL_INDEX``):
+    the one body of that rule, for the Supervisor's Python path and its fused tick."""
+    if not (math.isfinite(u) and math.isfinite(v_m)):
+        return True  # cannot be placed: bone (conservative)
+    nv = int(Z[Z_NV])
+    # (min/max written out: the same answers as Python's)
+    fu = u / Z[Z_DU]
+    if fu < 0.0:
+        fu = 0.0
+    if Z[Z_FU_MAX] < fu:
+        fu = Z[Z_FU_MAX]
+    i = int(fu)
+    v0 = Z[Z_V0]
+    fv = (v_m - v0) / _SPACING_M
+    o = Z_TOOL + Z_TOOL_N * tool
+    if 0.0 <= fv < nv - 1 and Z[int(Z[o + Z_TOOL_MIN]) + i * nv + int(fv)] >= margin_m:
+        return False  # no cell any pad can be in comes within the margin
+    a = fu - i
+    cm = int(Z[Z_CELL])
+    c = int(Z[Z_FLAT])
+    top = nv - 1.000001
+    for q in range(int(Z[o + Z_PADS])):
+        fv = (v_m + Z[o + Z_PADS + 1 + q] - v0) / _SPACING_M
+        if fv < 0.0:
+            fv = 0.0
+        if top < fv:
+            fv = top
+        j = int(fv)
+        k = i * nv + j
+        if Z[cm + k] >= margin_m:
+            continue  # every corner clears the margin: so does the bilinear value
+        b = fv - j
+        clearance = (
+            Z[c + k] * (1 - a) * (1 - b)
+            + Z[c + k + 1] * (1 - a) * b
+            + Z[c + k + nv] * a * (1 - b)
+            + Z[c + k + nv + 1] * a * b
+        )
+        if clearance < margin_m:
+            return True
+    return False
 
 
 def zone_limits_for(back: BackModel) -> ZoneLimits:

@@ -10,9 +10,19 @@ counts as bone.
 
 from __future__ import annotations
 
-from math import isfinite  # (a lookup fewer per call, at 1 kHz)
+import math
+from typing import Any
 
-from backstroke.plan.zone_limits import PAD_MARGINS_M, ZoneLimits
+from backstroke.jit import numba_njit
+from backstroke.plan.zone_limits import (
+    TOOL_INDEX,
+    Z_LEN,
+    Z_MARGIN,
+    Z_TOOL,
+    Z_TOOL_N,
+    ZoneLimits,
+    over_bone_in,
+)
 from backstroke.robot.protocol import Vec3
 from backstroke.tools import Tool
 
@@ -22,6 +32,7 @@ from backstroke.tools import Tool
 TRACKER_DEADBAND_M = 0.004
 TRACKED_REACH_M = 0.04
 TRACKER_MARGIN_M = 0.002
+_NO_SHIFT = (0.0, 0.0, 0.0)
 
 
 def over_bone_at(
@@ -48,21 +59,47 @@ def over_bone_at(
             the plan point counts as bone (the arm is not where it was sent).
         client_shift_m: the tracked shift of the client, if a tracker sees it.
     """
-    p = position_m
-    if not (isfinite(p[0]) and isfinite(p[1]) and isfinite(p[2])):
+    s = _NO_SHIFT if client_shift_m is None else client_shift_m
+    tu, tv = tangents
+    code, reach = TOOL_INDEX[tool], untracked_reach_m
+    tracked = client_shift_m is not None
+    return bool(
+        bone_near(
+            zones.table, code, position_m, surface_m, normal, plan_uv, tu, tv, reach, s, tracked
+        )
+    )
+
+
+@numba_njit()
+def bone_near(
+    Z: Any,
+    tool: int,
+    p: Any,
+    surface_m: Any,
+    n: Any,
+    plan_uv: Any,
+    tu: Any,
+    tv: Any,
+    untracked_reach_m: float,
+    shift_m: Any,
+    has_shift: bool,
+) -> bool:
+    """:func:`over_bone_at` on the bone table ``Z`` (``ZoneLimits.table``) — the one
+    body of the rule, for the Supervisor's Python path and its fused tick."""
+    if not (math.isfinite(p[0]) and math.isfinite(p[1]) and math.isfinite(p[2])):
         return True
-    reach_m, margin_m = untracked_reach_m, PAD_MARGINS_M[tool]
-    s = client_shift_m
-    if s is not None and s[0] * s[0] + s[1] * s[1] + s[2] * s[2] > TRACKER_DEADBAND_M**2:
-        p = (p[0] - s[0], p[1] - s[1], p[2] - s[2])
+    px, py, pz = p[0], p[1], p[2]
+    reach_m = untracked_reach_m
+    margin_m = Z[Z_TOOL + Z_TOOL_N * tool + Z_MARGIN]
+    s = shift_m
+    if has_shift and s[0] * s[0] + s[1] * s[1] + s[2] * s[2] > TRACKER_DEADBAND_M**2:
+        px, py, pz = px - s[0], py - s[1], pz - s[2]
         reach_m, margin_m = TRACKED_REACH_M, margin_m + TRACKER_MARGIN_M
-    n = normal
-    dx, dy, dz = p[0] - surface_m[0], p[1] - surface_m[1], p[2] - surface_m[2]
+    dx, dy, dz = px - surface_m[0], py - surface_m[1], pz - surface_m[2]
     dn = dx * n[0] + dy * n[1] + dz * n[2]
     dx, dy, dz = dx - dn * n[0], dy - dn * n[1], dz - dn * n[2]
     if dx * dx + dy * dy + dz * dz > reach_m * reach_m:
         return True
-    tu, tv = tangents
-    u = plan_uv[0] + (dx * tu[0] + dy * tu[1] + dz * tu[2]) / zones.length_m
+    u = plan_uv[0] + (dx * tu[0] + dy * tu[1] + dz * tu[2]) / Z[Z_LEN]
     v = plan_uv[1] + dx * tv[0] + dy * tv[1] + dz * tv[2]
-    return zones.over_bone(tool, u, v, margin_m)
+    return over_bone_in(Z, tool, u, v, margin_m)

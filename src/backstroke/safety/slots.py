@@ -1,9 +1,9 @@
 """Scalar state kept in a float64 array, read and written under plain attribute names.
 
-The Supervisor's fused tick (``safety/fast_tick.py``) reads and writes the state of the
-Supervisor and of its checks in one array; the Python code of the checks (the
-reference, and the path every tick that finds something takes) keeps its attribute
-names through these descriptors, so both paths share one copy of the state.
+The Supervisor and its checks keep their state and settings in one array, which their
+compiled rules read and write (``safety/layout.py``, ``safety/fast_tick.py``); the
+Python code keeps its attribute names through these descriptors, so every path shares
+one copy of the state.
 
 A checker that owns slots sets ``self._k`` to its own array (``np.zeros(N_SLOTS)``);
 :func:`rehome` moves it into a slice of a larger array (the Supervisor's).

@@ -22,60 +22,37 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from backstroke.plan.zone_limits import ZoneLimits
+from backstroke.plan.zone_limits import TOOL_INDEX, ZoneLimits
 from backstroke.robot.protocol import Robot, RobotCommand, RobotState, Vec3
 from backstroke.safety import fast_tick as ft
+from backstroke.safety import force_limits as fl
+from backstroke.safety import layout as lay
 from backstroke.safety.checks import (
     BodyMotion,
     Finding,
-    ForceAgreement,
-    ForceCone,
-    ForceDepth,
     Measurement,
     SensorCheck,
-    SensorHealth,
 )
 from backstroke.safety.client_controls import ClientControls
+from backstroke.safety.command_limit import CommandLimit
+from backstroke.safety.events import Clamps, SafetyEvent
 from backstroke.safety.limits import SafetyLimits
 from backstroke.safety.placement import over_bone_at
 from backstroke.safety.retreat import Retreat
-from backstroke.safety.slots import FloatSlot, IntSlot, rehome
-from backstroke.tools import TOOLS, Tool
+from backstroke.safety.slots import FloatSlot
+from backstroke.tools import Tool
+
+__all__ = ["Mode", "SafetyEvent", "Supervisor"]
 
 # Retreats whose sensor data cannot be trusted go at the plain retreat speed.
 _BLIND_KINDS = ("stale", "invalid", "watchdog")
-# The force rate is measured over this many ticks.
-_RATE_TICKS = ft.RATE_TICKS
-_NO_FORCE = (0.0, 0.0, 0.0)  # the fused tick's stand-in for a missing joint estimate
 
 Mode = Literal["running", "retreating", "stopped"]
-
-
-@dataclass(frozen=True)
-class SafetyEvent:
-    """One clamp, fault or client signal.
-
-    Attributes:
-        t_s: session time.
-        kind: e.g. ``force``, ``pressure``, ``speed``, ``force_rate``, ``stale``,
-            ``invalid``, ``watchdog``, ``client_stop``, ``too_much``.
-        value: the measured value (SI; pressure in N/cm²).
-        limit: the limit it was compared with (same unit).
-        action: ``clamp``, ``retreat`` or ``notice``.
-    """
-
-    t_s: float
-    kind: str
-    value: float
-    limit: float
-    action: str
 
 
 class Supervisor:
@@ -89,19 +66,14 @@ class Supervisor:
             Supervisor decides "over bone" from the measured position.
     """
 
-    # Scalar state in the array the fused tick shares (safety/slots.py, fast_tick.py).
-    _backoff_m = FloatSlot(ft.BACKOFF)
-    _cone_backoff_m = FloatSlot(ft.CONE_BACKOFF)
-    _hist_i = IntSlot(ft.HIST_I)
-    _last2a = FloatSlot(ft.LAST2A)  # the last two raw normal forces (for the median)
-    _last2b = FloatSlot(ft.LAST2B)
-    _rise_s = FloatSlot(ft.RISE_S)
-    _rate_ticks = IntSlot(ft.RATE_N)
-    _moved_until = FloatSlot(ft.MOVED_UNTIL)
-    _last_fn = FloatSlot(ft.LAST_FN)
-    _last_flim = FloatSlot(ft.LAST_FLIM)
-    max_normal_force_n = FloatSlot(ft.MAX_FN)
-    max_pressure_n_cm2 = FloatSlot(ft.MAX_P)
+    # Scalar state in the array the fused tick shares (safety/slots.py, layout.py).
+    _backoff_m = FloatSlot(lay.BACKOFF)
+    _cone_backoff_m = FloatSlot(lay.CONE_BACKOFF)
+    _moved_until = FloatSlot(lay.MOVED_UNTIL)
+    _last_fn = FloatSlot(lay.LAST_FN)
+    _last_flim = FloatSlot(lay.LAST_FLIM)
+    max_normal_force_n = FloatSlot(lay.MAX_FN)
+    max_pressure_n_cm2 = FloatSlot(lay.MAX_P)
     # The nominal tick through fast_tick.post_tick (False: the Python checks on every
     # tick, which the fused tick is tested against).
     fused = True
@@ -118,37 +90,14 @@ class Supervisor:
         self.fault: SafetyEvent | None = None
         self.signals: list[tuple[float, str]] = []
         self._last_cmd: Vec3 | None = None
-        self._last_tool: Tool | None = None
         self._last_state: RobotState | None = None
-        self._k: NDArray[np.float64] = np.zeros(ft.SIZE)
-        self._force_hist = self._k[ft.HIST : ft.HIST + _RATE_TICKS]
-        self._rate_span_s = dt_s * (_RATE_TICKS - 1)
-        self._clamping: dict[str, bool] = {}
+        self._k: NDArray[np.float64] = np.zeros(lay.SIZE)
+        self._clamps = Clamps(self.events)
+        self._clamping = self._clamps.on
         self._controls = ClientControls()
-        # tool → [over bone] → force limit, pressure limit, the tool's soft-tissue force
-        # limit, and the soft (clamping) force and pressure limits
-        soft = limits.soft_fraction
-        self._zone_limits = {
-            tool: tuple(
-                (
-                    limits.force_limit_n(tool, bone),
-                    limits.pressure_limit_n_cm2(tool, bone),
-                    limits.force_limit_n(tool, False),
-                    soft * limits.force_limit_n(tool, bone),
-                    soft * limits.pressure_limit_n_cm2(tool, bone),
-                )
-                for bone in (False, True)
-            )
-            for tool in TOOLS
-        }
-        self._area_cm2 = {tool: spec.area_cm2 for tool, spec in TOOLS.items()}
+        self._command_limit = CommandLimit(limits, dt_s, self._clamps)
         self._retreat = Retreat(limits, dt_s)
-        self._cos_tilt = math.cos(math.radians(limits.max_axis_tilt_deg))
-        # a tick's largest tangential and normal step, and the steps that are clamped
-        max_t, max_n = limits.max_speed_m_s * dt_s, limits.max_normal_speed_m_s * dt_s
-        self._step_limits = (max_t, max_n, max_t * 1.0001, max_n * 1.0001)
         self._backing_off = False  # a back-off (force or cone clamp) is under way
-        self._sin_tilt = math.sin(math.radians(limits.max_axis_tilt_deg))
         # where a retreat would go from here: the last running tick's normal, axis and
         # depth (handed to the Retreat when one begins)
         self._follow: tuple[Vec3, Vec3, float] | None = None
@@ -156,23 +105,10 @@ class Supervisor:
         self._last_flim = 1.0
         self._requests: deque[str] = deque()
         self.over_bone_now = False
-        self._health = SensorHealth(
-            dt_s, limits.missed_deadline_s, limits.stale_s, limits.invalid_s
+        self._health, self._agreement, self._cone, self._force_depth = lay.make_checks(
+            limits, dt_s, float(getattr(robot, "force_direction_error_n", 0.0))
         )
-        self._agreement = ForceAgreement(dt_s)
         self._body = BodyMotion()
-        self._cone = ForceCone(
-            dt_s, tolerance_n=float(getattr(robot, "force_direction_error_n", 0.0))
-        )
-        self._force_depth = ForceDepth(
-            dt_s,
-            limits.mismatch_depth_m,
-            limits.mismatch_ratio_low,
-            limits.mismatch_ratio_high,
-            limits.mismatch_s,
-            surface_offset_m=limits.surface_offset_m,
-            surface_tilt_deg=limits.surface_tilt_deg,
-        )
         # Checks on the measurement, in the order they run each tick: is the data alive
         # and sane; then, before the force limits, the second force estimate and the
         # body tracker; after the limits, force/depth consistency and the force cone.
@@ -185,35 +121,15 @@ class Supervisor:
         self._fast_setup()
 
     def _fast_setup(self) -> None:
-        """The fused tick's constants in ``K``, and the checks' slots moved into it."""
-        K, health, ag, cone, fd = (
-            self._k,
-            self._health,
-            self._agreement,
-            self._cone,
-            self._force_depth,
-        )
-        ft.fill_constants(K, self.limits, self._zone_limits, health, ag, cone, fd)
-        for check, at in ((health, ft.HEALTH), (ag, ft.AGREE), (cone, ft.CONE), (fd, ft.DEPTH)):
-            rehome(check, K, at)
-        self._zone_table = np.zeros(0)
-        self._zone_table_of: ZoneLimits | None = None
-        self._code_tool: Tool | None = None  # the last tool's code in the fused tick
-        self._code = 0
-        self._post: Callable[..., int] | None = None  # ft.fused_tick(), at its first use
+        """The constants in ``K``, and the checks' slots moved into it."""
+        K = self._k
+        lay.fill_constants(K, self.limits, self.dt_s, self._cone.axial_limit_n)
+        lay.rehome_checks(K, (self._health, self._agreement, self._cone, self._force_depth))
+        self._fused_tick = ft.FusedTick()
 
     # ------------------------------------------------------------------ events
     def _event(self, t_s: float, kind: str, value: float, limit: float, action: str) -> None:
         self.events.append(SafetyEvent(t_s, kind, value, limit, action))
-
-    def _clamp_event(self, t_s: float, kind: str, value: float, limit: float, on: bool) -> None:
-        # One event at the start of each clamp episode, not one per tick.
-        if on:
-            if kind not in self._clamping:
-                self._event(t_s, kind, value, limit, "clamp")
-                self._clamping[kind] = True
-        else:
-            self._clamping.pop(kind, None)
 
     def start_retreat(self, t_s: float, kind: str, value: float, limit: float) -> None:
         """Begin a controlled retreat (idempotent); the session ends when it completes."""
@@ -243,7 +159,7 @@ class Supervisor:
         st = self.robot.start(tool, position_m, axis)
         self._last_state = st
         self._last_cmd = position_m
-        self._last_tool = tool
+        self._command_limit.last_tool = tool
         return st
 
     def step(
@@ -277,7 +193,8 @@ class Supervisor:
             command = self._retreat_command(command)
         else:
             self._follow = (normal, command.axis, depth_m)
-            command = self._limit_command(command, normal)
+            backoff = self._backoff_m + self._cone_backoff_m if self._backing_off else 0.0
+            command = self._command_limit.limit(command, normal, self._last_cmd, backoff)
         self._last_cmd = command.position_m
         state = self.robot.step(command)
         zones = self.zones
@@ -295,30 +212,10 @@ class Supervisor:
             and not controls.pending
         ):
             # The common tick, fused (fast_tick.py); SLOW when anything is found.
-            if zones is not self._zone_table_of:
-                self._zone_table = ft.zone_table(zones)
-                self._zone_table_of = zones
-            tool = state.tool
-            if tool is not self._code_tool:
-                self._code_tool, self._code = tool, ft.TOOL_CODES[tool]
-            prev = self._last_state
-            fj = state.force_joint_n
-            args = (
-                self._k, self._zone_table, self._code,
-                prev is not None and tool is not prev.tool, over_bone,
-                command.t_s, state.t_s, state.seq, state.position_m, state.force_n,
-                state.axis, _NO_FORCE if fj is None else fj, fj is not None, normal,
-                planned, depth_m, plan_uv, tangents[0], tangents[1],
+            bone_code = self._fused_tick(
+                self._k, zones, state, self._last_state, command.t_s, normal, planned,
+                depth_m, over_bone, plan_uv, tangents,
             )  # fmt: skip
-            post = self._post
-            if post is None:
-                post = self._post = ft.fused_tick()
-            try:
-                bone_code = post(*args)
-            except (TypeError, ValueError, SystemError, OverflowError):
-                # not the types the entry was compiled for (e.g. numpy arrays): numba's
-                # own dispatch types them (nothing was written: unboxing failed)
-                bone_code = ft.post_tick(*args)
             if bone_code != ft.SLOW:
                 self.over_bone_now = bone_code == 1
                 if self._backing_off:  # (the kernel only lets a back-off decay)
@@ -354,67 +251,6 @@ class Supervisor:
         self._backing_off = self._backoff_m > 0.0 or self._cone_backoff_m > 0.0
         self._last_state = state
         return state, self.mode
-
-    def _limit_command(self, command: RobotCommand, normal: Vec3) -> RobotCommand:
-        px, py, pz = command.position_m
-        nx, ny, nz = normal
-        changed = False
-        axis = command.axis
-        c = axis[0] * nx + axis[1] * ny + axis[2] * nz
-        # (NaN passes: the robot refuses a non-finite axis)
-        if c < self._cos_tilt or "axis_tilt" in self._clamping:
-            over = c < self._cos_tilt
-            angle = math.degrees(math.acos(max(-1.0, min(1.0, c))))
-            tilt_deg = self.limits.max_axis_tilt_deg
-            self._clamp_event(command.t_s, "axis_tilt", angle, tilt_deg, over)
-            if over:
-                axis = self._axis_within_tilt(axis, normal, c)
-                changed = True
-        if self._backing_off:  # (the back-offs, in K, are read only while one is on)
-            b = self._backoff_m + self._cone_backoff_m
-            px, py, pz = px + b * nx, py + b * ny, pz + b * nz
-            changed = True
-        last = self._last_cmd
-        if command.tool is not self._last_tool:
-            # Another face takes over: the TCP itself is redefined (the end effector
-            # rolls onto the new face), so this step is not a motion over the skin.
-            self._last_tool = command.tool
-            last = None
-        if last is not None:
-            dx, dy, dz = px - last[0], py - last[1], pz - last[2]
-            dn = dx * nx + dy * ny + dz * nz
-            tx, ty, tz = dx - dn * nx, dy - dn * ny, dz - dn * nz
-            step_t = math.sqrt(tx * tx + ty * ty + tz * tz)
-            max_t, max_n, over_t_m, over_n_m = self._step_limits
-            over_t = step_t > over_t_m
-            if over_t:
-                s = max_t / step_t
-                tx, ty, tz = tx * s, ty * s, tz * s
-            over_n = abs(dn) > over_n_m
-            if over_n:
-                dn = math.copysign(max_n, dn)
-            if over_t or "speed" in self._clamping:
-                max_speed = self.limits.max_speed_m_s
-                self._clamp_event(command.t_s, "speed", step_t / self.dt_s, max_speed, over_t)
-            if over_t or over_n:
-                px = last[0] + tx + dn * nx
-                py = last[1] + ty + dn * ny
-                pz = last[2] + tz + dn * nz
-                changed = True
-        if not changed:
-            return command
-        return RobotCommand(command.tool, (px, py, pz), axis, command.t_s)
-
-    def _axis_within_tilt(self, axis: Vec3, normal: Vec3, c: float) -> Vec3:
-        """``axis`` turned toward ``normal`` onto the ``max_axis_tilt_deg`` cone
-        (``c``: their dot product)."""
-        tx, ty, tz = axis[0] - c * normal[0], axis[1] - c * normal[1], axis[2] - c * normal[2]
-        t = math.sqrt(tx * tx + ty * ty + tz * tz)
-        if not t > 1e-9:  # straight into the skin, or not a direction: the normal
-            return normal
-        s = self._sin_tilt / t
-        k = self._cos_tilt
-        return (k * normal[0] + s * tx, k * normal[1] + s * ty, k * normal[2] + s * tz)
 
     def _retreat_command(self, command: RobotCommand) -> RobotCommand:
         fault = self.fault
@@ -468,8 +304,8 @@ class Supervisor:
         over_bone: bool,
         surface: Vec3,
     ) -> None:
-        lim = self.limits
-        dt = self.dt_s
+        """The measurement's checks and the limits (the same compiled rules as the
+        fused tick: force_limits.py and the checks), and what to do about them."""
         t = command.t_s
         prev = self._last_state
         controls = self._controls
@@ -487,19 +323,8 @@ class Supervisor:
                 self._act(t, finding)
         if not self._health.valid:
             return  # hold: judged by the health check alone until the data is valid
-        if fn > self.max_normal_force_n:
-            self.max_normal_force_n = fn
-        area = self._area_cm2[st.tool]
-        raw_pressure = fn / area
-        if raw_pressure > self.max_pressure_n_cm2:
-            self.max_pressure_n_cm2 = raw_pressure
-        # Limits act on the median of the last three samples: a one-sample spike (sensor
-        # glitch) rides through, anything lasting two samples (2 ms) is acted on.
-        a, b = self._last2a, self._last2b
-        self._last2a, self._last2b = b, fn
-        lo, hi = (a, b) if a < b else (b, a)
-        fn = lo if fn < lo else (hi if fn > hi else fn)  # the median of the three
-        tick.normal_force_n = fn
+        K, code = self._k, TOOL_INDEX[st.tool]
+        fn = tick.normal_force_n = fl.measured_force(K, code, fn)
         # How far the measured TCP is below the model surface along the normal (m), from
         # the plan's model surface point (before any clamp: a clamp's back-off is not depth).
         p, n = st.position_m, normal
@@ -513,44 +338,14 @@ class Supervisor:
             finding = check.update(tick)
             if finding is not None:
                 self._act(t, finding)
-        # The retreat's "still pressed" reads the F/T sensor (the finer of the two) ...
-        self._last_fn = fn
-        # ... but the limits act on the higher of the two force estimates.
-        # (max() written out, here and below: it keeps the first when equal, as here)
-        joint_n = self._agreement.joint_normal_n
-        if joint_n > fn:
-            fn = joint_n
-        pressure = (0.0 if fn < 0.0 else fn) / area
-        f_lim, p_lim, self._last_flim, f_soft, p_soft = self._zone_limits[st.tool][over_bone]
-        # Force rate over the last 10 ticks.
-        hist, i = self._force_hist, self._hist_i
-        hist[i] = fn
-        i += 1
-        if i == _RATE_TICKS:
-            i = 0
-        self._hist_i = i
-        rate = (fn - float(hist[i])) / self._rate_span_s
-        self._rate_ticks += 1
-        if prev is not None and st.tool is not prev.tool:
-            # a new face settling onto the skin is not the client pushing: 30 ms grace
-            self._rate_ticks = -20
-        # The client pushing into the tool: force rising faster than any plan asks
-        # (once the rate window holds real samples).
-        if rate > lim.move_rate_n_s and fn > 1.0 and self._rate_ticks > _RATE_TICKS:
-            self._rise_s += dt
-            self._moved_until = t + lim.move_memory_s
-        else:
-            self._rise_s = 0.0
+        tool_changed = prev is not None and st.tool is not prev.tool
+        found = fl.force_limits(
+            K, code, over_bone, t, tool_changed, fn, self._agreement.joint_normal_n
+        )
         if self.mode != "running":
             return
-        if fn > f_lim:
-            self.start_retreat(t, "force", fn, f_lim)
-            return
-        if pressure > p_lim:
-            self.start_retreat(t, "pressure", pressure, p_lim)
-            return
-        if self._rise_s > lim.move_confirm_s:
-            self.start_retreat(t, "client_moved", rate, lim.move_rate_n_s)
+        if found:
+            self.start_retreat(t, *fl.limit_finding(K, found, self.limits.move_rate_n_s))
             return
         for check in self.consistency_checks:
             finding = check.update(tick)
@@ -559,43 +354,14 @@ class Supervisor:
         if self.mode != "running":
             self._cone.out_of_cone = False
             return
-        over = fn / f_soft
-        over_p = pressure / p_soft
-        if over_p > over:
-            over = over_p
-        over_r = rate / lim.max_force_rate_n_s
-        if over_r > over:
-            over = over_r
-        self._cone_clamp(t)
-        if over > 1.0 or self._clamping:
-            self._clamp_event(t, "force", fn, f_soft, fn > f_soft)
-            self._clamp_event(t, "pressure", pressure, p_soft, pressure > p_soft)
-            self._clamp_event(
-                t, "force_rate", rate, lim.max_force_rate_n_s, rate > lim.max_force_rate_n_s
-            )
-        if over > 1.0:
-            # Back off faster the further past the soft limit (up to the escape speed).
-            speed = min(lim.max_normal_speed_m_s * over * over, lim.escape_speed_m_s)
-            self._backoff_m += speed * dt
-        elif self._backoff_m > 0.0:
-            self._backoff_m = max(0.0, self._backoff_m - 0.25 * lim.max_normal_speed_m_s * dt)
-
-    def _cone_clamp(self, t: float) -> None:
-        """Shear (the force out of the cone, under load): back off in proportion to the
-        excess angle while it lasts, and come back once it is inside. The back-off only
-        grows while the force is loaded, so this clamp alone never lifts the tool off
-        the skin; one clamp event per shear episode."""
+        over = fl.soft_excess(K)
         cone = self._cone
-        lim = self.limits
-        if cone.out_of_cone:
-            excess = cone.angle_deg / cone.half_angle_deg - 1.0
-            self._cone_backoff_m += lim.max_normal_speed_m_s * min(1.0, 4.0 * excess) * self.dt_s
-        elif self._cone_backoff_m > 0.0:
-            self._cone_backoff_m = max(
-                0.0, self._cone_backoff_m - 0.5 * lim.max_normal_speed_m_s * self.dt_s
-            )
         if cone.in_episode or "force_cone" in self._clamping:
-            self._clamp_event(t, "force_cone", cone.angle_deg, cone.half_angle_deg, cone.in_episode)
+            angle, half = cone.angle_deg, cone.half_angle_deg
+            self._clamps.clamp(t, "force_cone", angle, half, cone.in_episode)
+        if over > 1.0 or self._clamping:
+            fl.soft_clamps(K, self._clamps, t, self.limits.max_force_rate_n_s)
+        fl.back_off(K, over)
 
     def press(self, signal: str) -> None:
         """The client's control: one of ``CLIENT_CONTROLS`` (thread-safe).

@@ -10,11 +10,11 @@ so each costs ≈ 0.05–0.25 µs per tick on the bench machine (call included) 
 ``None`` early, keep scalar state, no allocation unless it finds something, numpy
 only outside the tick (see :class:`ForceDepth`'s median, taken once).
 
-On a nominal tick the Supervisor runs these checks' arithmetic compiled, fused in one
-call (``safety/fast_tick.py``), on their state kept in slots of its array
-(``safety/slots.py``); a tick where a check finds something runs their ``update``. A
-new check must be added to ``post_tick`` as well (or make it answer ``SLOW``), and to
-``tests/safety/test_fast_tick.py``.
+Each check's arithmetic is one compiled function on its slots of a state array
+(``safety/slots.py``: its state and settings), returning a code that ``update`` turns
+into its finding; the Supervisor's fused tick (``safety/fast_tick.py``) calls the same
+function on a nominal tick. A new check must be called there as well (or make the tick
+answer ``SLOW``), and added to ``tests/safety/test_fast_tick.py``.
 """
 
 from backstroke.safety.checks.base import Finding, Measurement, SensorCheck

@@ -23,17 +23,60 @@ force is out of the cone).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from backstroke.errors import BackstrokeError
+from backstroke.jit import numba_njit
 from backstroke.safety.checks.base import Finding, Measurement
 from backstroke.safety.slots import BoolSlot, FloatSlot
 from backstroke.tools import FORCE_CONE_HALF_ANGLE_DEG, FORCE_CONE_LOAD_N, TOOLS
 
-# Slots of the state array (safety/slots.py; the Supervisor's fused tick reads them).
+# Slots of the state array (safety/slots.py; the Supervisor's fused tick reads them):
+# the state, the settings, and the axial load of this tick's finding.
 OUT_S, AXIAL_OVER, EPISODE, OUT_OF_CONE, ANGLE_DEG = range(5)
-N_SLOTS = 5
+DT_S, HALF_ANGLE_DEG, LOAD_N, CONFIRM_S, CONE_TAN, TOLERANCE_N, AXIAL_N = range(5, 12)
+N_SLOTS = 12
+AXIAL_LOAD, OUT_TOO_LONG = 1, 2  # what cone_update finds (0: nothing)
+
+
+@numba_njit()
+def cone_update(K: Any, o: int, axial_limit_n: float, f: Any, axis: Any) -> int:
+    """The force ``f`` against the cone around ``axis``, on the slots at ``K[o:]``:
+    AXIAL_LOAD, OUT_TOO_LONG or 0 (``K[o + OUT_OF_CONE]``: a clamp this tick)."""
+    fx, fy, fz = f[0], f[1], f[2]
+    axial_n = fx * axis[0] + fy * axis[1] + fz * axis[2]
+    K[o + OUT_OF_CONE] = 0.0
+    if not axial_n >= K[o + LOAD_N]:  # also False for NaN: the health check judges it
+        K[o + AXIAL_OVER] = 0.0
+        return 0
+    if axial_n > axial_limit_n:
+        if K[o + AXIAL_OVER] != 0.0:
+            K[o + AXIAL_N] = axial_n
+            return AXIAL_LOAD
+        K[o + AXIAL_OVER] = 1.0
+    else:
+        K[o + AXIAL_OVER] = 0.0
+    dt = K[o + DT_S]
+    norm2 = fx * fx + fy * fy + fz * fz
+    bound_n = K[o + CONE_TAN] * axial_n + K[o + TOLERANCE_N]
+    if norm2 - axial_n * axial_n <= bound_n * bound_n:
+        K[o + EPISODE] = 0.0
+        K[o + ANGLE_DEG] = 0.0
+        out = K[o + OUT_S] - 0.5 * dt  # (max(0, ·) written out)
+        K[o + OUT_S] = out if out > 0.0 else 0.0
+        return 0
+    c = axial_n / math.sqrt(norm2)
+    angle_deg = math.degrees(math.acos(c if c < 1.0 else 1.0))
+    K[o + OUT_OF_CONE] = 1.0
+    if K[o + EPISODE] != 0.0 and not angle_deg > K[o + ANGLE_DEG]:
+        angle_deg = K[o + ANGLE_DEG]  # (the episode's largest)
+    K[o + ANGLE_DEG] = angle_deg
+    K[o + EPISODE] = 1.0
+    out = K[o + OUT_S] + dt
+    K[o + OUT_S] = out
+    return OUT_TOO_LONG if out > K[o + CONFIRM_S] else 0
 
 
 class ForceCone:
@@ -61,6 +104,12 @@ class ForceCone:
     _episode = BoolSlot(EPISODE)
     out_of_cone = BoolSlot(OUT_OF_CONE)
     angle_deg = FloatSlot(ANGLE_DEG)
+    dt_s = FloatSlot(DT_S)
+    half_angle_deg = FloatSlot(HALF_ANGLE_DEG)
+    load_n = FloatSlot(LOAD_N)
+    confirm_s = FloatSlot(CONFIRM_S)
+    cone_tan = FloatSlot(CONE_TAN)
+    tolerance_n = FloatSlot(TOLERANCE_N)
 
     def __init__(
         self,
@@ -79,6 +128,7 @@ class ForceCone:
             raise BackstrokeError(f"ForceCone: confirm_s {confirm_s} outside (0, 2]")
         if not 0.0 <= tolerance_n <= 10.0:
             raise BackstrokeError(f"ForceCone: tolerance_n {tolerance_n} outside [0, 10]")
+        self._k = np.zeros(N_SLOTS)
         self.dt_s = dt_s
         self.half_angle_deg = half_angle_deg
         self.load_n = load_n
@@ -86,38 +136,13 @@ class ForceCone:
         self.cone_tan = math.tan(math.radians(half_angle_deg))
         self.tolerance_n = tolerance_n
         self.axial_limit_n = {tool: spec.max_force_n for tool, spec in TOOLS.items()}
-        self._k = np.zeros(N_SLOTS)
 
     def update(self, tick: Measurement) -> Finding | None:
-        st = tick.state
-        fx, fy, fz = st.force_n
-        ax, ay, az = st.axis
-        axial_n = fx * ax + fy * ay + fz * az
-        self.out_of_cone = False
-        if not axial_n >= self.load_n:  # also False for NaN: the health check judges it
-            self._axial_over = False
-            return None
-        limit_n = self.axial_limit_n[st.tool]
-        if axial_n > limit_n:
-            if self._axial_over:
-                return Finding("axial_load", axial_n, limit_n, "retreat")
-            self._axial_over = True
-        else:
-            self._axial_over = False
-        norm2 = fx * fx + fy * fy + fz * fz
-        bound_n = self.cone_tan * axial_n + self.tolerance_n
-        if norm2 - axial_n * axial_n <= bound_n * bound_n:
-            self._episode = False
-            self.angle_deg = 0.0
-            out = self._out_s - 0.5 * self.dt_s  # (max(0, ·) written out)
-            self._out_s = out if out > 0.0 else 0.0
-            return None
-        angle_deg = math.degrees(math.acos(min(1.0, axial_n / math.sqrt(norm2))))
-        self.out_of_cone = True
-        self.angle_deg = max(self.angle_deg, angle_deg) if self._episode else angle_deg
-        self._episode = True
-        self._out_s += self.dt_s
-        if self._out_s > self.confirm_s:
+        st, k = tick.state, self._k
+        code = cone_update(k, 0, self.axial_limit_n[st.tool], st.force_n, st.axis)
+        if code == AXIAL_LOAD:
+            return Finding("axial_load", float(k[AXIAL_N]), self.axial_limit_n[st.tool], "retreat")
+        if code == OUT_TOO_LONG:
             return Finding("force_cone", self.angle_deg, self.half_angle_deg, "retreat")
         return None
 

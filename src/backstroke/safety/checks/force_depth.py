@@ -20,20 +20,82 @@ surface that is off the skin gives a wrong ``k`` to whoever else measures it.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from backstroke.errors import BackstrokeError
+from backstroke.jit import numba_njit
 from backstroke.safety.checks.base import Finding, Measurement
 from backstroke.safety.slots import BoolSlot, FloatSlot
 
-# Slots of the state array (safety/slots.py; the Supervisor's fused tick reads them).
+# Slots of the state array (safety/slots.py; the Supervisor's fused tick reads them):
+# the state, the settings, this tick's k sample and the limit of its finding.
 K_N_M, FOR_S, HAS_OFFSET, OFFSET_M, TRAVEL_M, LOW_S, LEARNING, TOUCH_P = range(8)
-N_SLOTS = TOUCH_P + 3
+DT_S, DEPTH_M, RATIO_LOW, RATIO_HIGH, MISMATCH_S, SEARCH_M, TILT = range(TOUCH_P + 3, TOUCH_P + 10)
+SAMPLE_N_M, LIMIT_N = TILT + 1, TILT + 2
+N_SLOTS = LIMIT_N + 1
+# What depth_update answers (bits; 0: nothing): a mismatch past mismatch_s, a sample
+# of k to learn (in K[o + SAMPLE_N_M]).
+MISMATCH, LEARN = 1, 2
 
 TOUCH_N = 1.0  # first touch: the force rising past this
 LOST_N, LOST_S = 0.3, 0.05  # contact lost: below this force for this long
 LEARN_S = 2.0  # contact time over which k is learnt from the touch point
+
+
+@numba_njit()
+def depth_update(K: Any, o: int, model_depth: float, fn: float, p: Any, n: Any) -> int:
+    """Force ``fn`` (N, the median) against the depth below the model surface
+    ``model_depth`` (m) with the TCP at ``p``, on the slots at ``K[o:]``: MISMATCH and
+    LEARN bits."""
+    code = 0
+    k = K[o + K_N_M]
+    dt = K[o + DT_S]
+    search = K[o + SEARCH_M]
+    if K[o + HAS_OFFSET] != 0.0:  # follow the touch point
+        tp = o + TOUCH_P
+        dx, dy, dz = p[0] - K[tp], p[1] - K[tp + 1], p[2] - K[tp + 2]
+        dn = dx * n[0] + dy * n[1] + dz * n[2]
+        t2 = dx * dx + dy * dy + dz * dz - dn * dn
+        K[o + TRAVEL_M] = math.sqrt(t2) if t2 > 0.0 else 0.0
+        depth = model_depth - K[o + OFFSET_M]
+        if fn > 2.0 and depth > 0.001 and K[o + LEARNING] != 0.0:
+            K[o + SAMPLE_N_M] = fn / depth
+            code = LEARN
+        low_s = K[o + LOW_S] + dt if fn < LOST_N else 0.0
+        K[o + LOW_S] = low_s
+        if low_s > LOST_S:
+            K[o + HAS_OFFSET] = 0.0
+            K[o + OFFSET_M] = 0.0
+    elif fn > TOUCH_N and search > 0.0:  # the first touch
+        K[o + OFFSET_M] = model_depth - fn / k
+        K[o + HAS_OFFSET] = 1.0
+        K[o + TOUCH_P], K[o + TOUCH_P + 1], K[o + TOUCH_P + 2] = p[0], p[1], p[2]
+        K[o + TRAVEL_M] = 0.0
+    if K[o + HAS_OFFSET] != 0.0:
+        depth = model_depth - K[o + OFFSET_M]
+        band = K[o + TILT] * K[o + TRAVEL_M]
+        if search < band:  # (min() written out)
+            band = search
+        searching = 0.0
+    else:
+        depth, band, searching = model_depth, 0.0, search
+    shallowest = depth - band - searching  # the least the tool can be in the skin
+    too_soft = shallowest > K[o + DEPTH_M] and fn < K[o + RATIO_LOW] * k * shallowest
+    reach = depth + band + 0.003
+    if reach < 0.001:  # (max(reach, 0.001) written out: the same answer, NaN included)
+        reach = 0.001
+    too_hard = fn > K[o + RATIO_HIGH] * k * reach + 5.0
+    if not (too_soft or too_hard):
+        K[o + FOR_S] = 0.0
+        return code
+    for_s = K[o + FOR_S] + dt
+    K[o + FOR_S] = for_s
+    if for_s > K[o + MISMATCH_S]:
+        K[o + LIMIT_N] = k * depth
+        code |= MISMATCH
+    return code
 
 
 class ForceDepth:
@@ -55,6 +117,13 @@ class ForceDepth:
     _travel_m = FloatSlot(TRAVEL_M)
     _low_s = FloatSlot(LOW_S)
     _learning = BoolSlot(LEARNING)  # k is still being learnt (fewer samples than LEARN_S)
+    dt_s = FloatSlot(DT_S)
+    depth_m = FloatSlot(DEPTH_M)
+    ratio_low = FloatSlot(RATIO_LOW)
+    ratio_high = FloatSlot(RATIO_HIGH)
+    mismatch_s = FloatSlot(MISMATCH_S)
+    surface_offset_m = FloatSlot(SEARCH_M)
+    tilt = FloatSlot(TILT)
 
     def __init__(
         self,
@@ -76,12 +145,12 @@ class ForceDepth:
             raise BackstrokeError(
                 f"ForceDepth: need 0 < ratio_low {ratio_low} < 1 < ratio_high {ratio_high}"
             )
+        self._k = np.zeros(N_SLOTS)
         self.dt_s = dt_s
         self.depth_m = depth_m
         self.ratio_low = ratio_low
         self.ratio_high = ratio_high
         self.mismatch_s = mismatch_s
-        self._k = np.zeros(N_SLOTS)
         self._k_n_m = expected_stiffness_n_m
         self._k_samples: list[float] = []
         self._learning = True
@@ -124,50 +193,14 @@ class ForceDepth:
         self._offset_m = None
 
     def update(self, tick: Measurement) -> Finding | None:
-        model_depth, fn, k = tick.model_depth_m, tick.normal_force_n, self._k_n_m
-        if self._offset_m is not None or (fn > TOUCH_N and self.surface_offset_m > 0.0):
-            self._follow_touch(tick, model_depth, fn, k)  # (nothing to follow otherwise)
-        if self._offset_m is None:
-            depth, band = model_depth, 0.0
-            searching = self.surface_offset_m
-        else:
-            depth = model_depth - self._offset_m
-            band = min(self.tilt * self._travel_m, self.surface_offset_m)
-            searching = 0.0
-        shallowest = depth - band - searching  # the least the tool can be in the skin
-        too_soft = shallowest > self.depth_m and fn < self.ratio_low * k * shallowest
-        reach = depth + band + 0.003
-        if reach < 0.001:  # (max(reach, 0.001) written out: the same answer, NaN included)
-            reach = 0.001
-        too_hard = fn > self.ratio_high * k * reach + 5.0
-        if not (too_soft or too_hard):
-            self._for_s = 0.0
-            return None
-        self._for_s += self.dt_s
-        if self._for_s > self.mismatch_s:
-            return Finding("force_depth", fn, k * depth, "retreat")
-        return None
-
-    def _follow_touch(self, tick: Measurement, model_depth: float, fn: float, k: float) -> None:
-        p, n = tick.state.position_m, tick.normal
-        if self._offset_m is None:
-            if fn > TOUCH_N and self.surface_offset_m > 0.0:
-                self._offset_m = model_depth - fn / k
-                self._touch_p = p
-                self._travel_m = 0.0
-            return
-        # how far (along the skin) the tool is from where it touched
-        o = self._touch_p
-        dx, dy, dz = p[0] - o[0], p[1] - o[1], p[2] - o[2]
-        dn = dx * n[0] + dy * n[1] + dz * n[2]
-        t2 = dx * dx + dy * dy + dz * dz - dn * dn
-        self._travel_m = math.sqrt(t2) if t2 > 0.0 else 0.0
-        depth = model_depth - self._offset_m
-        if fn > 2.0 and depth > 0.001 and len(self._k_samples) < LEARN_S / self.dt_s:
-            self._k_samples.append(fn / depth)
+        k, fn = self._k, tick.normal_force_n
+        code = depth_update(k, 0, tick.model_depth_m, fn, tick.state.position_m, tick.normal)
+        if code & LEARN and len(self._k_samples) < LEARN_S / self.dt_s:
+            # (after this tick's check, which used the k it started with)
+            self._k_samples.append(float(k[SAMPLE_N_M]))
             if len(self._k_samples) >= LEARN_S / self.dt_s:
                 self._k_n_m = float(np.median(self._k_samples))
                 self._learning = False
-        self._low_s = self._low_s + self.dt_s if fn < LOST_N else 0.0
-        if self._low_s > LOST_S:
-            self._offset_m = None
+        if code & MISMATCH:
+            return Finding("force_depth", fn, float(k[LIMIT_N]), "retreat")
+        return None
