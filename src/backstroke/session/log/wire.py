@@ -10,6 +10,7 @@ protobuf would serialize, so any protobuf decoder (Foxglove, ``mcap`` CLI) reads
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,6 +41,7 @@ def varints(v: NDArray[np.uint64]) -> tuple[bytes, NDArray[np.int64]]:
     return out.tobytes(), nb
 
 
+@lru_cache(maxsize=4096)  # lengths and tags repeat: a message has ~40 of them
 def _varint(x: int) -> bytes:
     out = bytearray()
     while x >= 0x80:
