@@ -3,7 +3,7 @@
 A second of 1 kHz ``/state`` is ~21 000 varints; numpy needs a pass per byte position
 and a search for each value's length, this loop one pass. Integer arithmetic only, so
 the bytes are exactly protobuf's (``tests/session/test_log_varints.py``). Kept out of
-``wire.py`` so that reading a log does not import numba.
+``wire.py``, which the reader imports: only writing compiles or loads it.
 """
 
 from __future__ import annotations
