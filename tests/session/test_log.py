@@ -164,7 +164,7 @@ def test_stock_reader_foxglove_schemas_and_chunks(tmp_path: Path) -> None:
             if sch is not None and sch.encoding == "protobuf":
                 decoded.setdefault(ch.topic, []).append(classes[sch.name].FromString(msg.data))
     state = decoded["/state"]
-    assert len(state) == 52  # 100-sample batches, per call
+    assert len(state) == 4 * 2  # 1 000-sample batches, per call (1 300 samples each)
     x = (
         np.concatenate([np.cumsum(list(m.x_um)) for m in state])
         / meta["StateBatch"]["x_um"]["scale"]

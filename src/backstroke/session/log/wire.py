@@ -10,36 +10,26 @@ protobuf would serialize, so any protobuf decoder (Foxglove, ``mcap`` CLI) reads
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
 
 from backstroke.session.log.columns import _LIMIT, Column, pack
 
-# A varint of v has 1 + (number of these thresholds <= v) bytes.
-_THRESHOLDS = np.array([1 << (7 * k) for k in range(1, 10)], dtype=np.uint64)
-
 
 def varints(v: NDArray[np.uint64]) -> tuple[bytes, NDArray[np.int64]]:
     """The varint bytes of ``v`` (in order) and each value's byte count."""
+    from backstroke.session.log.varint_kernel import varint_bytes  # numba: writer only
+
     v = np.ascontiguousarray(v, dtype=np.uint64).ravel()
-    nb = np.searchsorted(_THRESHOLDS, v, side="right") + 1
-    ends = np.cumsum(nb)
-    pos = ends - nb
-    out = np.empty(int(ends[-1]) if v.size else 0, dtype=np.uint8)
-    # Byte k of every value that has one: most values have one or two bytes.
-    out[pos] = (v & np.uint64(0x7F)).astype(np.uint8) | ((nb > 1).astype(np.uint8) << np.uint8(7))
-    idx = np.flatnonzero(nb > 1)
-    k = 1
-    while idx.size:
-        more = nb[idx] > k + 1
-        low = ((v[idx] >> np.uint64(7 * k)) & np.uint64(0x7F)).astype(np.uint8)
-        out[pos[idx] + k] = low | (more.astype(np.uint8) << np.uint8(7))
-        idx = idx[more]
-        k += 1
-    return out.tobytes(), nb
+    out = np.empty(10 * v.size, dtype=np.uint8)
+    nb = np.empty(v.size, dtype=np.int64)
+    end = varint_bytes(v, out, nb)
+    return out[:end].tobytes(), nb
 
 
+@lru_cache(maxsize=4096)  # lengths and tags repeat: a message has ~40 of them
 def _varint(x: int) -> bytes:
     out = bytearray()
     while x >= 0x80:

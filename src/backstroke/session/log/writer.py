@@ -1,7 +1,7 @@
 """Writes session.mcap as the session runs, with the stock ``mcap`` writer (zstd chunks).
 
 Channels (``docs/logs.md``): ``/state`` (``backstroke.StateBatch``: every 1 kHz sample,
-columnar, 100 samples a message), ``/plan`` (``backstroke.PlanChunk``: the executed plan
+columnar, 1 000 samples a message), ``/plan`` (``backstroke.PlanChunk``: the executed plan
 at 100 Hz), ``/contact`` (``backstroke.ContactSample``: force and depth at 50 Hz, for
 plots), ``/tf`` (``foxglove.FrameTransform`` body → tool, 50 Hz), ``/scene``
 (``foxglove.SceneUpdate``: the back, keep-outs and knots once, the force arrow at 20 Hz),
@@ -35,6 +35,7 @@ from numpy.typing import ArrayLike, NDArray
 from backstroke.session.log import scene
 from backstroke.session.log.columns import PLAN_SPEC, STATE_SPEC, Column, columns_of
 from backstroke.session.log.jsonable import jsonable
+from backstroke.session.log.mcap_bulk import add_messages
 from backstroke.session.log.schemas import (
     CONTACT_FIELDS,
     DOC_SCHEMAS,
@@ -45,7 +46,7 @@ from backstroke.session.log.schemas import (
 )
 from backstroke.session.log.wire import encode_batches
 
-STATE_BATCH = 100
+STATE_BATCH = 1000  # one /state message a second of session: fewer, larger messages
 CHUNK_PERIOD_S = 1.0
 FSYNC_PERIOD_S = 1.0
 PLAN_RATE_HZ = 100.0
@@ -160,27 +161,36 @@ class SessionLogWriter:
         if self._closed:
             raise ValueError(f"{self.path}: the session log is closed")
 
-    def _add(self, topic: str, t_ns: int, data: bytes) -> None:
-        """One message; ends the open chunk first when ``t_ns`` lies in a later window."""
-        window = int(t_ns // round(self.chunk_period_s * 1e9))
-        if self._pending and self._window is not None and window != self._window:
-            self._end_chunk()
-        self._window = window
-        seq = self._seq[topic]
-        self._seq[topic] = seq + 1
-        self._mcap.add_message(
-            self._channels[topic], log_time=t_ns, data=data, publish_time=t_ns, sequence=seq
-        )
-        self._pending = True
-        self._t_last = max(self._t_last, t_ns / 1e9)
-
     def _add_sorted(self, messages: list[tuple[int, str, bytes]]) -> None:
-        """Many messages of several topics, in time order, then end the chunk."""
+        """Many messages of several topics, in time order, then end the chunk.
+
+        A message in a later chunk window than the open chunk's ends that chunk first;
+        the messages of one chunk go to the writer in one call (``mcap_bulk``).
+        """
         self._check_open()
         messages.sort(key=lambda m: m[0])
+        period_ns = round(self.chunk_period_s * 1e9)
+        seqs, channels = self._seq, self._channels
+        run: list[tuple[int, int, int, bytes]] = []
         for t_ns, topic, data in messages:
-            self._add(topic, t_ns, data)
+            window = int(t_ns // period_ns)
+            if window != self._window and (run or self._pending) and self._window is not None:
+                self._flush_run(run)
+                self._end_chunk()
+                run = []
+            self._window = window
+            seq = seqs[topic]
+            seqs[topic] = seq + 1
+            run.append((channels[topic], seq, t_ns, data))
+        self._flush_run(run)
+        if messages:
+            self._t_last = max(self._t_last, messages[-1][0] / 1e9)
         self._end_chunk()
+
+    def _flush_run(self, run: list[tuple[int, int, int, bytes]]) -> None:
+        if run:
+            add_messages(self._mcap, run)
+            self._pending = True
 
     def _end_chunk(self) -> None:
         """Close the open chunk and hand it to the OS; fsync at most every period."""
