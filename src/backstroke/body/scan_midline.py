@@ -38,6 +38,7 @@ NECK_STEP_M = 0.008
 NECK_FALL_M = 0.015
 KNEE_M = 0.002
 PROMINENS_SEARCH_M = 0.025  # C7 searched this far caudal of the knee
+PROMINENS_RISE_M = 0.001  # a prominens rises this much over the stretch caudal of it
 APEX_TO_PSIS_M = 0.088
 DEFAULT_BACK_LENGTH_M = 0.51
 SYMMETRY_BAND_M = (0.025, 0.12)
@@ -156,13 +157,13 @@ def prominens_s_m(s_m: FloatArray, above_m: FloatArray, s_knee_m: float) -> floa
     1–2 cm before it falls, mostly unseen): on the slices and the loft it put C7
     1–2.3 cm cranial of the prominens, which stands 1–5 mm above the trend. Where the
     back rounds smoothly into the neck without a prominens (the shell, the
-    signed-distance body) the highest row lies toward the stretch's caudal end: C7
-    then reads up to 1 cm caudal (tried: keeping the knee there, by a rise of 0.5 or
-    1 mm over the stretch, lost more on the slices and the loft than it won).
+    signed-distance body) the stretch is flat or falls, its highest row anywhere on a
+    noisy flat one (shell-4: 2.5 cm caudal): unless a row rises ``PROMINENS_RISE_M``
+    over the rows caudal of it, the knee is C7.
     """
-    if not len(s_m):
-        return s_knee_m
-    k = int(np.argmax(above_m))
+    k = int(np.argmax(above_m)) if len(s_m) else 0
+    if k == 0 or float(above_m[k] - np.min(above_m[:k])) < PROMINENS_RISE_M:
+        return s_knee_m  # no prominens stands out of a flat or falling stretch
     best = float(s_m[k])
     if 0 < k < len(s_m) - 1:
         a, b, c = above_m[k - 1 : k + 2]
