@@ -71,7 +71,9 @@ pair test looking at the phantom, slices, loft and shell only; the parametric bo
 the sixth generator (`tof`) were held out until session 7's run. Session 9 changed the
 shoulder tops (elbows beside the head, seen on `tof`) and the table test (a flat back
 or, on a noisy scan, a plane through the body taken for the table: `loft`, `slice`),
-and checked them on 30 scans of every generator.
+and checked them on 30 scans of every generator. Session 10 moved C7 from the knee into
+the neck to the prominens caudal of it (signed errors of scans 0-9 of the phantom,
+slices, loft, shell and tof, `bench/scan_errors.py`), then ran this once.
 """
 
 

@@ -6,12 +6,15 @@ use; the tables: the bench's loft-7, which no fit came out of, and slice-28)."""
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.interpolate import UnivariateSpline
 
 from backstroke.body.scan_axis import HeightGrid
 from backstroke.body.scan_clean import fit_table
 from backstroke.body.scan_fit import fit_scan
 from backstroke.body.scan_io import Scan
-from backstroke.body.scan_midline import shoulder_top_s_m
+from backstroke.body.scan_midline import c7_s_m, prominens_s_m, shoulder_top_s_m
 from tests.body.loft_camera import loft_case_scan
 from tests.body.phantom_score import score, within_limits
 from tests.body.slice_camera import slice_case_scan
@@ -75,3 +78,44 @@ def test_table_of_a_noisy_scan_is_not_a_plane_through_the_body() -> None:
     s = score(fit, sc.landmarks_m, sc.midline_m, sc.back_length_m, sc.s_from_e[:3, 0])
     ok = within_limits(s)
     assert ok["head"] and ok["midline"] and ok["C7"], s
+
+
+def _neck_grid(bump_m: float, cell_m: float = 0.005) -> tuple[HeightGrid, float]:
+    """A back rising 5 % toward the head, a prominens (raised cosine, ``bump_m`` high,
+    ±15 mm) at s = 0.50, the neck's skin on the trend to 2.5 cm beyond it, then a 6 cm fall."""
+    s = np.arange(0.0, 0.7, cell_m)
+    t = np.arange(-0.2, 0.2, cell_m)
+    z = 0.2 + 0.05 * s
+    z = z + bump_m * 0.5 * (1 + np.cos(np.pi * np.clip((s - 0.5) / 0.015, -1, 1)))
+    z = np.where(s > 0.525, z - 0.06, z)
+    h = np.repeat(z[:, None], len(t), axis=1)
+    return HeightGrid(0.0, -0.2, cell_m, h, np.ones_like(h, dtype=np.int64)), 0.5
+
+
+def test_c7_is_the_prominens_not_the_knee_beyond_it() -> None:
+    # The knee (the last row on the back's trend before the fall) lies where the neck
+    # falls, here 1 cm cranial of the prominens; on the slices and the loft C7 was
+    # read 1-2.3 cm cranial (bench/scan_errors.py).
+    mid = UnivariateSpline(np.linspace(0, 0.7, 30), np.zeros(30), k=3, s=0)
+    grid, s_true = _neck_grid(0.003)
+    s_c7 = c7_s_m(grid, mid, s_true + 0.03)
+    assert s_c7 is not None and abs(s_c7 - s_true) < 0.005  # the knee: 10 mm
+
+
+@given(
+    st.lists(st.floats(-0.01, 0.01), min_size=1, max_size=12),
+    st.floats(0.3, 0.7),
+)
+def test_prominens_lies_on_the_stretch_searched(above: list[float], s_knee: float) -> None:
+    s = s_knee - 0.0048 * np.arange(len(above))[::-1]
+    got = prominens_s_m(s, np.asarray(above), s_knee)
+    assert s[0] - 1e-9 <= got <= s_knee + 1e-9
+
+
+def test_c7_on_a_slice_scan_with_a_prominens() -> None:
+    # slice-0 of the bench: C7 was 15.9 mm cranial of the truth (the knee rule).
+    _, _, sc = slice_case_scan(0)
+    fit = fit_scan(Scan(sc.points_m, "slice-0", "points"))
+    along = float(fit.to_body(fit.to_scan(np.asarray(fit.landmarks["C7"].point_m)))[0])
+    true = float(fit.to_body(sc.landmarks_m["C7"][None])[0][0])
+    assert abs(along - true) < 0.008

@@ -37,6 +37,8 @@ C7_BELOW_SHOULDER_TOP_M = 0.041  # fallback when no knee is found
 NECK_STEP_M = 0.008
 NECK_FALL_M = 0.015
 KNEE_M = 0.002
+PROMINENS_SEARCH_M = 0.025  # C7 searched this far caudal of the knee
+PROMINENS_RISE_M = 0.001  # a prominens rises this much over the stretch caudal of it
 APEX_TO_PSIS_M = 0.088
 DEFAULT_BACK_LENGTH_M = 0.51
 SYMMETRY_BAND_M = (0.025, 0.12)
@@ -101,9 +103,11 @@ def c7_s_m(grid: HeightGrid, mid: UnivariateSpline, s_top_m: float) -> float | N
     caudal of it. The fall into the neck is the first row more than ``NECK_STEP_M``
     below that line with most of the next 2 cm seen also below it (the neck, not a
     noisy row) and the skin within 5 cm falling ``NECK_FALL_M`` below the line (the
-    neck, not the back's own curvature). C7, the most prominent point at the base of
-    the neck, is the last row before the fall still within ``KNEE_M`` of the line: the
-    fall itself is often a hole and does not move it.
+    neck, not the back's own curvature). The knee is the last row before the fall
+    still within ``KNEE_M`` of the line (the fall itself is often a hole and does not
+    move it); C7, the most prominent point at the base of the neck, is the highest row
+    above the line within ``PROMINENS_SEARCH_M`` caudal of the knee
+    (:func:`prominens_s_m`).
     """
     hm = midline_profile_m(grid, mid)
     s = grid.s_m
@@ -133,13 +137,40 @@ def c7_s_m(grid: HeightGrid, mid: UnivariateSpline, s_top_m: float) -> float | N
         if below.size == 0 or np.mean(below > NECK_STEP_M) < 0.6:
             continue
         prev = np.flatnonzero(np.isfinite(hm[lo:i]) & (hm[lo:i] >= a * s[lo:i] + b - KNEE_M))
-        s_high = float(s[lo + prev[-1]]) if prev.size else float(s[i - 1])
         after = hm[i : i + round(0.05 / step) + 1]
         neck = float(np.nanmin(after))
         if a * s[i] + b - neck < NECK_FALL_M:
             continue  # the back curving away, not the fall into the neck
-        return s_high
+        s_knee = float(s[lo + prev[-1]]) if prev.size else float(s[i - 1])
+        w = (s >= s_knee - PROMINENS_SEARCH_M) & (s <= s_knee) & np.isfinite(hm)
+        return prominens_s_m(s[w], hm[w] - (a * s[w] + b), s_knee)
     return None
+
+
+def prominens_s_m(s_m: FloatArray, above_m: FloatArray, s_knee_m: float) -> float:
+    """C7, the vertebra prominens: the most prominent row of the stretch ``s_m`` caudal
+    of the knee (``above_m``: each row's height above the back's trend), refined by a
+    parabola through its neighbours.
+
+    The knee itself (the last row on the trend before the fall into the neck) lies on
+    the prominens' cranial side or beyond it (the neck's skin often continues level for
+    1–2 cm before it falls, mostly unseen): on the slices and the loft it put C7
+    1–2.3 cm cranial of the prominens, which stands 1–5 mm above the trend. Where the
+    back rounds smoothly into the neck without a prominens (the shell, the
+    signed-distance body) the stretch is flat or falls, its highest row anywhere on a
+    noisy flat one (shell-4: 2.5 cm caudal): unless a row rises ``PROMINENS_RISE_M``
+    over the rows caudal of it, the knee is C7.
+    """
+    k = int(np.argmax(above_m)) if len(s_m) else 0
+    if k == 0 or float(above_m[k] - np.min(above_m[:k])) < PROMINENS_RISE_M:
+        return s_knee_m  # no prominens stands out of a flat or falling stretch
+    best = float(s_m[k])
+    if 0 < k < len(s_m) - 1:
+        a, b, c = above_m[k - 1 : k + 2]
+        den = a - 2 * b + c
+        if den < 0:
+            best += float(0.5 * (a - c) / den * (s_m[k + 1] - s_m[k - 1]) / 2)
+    return best
 
 
 def _row_profile(grid: HeightGrid, i: int) -> FloatArray:
