@@ -74,12 +74,12 @@ def _path(
         ts.append(t0 + t)
         us.append(a + (b - a) * (x - np.sin(2 * np.pi * x) / (2 * np.pi)))
         ps.append(np.full(t.size, p))
-        t0 += dur
+        t0 += t.size / rate  # the next sample one period on (times strictly increase)
         th = np.arange(0.0, hold, 1.0 / rate)
         ts.append(t0 + th)
         us.append(np.full(th.size, b))
         ps.append(np.full(th.size, p))
-        t0 += hold
+        t0 += th.size / rate
 
     lead_in = bool(rng.random() < 0.5)
     if lead_in:
