@@ -120,7 +120,8 @@ def ward_log(seed: int) -> tuple[dict[str, Any], RecorderTruth]:
     s = 1.0 - drop * x * region[where]
     # Breath.
     bpm = float(rng.uniform(9.0, 24.0))
-    rate_wander = 1.0 + 0.15 * np.sin(2 * np.pi * t / float(rng.uniform(40, 90)) + rng.uniform(0, 6))
+    wander_s = float(rng.uniform(40, 90))
+    rate_wander = 1.0 + 0.15 * np.sin(2 * np.pi * t / wander_s + rng.uniform(0, 6))
     phase = np.cumsum(2 * np.pi * bpm / 60.0 * rate_wander * np.diff(t, prepend=t[0]))
     breath = float(rng.uniform(0.0005, 0.0015)) * np.sin(phase + float(rng.uniform(0, 6.3)))
     if rng.random() < 0.3:

@@ -135,10 +135,10 @@ def derive_pass_index(u: ArrayLike, hysteresis: float = DEFAULT_HYSTERESIS_U) ->
     nearer the first sample: the shoulders for a glide that starts there, the waist
     for a strip that starts low; for a record that starts mid-back, more than a
     quarter of the way from both ends, the end of its first turnaround: the hands were
-    set down and moved to where the strokes begin). Pass ``k`` runs from boundary ``k - 1`` (inclusive)
-    to boundary ``k``. A leading or trailing piece that never reaches the far end and
-    covers less than half a typical pass's u range (a lead-in, a small move before
-    lift-off) is merged into its neighbouring pass.
+    set down and moved to where the strokes begin). Pass ``k`` runs from boundary
+    ``k - 1`` (inclusive) to boundary ``k``. A leading or trailing piece that never
+    reaches the far end and covers less than half a typical pass's u range (a lead-in,
+    a small move before lift-off) is merged into its neighbouring pass.
 
     Args:
         u: ``(N,)`` chart coordinate along the spine, finite.
