@@ -26,6 +26,10 @@
    held out (``tests/sense/studio_logs.py``: a cubic tissue law, an asymmetric breath
    with a sigh, rounded, sharp or moving turnarounds, force drift, steps, ramps, dips
    and breath pacing; written in session 9 after the joint breathing fit, glide only).
+   ``--recorder ward``: a sixth, held out (``tests/sense/ward_logs.py``: a power law with
+   creep, a lead-in from mid-back, radio gaps, steps inside a pass, "too much", two
+   steps; written in session 10 blind to that session's change; first run
+   ``bench/results/listening_ward_first_run.json``).
    ``--glide-only``
    analyses only the glide block's rows (the softening figures, in a fraction of the
    time; no knots), ``--no-bridge`` gives the softening as judged only inside force
@@ -41,7 +45,7 @@ Usage: ``python bench/listening.py [--clients 6] [--glide-clients 12] [--logs 30
 [--parts recorders,glide,sessions,trust] [--first-client 200] [--trust-heldout 3]
 [--presets spa,sports]
 [--trust-pair-bodies 520,521] [--trust-kinds bundled,held-out,pair,pair2]
-[--recorder second|lab|clinic|studio] [--glide-only] [--no-bridge] [--rows-from LOG]``.
+[--recorder second|lab|clinic|studio|ward] [--glide-only] [--no-bridge] [--rows-from LOG]``.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ from tests.recorder_logs import recorder_log, write_csv  # noqa: E402
 from tests.sense.clinic_logs import clinic_log, write_clinic_csv  # noqa: E402
 from tests.sense.lab_logs import lab_log, write_lab_csv  # noqa: E402
 from tests.sense.studio_logs import studio_log, write_studio_csv  # noqa: E402
+from tests.sense.ward_logs import ward_log, write_ward_csv  # noqa: E402
 from tests.session.knot_clients import TOL_M, knot_client, match  # noqa: E402
 
 from backstroke.analyze import analyze  # noqa: E402
@@ -84,6 +89,7 @@ GENERATORS: dict[str, tuple[Any, Any]] = {
     "lab": (lab_log, write_lab_csv),
     "clinic": (clinic_log, write_clinic_csv),
     "studio": (studio_log, write_studio_csv),
+    "ward": (ward_log, write_ward_csv),
 }
 PATH_U = np.linspace(0.15, 0.85, 36)
 SOFT_DROP = 0.08
@@ -537,7 +543,8 @@ def main() -> None:
         default="second",
         choices=tuple(GENERATORS),
         help="recorder generator: tests/recorder_logs.py, tests/sense/lab_logs.py, "
-        "tests/sense/clinic_logs.py or tests/sense/studio_logs.py (held out)",
+        "tests/sense/clinic_logs.py, tests/sense/studio_logs.py or tests/sense/ward_logs.py "
+        "(the last two held out)",
     )
     ap.add_argument(
         "--glide-only",

@@ -210,3 +210,29 @@ def test_property_every_pass_reaches_the_far_end(case: tuple[np.ndarray, int]) -
         inside = far[(far >= members[0]) & (far <= members[-1])]
         last = q == pass_count(p) - 1
         assert inside.size == 1 or (last and inside.size == 0)
+
+
+@given(
+    st.floats(0.4, 0.62),
+    st.integers(2, 6),
+    st.sampled_from([-1.0, 1.0]),
+)
+def test_property_a_lead_in_from_mid_back_is_no_pass(
+    u_start: float, passes: int, first_way: float
+) -> None:
+    """Hands set down mid-back (even nearer the other end) and moved to one end before
+    the strokes: the strokes' cycles are the passes, and the lead-in joins the first.
+    Before, the end nearer the first sample won, so a lead-in from u 0.55 to the waist
+    shifted every pass by half a cycle and counted one pass more (the ward's logs)."""
+    lo, hi = 0.1, 0.9
+    start, other = (lo, hi) if first_way < 0 else (hi, lo)
+    leg = np.linspace(0.0, 1.0, 200)[1:]
+    pieces = [u_start + (start - u_start) * np.linspace(0.0, 1.0, 120)]
+    for _ in range(passes):
+        pieces += [start + (other - start) * leg, other + (start - other) * leg]
+    u = np.concatenate(pieces)
+    p = derive_pass_index(u)
+    assert pass_count(p) == passes
+    # Every pass after the first starts at the lead-in's end.
+    starts = np.flatnonzero(np.diff(p)) + 1
+    assert np.allclose(u[starts], start, atol=0.01)

@@ -20,6 +20,9 @@ DEFAULT_HYSTERESIS_U = 0.02
 # A trailing piece after the last boundary shorter than this fraction of a typical
 # pass's u range is part of the previous pass (e.g. a small move before lift-off).
 _TAIL_FRACTION = 0.5
+# A first sample farther than this fraction of the ends' distance from both ends starts
+# mid-back: the stretch to the first turnaround is a lead-in.
+_MID_START_FRACTION = 0.25
 # Samples per block when thinning u before the zig-zag scan (min and max kept).
 _THIN_BLOCK = 16
 
@@ -130,10 +133,12 @@ def derive_pass_index(u: ArrayLike, hysteresis: float = DEFAULT_HYSTERESIS_U) ->
 
     Pass boundaries are the turnarounds at the end the motion started from (the end
     nearer the first sample: the shoulders for a glide that starts there, the waist
-    for a strip that starts low). Pass ``k`` runs from boundary ``k - 1`` (inclusive)
-    to boundary ``k``. A leading or trailing piece that never reaches the far end and
-    covers less than half a typical pass's u range (a lead-in, a small move before
-    lift-off) is merged into its neighbouring pass.
+    for a strip that starts low; for a record that starts mid-back, more than a
+    quarter of the way from both ends, the end of its first turnaround: the hands were
+    set down and moved to where the strokes begin). Pass ``k`` runs from boundary
+    ``k - 1`` (inclusive) to boundary ``k``. A leading or trailing piece that never
+    reaches the far end and covers less than half a typical pass's u range (a lead-in,
+    a small move before lift-off) is merged into its neighbouring pass.
 
     Args:
         u: ``(N,)`` chart coordinate along the spine, finite.
@@ -149,10 +154,17 @@ def derive_pass_index(u: ArrayLike, hysteresis: float = DEFAULT_HYSTERESIS_U) ->
     if idx.size == 0:
         return np.zeros(n, dtype=np.int64)
     tops, bottoms = arr[idx[kinds > 0]], arr[idx[kinds < 0]]
+    mid_start = False
     if tops.size and bottoms.size:
         # The end the motion started from: the one nearer the first sample.
-        near_top = abs(arr[0] - float(np.median(tops))) < abs(arr[0] - float(np.median(bottoms)))
+        top, bottom = float(np.median(tops)), float(np.median(bottoms))
+        near_top = abs(arr[0] - top) < abs(arr[0] - bottom)
         start_end = 1 if near_top else -1
+        # Hands set down mid-back and moved to one end first (a lead-in): the passes
+        # start at the end the lead-in goes to, wherever the first sample lies.
+        margin = _MID_START_FRACTION * abs(top - bottom)
+        if min(abs(arr[0] - top), abs(arr[0] - bottom)) > margin:
+            mid_start, start_end = True, int(kinds[0])
     else:
         start_end = -int(kinds[0])
     bounds = idx[kinds == start_end]
@@ -178,7 +190,8 @@ def derive_pass_index(u: ArrayLike, hysteresis: float = DEFAULT_HYSTERESIS_U) ->
     if ranges[-1] < _TAIL_FRACTION * typical and not reaches_far(a, b):
         pass_of[a:] -= 1
     a, b = spans[0]
-    if ranges[0] < _TAIL_FRACTION * typical and not reaches_far(a, b) and pass_of[-1] > 0:
+    lead_in = mid_start or (ranges[0] < _TAIL_FRACTION * typical and not reaches_far(a, b))
+    if lead_in and pass_of[-1] > 0:
         pass_of[b:] -= 1
     return pass_of
 
