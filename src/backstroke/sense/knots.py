@@ -68,7 +68,7 @@ WINDOW_M = 0.010
 FLANK_M = 0.010
 # Knots closer than this to a strip's end are not reported: the thumb slows down there,
 # so anything that varies in time (breathing, force ramps) piles up in a few bins.
-EDGE_M = 0.012
+EDGE_M = 0.005
 # A run counts only if its peak exceeds the higher flank by this share of the threshold.
 STEP_MARGIN = 0.5
 BIN_M = 0.001
