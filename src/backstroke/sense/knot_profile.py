@@ -6,7 +6,7 @@ variation (ribs and segments make 3–5 cm humps of ±25 %), and long enough tha
 (5–15 mm across) does not carry its own baseline along. A knot is a run of bins at least
 ``min_width_m`` wide where the ratio exceeds the threshold and falls back below it on
 both sides (a local maximum, not the rising end of a strip, and above *both* 10 mm
-flanks by half the threshold's excess, not the high side of a step), at least
+flanks by half the threshold's excess, not the high side of a step), its peak at least
 ``EDGE_M`` (5 mm) from either end of the strip. The threshold is ``ratio_threshold``
 (1.05), or five times the strip's robust noise in the ratio when that is higher.
 
@@ -163,13 +163,15 @@ def strip_knots(
         # A local maximum: the ratio is measured, and low, on both sides; off the ends.
         if a == 0 or e >= nb or not np.isfinite(ratio[a - 1]) or not np.isfinite(ratio[e]):
             continue
-        if a < first_bin + edge or e > last_bin + 1 - edge:
-            continue
         seg = ratio[a:e]
+        peak = a + int(np.argmax(seg))
+        # The peak off the ends (its run may reach closer: a knot cut by the lane's end
+        # still falls back below the threshold before it).
+        if peak < first_bin + edge or peak > last_bin - edge:
+            continue
         w = seg - 1.0
         centres = s0 + (np.arange(a, e) + 0.5) * bin_m
         centre_m = float(np.sum(w * centres) / np.sum(w))
-        peak = a + int(np.argmax(seg))
         left, right = prof[max(0, a - flank) : a], prof[e : e + flank]
         around = _nanmedian(np.concatenate([left, right]))
         strength = float(prof[peak] / around) if around > 0 else float(seg.max())
