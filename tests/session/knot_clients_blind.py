@@ -38,11 +38,6 @@ def _normal(rng: np.random.Generator, mean: float, sd: float, lo: float, hi: flo
     return float(np.clip(rng.normal(mean, sd), lo, hi))
 
 
-def _bone_clearance_m(back: BackModel, u: float, v: float) -> float:
-    zones = tuple(z for z in back.keep_out_zones if z.name != "spinous_processes")
-    return float(back.keep_out_clearance_m(np.array([u]), np.array([v]), zones)[0])
-
-
 def blind_client(seed: int) -> ClientSpec:
     """One client of this generator (``seed`` names its draws)."""
     rng = np.random.default_rng([2026, 13, 10, seed])
@@ -63,25 +58,30 @@ def blind_client(seed: int) -> ClientSpec:
     base = ClientSpec(name=f"blind-{seed}", seed=70_000 + seed, knots=[], **body)
     back = BackModel(base.resolved())
     length = body["back_length_m"]
-    knots: list[KnotSpec] = []
+    # Candidates drawn at once, those clear of bone kept, then taken in draw order
+    # while they keep their distance from the knots already placed.
+    n = 400
+    cand_u = rng.uniform(*U_RANGE, n)
+    cand_v = rng.choice([-1.0, 1.0], n) * rng.uniform(*BAND_M, n)
+    bones = tuple(z for z in back.keep_out_zones if z.name != "spinous_processes")
+    clear = back.keep_out_clearance_m(cand_u, cand_v, bones) >= BONE_CLEAR_M
     want = int(rng.integers(0, MAX_KNOTS + 1))
-    for _ in range(500):
-        if len(knots) >= want:
-            break
-        u = float(rng.uniform(*U_RANGE))
-        v = float(rng.choice([-1.0, 1.0]) * rng.uniform(*BAND_M))
-        if _bone_clearance_m(back, u, v) < BONE_CLEAR_M:
-            continue
-        if any(math.hypot((u - k.u) * length, v - k.v) < MIN_APART_M for k in knots):
-            continue
-        # Skewed toward modest knots: the square of a uniform draw.
-        ratio = RATIO[0] + (RATIO[1] - RATIO[0]) * float(rng.uniform()) ** 2
-        knots.append(
-            KnotSpec(
-                u=round(u, 4),
-                v=round(v, 4),
-                radius_m=round(float(rng.uniform(*RADIUS_M)), 4),
-                stiffness_ratio=round(ratio, 3),
-            )
+    placed: list[tuple[float, float]] = []
+    for u, v in zip(cand_u[clear].tolist(), cand_v[clear].tolist(), strict=True):
+        if len(placed) < want and all(
+            math.hypot((u - pu) * length, v - pv) >= MIN_APART_M for pu, pv in placed
+        ):
+            placed.append((u, v))
+    # Skewed toward modest knots: the square of a uniform draw.
+    ratios = RATIO[0] + (RATIO[1] - RATIO[0]) * rng.uniform(size=len(placed)) ** 2
+    radii = rng.uniform(*RADIUS_M, len(placed))
+    knots = [
+        KnotSpec(
+            u=round(u, 4),
+            v=round(v, 4),
+            radius_m=round(float(r), 4),
+            stiffness_ratio=round(float(q), 3),
         )
+        for (u, v), r, q in zip(placed, radii, ratios, strict=True)
+    ]
     return ClientSpec(**{**base.model_dump(), "knots": [k.model_dump() for k in knots]})
