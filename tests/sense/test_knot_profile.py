@@ -64,3 +64,21 @@ def test_a_rise_in_the_last_millimetres_is_not_a_knot(
     s = u * BACK_LENGTH_M
     k = k * (1 + rise * np.clip((s - (0.30 - EDGE_M + BIN_M)) / EDGE_M, 0, 1))
     assert strip_knots(u, np.full(u.size, 0.06), k, back_length_m=BACK_LENGTH_M) == []
+
+
+@pytest.mark.parametrize("from_end_m", [0.006, 0.008, 0.011])
+def test_a_faint_bump_near_the_end_is_not_a_knot(from_end_m: float) -> None:
+    """A bump 8 % up within 12 mm of an end (a lab log's strip start read one) is not
+    reported there: it must stand out by twice the threshold's excess. The same bump in
+    the strip's middle is a knot, and a 15 % one near the end is too."""
+    s = np.linspace(0.10, 0.30, 8000)
+
+    def found(centre_m: float, peak: float) -> int:
+        k = 2000.0 * (1 + (peak - 1) * np.exp(-0.5 * ((s - centre_m) / 0.0025) ** 2))
+        u = s / BACK_LENGTH_M
+        return len(strip_knots(u, np.full(u.size, 0.06), k, back_length_m=BACK_LENGTH_M))
+
+    assert found(0.30 - from_end_m, 1.08) == 0
+    assert found(0.10 + from_end_m, 1.08) == 0
+    assert found(0.20, 1.08) == 1
+    assert found(0.30 - from_end_m, 1.15) == 1

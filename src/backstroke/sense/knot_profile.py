@@ -7,8 +7,9 @@ variation (ribs and segments make 3–5 cm humps of ±25 %), and long enough tha
 ``min_width_m`` wide where the ratio exceeds the threshold and falls back below it on
 both sides (a local maximum, not the rising end of a strip, and above *both* 10 mm
 flanks by half the threshold's excess, not the high side of a step), its peak at least
-``EDGE_M`` (5 mm) from either end of the strip. The threshold is ``ratio_threshold``
-(1.05), or five times the strip's robust noise in the ratio when that is higher.
+``EDGE_M`` (5 mm) from either end of the strip, and within ``END_ZONE_M`` (12 mm) of one
+twice the threshold's excess. The threshold is ``ratio_threshold`` (1.05), or five
+times the strip's robust noise in the ratio when that is higher.
 
 Under a thumb-sized contact a 2× knot 5–10 mm across reads only 1.05–1.4× (the pad
 averages it with the tissue around), which is why the threshold is low. The reported
@@ -41,6 +42,10 @@ FLANK_M = 0.010
 # last few millimetres, so anything that varies in time piles up in a few bins. No
 # more: a scapula's keep-out ends the outer lanes 8–14 mm from knots kept clear of it.
 EDGE_M = 0.005
+# Within this of an end a knot must stand out by END_ZONE_EXCESS times the threshold's
+# excess (a one-sided median there, and fewer bins to tell noise by).
+END_ZONE_M = 0.012
+END_ZONE_EXCESS = 2.0
 # A run counts only if its peak exceeds the higher flank by this share of the threshold.
 STEP_MARGIN = 0.5
 BIN_M = 0.001
@@ -154,6 +159,7 @@ def strip_knots(
     min_bins = max(1, math.ceil(min_width_m / bin_m - 1e-9))
     flank = max(1, round(FLANK_M / bin_m))
     edge = round(EDGE_M / bin_m)
+    end_zone = round(END_ZONE_M / bin_m)
     measured = np.flatnonzero(np.isfinite(prof))
     first_bin, last_bin = int(measured[0]), int(measured[-1])
     out: list[KnotDetection] = []
@@ -168,6 +174,10 @@ def strip_knots(
         # The peak off the ends (its run may reach closer: a knot cut by the lane's end
         # still falls back below the threshold before it).
         if peak < first_bin + edge or peak > last_bin - edge:
+            continue
+        # Near an end the median is one-sided and the thumb slowing: twice the excess.
+        near_end = peak < first_bin + end_zone or peak > last_bin - end_zone
+        if near_end and seg.max() <= 1.0 + END_ZONE_EXCESS * (threshold - 1.0):
             continue
         w = seg - 1.0
         centres = s0 + (np.arange(a, e) + 0.5) * bin_m
