@@ -5,7 +5,10 @@
    Per preset: knot precision and recall within 15 mm, the heard knots' strength error,
    breathing-rate error (summary ``breathing_rate_bpm`` vs the client's), contact breaks
    (measured and the tissue's), "too much" episodes per session, and the glide block's
-   softening pass against the tissue's truth.
+   softening pass against the tissue's truth. ``--generator blind``: the same on a third
+   client generator written blind to the knot finder's tuning
+   (``tests/session/knot_clients_blind.py``, session 10; its first run is
+   ``bench/results/listening_knots_blind_first_run.json``).
 2. **Glide listening**: one 8-pass glide on more held-out clients; the heard stiffness by
    pass against the simulated tissue's own (sampled along the path after every pass):
    softening within ±1 pass of the truth on clients whose true drop reaches 8 %, and no
@@ -43,7 +46,7 @@
 
 Usage: ``python bench/listening.py [--clients 6] [--glide-clients 12] [--logs 30]
 [--parts recorders,glide,sessions,trust] [--first-client 200] [--trust-heldout 3]
-[--presets spa,sports]
+[--presets spa,sports] [--generator knots|blind]
 [--trust-pair-bodies 520,521] [--trust-kinds bundled,held-out,pair,pair2]
 [--recorder second|lab|clinic|studio|ward] [--glide-only] [--no-bridge] [--rows-from LOG]``.
 """
@@ -72,6 +75,7 @@ from tests.sense.lab_logs import lab_log, write_lab_csv  # noqa: E402
 from tests.sense.studio_logs import studio_log, write_studio_csv  # noqa: E402
 from tests.sense.ward_logs import ward_log, write_ward_csv  # noqa: E402
 from tests.session.knot_clients import TOL_M, knot_client, match  # noqa: E402
+from tests.session.knot_clients_blind import blind_client  # noqa: E402
 
 from backstroke.analyze import analyze  # noqa: E402
 from backstroke.body.back_model import BackModel  # noqa: E402
@@ -154,13 +158,23 @@ def _softening_row(block: dict[str, Any], truth: list[float], threshold: float) 
     }
 
 
-def sessions(n_clients: int, first_client: int = 200) -> dict[str, Any]:
+CLIENT_GENERATORS = {"knots": knot_client, "blind": blind_client}
+BLIND_FIRST_RUN = ROOT / "bench" / "results" / "listening_knots_blind_first_run.json"
+
+
+def sessions(
+    n_clients: int,
+    first_client: int = 200,
+    generator: str = "knots",
+    presets: tuple[str, ...] = ("spa", "sports"),
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for preset in ("spa", "sports"):
+    make = CLIENT_GENERATORS[generator]
+    for preset in presets:
         routine = load_routine(preset)
         rows = []
         for i in range(n_clients):
-            client = knot_client(first_client + i).resolved()
+            client = make(first_client + i).resolved()
             r = _session(routine, client, seed=i)
             s = r["summary"]
             truth = list(client.knots or [])
@@ -558,7 +572,15 @@ def main() -> None:
         help="recorders: the 'before' figure: softening judged only inside force segments",
     )
     ap.add_argument("--trust-heldout", type=int, default=3, help="held-out clients (trust)")
-    ap.add_argument("--presets", default="spa,sports", help="presets of the trust part")
+    ap.add_argument("--presets", default="spa,sports", help="presets (sessions and trust)")
+    ap.add_argument(
+        "--generator",
+        default="knots",
+        choices=tuple(CLIENT_GENERATORS),
+        help="sessions: tests/session/knot_clients.py or the blind knot_clients_blind.py "
+        "(key sessions_blind_from_N; its first run also in "
+        "bench/results/listening_knots_blind_first_run.json)",
+    )
     ap.add_argument(
         "--trust-pair-bodies", default="520,521", help="held-out bodies made guarded/relaxed"
     )
@@ -600,7 +622,14 @@ def main() -> None:
         res["glide_listening"] = glide_listening(args.glide_clients)
     if "sessions" in parts:
         key = "sessions" if args.first_client == 200 else f"sessions_from_{args.first_client}"
-        res[key] = {**sessions(args.clients, args.first_client), "command": " ".join(sys.argv[1:])}
+        if args.generator != "knots":
+            key = f"sessions_{args.generator}_from_{args.first_client}"
+        presets = tuple(args.presets.split(","))
+        got = sessions(args.clients, args.first_client, args.generator, presets)
+        res[key] = {**got, "command": " ".join(sys.argv[1:])}
+        if args.generator == "blind" and not BLIND_FIRST_RUN.exists():
+            # The blind generator's first run is kept as it came out.
+            BLIND_FIRST_RUN.write_text(json.dumps(res[key], indent=2, allow_nan=False) + "\n")
     if "trust" in parts:
         bodies = tuple(int(b) for b in args.trust_pair_bodies.split(","))
         kinds = tuple(args.trust_kinds.split(","))

@@ -1,23 +1,10 @@
-"""Knots: local stiffness peaks along the thumb strips (DESIGN §1, §6.3).
+"""Knots over a record: every thumb strip searched, merged (DESIGN §1, §6.3).
 
-"You will probably feel tight spots and/or knots." On each strip (one leg of u in one
-pass on one side of the spine, side = sign of v) the secant stiffness is binned every
-millimetre along the back and divided by its running median over ±10 mm. That
-neighbourhood is short enough to follow the back's own variation (ribs and segments
-make 3–5 cm humps of ±25 %), and long enough that a knot (5–15 mm across) does not
-carry its own baseline along. A knot is a run of bins at least ``min_width_m`` wide where
-the ratio exceeds the threshold and falls back below it on both sides (a local
-maximum, not the rising end of a strip, and above *both* 10 mm flanks by half the
-threshold's excess, not the high side of a step), at least 12 mm from either end of the strip
-(where the thumb slows down and anything that varies in time piles up in a few bins).
-The threshold is ``ratio_threshold`` (1.05), or five times the strip's robust noise in
-the ratio when that is higher.
-
-Under a thumb-sized contact a 2× knot 5–10 mm across reads only 1.05–1.4× (the pad
-averages it with the tissue around), which is why the threshold is low. The reported
-``stiffness_ratio`` is the peak over the median of the 10 mm just outside the run on
-both sides. Detections from every pass and lane are merged when closer than 15 mm on
-the skin.
+"You will probably feel tight spots and/or knots." A record's thumb samples are cut
+into strips (one leg of u in one pass on one lane, ``sense.knot_strips``), each strip
+is searched for local stiffness peaks (``sense.knot_profile.strip_knots``) and the
+detections of every pass and lane are merged when closer than 15 mm on the skin
+(``sense.knot_merge``).
 
 Two things besides the tissue change the secant stiffness along a strip, and both
 would fake knots or cut them in two; given the samples' times, depths and forces the
@@ -40,43 +27,52 @@ detections place the knot at the strength-weighted mean of their lanes; when two
 at different ``v`` saw it, the lateral fall-off between them (a Gaussian as wide as the
 knot is long on the stronger lane) gives its centre between the lanes and its strength
 at that centre (``lateral_correction``).
-
-Distances along the back are ``Δu × back_length_m``; across it, ``v`` is already in
-metres on the skin.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import warnings
+from typing import TypedDict, Unpack
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
 from backstroke.sense.breathing_removal import MIN_PASS_SAMPLES, BreathingFit, fit_breathing
 from backstroke.sense.knot_merge import MERGE_M, Knot, KnotDetection, merge_knots
-from backstroke.sense.knot_strips import MIDLINE_BAND_M, force_plateaus, strip_groups
+from backstroke.sense.knot_profile import (
+    DEFAULT_BACK_LENGTH_M,
+    EDGE_M,
+    MIN_WIDTH_M,
+    RATIO_THRESHOLD,
+    WINDOW_M,
+    _nanmedian,
+    _opt,
+    strip_knots,
+)
+from backstroke.sense.knot_strips import force_plateaus, strip_groups
 from backstroke.sense.passes import DEFAULT_HYSTERESIS_U
-from backstroke.sense.stiffness import binned_median, secant_stiffness
+from backstroke.sense.stiffness import secant_stiffness
 
-DEFAULT_BACK_LENGTH_M = 0.51
-RATIO_THRESHOLD = 1.05
-NOISE_FACTOR = 5.0
-WINDOW_M = 0.010
-FLANK_M = 0.010
-# Knots closer than this to a strip's end are not reported: the thumb slows down there,
-# so anything that varies in time (breathing, force ramps) piles up in a few bins.
-EDGE_M = 0.012
-# A run counts only if its peak exceeds the higher flank by this share of the threshold.
-STEP_MARGIN = 0.5
-BIN_M = 0.001
-MIN_WIDTH_M = 0.003
+__all__ = [
+    "DEFAULT_BACK_LENGTH_M",
+    "EDGE_M",
+    "MIN_WIDTH_M",
+    "RATIO_THRESHOLD",
+    "WINDOW_M",
+    "Knot",
+    "KnotDetection",
+    "KnotDetector",
+    "StripColumns",
+    "detect_knots",
+    "knot_detections",
+    "merge_knots",
+    "strip_knots",
+]
+
 # Force below this fraction of the strip's median force is a touch-down or a lift,
 # not the strip (secant stiffness of a nonlinear tissue depends on depth).
 FORCE_FRACTION = 0.5
-_MAX_GAP_BINS = 3
 # The breath assumed when none is heard (breaths/min): the force is averaged over one.
 FALLBACK_RATE_BPM = 15.0
 # Loaded samples of one strip farther apart in time than this are a pause (a dwell).
@@ -85,166 +81,27 @@ PAUSE_S = 1.0
 MAX_BREATH_OVER_TYPICAL = 2.0
 
 
-def _fill_gaps(prof: NDArray[np.float64], max_gap: int) -> NDArray[np.float64]:
-    """Linear fill of NaN runs of at most ``max_gap`` bins between finite bins."""
-    out = prof.copy()
-    fin = np.flatnonzero(np.isfinite(out))
-    if fin.size < 2:
-        return out
-    gaps = np.flatnonzero(np.diff(fin) > 1)
-    for g in gaps:
-        a, b = int(fin[g]), int(fin[g + 1])
-        if b - a - 1 <= max_gap:
-            out[a + 1 : b] = np.interp(np.arange(a + 1, b), [a, b], [out[a], out[b]])
-    return out
+class StripColumns(TypedDict, total=False):
+    """The optional ``(N,)`` columns of a record and the breath known so far (see
+    ``knot_detections``)."""
+
+    normal_force_n: ArrayLike | None
+    x_m: ArrayLike | None
+    y_m: ArrayLike | None
+    z_m: ArrayLike | None
+    t_s: ArrayLike | None
+    indentation_m: ArrayLike | None
+    breathing_rate_bpm: float | None
 
 
-def _running_median(prof: NDArray[np.float64], half: int) -> NDArray[np.float64]:
-    """NaN-aware median over ``[-half, half]`` bins around each bin (NaN if < 5 values)."""
-    n = prof.size
-    padded = np.concatenate([np.full(half, np.nan), prof, np.full(half, np.nan)])
-    win = sliding_window_view(padded, 2 * half + 1)
-    counts = np.sum(np.isfinite(win), axis=1)
-    out = np.full(n, np.nan)
-    enough = counts >= min(5, half + 1)
-    if np.any(enough):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            out[enough] = np.nanmedian(win[enough], axis=1)
-    return out
+class DetectOptions(StripColumns, total=False):
+    """``StripColumns`` and the finder's settings (see ``knot_detections``)."""
 
-
-def _opt(x: ArrayLike | None, n: int) -> NDArray[np.float64]:
-    if x is None:
-        return np.full(n, np.nan)
-    arr = np.asarray(x, dtype=np.float64)
-    if arr.shape != (n,):
-        raise ValueError(f"expected shape ({n},), got {arr.shape}")
-    return arr
-
-
-def _nanmedian(x: NDArray[np.float64]) -> float:
-    x = x[np.isfinite(x)]
-    return float(np.median(x)) if x.size else float("nan")
-
-
-def strip_knots(
-    u: ArrayLike,
-    v: ArrayLike,
-    stiffness_n_m: ArrayLike,
-    *,
-    pass_index: int = 0,
-    back_length_m: float = DEFAULT_BACK_LENGTH_M,
-    ratio_threshold: float = RATIO_THRESHOLD,
-    window_m: float = WINDOW_M,
-    min_width_m: float = MIN_WIDTH_M,
-    bin_m: float = BIN_M,
-    x_m: ArrayLike | None = None,
-    y_m: ArrayLike | None = None,
-    z_m: ArrayLike | None = None,
-) -> list[KnotDetection]:
-    """Knots on one strip (one leg, one side).
-
-    Args:
-        u: ``(N,)`` chart coordinate of each sample.
-        v: ``(N,)`` lateral chart coordinate, m.
-        stiffness_n_m: ``(N,)`` secant stiffness, N/m, NaN where masked.
-        pass_index: recorded in the detections.
-        back_length_m: converts u to metres along the back.
-        ratio_threshold: stiffness over its running median needed for a knot (the
-            strip's noise can raise it: five robust standard deviations).
-        window_m: half-width of the running median, m.
-        min_width_m: narrowest run above the threshold that counts, m.
-        bin_m: bin length along the back, m.
-        x_m, y_m, z_m: optional ``(N,)`` positions, m.
-
-    Returns:
-        Detections in increasing u.
-    """
-    uu = np.asarray(u, dtype=np.float64)
-    n = uu.size
-    vv, k = _opt(v, n), _opt(stiffness_n_m, n)
-    xs, ys, zs = _opt(x_m, n), _opt(y_m, n), _opt(z_m, n)
-    s = uu * back_length_m
-    ok = np.isfinite(k) & np.isfinite(s)
-    if np.count_nonzero(ok) < 5:
-        return []
-    s0 = float(s[ok].min())
-    length = float(s[ok].max()) - s0
-    if length < 3 * window_m:
-        return []
-    nb = int(length / bin_m) + 1
-    b = np.floor((s - s0) / bin_m).astype(np.int64)
-    b[~ok] = -1
-    prof, _ = binned_median(k[ok], b[ok], nb)
-    prof = _fill_gaps(prof, _MAX_GAP_BINS)
-    half = max(2, round(window_m / bin_m))
-    base = _running_median(prof, half)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = prof / base
-    dev = ratio[np.isfinite(ratio)] - 1.0
-    noise = 1.4826 * float(np.median(np.abs(dev - np.median(dev)))) if dev.size else 0.0
-    threshold = max(ratio_threshold, 1.0 + NOISE_FACTOR * noise)
-    above = np.isfinite(ratio) & (ratio > threshold)
-    edges = np.diff(np.concatenate([[0], above.astype(np.int8), [0]]))
-    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    min_bins = max(1, math.ceil(min_width_m / bin_m - 1e-9))
-    flank = max(1, round(FLANK_M / bin_m))
-    edge = round(EDGE_M / bin_m)
-    measured = np.flatnonzero(np.isfinite(prof))
-    first_bin, last_bin = int(measured[0]), int(measured[-1])
-    out: list[KnotDetection] = []
-    for a, e in zip(starts.tolist(), stops.tolist(), strict=True):
-        if e - a < min_bins:
-            continue
-        # A local maximum: the ratio is measured, and low, on both sides; off the ends.
-        if a == 0 or e >= nb or not np.isfinite(ratio[a - 1]) or not np.isfinite(ratio[e]):
-            continue
-        if a < first_bin + edge or e > last_bin + 1 - edge:
-            continue
-        seg = ratio[a:e]
-        w = seg - 1.0
-        centres = s0 + (np.arange(a, e) + 0.5) * bin_m
-        centre_m = float(np.sum(w * centres) / np.sum(w))
-        peak = a + int(np.argmax(seg))
-        left, right = prof[max(0, a - flank) : a], prof[e : e + flank]
-        around = _nanmedian(np.concatenate([left, right]))
-        strength = float(prof[peak] / around) if around > 0 else float(seg.max())
-        # A peak stands above both flanks; the high side of a step (a softened region's
-        # edge, a change of force) stands above one only.
-        higher = max(_nanmedian(left), _nanmedian(right))
-        if math.isfinite(higher) and prof[peak] < higher * (1.0 + STEP_MARGIN * (threshold - 1)):
-            continue
-        half_excess = 0.5 * (float(ratio[peak]) - 1.0)
-        lo_i, hi_i = peak, peak
-        while lo_i > 0 and np.isfinite(ratio[lo_i - 1]) and ratio[lo_i - 1] - 1.0 > half_excess:
-            lo_i -= 1
-        while (
-            hi_i < nb - 1 and np.isfinite(ratio[hi_i + 1]) and ratio[hi_i + 1] - 1.0 > half_excess
-        ):
-            hi_i += 1
-        sel = (b >= a) & (b < e)
-        v_here = _nanmedian(vv[sel])
-        out.append(
-            KnotDetection(
-                u=centre_m / back_length_m,
-                v=v_here,
-                x_m=_nanmedian(xs[sel]),
-                y_m=_nanmedian(ys[sel]),
-                z_m=_nanmedian(zs[sel]),
-                stiffness_ratio=max(strength, float(seg.max())),
-                pass_index=int(pass_index),
-                side=_side(v_here),
-                width_m=(hi_i - lo_i + 1) * bin_m,
-            )
-        )
-    return out
-
-
-def _side(v: float) -> int:
-    if not math.isfinite(v) or abs(v) < MIDLINE_BAND_M:
-        return 0
-    return 1 if v > 0 else -1
+    back_length_m: float
+    ratio_threshold: float
+    window_m: float
+    min_width_m: float
+    hysteresis: float
 
 
 def _loaded(k: NDArray[np.float64], f: NDArray[np.float64] | None) -> NDArray[np.bool_]:
@@ -314,7 +171,24 @@ def knot_detections(
     min_width_m: float = MIN_WIDTH_M,
     hysteresis: float = DEFAULT_HYSTERESIS_U,
 ) -> list[KnotDetection]:
-    """Per-strip detections over a record (unmerged); arguments as ``detect_knots``."""
+    """Per-strip detections over a record (unmerged; ``detect_knots`` merges them).
+
+    Args:
+        u, v: ``(N,)`` chart coordinates (v in m) of thumb-strip samples.
+        stiffness_n_m: ``(N,)`` secant stiffness, N/m (NaN = masked).
+        pass_of: ``(N,)`` pass numbers (see ``pass_indices``).
+        normal_force_n: optional ``(N,)`` force, N: samples under half the strip's median
+            force (touch-down, lift, a light return glide) are left out, and each
+            plateau of steady force is searched on its own.
+        x_m, y_m, z_m: optional ``(N,)`` body-frame positions, m.
+        t_s, indentation_m: optional ``(N,)`` times (s) and depths (m): with them and
+            the force, each strip's breathing is removed from its depth and the secant
+            recomputed (``stiffness_n_m`` still masks).
+        breathing_rate_bpm: the breathing rate known so far, or None: used when no strip
+            is long enough to tell the rate itself.
+        back_length_m, ratio_threshold, window_m, min_width_m: see ``strip_knots``.
+        hysteresis: see ``turnarounds``.
+    """
     uu = np.asarray(u, dtype=np.float64)
     n = uu.size
     vv, k, p = _opt(v, n), _opt(stiffness_n_m, n), np.asarray(pass_of, dtype=np.int64)
@@ -416,60 +290,17 @@ def detect_knots(
     stiffness_n_m: ArrayLike,
     pass_of: ArrayLike,
     *,
-    normal_force_n: ArrayLike | None = None,
-    x_m: ArrayLike | None = None,
-    y_m: ArrayLike | None = None,
-    z_m: ArrayLike | None = None,
-    t_s: ArrayLike | None = None,
-    indentation_m: ArrayLike | None = None,
-    breathing_rate_bpm: float | None = None,
-    back_length_m: float = DEFAULT_BACK_LENGTH_M,
-    ratio_threshold: float = RATIO_THRESHOLD,
-    window_m: float = WINDOW_M,
-    min_width_m: float = MIN_WIDTH_M,
     merge_m: float = MERGE_M,
-    hysteresis: float = DEFAULT_HYSTERESIS_U,
+    **options: Unpack[DetectOptions],
 ) -> list[Knot]:
-    """Knots over every strip of a record, merged across passes and sides.
-
-    Args:
-        u, v: ``(N,)`` chart coordinates (v in m) of thumb-strip samples.
-        stiffness_n_m: ``(N,)`` secant stiffness, N/m (NaN = masked).
-        pass_of: ``(N,)`` pass numbers (see ``pass_indices``).
-        normal_force_n: optional ``(N,)`` force, N: samples under half the strip's median
-            force (touch-down, lift, a light return glide) are left out, and each
-            plateau of steady force is searched on its own.
-        x_m, y_m, z_m: optional ``(N,)`` body-frame positions, m.
-        t_s, indentation_m: optional ``(N,)`` times (s) and depths (m): with them and
-            the force, each strip's breathing is removed from its depth and the secant
-            recomputed (``stiffness_n_m`` still masks).
-        breathing_rate_bpm: the breathing rate known so far, or None: used when no strip
-            is long enough to tell the rate itself.
-        back_length_m, ratio_threshold, window_m, min_width_m: see ``strip_knots``.
-        merge_m: merge distance on the skin, m.
-        hysteresis: see ``turnarounds``.
+    """Knots over every strip of a record (``knot_detections``), merged across passes
+    and sides within ``merge_m`` on the skin (m).
 
     Returns:
         Knots sorted by u, then v.
     """
-    dets = knot_detections(
-        u,
-        v,
-        stiffness_n_m,
-        pass_of,
-        normal_force_n=normal_force_n,
-        x_m=x_m,
-        y_m=y_m,
-        z_m=z_m,
-        t_s=t_s,
-        indentation_m=indentation_m,
-        breathing_rate_bpm=breathing_rate_bpm,
-        back_length_m=back_length_m,
-        ratio_threshold=ratio_threshold,
-        window_m=window_m,
-        min_width_m=min_width_m,
-        hysteresis=hysteresis,
-    )
+    dets = knot_detections(u, v, stiffness_n_m, pass_of, **options)
+    back_length_m = options.get("back_length_m", DEFAULT_BACK_LENGTH_M)
     return merge_knots(dets, back_length_m=back_length_m, merge_m=merge_m)
 
 
@@ -497,31 +328,18 @@ class KnotDetector:
         u: ArrayLike,
         v: ArrayLike,
         stiffness_n_m: ArrayLike,
-        *,
-        normal_force_n: ArrayLike | None = None,
-        x_m: ArrayLike | None = None,
-        y_m: ArrayLike | None = None,
-        z_m: ArrayLike | None = None,
-        t_s: ArrayLike | None = None,
-        indentation_m: ArrayLike | None = None,
-        breathing_rate_bpm: float | None = None,
+        **columns: Unpack[StripColumns],
     ) -> None:
-        """Add one pass's thumb samples (``(N,)`` each; see ``detect_knots``)."""
+        """Add one pass's thumb samples (``(N,)`` each; see ``knot_detections``)."""
         n = np.asarray(u).size
         self._detections += knot_detections(
             u,
             v,
             stiffness_n_m,
             np.full(n, self._passes, dtype=np.int64),
-            normal_force_n=normal_force_n,
-            x_m=x_m,
-            y_m=y_m,
-            z_m=z_m,
-            t_s=t_s,
-            indentation_m=indentation_m,
-            breathing_rate_bpm=breathing_rate_bpm,
             back_length_m=self.back_length_m,
             ratio_threshold=self.ratio_threshold,
+            **columns,
         )
         self._passes += 1
 
