@@ -28,7 +28,7 @@ bench/results/learn_blind_I_first_run.json and refuses to redo it. Generator J
 (tests/learn/j_synth.py, written blind in session 9) likewise: ``--blind-j`` writes its
 one first run to bench/results/learn_blind_J_first_run.json, and generator K
 (tests/learn/k_synth.py, session 10) ``--blind-k`` to learn_blind_K_first_run.json.
-``--only GHIJ`` scores just those generators' rows and prints them (no file).
+``--only GHIJ`` re-runs just those generators' rows and merges them into learn.json.
 
 Run: ``.venv/bin/python -m bench.learn [--quick]``.
 """
@@ -481,12 +481,15 @@ def main(argv: list[str] | None = None) -> None:
     }
     if not FIRST_K.exists():  # K joins the full run after its one blind first run
         del rows["K"]
-    if args.only:
+    if args.only:  # those rows re-run, merged into RESULTS
+        merged = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         for letter in args.only.upper():
             name, run_gen = rows[letter]
-            for mode, r in run_gen(n).items():
+            merged[name] = run_gen(n)
+            for mode, r in merged[name].items():
                 print(name, mode, json.dumps(r["summary"]))
-                print("  misses:", [f["seed"] for f in r["failures"]])
+                print("  misses:", [f["seed"] for f in r["failures"]], flush=True)
+            RESULTS.write_text(json.dumps(merged, indent=1) + "\n")
         return
     result = {name: run_gen(n) for name, run_gen in rows.values()}
     m = 4 if args.quick else 10
