@@ -442,10 +442,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--only", default="", help="these generators' rows only (letters, e.g. GHIJ), printed"
     )
+    ap.add_argument("--modes", default="none,text", help="label modes of --only (none,text)")
     args = ap.parse_args(argv)
+    for mode in list(_LABELS):
+        if mode not in args.modes.split(","):
+            del _LABELS[mode]
     n = 8 if args.quick else 40
     blind = {
-        "K": (args.blind_k, FIRST_K, run_k, lambda: run_compare_k(n)),
+        "K": (args.blind_k, FIRST_K, run_k, lambda: run_compare_k(n // 2)),
         "J": (args.blind_j, FIRST_J, run_j, lambda: run_compare_j(n)),
         "I": (args.blind_i, FIRST_I, run_i, lambda: run_compare_i(n)),
         "H": (args.blind_h, FIRST_H, run_h, lambda: run_compare_h(n)),
