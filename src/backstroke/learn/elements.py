@@ -243,7 +243,8 @@ def _block_figures(
     passes = max(1, round(len(strips) / per_pass))
     groups = [strips[p * per_pass : (p + 1) * per_pass] for p in range(passes)]
     shared = _shared_passes(d, strips) if len(lanes) > 1 and sides == 2 else []
-    if len(shared) > passes:
+    lanes_shared = len(shared) > passes  # more returns to the first side than sweeps
+    if lanes_shared:
         passes, groups = len(shared), shared
     det = SofteningDetector(threshold)
     for group in groups:
@@ -289,7 +290,7 @@ def _block_figures(
         pauses=len(pauses),
         lanes_m=[round(x, 4) for x in lanes],
         transition_speed_m_s=_transition_speed_m_s(d, b),
-        lanes_shared=len(shared) == passes and len(shared) > 1,
+        lanes_shared=lanes_shared,
     )
 
 
