@@ -26,7 +26,9 @@ Generator I (tests/learn/i_synth.py, written blind in session 7) is not in the f
 run until its first, blind run exists: ``--blind-i`` writes it, once, to
 bench/results/learn_blind_I_first_run.json and refuses to redo it. Generator J
 (tests/learn/j_synth.py, written blind in session 9) likewise: ``--blind-j`` writes its
-one first run to bench/results/learn_blind_J_first_run.json.
+one first run to bench/results/learn_blind_J_first_run.json, and generator K
+(tests/learn/k_synth.py, session 10) ``--blind-k`` to learn_blind_K_first_run.json.
+``--only GHIJ`` re-runs just those generators' rows and merges them into learn.json.
 
 Run: ``.venv/bin/python -m bench.learn [--quick]``.
 """
@@ -52,6 +54,7 @@ FIRST_G = ROOT / "bench" / "results" / "learn_blind_G_first_run.json"
 FIRST_H = ROOT / "bench" / "results" / "learn_blind_H_first_run.json"
 FIRST_I = ROOT / "bench" / "results" / "learn_blind_I_first_run.json"
 FIRST_J = ROOT / "bench" / "results" / "learn_blind_J_first_run.json"
+FIRST_K = ROOT / "bench" / "results" / "learn_blind_K_first_run.json"
 sys.path.insert(0, str(ROOT))
 
 from tests.learn.blind_synth import blind  # noqa: E402
@@ -68,6 +71,8 @@ from tests.learn.i_synth import to_csv as i_to_csv  # noqa: E402
 from tests.learn.j_synth import FAULT_ELEMENT as J_FAULT_ELEMENT  # noqa: E402
 from tests.learn.j_synth import j_demo, j_learner  # noqa: E402
 from tests.learn.j_synth import to_csv as j_to_csv  # noqa: E402
+from tests.learn.k_synth import FAULT_ELEMENT as K_FAULT_ELEMENT  # noqa: E402
+from tests.learn.k_synth import k_demo, k_learner  # noqa: E402
 from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize  # noqa: E402
 from tests.learn.scoring import score  # noqa: E402
 
@@ -357,6 +362,15 @@ def run_compare_j(n: int) -> dict[str, Any]:
     return _compare_csv_generator(j_demo, j_learner, j_to_csv, dict(J_FAULT_ELEMENT), n)
 
 
+def run_k(n: int) -> dict[str, Any]:
+    """Generator K (tests/learn/k_synth.py, written in session 10), scored like H."""
+    return _run_csv_generator(k_demo, j_to_csv, n)
+
+
+def run_compare_k(n: int) -> dict[str, Any]:
+    return _compare_csv_generator(k_demo, k_learner, j_to_csv, dict(K_FAULT_ELEMENT), n)
+
+
 def run_b(n: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for mode in ("none", "text"):
@@ -424,9 +438,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--blind-h", action="store_true", help="generator H only, to FIRST_H")
     ap.add_argument("--blind-i", action="store_true", help="generator I only, to FIRST_I")
     ap.add_argument("--blind-j", action="store_true", help="generator J only, to FIRST_J")
+    ap.add_argument("--blind-k", action="store_true", help="generator K only, to FIRST_K")
+    ap.add_argument(
+        "--only", default="", help="these generators' rows only (letters, e.g. GHIJ), printed"
+    )
+    ap.add_argument("--modes", default="none,text", help="label modes of --only (none,text)")
     args = ap.parse_args(argv)
+    for mode in list(_LABELS):
+        if mode not in args.modes.split(","):
+            del _LABELS[mode]
     n = 8 if args.quick else 40
     blind = {
+        "K": (args.blind_k, FIRST_K, run_k, lambda: run_compare_k(n // 2)),
         "J": (args.blind_j, FIRST_J, run_j, lambda: run_compare_j(n)),
         "I": (args.blind_i, FIRST_I, run_i, lambda: run_compare_i(n)),
         "H": (args.blind_h, FIRST_H, run_h, lambda: run_compare_h(n)),
@@ -448,38 +471,52 @@ def main(argv: list[str] | None = None) -> None:
         if args.blind_e:
             print(f"wrote {FIRST_E}")
         return
-    result = {
-        "generator_I": run_i(n),
-        "generator_H": run_h(n),
-        "generator_G": run_g(n),
-        "generator_F": run_f(n),
-        "generator_E": run_e(n),
-        "blind_generator_D": run_d(n),
-        "heldout_generator_C": run_c(n),
-        "development_generator_B": run_b(n),
-        "compare_generator_A": run_compare(4 if args.quick else 10),
-        "compare_generator_F": run_compare_f(8 if args.quick else 20),
-        "compare_generator_G": run_compare_g(8 if args.quick else 20),
-        "compare_generator_H": run_compare_h(8 if args.quick else 20),
-        "compare_generator_I": run_compare_i(8 if args.quick else 20),
+    rows = {
+        "K": ("generator_K", run_k),
+        "J": ("generator_J", run_j),
+        "I": ("generator_I", run_i),
+        "H": ("generator_H", run_h),
+        "G": ("generator_G", run_g),
+        "F": ("generator_F", run_f),
+        "E": ("generator_E", run_e),
+        "D": ("blind_generator_D", run_d),
+        "C": ("heldout_generator_C", run_c),
+        "B": ("development_generator_B", run_b),
     }
+    if not FIRST_K.exists():  # K joins the full run after its one blind first run
+        del rows["K"]
+    if args.only:  # those rows re-run, merged into RESULTS
+        merged = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        for letter in args.only.upper():
+            name, run_gen = rows[letter]
+            merged[name] = run_gen(n)
+            for mode, r in merged[name].items():
+                print(name, mode, json.dumps(r["summary"]))
+                print("  misses:", [f["seed"] for f in r["failures"]], flush=True)
+            RESULTS.write_text(json.dumps(merged, indent=1) + "\n")
+        return
+    result = {name: run_gen(n) for name, run_gen in rows.values()}
+    m = 4 if args.quick else 10
+    k = 8 if args.quick else 20
+    result |= {
+        "compare_generator_A": run_compare(m),
+        "compare_generator_F": run_compare_f(k),
+        "compare_generator_G": run_compare_g(k),
+        "compare_generator_H": run_compare_h(k),
+        "compare_generator_I": run_compare_i(k),
+        "compare_generator_J": run_compare_j(k),
+    }
+    if FIRST_K.exists():
+        result["compare_generator_K"] = run_compare_k(k)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=1) + "\n")
-    for gen in (
-        "generator_I",
-        "generator_H",
-        "generator_G",
-        "generator_F",
-        "generator_E",
-        "blind_generator_D",
-        "heldout_generator_C",
-        "development_generator_B",
-    ):
-        for mode, r in result[gen].items():
-            print(gen, mode, json.dumps(r["summary"]))
-    for letter in "AFGHI":
-        for k, v in result[f"compare_generator_{letter}"].items():
-            print(f"compare {letter}", k, "in top 3:", v["in_top3"])
+    for name, _ in rows.values():
+        for mode, r in result[name].items():
+            print(name, mode, json.dumps(r["summary"]))
+    for key, v0 in result.items():
+        if key.startswith("compare_"):
+            for fault, v in v0.items():
+                print(key, fault, "in top 3:", v["in_top3"])
     print(f"wrote {RESULTS}")
 
 

@@ -21,6 +21,7 @@ name it, or numbered from 1 with −1 between blocks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,9 @@ from tests.learn.j_client import (
     stiff_factor,
     thickness_m,
 )
+
+# A move's progress 0..1 from its two shape numbers and τ = elapsed / duration.
+Profile = Callable[[Any, Any, Any], Any]
 
 COLUMNS: tuple[str, ...] = ("t_s", "u", "v", "normal_force_n", "indentation_m", "x_m", "y_m")
 COLUMNS += ("z_m", "tool", "block", "frame", "depth_mm", "load_kgf")
@@ -121,8 +125,9 @@ def draw_rig(rng: np.random.Generator, labels: bool, block_names: list[str]) -> 
     )
 
 
-def _evaluate(segs: list[Seg], t: Any) -> dict[str, Any]:
-    """The hand's intended path and force at true times ``t`` (vectorised over segments)."""
+def _evaluate(segs: list[Seg], t: Any, profile: Profile = betainc) -> dict[str, Any]:
+    """The hand's intended path and force at true times ``t`` (vectorised over segments);
+    a move's progress is ``profile(alpha, beta, τ)`` (J's: the incomplete beta)."""
     t0 = np.array([s.t0 for s in segs])
     i = np.clip(np.searchsorted(t0, t, side="right") - 1, 0, len(segs) - 1)
 
@@ -131,7 +136,7 @@ def _evaluate(segs: list[Seg], t: Any) -> dict[str, Any]:
 
     tau = np.clip((t - col("t0")) / (col("t1") - col("t0")), 0.0, 1.0)
     moving = np.array([s.kind == "move" for s in segs])[i]
-    s = np.where(moving, betainc(col("alpha"), col("beta"), tau), 0.0)
+    s = np.where(moving, profile(col("alpha"), col("beta"), tau), 0.0)
     ramp = np.clip(tau / col("ramp"), 0, 1)
     ramp = ramp * ramp * (3 - 2 * ramp)
     return {
@@ -160,12 +165,14 @@ def render(
     rng: np.random.Generator,
     lifts: list[tuple[float, float]],
     force_sway: float = 0.03,
+    profile: Profile = betainc,
 ) -> dict[str, Any]:
-    """The contact log's columns (DESIGN §6.3) of a performance."""
+    """The contact log's columns (DESIGN §6.3) of a performance (moves progressing by
+    ``profile``: another generator's hands, on J's client and rig)."""
     dt = (1 / rig.rate_hz) * (1 + rig.ppm * 1e-6)  # the DAQ's crystal
     t = np.arange(segs[0].t0, segs[-1].t1, dt)
     n = len(t)
-    ev = _evaluate(segs, t)
+    ev = _evaluate(segs, t, profile)
     releases = [np.inf] * len(cl.knots)
     for s in segs:
         if s.knot >= 0:

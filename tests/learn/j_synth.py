@@ -290,10 +290,12 @@ def play(
     rng: np.random.Generator,
     fault: str | None = None,
     timing: tuple[float, float, float] | None = None,
+    composer: type[_Composer] | None = None,
 ) -> Played:
     """The score played by the master (or a learner with ``fault`` and ``timing``:
-    mean, σ and correlation of the error on the beat, s)."""
-    c = _Composer(score, rng, fault)
+    mean, σ and correlation of the error on the beat, s), laid out by ``composer``
+    (J's own by default)."""
+    c = (composer or _Composer)(score, rng, fault)
     for i, b in enumerate(score.blocks):
         c.block(i, b)
     last = score.blocks[-1]

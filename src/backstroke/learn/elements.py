@@ -86,6 +86,9 @@ class BlockFigures:
     pauses: int = 0
     lanes_m: list[float] = field(default_factory=list)
     transition_speed_m_s: float | None = None
+    # thumb band whose lanes were shared out over the passes (each pass some lanes of
+    # every side), not every lane in every pass
+    lanes_shared: bool = False
 
 
 @dataclass
@@ -137,6 +140,23 @@ def _transition_speed_m_s(d: Demo, b: Block) -> float | None:
     if not long or time_s <= 0.0:
         return None
     return sum(m for _, m in long) / time_s
+
+
+def _shared_passes(d: Demo, strips: list[list[Piece]]) -> list[list[list[Piece]]]:
+    """A thumb block's strips grouped into passes by side: a pass ends when the thumbs
+    come back to the side they started on. A master who sweeps every lane of a side
+    before the other side's changes side twice a pass; one who shares the lanes out over
+    the passes (some lanes of each side per pass, docs/routines.md) changes side as
+    often, with fewer strips between: the number of passes is that of returns to the
+    first side, not strips / lanes / sides (generator J: 3 passes of one lane each on
+    3 lanes read as 1)."""
+    side = [np.sign(np.median(d.v_m[s[0].a : s[-1].b])) for s in strips]
+    out: list[list[list[Piece]]] = []
+    for k, s in enumerate(strips):
+        if k == 0 or (side[k] == side[0] and side[k - 1] != side[0]):
+            out.append([])
+        out[-1].append(s)
+    return out
 
 
 def _lanes_m(d: Demo, strips: list[list[Piece]]) -> list[float]:
@@ -221,9 +241,13 @@ def _block_figures(
         b.technique
     ]
     passes = max(1, round(len(strips) / per_pass))
+    groups = [strips[p * per_pass : (p + 1) * per_pass] for p in range(passes)]
+    shared = _shared_passes(d, strips) if len(lanes) > 1 and sides == 2 else []
+    lanes_shared = len(shared) > passes  # more returns to the first side than sweeps
+    if lanes_shared:
+        passes, groups = len(shared), shared
     det = SofteningDetector(threshold)
-    for p in range(passes):
-        group = strips[p * per_pass : (p + 1) * per_pass]
+    for group in groups:
         if not group:
             break
         ii = np.concatenate([np.arange(q.a, q.b) for s in group for q in s])
@@ -266,6 +290,7 @@ def _block_figures(
         pauses=len(pauses),
         lanes_m=[round(x, 4) for x in lanes],
         transition_speed_m_s=_transition_speed_m_s(d, b),
+        lanes_shared=lanes_shared,
     )
 
 

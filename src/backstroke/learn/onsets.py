@@ -44,7 +44,11 @@ START_MODELS = ("cubic", "mixed", "bell")  # the first wins a tie
 # The mixed and bell models have more free numbers per move: they must earn them, by
 # this much of the beat's log-likelihood per move timed (a perfectly aligned event is
 # worth κ = 4).
-MODEL_PENALTY = {"cubic": 0.0, "mixed": 1.0, "bell": 1.0}
+MODEL_PENALTY = {"cubic": 0.0, "mixed": 0.5, "bell": 0.5}
+# Models whose scores lie this close (per move timed) tie; of those that disagree on the
+# tempo, the faster is taken: the noise of fitted onsets is in seconds, so it costs a
+# slower alias less coherence, and a near tie leans slow.
+NEAR_TIE_PER_MOVE = 0.1
 START_SEARCH = 1.0
 START_GRID = 61
 # Moves shorter than this (a lane change, a small reposition) time the beat poorly.
@@ -270,14 +274,27 @@ def beat_of_moves(d: Demo, stops: NDArray[np.int64]) -> BeatFit:
     starts it late; both are off by a share of the whole move that changes with the
     bell's shape, which the bell model fits: the wrong model scatters the onsets.
     """
-    moves = {m: _moves(d, stops, m) for m in START_MODELS}
+    return choose_beat({m: _moves(d, stops, m) for m in START_MODELS})
+
+
+def choose_beat(moves: dict[str, list[tuple[int, float, float, float]]]) -> BeatFit:
+    """The beat of each start model's move timings (``_moves``), the model chosen as
+    ``beat_of_moves`` says; of models that tie (within ``NEAR_TIE_PER_MOVE`` per move),
+    the faster tempo."""
     common = set.intersection(*({x[0] for x in mv} for mv in moves.values()))
     score: dict[str, float] = {}
     for m, mv in moves.items():
         on, du, tu = _as_onsets([x for x in mv if x[0] in common])
         score[m] = fit_beat(on, durations_s=du, turns_s=tu).log_posterior
-    for m in START_MODELS:
         score[m] -= MODEL_PENALTY[m] * len(common)
-    best = max(START_MODELS, key=lambda m: score[m])
-    on, du, tu = _as_onsets(moves[best])
-    return fit_beat(on, durations_s=du, turns_s=tu)
+    top = max(score.values())
+    fits = []
+    for m in START_MODELS:
+        if m in moves and score[m] >= top - NEAR_TIE_PER_MOVE * len(common):
+            on, du, tu = _as_onsets(moves[m])
+            fits.append((score[m] == top, fit_beat(on, durations_s=du, turns_s=tu)))
+    best = next(f for is_top, f in fits if is_top)
+    faster = [f for _, f in fits if f.bpm is not None]
+    if best.bpm is None or not faster:
+        return best
+    return max(faster, key=lambda f: f.bpm or 0.0)

@@ -92,6 +92,9 @@ def block_dict(b: BlockFigures, threshold: float) -> dict[str, Any]:
             "max_passes": int(_clip(max(low + 2, passes + 2), low, 50)),
             "threshold": threshold,
         }
+    elif band and b.lanes_shared:
+        # lanes shared out over the passes: the schema's fixed-pass band
+        out["repeat"] = {"passes": passes}
     elif band:
         # A band with a fixed number of passes shares its lanes out over them; a
         # master who swept every lane in every pass is a band that runs every lane
