@@ -77,9 +77,7 @@ slices, loft, shell and tof, `bench/scan_errors.py`), then ran this once.
 """
 
 
-def phantom_case_scan(seed: int) -> tuple[Any, Any, float, Any]:
-    """Scan ``seed`` of the phantom generator: the body, its camera, the yaw (rad) and
-    the rendered scan (with its truth; ``s_from_q``: phantom frame → scan frame)."""
+def phantom_case(seed: int) -> dict[str, Any]:
     rng = np.random.default_rng(70_000 + seed)
     ph = Phantom.draw(rng, ARM_POSES[seed % len(ARM_POSES)])
     cam = Pinhole(
@@ -97,11 +95,7 @@ def phantom_case_scan(seed: int) -> tuple[Any, Any, float, Any]:
         float(rng.uniform(-0.3, 0.3)),
         float(rng.uniform(-0.1, 0.1)),
     )
-    return ph, cam, yaw, render(ph, cam, yaw, at, rng)
-
-
-def phantom_case(seed: int) -> dict[str, Any]:
-    ph, cam, yaw, sc = phantom_case_scan(seed)
+    sc = render(ph, cam, yaw, at, rng)
     row: dict[str, Any] = {
         "seed": seed,
         "arms": ph.arms,
