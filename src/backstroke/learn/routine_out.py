@@ -171,7 +171,8 @@ def _evidence(b: BlockFigures) -> str:
     parts.append(f"{b.passes} passes")
     if len(b.lanes_m) > 1:
         lanes = ", ".join(f"{x * 100:.1f}" for x in b.lanes_m)
-        parts.append(f"{len(b.lanes_m)} lanes ({lanes} cm) each pass")
+        spread = "shared out over the passes" if b.lanes_shared else "each pass"
+        parts.append(f"{len(b.lanes_m)} lanes ({lanes} cm) {spread}")
     if b.softening_pass is not None:
         parts.append(f"softened at pass {b.softening_pass}")
     if b.dwells:
