@@ -77,7 +77,9 @@ slices, loft, shell and tof, `bench/scan_errors.py`), then ran this once.
 """
 
 
-def phantom_case(seed: int) -> dict[str, Any]:
+def phantom_case_scan(seed: int) -> tuple[Any, Any, float, Any]:
+    """Scan ``seed`` of the phantom generator: the body, its camera, the yaw (rad) and
+    the rendered scan (with its truth; ``s_from_q``: phantom frame → scan frame)."""
     rng = np.random.default_rng(70_000 + seed)
     ph = Phantom.draw(rng, ARM_POSES[seed % len(ARM_POSES)])
     cam = Pinhole(
@@ -95,7 +97,11 @@ def phantom_case(seed: int) -> dict[str, Any]:
         float(rng.uniform(-0.3, 0.3)),
         float(rng.uniform(-0.1, 0.1)),
     )
-    sc = render(ph, cam, yaw, at, rng)
+    return ph, cam, yaw, render(ph, cam, yaw, at, rng)
+
+
+def phantom_case(seed: int) -> dict[str, Any]:
+    ph, cam, yaw, sc = phantom_case_scan(seed)
     row: dict[str, Any] = {
         "seed": seed,
         "arms": ph.arms,

@@ -19,42 +19,26 @@ CACHE = ROOT / ".cache" / "scans"
 
 
 def _generate(kind: str, seed: int) -> dict[str, Any]:
-    from tests.body.loft_camera import loft_case_scan
-    from tests.body.shell_camera import shell_case_scan
-    from tests.body.slice_camera import slice_case_scan
-    from tests.body.tof_camera import tof_case_scan
+    from bench.scan import (
+        loft_case_scan,
+        phantom_case_scan,
+        shell_case_scan,
+        slice_case_scan,
+        tof_case_scan,
+    )
 
     if kind == "phantom":
-        from tests.body.phantom import ARM_POSES, Phantom
-        from tests.body.phantom_camera import Pinhole, render
-
-        rng = np.random.default_rng(70_000 + seed)
-        ph = Phantom.draw(rng, ARM_POSES[seed % len(ARM_POSES)])
-        cam = Pinhole(
-            pixel_m=float(rng.uniform(0.0035, 0.006)),
-            noise_m=float(rng.uniform(0.001, 0.0025)),
-            height_m=float(rng.uniform(0.95, 1.3)),
-            offset_m=(float(rng.uniform(-0.2, 0.2)), float(rng.uniform(-0.3, 0.3))),
-            dropout=float(rng.uniform(0.0, 0.03)),
-            stripes=int(rng.integers(0, 5)),
-            flying=float(rng.uniform(0.2, 0.8)),
-        )
-        yaw = float(rng.uniform(-np.pi, np.pi))
-        at = tuple(float(rng.uniform(a, b)) for a, b in ((0.3, 0.8), (-0.3, 0.3), (-0.1, 0.1)))
-        sc: Any = render(ph, cam, yaw, at, rng)
+        sc: Any = phantom_case_scan(seed)[3]
         head = sc.s_from_q[:3, 0]
     else:
-        fn = {
-            "slice": slice_case_scan,
-            "loft": loft_case_scan,
-            "shell": shell_case_scan,
-            "tof": tof_case_scan,
+        fn, frame = {
+            "slice": (slice_case_scan, "s_from_e"),
+            "loft": (loft_case_scan, "s_from_e"),
+            "shell": (shell_case_scan, "s_from_f"),
+            "tof": (tof_case_scan, "s_from_g"),
         }[kind]
         _, _, sc = fn(seed)
-        s_from = next(
-            getattr(sc, a) for a in ("s_from_e", "s_from_f", "s_from_g") if hasattr(sc, a)
-        )
-        head = s_from[:3, 0]
+        head = getattr(sc, frame)[:3, 0]
     return {
         "points": sc.points_m,
         "midline": sc.midline_m,
