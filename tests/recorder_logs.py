@@ -259,3 +259,21 @@ def write_csv(path: Any, cols: dict[str, Any]) -> None:
                     for x in data
                 ]
             )
+
+
+def write_rounded_csv(path: Any, cols: dict[str, Any], digits: int) -> None:
+    """The columns as a recorder that rounds writes them: times to 0.1 ms, other floats
+    to ``digits`` significant digits, anything else as it is."""
+    import csv
+
+    names = list(cols)
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(names)
+        for row in zip(*(cols[c] for c in names), strict=True):
+            w.writerow(
+                [
+                    f"{x:.4f}" if c == "t_s" else f"{x:.{digits}g}" if isinstance(x, float) else x
+                    for c, x in zip(names, row, strict=True)
+                ]
+            )

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from tests.recorder_logs import RecorderTruth
+from tests.recorder_logs import RecorderTruth, write_rounded_csv
 
 PALMS = ("PALMAR", "hand heel", "Hands (both)")
 BLOCKS = ("glide A", "Effl.", "1")
@@ -169,16 +169,4 @@ def studio_log(seed: int) -> tuple[dict[str, Any], RecorderTruth]:
 
 def write_studio_csv(path: Any, cols: dict[str, Any]) -> None:
     """The columns as the studio writes them (6 significant digits)."""
-    import csv
-
-    names = list(cols)
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(names)
-        for row in zip(*(cols[c] for c in names), strict=True):
-            w.writerow(
-                [
-                    f"{x:.4f}" if c == "t_s" else f"{x:.6g}" if isinstance(x, float) else x
-                    for c, x in zip(names, row, strict=True)
-                ]
-            )
+    write_rounded_csv(path, cols, 6)

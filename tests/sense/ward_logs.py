@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from tests.recorder_logs import RecorderTruth
+from tests.recorder_logs import RecorderTruth, write_rounded_csv
 
 PALMS = ("Flat hand", "HEEL OF HAND", "both palms", "open-hand")
 BLOCKS = ("ward glide", "M1", "effleurage (ward)")
@@ -211,16 +211,4 @@ def ward_log(seed: int) -> tuple[dict[str, Any], RecorderTruth]:
 
 def write_ward_csv(path: Any, cols: dict[str, Any]) -> None:
     """The columns as the ward's glove writes them (times to 0.1 ms, 7 significant digits)."""
-    import csv
-
-    names = list(cols)
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(names)
-        for row in zip(*(cols[c] for c in names), strict=True):
-            w.writerow(
-                [
-                    f"{x:.4f}" if c == "t_s" else f"{x:.7g}" if isinstance(x, float) else x
-                    for c, x in zip(names, row, strict=True)
-                ]
-            )
+    write_rounded_csv(path, cols, 7)
