@@ -43,12 +43,10 @@ from backstroke.safety.layout import (
     TT_AXIAL,
     TT_N,
 )
-from backstroke.safety.placement import bone_near
+from backstroke.safety.placement import NO_SHIFT_M, bone_near
 from backstroke.tools import Tool
 
 SLOW = -1  # post_tick's answer when the Python path must take this tick
-TOOL_CODES = TOOL_INDEX  # a tool's code in post_tick's arguments
-_NO_SHIFT = (0.0, 0.0, 0.0)
 _NO_FORCE = (0.0, 0.0, 0.0)  # the stand-in for a missing joint estimate
 
 
@@ -89,7 +87,7 @@ def post_tick(
     if plan_bone or st_t < S[MOVED_UNTIL]:
         bone = True
     else:
-        bone = bone_near(Z, tool, p, surface, n, uv, tu, tv, S[REACH], _NO_SHIFT, False)
+        bone = bone_near(Z, tool, p, surface, n, uv, tu, tv, S[REACH], NO_SHIFT_M, False)
     fn = f[0] * n[0] + f[1] * n[1] + f[2] * n[2]
     if health_update(S, HEALTH, st_t, seq, fn, p[0], p[1], p[2]) != 0:
         return SLOW

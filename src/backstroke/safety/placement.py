@@ -32,7 +32,7 @@ from backstroke.tools import Tool
 TRACKER_DEADBAND_M = 0.004
 TRACKED_REACH_M = 0.04
 TRACKER_MARGIN_M = 0.002
-_NO_SHIFT = (0.0, 0.0, 0.0)
+NO_SHIFT_M = (0.0, 0.0, 0.0)  # no tracked shift (bone_near's shift_m when has_shift is False)
 
 
 def over_bone_at(
@@ -59,7 +59,7 @@ def over_bone_at(
             the plan point counts as bone (the arm is not where it was sent).
         client_shift_m: the tracked shift of the client, if a tracker sees it.
     """
-    s = _NO_SHIFT if client_shift_m is None else client_shift_m
+    s = NO_SHIFT_M if client_shift_m is None else client_shift_m
     tu, tv = tangents
     code, reach = TOOL_INDEX[tool], untracked_reach_m
     tracked = client_shift_m is not None
