@@ -82,7 +82,8 @@ def _running_median(prof: NDArray[np.float64], half: int) -> NDArray[np.float64]
     return out
 
 
-def _opt(x: ArrayLike | None, n: int) -> NDArray[np.float64]:
+def column_or_nan(x: ArrayLike | None, n: int) -> NDArray[np.float64]:
+    """An optional ``(n,)`` column as float64; all NaN when not given."""
     if x is None:
         return np.full(n, np.nan)
     arr = np.asarray(x, dtype=np.float64)
@@ -91,7 +92,8 @@ def _opt(x: ArrayLike | None, n: int) -> NDArray[np.float64]:
     return arr
 
 
-def _nanmedian(x: NDArray[np.float64]) -> float:
+def finite_median(x: NDArray[np.float64]) -> float:
+    """Median of the finite values; NaN when there are none."""
     x = x[np.isfinite(x)]
     return float(np.median(x)) if x.size else float("nan")
 
@@ -131,8 +133,8 @@ def strip_knots(
     """
     uu = np.asarray(u, dtype=np.float64)
     n = uu.size
-    vv, k = _opt(v, n), _opt(stiffness_n_m, n)
-    xs, ys, zs = _opt(x_m, n), _opt(y_m, n), _opt(z_m, n)
+    vv, k = column_or_nan(v, n), column_or_nan(stiffness_n_m, n)
+    xs, ys, zs = column_or_nan(x_m, n), column_or_nan(y_m, n), column_or_nan(z_m, n)
     s = uu * back_length_m
     ok = np.isfinite(k) & np.isfinite(s)
     if np.count_nonzero(ok) < 5:
@@ -183,11 +185,11 @@ def strip_knots(
         centres = s0 + (np.arange(a, e) + 0.5) * bin_m
         centre_m = float(np.sum(w * centres) / np.sum(w))
         left, right = prof[max(0, a - flank) : a], prof[e : e + flank]
-        around = _nanmedian(np.concatenate([left, right]))
+        around = finite_median(np.concatenate([left, right]))
         strength = float(prof[peak] / around) if around > 0 else float(seg.max())
         # A peak stands above both flanks; the high side of a step (a softened region's
         # edge, a change of force) stands above one only.
-        higher = max(_nanmedian(left), _nanmedian(right))
+        higher = max(finite_median(left), finite_median(right))
         if math.isfinite(higher) and prof[peak] < higher * (1.0 + STEP_MARGIN * (threshold - 1)):
             continue
         half_excess = 0.5 * (float(ratio[peak]) - 1.0)
@@ -199,14 +201,14 @@ def strip_knots(
         ):
             hi_i += 1
         sel = (b >= a) & (b < e)
-        v_here = _nanmedian(vv[sel])
+        v_here = finite_median(vv[sel])
         out.append(
             KnotDetection(
                 u=centre_m / back_length_m,
                 v=v_here,
-                x_m=_nanmedian(xs[sel]),
-                y_m=_nanmedian(ys[sel]),
-                z_m=_nanmedian(zs[sel]),
+                x_m=finite_median(xs[sel]),
+                y_m=finite_median(ys[sel]),
+                z_m=finite_median(zs[sel]),
                 stiffness_ratio=max(strength, float(seg.max())),
                 pass_index=int(pass_index),
                 side=_side(v_here),

@@ -46,8 +46,8 @@ from backstroke.sense.knot_profile import (
     MIN_WIDTH_M,
     RATIO_THRESHOLD,
     WINDOW_M,
-    _nanmedian,
-    _opt,
+    column_or_nan,
+    finite_median,
     strip_knots,
 )
 from backstroke.sense.knot_strips import force_plateaus, strip_groups
@@ -110,7 +110,7 @@ def _loaded(k: NDArray[np.float64], f: NDArray[np.float64] | None) -> NDArray[np
     ok = np.isfinite(k)
     if f is None:
         return ok
-    typical = _nanmedian(np.where(ok, f, np.nan))
+    typical = finite_median(np.where(ok, f, np.nan))
     if math.isfinite(typical):
         ok &= f >= FORCE_FRACTION * typical
     return ok
@@ -191,11 +191,15 @@ def knot_detections(
     """
     uu = np.asarray(u, dtype=np.float64)
     n = uu.size
-    vv, k, p = _opt(v, n), _opt(stiffness_n_m, n), np.asarray(pass_of, dtype=np.int64)
-    f = None if normal_force_n is None else _opt(normal_force_n, n)
-    xs, ys, zs = _opt(x_m, n), _opt(y_m, n), _opt(z_m, n)
-    t = None if t_s is None else _opt(t_s, n)
-    dep = None if indentation_m is None else _opt(indentation_m, n)
+    vv, k, p = (
+        column_or_nan(v, n),
+        column_or_nan(stiffness_n_m, n),
+        np.asarray(pass_of, dtype=np.int64),
+    )
+    f = None if normal_force_n is None else column_or_nan(normal_force_n, n)
+    xs, ys, zs = column_or_nan(x_m, n), column_or_nan(y_m, n), column_or_nan(z_m, n)
+    t = None if t_s is None else column_or_nan(t_s, n)
+    dep = None if indentation_m is None else column_or_nan(indentation_m, n)
     dets: list[KnotDetection] = []
     groups = strip_groups(uu, vv, p, hysteresis, back_length_m)
     # Most strips of a record are slivers (a glide's wander across lanes): too short to
