@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from music_synth import beat_times, f_measure
 
-from backstroke.music import tempo
+from backstroke.music import beat_track, onset_envelope, tempo_period
 
 
 def test_importing_tempo_pulls_in_no_audio_stack():
@@ -66,21 +66,21 @@ def test_f_measure():
 
 def test_tracker_follows_a_drifting_pulse_with_gaps():
     """Impulses drifting 60 -> 63 BPM, every fourth one missing: all beats recovered."""
-    fps = tempo.FPS
+    fps = onset_envelope.FPS
     beats_s = beat_times(60.0, 30.0, drift=0.05)
     onset = np.zeros(int(30.0 * fps))
     for i, b in enumerate(beats_s):
         if i % 4 != 0:
             onset[round(b * fps)] = 1.0
     period = np.full(onset.size, 60.0 * fps / 61.5)
-    found_s = tempo._track_beats(onset, period) / fps
+    found_s = beat_track.track_beats(onset, period) / fps
     inner = beats_s[(beats_s > found_s[0] - 0.05) & (beats_s < found_s[-1] + 0.05)]
     assert inner.size >= beats_s.size - 2
     assert f_measure(found_s, inner, window_s=0.03) >= 0.95
 
 
 def test_prior_prefers_slow_tempi():
-    lp = tempo._log_prior
+    lp = tempo_period.log_prior
     assert lp(70.0, 70.0) == 0.0
     assert lp(60.0, 70.0) > lp(120.0, 70.0)
     assert lp(45.0, 70.0) < lp(90.0, 70.0)

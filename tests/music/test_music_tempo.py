@@ -19,7 +19,8 @@ sf = pytest.importorskip("soundfile")
 from music_synth import Track, f_measure, make_track  # noqa: E402
 
 from backstroke.errors import AudioError, MissingExtraError  # noqa: E402
-from backstroke.music import tempo  # noqa: E402
+from backstroke.jit import set_numba_cache_dir  # noqa: E402
+from backstroke.music import audio_read, tempo  # noqa: E402
 from backstroke.music.grid import BeatGrid  # noqa: E402
 from backstroke.music.tempo import STEADY_CONFIDENCE, TempoResult, estimate_tempo  # noqa: E402
 
@@ -143,7 +144,7 @@ def test_json_shape_and_beat_grid(tmp_path: Path):
 
 
 def test_only_the_first_part_of_a_long_file_is_analysed(tmp_path, monkeypatch):
-    monkeypatch.setattr(tempo, "MAX_ANALYSIS_S", 10.0)
+    monkeypatch.setattr(audio_read, "MAX_ANALYSIS_S", 10.0)
     result = estimate_tempo(_write(tmp_path, _track("pluck_kick", 72)))
     assert result.duration_s == pytest.approx(CLIP_S, abs=1e-3)  # the file's length
     assert result.beats_s[-1] <= 10.0
@@ -243,13 +244,13 @@ def test_missing_extra_is_reported(tmp_path: Path, monkeypatch):
 def test_numba_cache_dir_defaults_to_a_writable_user_cache(tmp_path: Path, monkeypatch):
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    tempo._set_numba_cache_dir()
+    set_numba_cache_dir()
     import os
 
     assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "backstroke" / "numba")
     assert (tmp_path / "backstroke" / "numba").is_dir()
     monkeypatch.setenv("NUMBA_CACHE_DIR", "/somewhere/else")
-    tempo._set_numba_cache_dir()
+    set_numba_cache_dir()
     assert os.environ["NUMBA_CACHE_DIR"] == "/somewhere/else"  # the user's choice wins
 
 
