@@ -22,7 +22,17 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     (
         "core",
         frozenset(
-            {"backstroke", "errors", "config", "tools", "atomic_io", "_single_thread", "jit"}
+            {
+                "backstroke",
+                "errors",
+                "config",
+                "config_read",
+                "config_errors",
+                "tools",
+                "atomic_io",
+                "_single_thread",
+                "jit",
+            }
         ),
     ),
     ("describe", frozenset({"body", "routine", "music", "tempo_source", "log_input"})),

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from backstroke.body.client_file import ClientSpec
-from backstroke.config import _key_part, error_from_validation, load_toml, validate
+from backstroke.config import error_from_validation, key_part, load_toml, validate
 from backstroke.errors import ClientError, InputFileError, RoutineError
 from backstroke.routine.schema import Routine
 
@@ -55,7 +55,7 @@ def _check(p: Path) -> str:
         raise InputFileError(
             "unknown key: neither a routine file nor a client file",
             path=p,
-            key=_key_part(key),
+            key=key_part(key),
             value=_scalar(data[key]),
             allowed=(
                 f"a routine ({', '.join(ROUTINE_KEYS)}) or a client ({', '.join(CLIENT_KEYS)})"
