@@ -278,6 +278,12 @@ def _misses(found: list[dict[str, Any]], truth: list[KnotSpec], length_m: float)
     }
 
 
+def _share(part: int, whole: int) -> float | None:
+    """``part / whole`` rounded, or None when there is nothing to share (no knot found:
+    no precision; no true knot: no recall)."""
+    return round(part / whole, 3) if whole else None
+
+
 def _session_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     found = sum(r["knots_found"] for r in rows)
     errs = [e for r in rows for e in r["strength_rel_err"]]
@@ -289,9 +295,9 @@ def _session_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     drops = [r["glide"] for r in rows if (r["glide"]["true_drop"] or 0) >= SOFT_DROP]
     return {
         "clients": len(rows),
-        "knots_precision": round(sum(r["knots_tp"] for r in rows) / max(found, 1), 3),
-        "knots_recall": round(
-            sum(r["knots_hit"] for r in rows) / max(sum(r["knots_true"] for r in rows), 1), 3
+        "knots_precision": _share(sum(r["knots_tp"] for r in rows), found),
+        "knots_recall": _share(
+            sum(r["knots_hit"] for r in rows), sum(r["knots_true"] for r in rows)
         ),
         "knots_true": sum(r["knots_true"] for r in rows),
         "knot_strength_within_25pct": round(float(np.mean(np.abs(errs) <= 0.25)), 3)
@@ -470,9 +476,9 @@ def recorder_figures(rows: list[dict[str, Any]], threshold: float = 0.05) -> dic
                 for r in rows
             ),
             "steps": sum(r["force_change"] in STEPS for r in rows),
-            "knots_precision": round(sum(r["knots_tp"] for r in rows) / max(found, 1), 3),
-            "knots_recall": round(
-                sum(r["knots_hit"] for r in rows) / max(sum(r["knots_true"] for r in rows), 1), 3
+            "knots_precision": _share(sum(r["knots_tp"] for r in rows), found),
+            "knots_recall": _share(
+                sum(r["knots_hit"] for r in rows), sum(r["knots_true"] for r in rows)
             ),
             "knots_true": sum(r["knots_true"] for r in rows),
             "knot_strength_within_25pct": round(float(np.mean(np.abs(errs) <= 0.25)), 3)
