@@ -86,6 +86,7 @@ from backstroke.robot.factory import make_robot  # noqa: E402
 from backstroke.routine.io import load_routine  # noqa: E402
 from backstroke.routine.schema import Routine  # noqa: E402
 from backstroke.session.runner import SessionRunner  # noqa: E402
+from backstroke.tissue.mechanics import indentation_for_force_m  # noqa: E402
 from backstroke.tools import Tool  # noqa: E402
 
 GENERATORS: dict[str, tuple[Any, Any]] = {
@@ -139,7 +140,43 @@ def _session(routine: Routine, client: ClientSpec, seed: int) -> dict[str, Any]:
         if blk == glide and pss >= 0 and i > 0:
             truth.append(0.5 * (snaps[i - 1][2] + k))
     s = {**s, "sim_truth": {**(s.get("sim_truth") or {}), **robot.sim_truth()}}  # type: ignore[attr-defined]
-    return {"summary": s, "glide": glide, "truth_by_pass": truth, "wall_s": wall}
+    thumb = [b for b in routine.blocks if b.hears_knots]
+    strip_force_n = (thumb[0].target_force_n * routine.pressure_scale) if thumb else 0.0
+    return {
+        "summary": s,
+        "glide": glide,
+        "truth_by_pass": truth,
+        "wall_s": wall,
+        "knot_strength_truths": _knot_strength_truths(tissue, strip_force_n),
+    }
+
+
+def _knot_strength_truths(tissue: Any, force_n: float) -> list[tuple[float, float]]:
+    """Per client knot (TRUTH): ``(felt, secant)``: the thumb's unsoftened stiffness at
+    the centre over the same without the knot (the pressure bulb's share of the
+    dilution), and the secant ratio at equal force ``force_n`` of that felt field (the
+    force law's share on top): what a finder measuring equal-force secants can read."""
+    thumb = tissue.fields.tool(Tool.THUMB)
+    out = []
+    for k in tissue.knots():
+        felt = float(k["felt_ratio_thumb"])
+        k_n_m = float(tissue.grid.sample(thumb.stiffness_n_m, k["u"], k["v"]))
+        depth_m = float(tissue.grid.sample(thumb.depth_m, k["u"], k["v"]))
+        d_knot, d_base = (
+            float(indentation_for_force_m(kk, depth_m, force_n)) for kk in (k_n_m, k_n_m / felt)
+        )
+        out.append((felt, d_base / d_knot if d_knot > 0 else math.nan))
+    return out
+
+
+def _hit_truths(found: list[dict[str, Any]], truth: list[KnotSpec], length_m: float) -> list[int]:
+    """Indices of the true knots ``match`` counts as recovered, in its order."""
+    hit = set()
+    for k in found:
+        d = [math.hypot((float(k["u"]) - t.u) * length_m, float(k["v"]) - t.v) for t in truth]
+        if d and min(d) <= TOL_M:
+            hit.add(int(np.argmin(d)))
+    return sorted(hit)
 
 
 def _softening_row(block: dict[str, Any], truth: list[float], threshold: float) -> dict[str, Any]:
@@ -179,6 +216,10 @@ def sessions(
             s = r["summary"]
             truth = list(client.knots or [])
             nf, tp, hit, ratios = match(s["knots"], truth, client.value("back_length_m"))
+            hits, st = (
+                _hit_truths(s["knots"], truth, client.value("back_length_m")),
+                r["knot_strength_truths"],
+            )
             rate = s.get("breathing_rate_bpm")
             g = s["blocks"][r["glide"]]
             thr = g.get("threshold") or 0.04
@@ -192,6 +233,14 @@ def sessions(
                     "knots_tp": tp,
                     "knots_hit": hit,
                     "strength_rel_err": [round(f / t - 1, 3) for t, f in ratios],
+                    # the same against what reaches the thumb (bulb) and what an
+                    # equal-force secant can read of it (bulb and force law)
+                    "strength_rel_err_felt": [
+                        round(f / st[j][0] - 1, 3) for j, (_, f) in zip(hits, ratios, strict=True)
+                    ],
+                    "strength_rel_err_secant": [
+                        round(f / st[j][1] - 1, 3) for j, (_, f) in zip(hits, ratios, strict=True)
+                    ],
                     **_misses(s["knots"], truth, client.value("back_length_m")),
                     "breathing_rate_bpm": rate,
                     "breathing_true_bpm": round(client.value("breathing_rate_bpm"), 2),
@@ -229,6 +278,12 @@ def _misses(found: list[dict[str, Any]], truth: list[KnotSpec], length_m: float)
     }
 
 
+def _share(part: int, whole: int) -> float | None:
+    """``part / whole`` rounded, or None when there is nothing to share (no knot found:
+    no precision; no true knot: no recall)."""
+    return round(part / whole, 3) if whole else None
+
+
 def _session_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     found = sum(r["knots_found"] for r in rows)
     errs = [e for r in rows for e in r["strength_rel_err"]]
@@ -240,15 +295,20 @@ def _session_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     drops = [r["glide"] for r in rows if (r["glide"]["true_drop"] or 0) >= SOFT_DROP]
     return {
         "clients": len(rows),
-        "knots_precision": round(sum(r["knots_tp"] for r in rows) / max(found, 1), 3),
-        "knots_recall": round(
-            sum(r["knots_hit"] for r in rows) / max(sum(r["knots_true"] for r in rows), 1), 3
+        "knots_precision": _share(sum(r["knots_tp"] for r in rows), found),
+        "knots_recall": _share(
+            sum(r["knots_hit"] for r in rows), sum(r["knots_true"] for r in rows)
         ),
         "knots_true": sum(r["knots_true"] for r in rows),
         "knot_strength_within_25pct": round(float(np.mean(np.abs(errs) <= 0.25)), 3)
         if errs
         else None,
         "knot_strength_median_rel_err": round(float(np.median(errs)), 3) if errs else None,
+        **{
+            f"knot_strength_median_rel_err_{part}": round(float(np.median(e)), 3) if e else None
+            for part in ("felt", "secant")
+            for e in [[x for r in rows for x in r.get(f"strength_rel_err_{part}", [])]]
+        },
         "breathing_reported": sum(r["breathing_rate_bpm"] is not None for r in rows),
         "breathing_within_1_5_bpm": sum(e <= 1.5 for e in b_err),
         "breathing_max_err_bpm": round(max(b_err), 2) if b_err else None,
@@ -416,9 +476,9 @@ def recorder_figures(rows: list[dict[str, Any]], threshold: float = 0.05) -> dic
                 for r in rows
             ),
             "steps": sum(r["force_change"] in STEPS for r in rows),
-            "knots_precision": round(sum(r["knots_tp"] for r in rows) / max(found, 1), 3),
-            "knots_recall": round(
-                sum(r["knots_hit"] for r in rows) / max(sum(r["knots_true"] for r in rows), 1), 3
+            "knots_precision": _share(sum(r["knots_tp"] for r in rows), found),
+            "knots_recall": _share(
+                sum(r["knots_hit"] for r in rows), sum(r["knots_true"] for r in rows)
             ),
             "knots_true": sum(r["knots_true"] for r in rows),
             "knot_strength_within_25pct": round(float(np.mean(np.abs(errs) <= 0.25)), 3)
