@@ -8,8 +8,9 @@ round Gaussian pit of σ ``PIT_SIGMA_M``; the cell is a pit where the pit's dept
 least ``MIN_DEPTH_M`` with a t statistic of at least ``MIN_T`` (its standard error
 from the fit's residuals), and the round pit fits better than a pit stretched 3× along
 any of four directions (a crease, such as where the buttocks meet the back or the
-erectors' edge). A pair is two pits at the same level (within ``PAIR_LEVEL_M``), the
-same distance from the midline (within ``PAIR_SPREAD_M``) and alike in depth (within
+erectors' edge). A pair is two pits mirror images of each other across the midline (the
+mirror of one within the ellipse of semi-axes ``PAIR_LEVEL_M`` along the spine and
+``PAIR_SPREAD_M`` across of the other) and alike in depth (within
 ``PAIR_DEPTH_RATIO``), searched within ``SEARCH_M`` of the PSIS level the buttocks
 give; else there is no pair and the PSIS level stays as the buttocks (or the
 proportions) give it.
@@ -179,7 +180,12 @@ def find_dimples(grid: HeightGrid, mid: Any, s_guess_m: float) -> DimplePair | N
     # Both pits deep enough on their own, and alike: a dimple pair is symmetric.
     if min(d1, d2) < need or max(d1, d2) > min(PAIR_DEPTH_RATIO * min(d1, d2), MAX_DEPTH_M):
         return None
-    if abs(abs(t1 - c) - abs(t2 - c)) > PAIR_SPREAD_M or abs(s1 - s2) > PAIR_LEVEL_M:
+    # One pit's mirror image across the midline lies near the other: within a disk, not
+    # a box (session 11: the phantom, which has no dimples, gave a pair 11 mm apart in
+    # level and 10 mm in distance from the midline, each just inside its own limit).
+    level_off = abs(s1 - s2) / PAIR_LEVEL_M
+    spread_off = abs(abs(t1 - c) - abs(t2 - c)) / PAIR_SPREAD_M
+    if np.hypot(level_off, spread_off) > 1.0:
         return None
     return DimplePair((s1, t1), (s2, t2), min(d1, d2))
 
