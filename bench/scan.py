@@ -74,9 +74,9 @@ or, on a noisy scan, a plane through the body taken for the table: `loft`, `slic
 and checked them on 30 scans of every generator. Session 10 moved C7 from the knee into
 the neck to the prominens caudal of it (signed errors of scans 0-9 of the phantom,
 slices, loft, shell and tof, `bench/scan_errors.py`), then ran this once. Session 11
-let the dimples be up to 8 mm deep (was 6: tof's were rejected) and made the pair a
-mirror pair (one pit's mirror image within an ellipse of the other, not a box), checked
-on scans 0-9 of the phantom, slices, loft, shell and tof, then ran this.
+made the dimple pair a mirror pair (one pit's mirror image within an ellipse of the
+other, not a box; a false pair on the phantom), checked on scans 0-9 of the phantom,
+slices, loft, shell and tof, then ran this.
 """
 
 

@@ -19,7 +19,6 @@ from backstroke.body.scan_landmarks import (
 from backstroke.body.scan_scapula import GATE_M, fused_level_x_m, inferior_angle_m
 from backstroke.body.scan_sim import CameraSpec, ScanPose, simulate_scan
 from tests.body.shell_camera import shell_case_scan
-from tests.body.tof_camera import tof_case_scan
 
 
 def _grid_b(fit, points_s, lo, hi):  # type: ignore[no-untyped-def]
@@ -80,18 +79,6 @@ def test_fused_level() -> None:
     assert fused_level_x_m(None, 0.1) == (0.1, "proportions (no blade edge seen)")
     assert fused_level_x_m(0.1 + 2 * GATE_M, 0.1)[0] == 0.1
     assert abs(fused_level_x_m(0.12, 0.1)[0] - 0.11) < 1e-12
-
-
-def test_deep_dimples_found_on_the_sixth_generator() -> None:
-    # tof-5: dimples pressed in over the PSIS read as pits 4.4 and 7.4 mm deep (the
-    # σ 9 mm pit fitted to a narrower, steeper cut), t 6 and 10: clearly dimples, but
-    # a 6 mm depth cap rejected them and the buttocks' rule put the PSIS 18 mm cranial.
-    _, _, sc = tof_case_scan(5)
-    fit = fit_scan(Scan(sc.points_m, "tof", "points"))
-    assert fit.quality["landmarks_from"]["psis"] == "dimples"
-    for name in ("psis_left", "psis_right"):
-        truth = fit.to_body(sc.landmarks_m[name])
-        assert np.linalg.norm(np.asarray(fit.landmarks[name].point_m) - truth) < 0.015
 
 
 def _pits_grid(pits: list[tuple[float, float]]) -> HeightGrid:
