@@ -8,7 +8,7 @@ import numpy as np
 
 from backstroke.body.back_model import BackModel
 from backstroke.body.client_file import random_client
-from backstroke.body.scan_axis import height_grid
+from backstroke.body.scan_axis import HeightGrid, height_grid
 from backstroke.body.scan_dimples import find_dimples
 from backstroke.body.scan_fit import fit_scan, landmark_confidence
 from backstroke.body.scan_io import Scan
@@ -79,3 +79,28 @@ def test_fused_level() -> None:
     assert fused_level_x_m(None, 0.1) == (0.1, "proportions (no blade edge seen)")
     assert fused_level_x_m(0.1 + 2 * GATE_M, 0.1)[0] == 0.1
     assert abs(fused_level_x_m(0.12, 0.1)[0] - 0.11) < 1e-12
+
+
+def _pits_grid(pits: list[tuple[float, float]]) -> HeightGrid:
+    """A gently curved back (frame P, midline t = 0) with 3 mm round pits, σ 9 mm, at
+    ``pits`` ``(s, t)``, 0.3 mm noise, 5 mm cells."""
+    cell = 0.005
+    s = np.arange(-0.15, 0.15 + 1e-9, cell)
+    t = np.arange(-0.15, 0.15 + 1e-9, cell)
+    ss, tt = np.meshgrid(s, t, indexing="ij")
+    h = 0.2 - 0.4 * tt**2 + 0.05 * ss
+    for ps, pt in pits:
+        h -= 0.003 * np.exp(-((ss - ps) ** 2 + (tt - pt) ** 2) / (2 * 0.009**2))
+    h += np.random.default_rng(1).normal(0.0, 0.0003, h.shape)
+    return HeightGrid(float(s[0]), float(t[0]), cell, h, np.ones(h.shape, dtype=np.int64))
+
+
+def test_dimple_pair_is_a_mirror_pair() -> None:
+    def mid(s: float) -> float:
+        return 0.0
+
+    pair = find_dimples(_pits_grid([(0.0, 0.045), (0.0, -0.045)]), mid, 0.02)
+    assert pair is not None and abs(pair.level_s_m) < 0.003
+    # 10 mm apart along the spine and 10 mm in distance from the midline: each within
+    # its own limit (12 mm), but one pit's mirror image is 14 mm from the other.
+    assert find_dimples(_pits_grid([(0.0, 0.045), (0.010, -0.055)]), mid, 0.02) is None
