@@ -421,13 +421,16 @@ class SofteningDetector:
 def _force_level(f: NDArray[np.float64], match: float) -> float:
     """The force a pass was held at (``(N,)`` finite forces): its median, or when the
     force changed inside the pass the median of the half (first or second) whose median
-    holds more samples within ``match`` of it (the median of two levels is neither)."""
+    holds more samples within ``match`` of it (the median of two levels is neither);
+    then the median of the samples within ``match`` of that (a half that holds the change
+    has its median between the levels, off the one its samples are held at)."""
     half = f.size // 2
     levels = [float(np.median(f))]
     if half:
         levels += [float(np.median(f[:half])), float(np.median(f[half:]))]
     counts = [int(np.count_nonzero(np.abs(f - lv) <= match * lv)) for lv in levels]
-    return levels[int(np.argmax(counts))]
+    level = levels[int(np.argmax(counts))]
+    return float(np.median(f[np.abs(f - level) <= match * level]))
 
 
 def _thin_bins(profile: StiffnessProfile, min_count: int) -> StiffnessProfile:
