@@ -23,14 +23,15 @@ force–depth law:
 A splice is refused when either window does not hold still (the median deviation of
 its stiffness over ``g`` above the force match: the breath was not taken out, as on
 one-way strokes), when either window holds a trend of force as wide as the force match
-(a ramp passing through both bands), or when its factor is not physical (tissue is stiffer at a higher force,
-and its depth does not shrink: ``k_before / k_after`` must lie between 1 and
-``F_before / F_after``, within the force match). A change too slow to splice (a ramp
-over passes) leaves the segment unbridged too: it is judged on its own, as before. A
-splice's uncertainty is held against softening: across it, a pass must be that much
-softer still to count. It is the windows' spread plus the bound of what the windows
-being held off their segments' forces can do to the factor (a force loop still settling
-after the step, a smaller trend: with ``β ≤ 1`` no more than the forces' own offset).
+(a ramp passing through both bands), or when its factor is not physical (tissue is
+stiffer at a higher force, and its depth does not shrink: ``k_before / k_after`` must
+lie between 1 and ``F_before / F_after``, within the force match). A change too slow
+to splice (a ramp over passes) leaves the segment unbridged too: it is judged on its
+own, as before. A splice's uncertainty is held against softening: across it, a pass
+must be that much softer still to count. It is the windows' spread plus the bound of
+what the windows being held off their segments' forces can do to the factor (a force
+loop still settling after the step, a smaller trend): with ``β ≤ 1``, no more than
+the forces' own offset.
 """
 
 from __future__ import annotations
