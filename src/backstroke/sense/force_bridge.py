@@ -95,6 +95,8 @@ def splice_factor(
     u_edges: NDArray[np.float64],
     g: NDArray[np.float64],
     force_match: float,
+    *,
+    held_after_n: float | None = None,
 ) -> Splice | None:
     """``k_before / k_after`` across an abrupt change of force, or ``None``.
 
@@ -103,6 +105,9 @@ def splice_factor(
         force_before_n, force_after_n: the two segments' forces, N.
         u_edges, g: the shared compliance profile (``compliance_fit``).
         force_match: relative band around each force that counts as "at" it.
+        held_after_n: the force the passes the factor is applied to were held at, N
+            (default ``force_after_n``): the windows' offset from it is held against
+            softening (see the module doc).
 
     Returns:
         The factor that brings a stiffness measured at ``force_after_n`` to
@@ -164,7 +169,8 @@ def splice_factor(
     if not lo / (1 + force_match) <= factor <= hi * (1 + force_match):
         return None
     spread = float(np.hypot(dev_a, dev_b) * 1.4826 / np.sqrt(SPLICE_WINDOW_S))
-    return Splice(factor, spread + _offset_error(f[win_a], f[win_b], force_before_n, force_after_n))
+    held = force_after_n if held_after_n is None else held_after_n
+    return Splice(factor, spread + _offset_error(f[win_a], f[win_b], force_before_n, held))
 
 
 def _offset_error(
@@ -173,9 +179,10 @@ def _offset_error(
     """Bound of the factor's error from the windows being held off their segments' forces.
 
     The windows measure ``k(f_a) / k(f_b)`` at their own median forces, the factor is
-    wanted at the segments' forces. With ``k ∝ F^β`` and ``β ≤ 1`` the wanted factor is at
-    most ``ρ = (F_before / f_a) · (f_b / F_after)`` times the measured one; only that side
-    (a factor too small reads the later passes too soft) can make up softening.
+    wanted between the force before and the one the later passes are held at. With
+    ``k ∝ F^β`` and ``β ≤ 1`` the wanted factor is at most
+    ``ρ = (F_before / f_a) · (f_b / F_after)`` times the measured one; only that side (a
+    factor too small reads the later passes too soft) can make up softening.
     """
     rho = (force_before_n / float(np.median(f_a))) * (float(np.median(f_b)) / force_after_n)
     return max(0.0, rho - 1.0)
