@@ -767,7 +767,8 @@ def _analyze_block(
     tracker = breathing if breathing is not None else BreathingTracker()
     t, u, v, f, k = c["t_s"][i], c["u"][i], c["v"][i], c["normal_force_n"][i], k_all[i]
     contact = contact_all[i]
-    pass_of = pass_indices(u, c["pass_index"][i] if "pass_index" in c else None, hysteresis_u)
+    given = c["pass_index"][i] if "pass_index" in c else None
+    pass_of = pass_indices(u, given, hysteresis_u, loaded=contact)
     passes = pass_count(pass_of)
     if passes > MAX_PASSES:
         raise LogError(

@@ -236,3 +236,27 @@ def test_property_a_lead_in_from_mid_back_is_no_pass(
     # Every pass after the first starts at the lead-in's end.
     starts = np.flatnonzero(np.diff(p)) + 1
     assert np.allclose(u[starts], start, atol=0.01)
+
+
+def test_a_return_in_the_air_after_the_last_stroke_is_no_pass() -> None:
+    """Upward strokes on the back with the returns in the air; the log ends after the
+    last return (the hands lifted to the waist for the next block). Along u that return
+    is a full pass; on the back it is none: with the loaded samples it joins the last."""
+    u = _zigzag([0.1, 0.9, 0.1, 0.9, 0.1, 0.9, 0.1], start=0.9)
+    up = np.r_[False, np.diff(u) > 0]  # in contact on the way up only
+    assert pass_count(derive_pass_index(u)) == 4  # along u alone
+    assert pass_count(derive_pass_index(u, loaded=up)) == 3
+    assert pass_count(pass_indices(u, loaded=up)) == 3
+    # The same strokes in contact both ways: every pass is a stroke.
+    assert pass_count(derive_pass_index(u, loaded=np.ones(u.size, dtype=bool))) == 4
+
+
+def test_a_move_in_the_air_to_the_first_stroke_is_no_pass() -> None:
+    u = _zigzag([0.1, 0.9, 0.1, 0.9, 0.1, 0.9], start=0.9)
+    on = np.ones(u.size, dtype=bool)
+    first_down = np.argmin(u[: u.size // 3])
+    on[:first_down] = False  # the way down to where the first stroke begins, in the air
+    assert pass_count(derive_pass_index(u)) == 3
+    assert pass_count(derive_pass_index(u, loaded=on)) == 3
+    on[: np.flatnonzero(np.diff(derive_pass_index(u)))[0] + 1] = False  # the whole first
+    assert pass_count(derive_pass_index(u, loaded=on)) == 2

@@ -22,13 +22,16 @@ force–depth law:
 
 A splice is refused when either window does not hold still (the median deviation of
 its stiffness over ``g`` above the force match: the breath was not taken out, as on
-one-way strokes), when either window holds a trend of force (a ramp passing through
-both bands), or when its factor is not physical (tissue is stiffer at a higher force,
-and its depth does not shrink: ``k_before / k_after`` must lie between 1 and
-``F_before / F_after``, within the force match). A change too slow to splice (a ramp
-over passes) leaves the segment unbridged too: it is judged on its own, as before. A
-splice's uncertainty (from the windows' spread) is held against softening: across it,
-a pass must be that much softer still to count.
+one-way strokes), when either window holds a trend of force as wide as the force match
+(a ramp passing through both bands), or when its factor is not physical (tissue is
+stiffer at a higher force, and its depth does not shrink: ``k_before / k_after`` must
+lie between 1 and ``F_before / F_after``, within the force match). A change too slow
+to splice (a ramp over passes) leaves the segment unbridged too: it is judged on its
+own, as before. A splice's uncertainty is held against softening: across it, a pass
+must be that much softer still to count. It is the windows' spread plus the bound of
+what the windows being held off their segments' forces can do to the factor (a force
+loop still settling after the step, a smaller trend): with ``β ≤ 1``, no more than
+the forces' own offset.
 """
 
 from __future__ import annotations
@@ -92,6 +95,8 @@ def splice_factor(
     u_edges: NDArray[np.float64],
     g: NDArray[np.float64],
     force_match: float,
+    *,
+    held_after_n: float | None = None,
 ) -> Splice | None:
     """``k_before / k_after`` across an abrupt change of force, or ``None``.
 
@@ -100,6 +105,9 @@ def splice_factor(
         force_before_n, force_after_n: the two segments' forces, N.
         u_edges, g: the shared compliance profile (``compliance_fit``).
         force_match: relative band around each force that counts as "at" it.
+        held_after_n: the force the passes the factor is applied to were held at, N
+            (default ``force_after_n``): the windows' offset from it is held against
+            softening (see the module doc).
 
     Returns:
         The factor that brings a stiffness measured at ``force_after_n`` to
@@ -147,11 +155,12 @@ def splice_factor(
     dev_b = float(np.median(np.abs(sb - mb))) / mb
     if max(dev_a, dev_b) > force_match:
         return None
-    # Each window must hold its force: no trend over it (a ramp through the bands).
+    # Each window must hold its force: no trend over it as wide as the band (a ramp
+    # through the bands). A force loop still settling after the step is allowed.
     for w in (win_a, win_b):
         tw, fw = t[w], f[w] / float(np.median(f[w]))
         slope = float(np.polyfit(tw - tw.mean(), fw, 1)[0])
-        if abs(slope * float(np.ptp(tw))) > force_match / 2:
+        if abs(slope * float(np.ptp(tw))) > force_match:
             return None
     factor = mb / ma
     # Tissue is stiffer, not softer, at a higher force, and its depth does not shrink:
@@ -159,4 +168,21 @@ def splice_factor(
     lo, hi = sorted((1.0, force_before_n / force_after_n))
     if not lo / (1 + force_match) <= factor <= hi * (1 + force_match):
         return None
-    return Splice(factor, float(np.hypot(dev_a, dev_b) * 1.4826 / np.sqrt(SPLICE_WINDOW_S)))
+    spread = float(np.hypot(dev_a, dev_b) * 1.4826 / np.sqrt(SPLICE_WINDOW_S))
+    held = force_after_n if held_after_n is None else held_after_n
+    return Splice(factor, spread + _offset_error(f[win_a], f[win_b], force_before_n, held))
+
+
+def _offset_error(
+    f_a: NDArray[np.float64], f_b: NDArray[np.float64], force_before_n: float, force_after_n: float
+) -> float:
+    """Bound of the factor's error from the windows being held off their segments' forces.
+
+    The windows measure ``k(f_a) / k(f_b)`` at their own median forces, the factor is
+    wanted between the force before and the one the later passes are held at. With
+    ``k ∝ F^β`` and ``β ≤ 1`` the wanted factor is at most
+    ``ρ = (F_before / f_a) · (f_b / F_after)`` times the measured one; only that side (a
+    factor too small reads the later passes too soft) can make up softening.
+    """
+    rho = (force_before_n / float(np.median(f_a))) * (float(np.median(f_b)) / force_after_n)
+    return max(0.0, rho - 1.0)

@@ -128,7 +128,9 @@ def _plateau_middle(u: NDArray[np.float64], i: int, kind: int, tol: float) -> in
     return (i - nb + i + na) // 2
 
 
-def derive_pass_index(u: ArrayLike, hysteresis: float = DEFAULT_HYSTERESIS_U) -> NDArray[np.int64]:
+def derive_pass_index(
+    u: ArrayLike, hysteresis: float = DEFAULT_HYSTERESIS_U, loaded: ArrayLike | None = None
+) -> NDArray[np.int64]:
     """Pass number of every sample from the turning points of ``u``.
 
     Pass boundaries are the turnarounds at the end the motion started from (the end
@@ -138,11 +140,15 @@ def derive_pass_index(u: ArrayLike, hysteresis: float = DEFAULT_HYSTERESIS_U) ->
     set down and moved to where the strokes begin). Pass ``k`` runs from boundary
     ``k - 1`` (inclusive) to boundary ``k``. A leading or trailing piece that never
     reaches the far end and covers less than half a typical pass's u range (a lead-in,
-    a small move before lift-off) is merged into its neighbouring pass.
+    a small move before lift-off) is merged into its neighbouring pass; given
+    ``loaded``, so is one whose loaded samples cover less than that (a move in the air:
+    the return after the last one-way stroke, the way to where the first begins).
 
     Args:
         u: ``(N,)`` chart coordinate along the spine, finite.
         hysteresis: see :func:`turnarounds`.
+        loaded: optional ``(N,)`` bool, the samples in contact: a pass is a stroke on
+            the back, not a move in the air.
 
     Returns:
         ``(N,)`` int64 pass numbers ``0 .. P-1``, non-decreasing. A record without any
@@ -150,6 +156,9 @@ def derive_pass_index(u: ArrayLike, hysteresis: float = DEFAULT_HYSTERESIS_U) ->
     """
     arr = _as_1d(u, "u")
     n = arr.size
+    on = None if loaded is None else np.asarray(loaded, dtype=bool)
+    if on is not None and on.shape != arr.shape:
+        raise ValueError(f"loaded {on.shape} and u {arr.shape} differ in shape")
     idx, kinds = turnarounds(arr, hysteresis)
     if idx.size == 0:
         return np.zeros(n, dtype=np.int64)
@@ -189,11 +198,27 @@ def derive_pass_index(u: ArrayLike, hysteresis: float = DEFAULT_HYSTERESIS_U) ->
     a, b = spans[-1]
     if ranges[-1] < _TAIL_FRACTION * typical and not reaches_far(a, b):
         pass_of[a:] -= 1
+    elif on is not None and _loaded_range(arr, on, a, b) < _TAIL_FRACTION * typical:
+        pass_of[a:] -= 1  # the return in the air after the last one-way stroke
     a, b = spans[0]
     lead_in = mid_start or (ranges[0] < _TAIL_FRACTION * typical and not reaches_far(a, b))
+    lead_in |= on is not None and _loaded_range(arr, on, a, b) < _TAIL_FRACTION * typical
     if lead_in and pass_of[-1] > 0:
         pass_of[b:] -= 1
     return pass_of
+
+
+def _loaded_range(u: NDArray[np.float64], on: NDArray[np.bool_], a: int, b: int) -> float:
+    """The widest u range one unbroken run of loaded samples of ``[a, b)`` covers (0 when
+    none is loaded): a stroke is one run on the back; a lift-off at one end and a
+    touch-down at the other are two runs that barely move."""
+    seg, m = u[a:b], on[a:b]
+    edges = np.flatnonzero(np.diff(m.astype(np.int8))) + 1
+    best = 0.0
+    for lo, hi in zip(np.r_[0, edges], np.r_[edges, m.size], strict=True):
+        if m[lo]:
+            best = max(best, float(np.ptp(seg[lo:hi])))
+    return best
 
 
 def _pass_spans(pass_of: NDArray[np.int64]) -> list[tuple[int, int]]:
@@ -236,6 +261,7 @@ def pass_indices(
     u: ArrayLike,
     pass_index: ArrayLike | None = None,
     hysteresis: float = DEFAULT_HYSTERESIS_U,
+    loaded: ArrayLike | None = None,
 ) -> NDArray[np.int64]:
     """Pass number of every sample: the given ``pass_index`` wins, else derived from ``u``.
 
@@ -243,6 +269,7 @@ def pass_indices(
         u: ``(N,)`` chart coordinate along the spine.
         pass_index: optional ``(N,)`` labels from the log (see :func:`renumber_passes`).
         hysteresis: see :func:`turnarounds`.
+        loaded: optional ``(N,)`` samples in contact (see :func:`derive_pass_index`).
 
     Returns:
         ``(N,)`` int64, ``-1`` for samples in no pass.
@@ -252,7 +279,7 @@ def pass_indices(
         if given.size != np.asarray(u).size:
             raise ValueError("pass_index and u differ in length")
         return renumber_passes(given)
-    return derive_pass_index(u, hysteresis)
+    return derive_pass_index(u, hysteresis, loaded)
 
 
 def pass_count(pass_of: NDArray[np.int64]) -> int:

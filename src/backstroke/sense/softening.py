@@ -153,6 +153,7 @@ class SofteningDetector:
         self._segment_median: dict[int, float] = {}
         self._segment_force: dict[int, float] = {}
         self._raw: list[RawPass | None] = []
+        self._pass_force: list[float | None] = []
         self._bridged: tuple[list[float] | None, list[int], list[float]] | None = None
         self._first_reference: StiffnessProfile | None = None
         self._binned_vs_first: list[float] = []
@@ -171,6 +172,7 @@ class SofteningDetector:
         if not np.any(ok):
             return k
         f_pass = _force_level(f[ok], self.force_match)
+        self._pass_force[-1] = f_pass
         k = np.where(ok & (np.abs(f - f_pass) <= self.force_match * f_pass), k, np.nan)
         ref = self._reference_force_n
         if ref is None:
@@ -211,6 +213,7 @@ class SofteningDetector:
                 np.asarray(t_s, dtype=np.float64), uu, k, np.asarray(force_n, dtype=np.float64)
             )
         self._raw.append(raw)
+        self._pass_force.append(None)
         self._bridged = None
         if force_n is not None:
             k = self._match_force(k, force_n)
@@ -333,6 +336,7 @@ class SofteningDetector:
                     edges,
                     g,
                     self.force_match,
+                    held_after_n=self._held_force(a, segs[j][1]),
                 )
                 fac = None if sp is None else pf * sp.factor  # type: ignore[operator]
                 unc[a] = unc.get(prev, 0.0) + (sp.uncertainty if sp is not None else 0.0)
@@ -370,6 +374,12 @@ class SofteningDetector:
                 margin.append(m)
         self._bridged = (out, bridged, margin)
         return self._bridged
+
+    def _held_force(self, a: int, b: int) -> float | None:
+        """The force passes ``[a, b)`` were held at: the median of their levels (the first
+        pass of a segment may hold the change itself, its level the least sure)."""
+        levels = [x for x in self._pass_force[a:b] if x is not None]
+        return float(np.median(levels)) if levels else None
 
     def _beta_max(self, seg: tuple[int, int]) -> float | None:
         """Upper bound of the stiffening exponent heard in one force segment's passes."""
