@@ -123,7 +123,10 @@ class ForceController:
         Args:
             target_force_n: the plan's normal force now (after preferences and trust).
             measured_force_n: normal component of the measured force (N, pressing > 0).
-            measured_depth_m: how far the measured TCP is below the model surface (m).
+            measured_depth_m: how far the measured TCP is below the skin (m), for the
+                stiffness estimate only: the model surface's depth, less its offset
+                from the skin where the touches place it (a fitted body); the command
+                stays a depth below the model surface.
             in_contact: whether the plan expects contact now.
         """
         if not in_contact:
@@ -135,6 +138,16 @@ class ForceController:
             left = self._left_at_m
             if left is None:
                 left = self._left_at_m = min(self.depth_m - self.off_skin_depth_m, 0.0)
+            if measured_force_n > self.gains.contact_force_n:
+                # Touching where the plan is still off the skin: the skin is above the
+                # model surface (a fitted body, a breath). An approach in position would
+                # press into it; lift as the loop would, and stay lifted.
+                k_soft = max(self.stiffness_n_m, LIGHT_TOUCH_STIFFNESS_N_M)
+                lift = self._omega * (measured_force_n - self.gains.contact_force_n) / k_soft
+                self.depth_m -= min(lift, self.gains.max_depth_rate_m_s) * self.dt_s
+                self._left_at_m = min(left, self.depth_m - self.off_skin_depth_m)
+                self._prev_target_n = 0.0
+                return self.depth_m
             gap = self.off_skin_depth_m + left - self.depth_m
             step = min(abs(gap), self.gains.max_depth_rate_m_s * self.dt_s)
             self.depth_m += math.copysign(step, gap)

@@ -140,6 +140,10 @@ class ChunkTicker:
         # The most a target may be here (zones within a client's shift of the pads).
         CAP = self.zones.force_cap_n(tools, s["u"], s["v"], s["t_s"]).tolist()
         transition = self._is_transition(chunk)
+        # The model surface's height above the skin as the touches place it: the loop's
+        # stiffness estimate divides by the depth below the skin (touch_depth.py).
+        td = self.touch_depth
+        SKIN = td.skin_offset_along(s).tolist() if td is not None else [0.0] * n
         sup = self.supervisor
         ctrl = self.controller
         if not self._started:
@@ -219,7 +223,7 @@ class ChunkTicker:
                 ctrl.off_skin_depth_m = (
                     0.0 if sh is None else -(sh[0] * nx + sh[1] * ny + sh[2] * nz)
                 )
-            d = update(target, fn, depth, IC[i])
+            d = update(target, fn, depth - SKIN[i], IC[i])
             axis = AXIS[i]
             if follow is not None:
                 axis = follow.update(normal, axis, st.force_n, SLIDE[i], IC[i])

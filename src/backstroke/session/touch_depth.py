@@ -6,7 +6,10 @@ session's contact so far — every touch tick (force within the touch band), and
 ``LOADED_EVERY``-th tick of steady strokes — refits the model surface's offset from it
 whenever asked after new contact, and gives the indentation below the *real* skin for
 any recorded columns. The listeners ask for it after each pass, so every estimate a
-block makes uses one and the same surface for all its passes.
+block makes uses one and the same surface for all its passes. The force loop asks for
+it before each chunk (``skin_offset_along``): its gain is scheduled on the stiffness
+``F / depth``, and a depth below a model surface a centimetre off the skin reads the
+tissue 3× too soft or 10× too stiff (or never, below zero).
 
 A fitted skin also has bumps of a few tenths of a millimetre over 1–2 cm (the scan's
 depth noise, averaged): at a thumb's 4–6 mm working depth each reads as a 5–15 %
@@ -34,6 +37,7 @@ from backstroke.tools import CONTACT_FORCE_N
 
 Columns = dict[str, NDArray[Any]]
 SMOOTH_SIGMA_M = 0.008  # the fitted skin is smoothed this much more for depth (Gaussian σ)
+OFFSET_EVERY = 20  # the offset along a chunk is evaluated every this many ticks
 LOADED_EVERY = 10  # one loaded tick in this many is kept (touch ticks: all)
 STEADY_FORCE_RATE_N_S = 0.5  # a stroke's target changes slower than this (N/s)
 
@@ -143,6 +147,21 @@ class TouchDepth:
                 p, n, d, f, g = (np.concatenate(x) for x in zip(*self._parts, strict=True))
                 self._fit = fit_surface_offset(p, d, f, g.astype(np.int64), n)
         return self._fit
+
+    def skin_offset_along(self, samples: Columns) -> NDArray[np.float64]:
+        """``(N,)`` the model surface's height above the skin (``δ``, m) along a chunk's
+        plan (``x_m``.. and ``nx``..; zeros before any touch): the depth below the skin
+        is the depth below the model surface minus it. Evaluated every ``OFFSET_EVERY``
+        ticks and interpolated (``δ`` varies over centimetres)."""
+        n = int(np.asarray(samples["t_s"]).size)
+        fit = self.offset()
+        if n == 0 or fit.touches == 0:
+            return np.zeros(n)
+        idx = np.unique(np.append(np.arange(0, n, OFFSET_EVERY), n - 1))
+        p = _positions(samples)[idx]
+        nrm = _normals(samples, "")[idx]
+        off = fit.offset_m(p, nrm)
+        return np.asarray(np.interp(np.arange(n), idx, off), dtype=np.float64)
 
     def depth_m(self, cols: Columns, *, smooth_skin: bool = False) -> NDArray[np.float64]:
         """``(N,)`` indentation below the real skin for recorded columns that carry the
