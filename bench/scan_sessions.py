@@ -8,7 +8,10 @@ built-in simulator, ``bench/scan_routine.toml`` (rest, glides until softening, o
 thumb pass each side). Reported per session: how it ended,
 contact breaks, force RMSE, ``bone_contact_s``, surface error, knots P/R within 15 mm
 of the truth (scan frame S for the fitted body, frame B for the exact one), the glide's
-softening pass and stiffness by pass. Writes ``bench/results/scan_sessions.json``.
+softening pass and stiffness by pass, and the tissue's own (``glide_truth``: the
+simulated tissue's secant stiffness at the pass's force along the path the tool really
+took, halfway through each pass; its softening pass by the detector's rule, at the
+block's threshold). Writes ``bench/results/scan_sessions.json``.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ from backstroke.body.scan_registration import scan_and_fit
 from backstroke.robot.factory import make_robot
 from backstroke.robot.registered import registered_robot
 from backstroke.routine.io import load_routine
+from backstroke.sense.softening import softening_pass
 from backstroke.session.runner import SessionRunner
 from backstroke.tempo_source import beat_grid_for
+from backstroke.tools import Tool
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "scan_sessions.json"
@@ -64,6 +69,48 @@ def _pr(found: list[list[float]], truth: list[list[float]]) -> dict[str, Any]:
     }
 
 
+class GlideTruth:
+    """The simulated tissue's stiffness under each glide pass (the bench's view only).
+
+    Called after every chunk (``on_chunk``): after each glide pass, the tissue's true
+    secant stiffness at the pass's median force, at 40 points of the path the tool took
+    (its measured positions mapped to the true body), before and after the pass."""
+
+    def __init__(self, inner: Any, true_back: BackModel, true_from_fit: Any, block: int) -> None:
+        self.tissue, self.back, self.block = inner.tissue, true_back, block
+        t = np.eye(4) if true_from_fit is None else np.asarray(true_from_fit, dtype=np.float64)
+        self._r, self._t = t[:3, :3], t[:3, 3]
+        self.by_pass: list[float] = []
+        self._end = float("nan")
+
+    def _k(self, uv: tuple[Any, Any], force_n: float) -> float:
+        k = self.tissue.stiffness_along_n_m(uv[0], uv[1], Tool.PALMS, force_n)
+        return float(np.median(k))
+
+    def __call__(self, cols: Any, plan: Any, _events: Any) -> None:
+        on = (plan["block"] == self.block) & (plan["pass_index"] >= 0) & (plan["in_contact"] > 0)
+        on &= cols["normal_force_n"] > 2.0
+        if np.count_nonzero(on) < 100:
+            return
+        p = np.stack([cols["x_m"], cols["y_m"], cols["z_m"]], axis=1)[on].astype(np.float64)
+        p = p[np.linspace(0, p.shape[0] - 1, 40).astype(int)] @ self._r.T + self._t
+        uv = self.back.project(p)
+        force = float(np.median(cols["normal_force_n"][on]))
+        # Halfway through the pass: the mean of the stiffness before it (the last pass's
+        # end, or now for the first) and after it (now).
+        after = self._k(uv, force)
+        before = self._end if self.by_pass else after
+        self.by_pass.append(0.5 * (before + after) if self.by_pass else after)
+        self._end = after
+
+    def summary(self, threshold: float) -> dict[str, Any]:
+        k = self.by_pass
+        return {
+            "relative_by_pass": [round(x / k[0], 4) for x in k] if k else [],
+            "softening_pass": softening_pass(k, threshold) if len(k) > 1 else None,
+        }
+
+
 def one(client_name: str, seed: int, spec: ScanSpec | None) -> dict[str, Any]:
     routine = load_routine(str(ROUTINE))
     client = load_client(client_file_path(Path(client_name)))
@@ -73,8 +120,16 @@ def one(client_name: str, seed: int, spec: ScanSpec | None) -> dict[str, Any]:
     back = true_back if reg is None else reg.fit
     inner = make_robot("sim", client, true_back, seed=seed)
     robot = registered_robot(inner, reg)
+    gi = next(i for i, b in enumerate(routine.blocks) if b.technique == "glide")
+    truth_glide = GlideTruth(inner, true_back, None if reg is None else reg.true_from_fit, gi)
     runner = SessionRunner(
-        routine, back, grid, robot, seed=seed, limits=None if reg is None else SCANNED_BODY_LIMITS
+        routine,
+        back,
+        grid,
+        robot,
+        seed=seed,
+        limits=None if reg is None else SCANNED_BODY_LIMITS,
+        on_chunk=truth_glide,
     )
     t0 = time.perf_counter()
     res = runner.run()
@@ -112,6 +167,7 @@ def one(client_name: str, seed: int, spec: ScanSpec | None) -> dict[str, Any]:
         "glide_softening_pass": glide["softening_pass"],
         "glide_passes": glide["passes"],
         "glide_stiffness_by_pass_n_m": glide["stiffness_by_pass_n_m"],
+        "glide_truth": truth_glide.summary(float(routine.blocks[gi].softening_threshold)),
         "surface_refinement": s.get("surface_refinement"),
     }
 
@@ -178,8 +234,9 @@ def doc_table(out: dict[str, Any]) -> str:
     lines = [
         "| client | seed | body | ended | contact breaks | force RMSE (N) | bone_contact_s "
         "| force cone max (deg) | surface error mean / max (mm) | knots P / R (15 mm) "
-        "| knot distances (mm) | glide softened at | glide stiffness first → last (N/m) | run |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| knot distances (mm) | glide softened at | tissue softened at (truth) "
+        "| glide stiffness first → last (N/m) | run |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in out["rows"]:
         se = r["surface_error_m"] or {}
@@ -195,10 +252,11 @@ def doc_table(out: dict[str, Any]) -> str:
             f"| {surf} | {f(k['precision'], 2)} / {f(k['recall'], 2)} ({k['found']} found, "
             f"{k['true']} true) | {', '.join(str(d) for d in k['distances_mm']) or '–'} "
             f"| {f(r['glide_softening_pass'])} ({r['glide_passes']} passes) "
+            f"| {f((r.get('glide_truth') or {}).get('softening_pass'))} "
             f"| {ks[0]:.0f} → {ks[-1]:.0f} | {r.get('run', '–')} |"
             if ks
             else f"| {r['client']} | {r['seed']} | {r['body']} | {ended} | – | – | – | – | – | – "
-            f"| – | – | – | {r.get('run', '–')} |"
+            f"| – | – | – | – | {r.get('run', '–')} |"
         )
     return "\n".join(lines)
 

@@ -134,3 +134,19 @@ def test_a_face_barely_touching_comes_back_into_contact_quickly(
             assert f <= target + 1.0
             lost_s += dt if f < 0.5 else 0.0
     assert lost_s == 0.0
+
+
+def test_an_approach_lifts_off_a_skin_above_the_model_surface() -> None:
+    """Off the skin the plan descends in position toward a model surface 8 mm below the
+    real skin (a fitted body): the loop lifts from a felt force instead of pressing."""
+    dt, k, skin_m = 1e-3, 2000.0, 0.008
+    ctrl = ForceController(dt, initial_stiffness_n_m=2000.0)
+    plan_m, f, worst = 0.03, 0.0, 0.0  # the plan's height above the model surface
+    for _ in range(3000):
+        plan_m = max(plan_m - 0.02 * dt, 0.0)  # 2 cm/s down, then held at the surface
+        d = ctrl.update(0.0, f, 0.0, False)
+        tool_m = plan_m - d  # the command is the plan point less the depth
+        f = k * max(skin_m - tool_m, 0.0)
+        worst = max(worst, f)
+    assert worst < 1.5
+    assert f > 0.0  # still touching: the plan's contact begins from there

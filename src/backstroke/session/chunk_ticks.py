@@ -140,8 +140,17 @@ class ChunkTicker:
         # The most a target may be here (zones within a client's shift of the pads).
         CAP = self.zones.force_cap_n(tools, s["u"], s["v"], s["t_s"]).tolist()
         transition = self._is_transition(chunk)
+        # The model surface's height above the skin as the touches place it: the loop
+        # works below that skin (touch_depth.py); a refit since the last chunk moves
+        # its depth, not the tool.
+        td = self.touch_depth
         sup = self.supervisor
         ctrl = self.controller
+        SKIN = [0.0] * n
+        if td is not None:
+            skin, jump = td.skin_offset_along(s)
+            SKIN = skin.tolist()
+            ctrl.depth_m -= jump
         if not self._started:
             self._started = True
             sup.start(tools[0], (X[0], Y[0], Z[0]), (AX[0], AY[0], AZ[0]))
@@ -194,7 +203,7 @@ class ChunkTicker:
                 light = target if target > light_n else light_n
                 target = F[i] if F[i] < light else light
             if tool is not last_tool:
-                ctrl.on_tool_change(depth)
+                ctrl.on_tool_change(depth - SKIN[i])
                 if follow is not None:
                     follow.reset()  # a new face: its own contact (the palms' two pads)
                 last_tool = tool
@@ -219,7 +228,7 @@ class ChunkTicker:
                 ctrl.off_skin_depth_m = (
                     0.0 if sh is None else -(sh[0] * nx + sh[1] * ny + sh[2] * nz)
                 )
-            d = update(target, fn, depth, IC[i])
+            d = update(target, fn, depth - SKIN[i], IC[i]) + SKIN[i]
             axis = AXIS[i]
             if follow is not None:
                 axis = follow.update(normal, axis, st.force_n, SLIDE[i], IC[i])

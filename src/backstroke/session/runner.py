@@ -30,7 +30,11 @@ from numpy.typing import NDArray
 
 from backstroke.body.back_model import BackModel
 from backstroke.control.axis_follow import AxisFollower
-from backstroke.control.force_controller import ControllerGains, ForceController
+from backstroke.control.force_controller import (
+    FITTED_BODY_BANDWIDTH_HZ,
+    ControllerGains,
+    ForceController,
+)
 from backstroke.errors import SafetyFault
 from backstroke.music.grid import BeatGrid
 from backstroke.plan.planner import Planner
@@ -118,6 +122,8 @@ class SessionRunner(Detours):
         # A body seen through a scan (its surface may be off the skin): the listeners
         # hear the indentation below the skin as the robot's own contact places it.
         self.touch_depth = TouchDepth(back) if self.limits.surface_offset_m > 0.0 else None
+        if gains is None and self.touch_depth is not None:
+            gains = ControllerGains(bandwidth_hz=FITTED_BODY_BANDWIDTH_HZ)
         self.controller = ForceController(self.dt_s, gains)
         # ... and the tool axis follows the skin it feels (the plan's normals are the fit's).
         self.axis_follower = AxisFollower(self.dt_s) if self.touch_depth is not None else None

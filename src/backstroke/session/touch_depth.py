@@ -6,7 +6,12 @@ session's contact so far — every touch tick (force within the touch band), and
 ``LOADED_EVERY``-th tick of steady strokes — refits the model surface's offset from it
 whenever asked after new contact, and gives the indentation below the *real* skin for
 any recorded columns. The listeners ask for it after each pass, so every estimate a
-block makes uses one and the same surface for all its passes.
+block makes uses one and the same surface for all its passes. The force loop asks for
+it before each chunk (``skin_offset_along``) and works below the skin it places: its
+gain is scheduled on the stiffness ``F / depth``, and a depth below a model surface a
+centimetre off the skin reads the tissue 3× too soft or 10× too stiff (or never, below
+zero); and the offset along the path (the registration's tilt, the fit's shape error)
+is then carried by the command instead of chased by the loop's integrator.
 
 A fitted skin also has bumps of a few tenths of a millimetre over 1–2 cm (the scan's
 depth noise, averaged): at a thumb's 4–6 mm working depth each reads as a 5–15 %
@@ -34,6 +39,7 @@ from backstroke.tools import CONTACT_FORCE_N
 
 Columns = dict[str, NDArray[Any]]
 SMOOTH_SIGMA_M = 0.008  # the fitted skin is smoothed this much more for depth (Gaussian σ)
+OFFSET_EVERY = 20  # the offset along a chunk is evaluated every this many ticks
 LOADED_EVERY = 10  # one loaded tick in this many is kept (touch ticks: all)
 STEADY_FORCE_RATE_N_S = 0.5  # a stroke's target changes slower than this (N/s)
 
@@ -77,6 +83,7 @@ class TouchDepth:
         self._parts: list[tuple[NDArray[np.float64], ...]] = []
         self._fit: SurfaceOffset | None = None
         self._ticks = 0
+        self._along_end_m = 0.0  # δ at the end of the last chunk handed to the loop
         surface = getattr(back, "surface", None)
         self._smooth = _SmoothSkin(surface) if hasattr(surface, "z_m") else None
 
@@ -143,6 +150,31 @@ class TouchDepth:
                 p, n, d, f, g = (np.concatenate(x) for x in zip(*self._parts, strict=True))
                 self._fit = fit_surface_offset(p, d, f, g.astype(np.int64), n)
         return self._fit
+
+    def skin_offset_along(self, samples: Columns) -> tuple[NDArray[np.float64], float]:
+        """``(N,)`` the model surface's height above the skin (``δ``, m) along a chunk's
+        plan (``x_m``.. and ``nx``..; zeros before any touch): the depth below the skin
+        is the depth below the model surface minus it. Evaluated every ``OFFSET_EVERY``
+        ticks and interpolated (``δ`` varies over centimetres), with the fitted skin's
+        short bumps (see the module doc) added: the tool follows the smooth real skin
+        instead of the loop chasing them at the stroke's speed. Also how far its start
+        lies above the end of the last chunk's (a refit between them, m): the tool is
+        where it is, so a depth kept below the skin moves by it."""
+        n = int(np.asarray(samples["t_s"]).size)
+        fit = self.offset()
+        if n == 0 or (fit.touches == 0 and self._smooth is None):
+            off = np.zeros(n)
+        else:
+            idx = np.unique(np.append(np.arange(0, n, OFFSET_EVERY), n - 1))
+            p, nrm = _positions(samples)[idx], _normals(samples, "")[idx]
+            at = fit.offset_m(p, nrm) if fit.touches else np.zeros(idx.size)
+            if self._smooth is not None:  # the fitted skin's short bumps are the model's
+                at = at - self._smooth(p[:, 0], p[:, 1]) * nrm[:, 2]
+            off = np.asarray(np.interp(np.arange(n), idx, at), dtype=np.float64)
+        jump = float(off[0]) - self._along_end_m if n else 0.0
+        if n:
+            self._along_end_m = float(off[-1])
+        return off, jump
 
     def depth_m(self, cols: Columns, *, smooth_skin: bool = False) -> NDArray[np.float64]:
         """``(N,)`` indentation below the real skin for recorded columns that carry the
