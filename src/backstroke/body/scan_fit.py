@@ -236,11 +236,19 @@ def _build(
 def _scapula_level(back: ScannedBack, pts_b: FloatArray) -> None:
     """The scapulae's inferior angles' level from the blades' lower edge (quality)."""
     w = SCAPULA_INFERIOR_ANGLE_FRACTION * reference_half_widths_m(back)["shoulders"]
-    edge = inferior_angle_m(back, pts_b, w)
     prop = float(back._x_of_u(anatomy.level_u("T7")))
+    edge = inferior_angle_m(back, pts_b, w, prop)
     x, source = fused_level_x_m(None if edge is None else edge.x_m, prop)
     back.quality["landmarks_from"]["scapula_inferior_angle"] = source
     back.quality["landmarks_b"]["scapula_inferior_angle_x"] = round(x, 5)
+    if edge is not None and source.startswith("blade"):
+        # The tip's lateral offset as the skin showed it (arms overhead swing it out).
+        for side, sgn in (("left", 1.0), ("right", -1.0)):
+            y = float(back._m(x)) + sgn * edge.w_m
+            back.quality["landmarks_b"][f"scapula_inferior_angle_{side}"] = (
+                round(x, 5),
+                round(y, 5),
+            )
 
 
 def _cell_height(grid: Any, p: FloatArray) -> float:
