@@ -188,6 +188,13 @@ def _holds_between_strokes(d: Demo, pieces: list[Piece]) -> None:
         work_after = next((q for q in pieces[i + 1 :] if q.kind not in ("still", "off")), None)
         if (
             work_before is not None
+            and work_before.kind == "work"
+            and p.duration_s(d) < LEAD_IN_HOLD_MAX_S
+        ):
+            p.technique = "pause"  # a short hold straight after a block's last stroke
+            continue
+        if (
+            work_before is not None
             and work_after is not None
             and work_before.kind == "work"
             and work_after.kind == "work"
