@@ -28,7 +28,10 @@ bench/results/learn_blind_I_first_run.json and refuses to redo it. Generator J
 (tests/learn/j_synth.py, written blind in session 9) likewise: ``--blind-j`` writes its
 one first run to bench/results/learn_blind_J_first_run.json, and generator K
 (tests/learn/k_synth.py, session 10) ``--blind-k`` to learn_blind_K_first_run.json.
-``--only GHIJ`` re-runs just those generators' rows and merges them into learn.json.
+``--only GHIJ`` re-runs just those generators' rows and merges them into learn.json
+(with ``--modes none``, only the unlabelled rows: the labelled ones stay as they were).
+``python -m bench.learn_beat`` scores the learned BPM alone on cached move timings
+(minutes, not an hour).
 
 Run: ``.venv/bin/python -m bench.learn [--quick]``.
 """
@@ -489,7 +492,8 @@ def main(argv: list[str] | None = None) -> None:
         merged = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         for letter in args.only.upper():
             name, run_gen = rows[letter]
-            merged[name] = run_gen(n)
+            # the modes not re-run keep their earlier rows
+            merged[name] = merged.get(name, {}) | run_gen(n)
             for mode, r in merged[name].items():
                 print(name, mode, json.dumps(r["summary"]))
                 print("  misses:", [f["seed"] for f in r["failures"]], flush=True)

@@ -155,13 +155,13 @@ LEAD_IN_HOLD_MAX_S = 8.0
 
 
 def _holds_between_strokes(d: Demo, pieces: list[Piece]) -> None:
-    """A still palm hold straight between two strokes of one technique is a pause there;
+    """A still palm hold straight between two strokes of one technique (nothing but
+    holds or a lift between) is a pause there;
     so is a short one (< 8 s) that leads straight into a stroke after the massage has
     begun, and one under 5 s at the very end (the release before lift-off)."""
     for i, p in enumerate(pieces):
         if p.kind != "still" or p.technique != "rest":
             continue
-        before = next((q for q in reversed(pieces[:i]) if q.kind != "off"), None)
         after = next((q for q in pieces[i + 1 :] if q.kind != "off"), None)
         if after is None or (
             after.kind != "work" and not any(q.kind == "work" for q in pieces[i + 1 :])
@@ -180,11 +180,25 @@ def _holds_between_strokes(d: Demo, pieces: list[Piece]) -> None:
         ):
             p.technique = "pause"  # a short hold that leads straight into a stroke
             continue
+        # a hold split by a change of force (the turn at working force, then the hands
+        # resting lighter) is still one hold between the two strokes
+        work_before = next(
+            (q for q in reversed(pieces[:i]) if q.kind not in ("still", "off")), None
+        )
+        work_after = next((q for q in pieces[i + 1 :] if q.kind not in ("still", "off")), None)
         if (
-            before is not None
-            and before.kind == "work"
-            and after.kind == "work"
-            and before.technique == after.technique
+            work_before is not None
+            and work_before.kind == "work"
+            and p.duration_s(d) < LEAD_IN_HOLD_MAX_S
+        ):
+            p.technique = "pause"  # a short hold straight after a block's last stroke
+            continue
+        if (
+            work_before is not None
+            and work_after is not None
+            and work_before.kind == "work"
+            and work_after.kind == "work"
+            and work_before.technique == work_after.technique
         ):
             p.technique = "pause"
 
