@@ -102,6 +102,7 @@ def test_coach_page_plays_in_headless_chromium(tmp_path: Path) -> None:
         )
         try:
             page = browser.new_page()
+            page.set_default_timeout(30_000)
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(out.resolve().as_uri())
             tag = page.eval_on_selector("#music", "a => [a.tagName, a.src.slice(0, 15)]")
@@ -115,8 +116,14 @@ def test_coach_page_plays_in_headless_chromium(tmp_path: Path) -> None:
                 page.wait_for_timeout(200)
                 seen.add(page.text_content("#cue") or "")
             assert len(seen) >= 2, seen  # the cue changed on the beat
-            playing = page.eval_on_selector("#music", "a => [a.paused, a.currentTime]")
-            assert playing[0] is False and playing[1] > 1.0  # the music is what plays
+            # The music is what plays. Waited for with a timeout: a bare evaluate has
+            # none, and a page stalled on a loaded machine hung the suite for 19 minutes
+            # (its spinning renderer starving the other worker's browser test).
+            page.wait_for_function(
+                "() => { const a = document.querySelector('#music');"
+                " return !a.paused && a.currentTime > 1.0; }",
+                timeout=30_000,
+            )
             moved = page.eval_on_selector(
                 "#hand", "c => [c.getAttribute('cx'), c.getAttribute('cy')]"
             )
