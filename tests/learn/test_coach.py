@@ -102,7 +102,6 @@ def test_coach_page_plays_in_headless_chromium(tmp_path: Path) -> None:
         )
         try:
             page = browser.new_page()
-            page.set_default_timeout(30_000)
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(out.resolve().as_uri())
             tag = page.eval_on_selector("#music", "a => [a.tagName, a.src.slice(0, 15)]")
