@@ -79,7 +79,7 @@ from tests.learn.k_synth import k_demo, k_learner  # noqa: E402
 from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize  # noqa: E402
 from tests.learn.scoring import score  # noqa: E402
 
-from backstroke.analyze import _read_csv  # noqa: E402
+from backstroke.analyze.log_files import read_csv_columns as _read_csv  # noqa: E402
 from backstroke.learn.compare import differences  # noqa: E402
 from backstroke.learn.demo import log_from_columns, make_demo  # noqa: E402
 from backstroke.learn.elements import figures  # noqa: E402

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backstroke.analyze import _read_csv
+from backstroke.analyze.log_files import read_csv_columns as _read_csv
 from backstroke.learn.demo import tool_code
 from backstroke.routine.schema import Routine
 from tests.learn.g_synth import g_demo
