@@ -32,20 +32,27 @@ import contextlib
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from backstroke.errors import MissingExtraError, RobotError
+from backstroke.errors import RobotError
 from backstroke.robot.franka.frames import BodyPose, ee_poses
+from backstroke.robot.franka.joint_move import move_joints
 from backstroke.robot.franka.loop_clock import LoopClock
 from backstroke.robot.franka.preflight import (
     FrankaSetupError,
     JointLimits,
     Kinematics,
     check_reach,
+    plan_poses,
+)
+from backstroke.robot.franka.settings import (
+    FrankaSettings,
+    classify_fault,
+    load_franky,
+    one_line,
 )
 from backstroke.robot.franka.tool import (
     TOOL_COM_FROM_FLANGE_M,
@@ -60,54 +67,8 @@ from backstroke.tools import Tool
 FloatArray = NDArray[np.float64]
 BACKEND = "franka"
 GRAVITY_M_S2 = (0.0, 0.0, -9.81)
-PREFLIGHT_DEPTH_M = 0.02  # the reach check presses every contact pose this deep
 SILENT_S, SILENT_CYCLES = 0.25, 2  # no new arm state over 2 waits of 0.25 s: link lost
 HOLD_GAP_PERIODS = 3  # the caller away this many periods between steps: a hold
-JOINT_SPEED_RAD_S = 0.6  # mean speed of the largest joint on the way to the start pose
-JOINT_STIFFNESS = (600.0, 600.0, 600.0, 600.0, 250.0, 150.0, 50.0)  # N·m/rad, that move
-
-
-@dataclass(frozen=True)
-class FrankaSettings:
-    """Safety and control settings (SI units; see docs/franka.md for the reasons).
-
-    Attributes:
-        translational_stiffness_n_m, rotational_stiffness_nm_rad: the impedance the
-            tracker holds the TCP with (gentle: a 1 cm error is 30 N).
-        posture_stiffness_nm_rad: null-space pull toward the start posture.
-        torque_threshold_nm, force_threshold_n: libfranka's collision thresholds
-            (contact/collision reflex levels, lower and upper equal).
-        relative_dynamics: speed/acceleration fraction of the arm's moves off the skin.
-        joint_margin_rad: smallest allowed distance of a planned pose from a joint limit.
-        zero_s: how long the force estimate is averaged off the skin for its bias.
-        max_bias_n: a larger bias off the skin means the load or the model is wrong.
-        wrench_cutoff_hz: low-pass of the force estimate.
-        realtime: enforce libfranka's real-time check (a PREEMPT_RT kernel on a real arm).
-        max_hold_s: longest time the caller may be away between two steps (planning,
-            listening between passes) while the arm holds its last target; longer, and
-            the gap reaches the Supervisor's watchdog as a late cycle.
-    """
-
-    translational_stiffness_n_m: float = 3000.0
-    rotational_stiffness_nm_rad: float = 150.0
-    posture_stiffness_nm_rad: float = 5.0
-    torque_threshold_nm: tuple[float, ...] = (20.0, 20.0, 18.0, 18.0, 16.0, 14.0, 12.0)
-    force_threshold_n: tuple[float, ...] = (60.0, 60.0, 60.0, 20.0, 20.0, 20.0)
-    relative_dynamics: float = 0.2
-    joint_margin_rad: float = math.radians(5.0)
-    zero_s: float = 0.3
-    max_bias_n: float = 15.0
-    wrench_cutoff_hz: float = 30.0
-    realtime: bool = True
-    max_hold_s: float = 2.0
-
-
-def _franky() -> Any:
-    try:
-        import franky
-    except ImportError as exc:
-        raise MissingExtraError("franka", getattr(exc, "name", None) or "franky") from exc
-    return franky
 
 
 class FrankaRobot:
@@ -141,7 +102,7 @@ class FrankaRobot:
     ) -> None:
         if not (math.isfinite(control_rate_hz) and 100.0 <= control_rate_hz <= 1000.0):
             raise FrankaSetupError(f"control_rate_hz {control_rate_hz!r} outside 100..1000 Hz")
-        self.fr = _franky()
+        self.fr = load_franky()
         self.host = host
         self.pose = body_pose
         self.control_rate_hz = float(control_rate_hz)
@@ -192,7 +153,7 @@ class FrankaRobot:
         except Exception as exc:  # franky's network/command/realtime exceptions
             raise FrankaSetupError(
                 f"--robot-ip {self.host}: cannot connect to and configure the arm: "
-                f"{type(exc).__name__}: {_one_line(exc)}"
+                f"{type(exc).__name__}: {one_line(exc)}"
             ) from exc
         self.kin = Kinematics(self.arm.model, fr.Frame.EndEffector, state.F_T_EE, state.EE_T_K)
         self.q_home = np.asarray(state.q, dtype=np.float64)
@@ -218,25 +179,9 @@ class FrankaRobot:
                 columns of the plan.
             every_s: pose spacing checked (the plan is smooth in between).
         """
-        t = np.asarray(samples["t_s"], dtype=np.float64)
-        if t.size == 0:
-            return
-        step = max(
-            1, round(every_s / max(float(np.median(np.diff(t))) if t.size > 1 else 1.0, 1e-6))
-        )
-        idx = np.arange(0, t.size, step)
-        pts = np.stack([np.asarray(samples[c])[idx] for c in ("x_m", "y_m", "z_m")], axis=1)
-        # in contact the TCP works below the model surface: check it pressed 2 cm deep
-        normal = np.stack([np.asarray(samples[c])[idx] for c in ("nx", "ny", "nz")], axis=1)
-        deep = (np.asarray(samples["in_contact"])[idx] > 0)[:, None]
-        pts = pts - np.where(deep, PREFLIGHT_DEPTH_M * normal, 0.0)
-        axes = np.stack([np.asarray(samples[c])[idx] for c in ("ax", "ay", "az")], axis=1)
-        u, v = np.asarray(samples["u"])[idx], np.asarray(samples["v"])[idx]
-        labels = [
-            f"t={t[i]:.2f} s (u={uu:.3f}, v={vv:+.3f} m)"
-            for i, uu, vv in zip(idx.tolist(), u.tolist(), v.tolist(), strict=True)
-        ]
-        self.check_plan(pts, axes, labels)
+        poses = plan_poses(samples, every_s)
+        if poses is not None:
+            self.check_plan(*poses)
 
     # ---------------------------------------------------------------- protocol
     def start(self, tool: Tool, position_m: Vec3, axis: Vec3) -> RobotState:
@@ -265,7 +210,7 @@ class FrankaRobot:
             self._tracker.set_target(self._target)
         except Exception as exc:
             raise FrankaSetupError(
-                f"the arm did not reach the start pose: {type(exc).__name__}: {_one_line(exc)}"
+                f"the arm did not reach the start pose: {type(exc).__name__}: {one_line(exc)}"
             ) from exc
         self.clock.restart()
         n_zero = max(1, round(s.zero_s * self.control_rate_hz))
@@ -364,36 +309,7 @@ class FrankaRobot:
 
     # ---------------------------------------------------------------- internals
     def _move_joints(self, q_goal: FloatArray) -> None:
-        """Off the skin, to ``q_goal``: a smooth joint path under joint impedance.
-
-        The path is streamed on the arm's clock at the control rate (cosine blend, the
-        largest joint at ``JOINT_SPEED_RAD_S`` on average), then held for a moment; the
-        joint tracker then hands over to the Cartesian one.
-        """
-        fr = self.fr
-        q_a = np.asarray(self.arm.state.q, dtype=np.float64)
-        span = float(np.max(np.abs(q_goal - q_a)))
-        duration = max(1.0, span / JOINT_SPEED_RAD_S)
-        tracker = fr.JointImpedanceTracker(self.arm, stiffness=np.asarray(JOINT_STIFFNESS))
-        try:
-            self.clock.restart()
-            t = 0.0
-            while t < duration + 0.5:
-                x = min(t / duration, 1.0)
-                blend = 0.5 - 0.5 * math.cos(math.pi * x)
-                rate = 0.5 * math.pi * math.sin(math.pi * x) / duration
-                tracker.set_target(q_a + blend * (q_goal - q_a), dq=rate * (q_goal - q_a))
-                t = self.clock.wait()
-                if not self.arm.is_in_control:
-                    self.arm.join_motion(0.0)  # raises the arm's reason
-                    raise FrankaSetupError("the arm stopped on its way to the start pose")
-        finally:
-            tracker.stop()
-        err = float(np.max(np.abs(np.asarray(self.arm.state.q) - q_goal)))
-        if err > math.radians(2.0):
-            raise FrankaSetupError(
-                f"the arm stopped {math.degrees(err):.1f}° short of the start pose"
-            )
+        move_joints(self.fr, self.arm, self.clock, q_goal)
 
     def _arm_time_s(self) -> float:
         """The arm's clock (its state time stamp); past a lost link, wall time from there."""
@@ -474,7 +390,7 @@ class FrankaRobot:
             self.arm.join_motion(0.0)
         except Exception as e:  # the stored control exception
             exc = e
-        self._fault(t_s, _classify(exc), exc)
+        self._fault(t_s, classify_fault(exc), exc)
         try:
             self.arm.recover_from_errors()
             self._tracker = self.fr.CartesianImpedanceTracker(
@@ -488,21 +404,8 @@ class FrankaRobot:
 
     def _fault(self, t_s: float, kind: str, exc: BaseException | None) -> None:
         detail = (
-            "no state from the arm" if exc is None else f"{type(exc).__name__}: {_one_line(exc)}"
+            "no state from the arm" if exc is None else f"{type(exc).__name__}: {one_line(exc)}"
         )
         self.faults.append({"t_s": round(t_s, 4), "kind": kind, "detail": detail})
         if self.on_fault is not None:
             self.on_fault(t_s, kind, 1.0, 0.0)
-
-
-def _classify(exc: BaseException | None) -> str:
-    text = "" if exc is None else f"{type(exc).__name__} {exc}".lower()
-    if "reflex" in text or "collision" in text or "contact" in text:
-        return "robot_reflex"
-    if "network" in text or "communication" in text or "udp" in text or "tcp" in text:
-        return "robot_communication"
-    return "robot_control_error"
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:200]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from scipy.spatial.transform import Rotation
 from backstroke.errors import BackstrokeError
 
 FloatArray = NDArray[np.float64]
+PREFLIGHT_DEPTH_M = 0.02  # the reach check presses every contact pose this deep
 POS_TOL_M = 1e-3
 ROT_TOL_RAD = math.radians(1.0)
 
@@ -157,3 +159,35 @@ def check_reach(
             )
         out[i] = q
     return out
+
+
+def plan_poses(
+    samples: Mapping[str, Any], every_s: float = 0.1
+) -> tuple[FloatArray, FloatArray, list[str]] | None:
+    """The TCP poses to check of a plan's sample columns (plan.json names), in B.
+
+    Args:
+        samples: ``t_s, u, v, x_m, y_m, z_m, nx, ny, nz, ax, ay, az, in_contact`` columns.
+        every_s: pose spacing checked (the plan is smooth in between).
+
+    Returns:
+        ``(points (N, 3), axes (N, 3), labels)``, contact poses ``PREFLIGHT_DEPTH_M``
+        below the model surface; ``None`` for an empty plan.
+    """
+    t = np.asarray(samples["t_s"], dtype=np.float64)
+    if t.size == 0:
+        return None
+    step = max(1, round(every_s / max(float(np.median(np.diff(t))) if t.size > 1 else 1.0, 1e-6)))
+    idx = np.arange(0, t.size, step)
+    pts = np.stack([np.asarray(samples[c])[idx] for c in ("x_m", "y_m", "z_m")], axis=1)
+    # in contact the TCP works below the model surface: check it pressed 2 cm deep
+    normal = np.stack([np.asarray(samples[c])[idx] for c in ("nx", "ny", "nz")], axis=1)
+    deep = (np.asarray(samples["in_contact"])[idx] > 0)[:, None]
+    pts = pts - np.where(deep, PREFLIGHT_DEPTH_M * normal, 0.0)
+    axes = np.stack([np.asarray(samples[c])[idx] for c in ("ax", "ay", "az")], axis=1)
+    u, v = np.asarray(samples["u"])[idx], np.asarray(samples["v"])[idx]
+    labels = [
+        f"t={t[i]:.2f} s (u={uu:.3f}, v={vv:+.3f} m)"
+        for i, uu, vv in zip(idx.tolist(), u.tolist(), v.tolist(), strict=True)
+    ]
+    return pts, axes, labels
