@@ -19,6 +19,7 @@ from backstroke.body.back_model import BackModel
 from backstroke.body.client_file import ClientSpec
 from backstroke.errors import MissingExtraError, RobotError
 from backstroke.robot.protocol import RobotState, Vec3
+from backstroke.robot.vectors import finite_vec3, unit_vec3
 from backstroke.tools import Tool
 
 try:
@@ -49,21 +50,11 @@ MAX_AXIS_RATE_RAD_S = 1.0  # fastest turn of the tool axis (57°/s)
 
 
 def _vec3(x: Any, what: str) -> Vec3:
-    try:
-        a, b, c = (float(t) for t in x)
-    except (TypeError, ValueError):
-        raise RobotError(f"{what} must be three numbers, got {x!r}", backend=BACKEND) from None
-    if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c)):
-        raise RobotError(f"{what} must be finite, got {x!r}", backend=BACKEND)
-    return a, b, c
+    return finite_vec3(x, what, BACKEND)
 
 
 def _unit(x: Any, what: str) -> Vec3:
-    a, b, c = _vec3(x, what)
-    n = math.sqrt(a * a + b * b + c * c)
-    if n < 1e-9:
-        raise RobotError(f"{what} must be a non-zero vector", backend=BACKEND)
-    return a / n, b / n, c / n
+    return unit_vec3(x, what, BACKEND)
 
 
 def has_display() -> bool:

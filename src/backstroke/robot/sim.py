@@ -40,7 +40,6 @@ Model, per control tick ``dt`` (default 1 ms):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -49,119 +48,23 @@ from backstroke.body.back_model import BackModel
 from backstroke.errors import RobotError
 from backstroke.robot import sim_kernel as kernel
 from backstroke.robot.protocol import RobotCommand, RobotState, Vec3
-from backstroke.tissue.grid import ChartGrid, SurfaceTables
+from backstroke.robot.sim_params import (
+    JOINT_MODEL_ERROR_N,
+    NOISE_BLOCK,
+    ROLL_S,
+    ROLL_START,
+    SimRobotParams,
+)
+from backstroke.robot.sim_surface import surface_tables, taylor
+from backstroke.robot.vectors import finite_vec3, unit_vec3
 from backstroke.tissue.model import Tissue
 from backstroke.tools import Tool
-
-_NOISE_BLOCK = 4096  # noise samples drawn per refill (× 3 axes)
-# Largest constant error of the arm's joint-torque force estimate (N): payload and
-# friction model errors of a well-identified arm.
-JOINT_MODEL_ERROR_N = 1.0
-# A tool change rolls the new face onto the skin: it starts at this fraction of the
-# TCP's depth and reaches all of it after ROLL_S.
-ROLL_START = 0.6
-ROLL_S = 0.1
-
-
-@dataclass(frozen=True)
-class SimRobotParams:
-    """Constants of the simulated arm and sensor.
-
-    Attributes:
-        bandwidth_hz: natural frequency of the critically damped position lag.
-        max_speed_m_s: TCP speed limit.
-        max_accel_m_s2: TCP acceleration limit.
-        force_noise_n: σ of the F/T sensor's Gaussian noise, per axis (N).
-        max_bias_n: largest norm of the sensor's constant bias (N); drawn from the seed.
-        refresh_m: tangential slide of the foot that triggers a surface lookup (m).
-        refresh_s: longest time between surface lookups (s).
-        accel_window_s: time constant of the low-passed acceleration vector whose
-            magnitude the client feels as jerks.
-    """
-
-    bandwidth_hz: float = 30.0
-    max_speed_m_s: float = 1.0
-    max_accel_m_s2: float = 10.0
-    force_noise_n: float = 0.07
-    max_bias_n: float = 0.1
-    refresh_m: float = 0.002
-    refresh_s: float = 0.05
-    accel_window_s: float = 0.03
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            x = getattr(self, f.name)
-            if not (math.isfinite(x) and x >= 0.0):
-                raise RobotError(f"SimRobotParams.{f.name} must be finite and ≥ 0, got {x!r}")
-        if self.bandwidth_hz <= 0 or self.max_speed_m_s <= 0 or self.max_accel_m_s2 <= 0:
-            raise RobotError("SimRobotParams: bandwidth, speed and acceleration limits must be > 0")
-        if self.refresh_m <= 0 or self.refresh_s <= 0 or self.accel_window_s <= 0:
-            raise RobotError("SimRobotParams: refresh_m, refresh_s, accel_window_s must be > 0")
-
-
-def _surface_tables(back: BackModel, grid: ChartGrid) -> SurfaceTables:
-    """The skin tables of a back on a grid, cached on the back (they are read-only)."""
-    key = ("skin_tables", grid.dv_m, grid.n_u, grid.n_v)
-    return back.derived(key, lambda: SurfaceTables(back, grid))
-
-
-def _taylor(node: tuple[float, ...], du: float, dv: float) -> tuple[float, ...]:
-    """Skin at ``(du, dv)`` from a node (second order): point, S_u, S_v, unit normal and
-    the halved second fundamental form ``(L/2, M, N/2)`` (15 floats)."""
-    (
-        sx, sy, sz, ux, uy, uz, vx, vy, vz,
-        uux, uuy, uuz, uvx, uvy, uvz, vvx, vvy, vvz,
-    ) = node  # fmt: skip
-    h1 = 0.5 * du * du
-    h2 = du * dv
-    h3 = 0.5 * dv * dv
-    px = sx + ux * du + vx * dv + uux * h1 + uvx * h2 + vvx * h3
-    py = sy + uy * du + vy * dv + uuy * h1 + uvy * h2 + vvy * h3
-    pz = sz + uz * du + vz * dv + uuz * h1 + uvz * h2 + vvz * h3
-    ax = ux + uux * du + uvx * dv
-    ay = uy + uuy * du + uvy * dv
-    az = uz + uuz * du + uvz * dv
-    bx = vx + uvx * du + vvx * dv
-    by = vy + uvy * du + vvy * dv
-    bz = vz + uvz * du + vvz * dv
-    nx = ay * bz - az * by
-    ny = az * bx - ax * bz
-    nz = ax * by - ay * bx
-    inv = 1.0 / math.sqrt(nx * nx + ny * ny + nz * nz)
-    nx *= inv
-    ny *= inv
-    nz *= inv
-    return (
-        px, py, pz, ax, ay, az, bx, by, bz, nx, ny, nz,
-        0.5 * (nx * uux + ny * uuy + nz * uuz),
-        nx * uvx + ny * uvy + nz * uvz,
-        0.5 * (nx * vvx + ny * vvy + nz * vvz),
-    )  # fmt: skip
-
 
 _move = kernel.move
 _gaps = kernel.gaps
 _resume = kernel.resume
 _forces = kernel.forces
 _tick = kernel.tick
-
-
-def _vec3(x: Any, what: str) -> Vec3:
-    try:
-        a, b, c = (float(t) for t in x)
-    except (TypeError, ValueError):
-        raise RobotError(f"{what} must be three numbers, got {x!r}", backend="sim") from None
-    if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c)):
-        raise RobotError(f"{what} must be finite, got {x!r}", backend="sim")
-    return a, b, c
-
-
-def _unit(x: Any, what: str) -> Vec3:
-    a, b, c = _vec3(x, what)
-    n = math.sqrt(a * a + b * b + c * c)
-    if n < 1e-9:
-        raise RobotError(f"{what} must be a non-zero vector", backend="sim")
-    return a / n, b / n, c / n
 
 
 class SimRobot:
@@ -202,7 +105,7 @@ class SimRobot:
         self.dt_s = 1.0 / self.control_rate_hz
         grid = tissue.grid
         self._grid = grid
-        self._surface = _surface_tables(back, grid)
+        self._surface = surface_tables(back, grid)
         self._nodes = self._surface.nodes
         self._rng = np.random.default_rng(np.random.SeedSequence([self.seed, 0x51A]))
         direction = self._rng.standard_normal(3)
@@ -280,7 +183,7 @@ class SimRobot:
     def _refill_noise(self) -> None:
         """Next block of sensor noise (σ per axis), with the constant bias added."""
         sigma = self.params.force_noise_n
-        z = self._rng.standard_normal((_NOISE_BLOCK, 3)) * sigma + np.asarray(self.sensor_bias_n)
+        z = self._rng.standard_normal((NOISE_BLOCK, 3)) * sigma + np.asarray(self.sensor_bias_n)
         self._noise = np.ascontiguousarray(z.ravel())
         self._noise_i = 0
         self._noise_end = self._noise.size - 2
@@ -301,7 +204,7 @@ class SimRobot:
         dv = v_m - (g.v0_m + j * g.dv_m)
         nv = g.n_v
         nodes = self._nodes
-        sx, sy, sz, aux, auy, auz, avx, avy, avz, nx, ny, nz, cl, cm, cn = _taylor(
+        sx, sy, sz, aux, auy, auz, avx, avy, avz, nx, ny, nz, cl, cm, cn = taylor(
             nodes[i * nv + j], du, dv
         )
         # pseudo-inverse of J = [Su Sv] (3×2): (JᵀJ)⁻¹ Jᵀ
@@ -322,7 +225,7 @@ class SimRobot:
         pads: list[float] = []
         for o, col in zip(self._pads, self._cols, strict=True):
             jj = min(max(j + col, 0), nv - 1)
-            mx, my, mz = _taylor(nodes[i * nv + jj], du, dv + (o - col * g.dv_m))[9:12]
+            mx, my, mz = taylor(nodes[i * nv + jj], du, dv + (o - col * g.dv_m))[9:12]
             # Pads ride on springs and conform to the back: each is as deep in its own
             # skin as the TCP is below the skin at the foot (all faces share that zero),
             # so the depth follows the foot's surface (its curvature terms).
@@ -367,8 +270,8 @@ class SimRobot:
         """Teleport the tool to a pose (meant to be above the skin), at rest; measure."""
         if self._closed:
             raise RobotError("start() after close()", backend="sim")
-        p = _vec3(position_m, "position_m")
-        a = _unit(axis, "axis")
+        p = finite_vec3(position_m, "position_m", "sim")
+        a = unit_vec3(axis, "axis", "sim")
         try:
             tool = Tool(tool)
         except ValueError:
@@ -396,7 +299,10 @@ class SimRobot:
         """The client's body has moved by ``offset_m`` (frame B) at ``velocity_m_s``:
         from the next tick the skin is pressed there (a fault injector's ``move``). The
         arm's own dynamics are unaffected; the measured TCP stays the world position."""
-        self._client_offset = (*_vec3(offset_m, "offset_m"), *_vec3(velocity_m_s, "velocity"))
+        self._client_offset = (
+            *finite_vec3(offset_m, "offset_m", "sim"),
+            *finite_vec3(velocity_m_s, "velocity", "sim"),
+        )
         self._S[kernel.OFFSET : kernel.OFFSET + 6] = self._client_offset
         self._S[kernel.MOVED] = 1.0 if any(self._client_offset) else 0.0
 
