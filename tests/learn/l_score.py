@@ -175,7 +175,9 @@ def _knots(rng: np.random.Generator, blocks: list[LBlock]) -> list[LKnot]:
             sign = int(rng.choice(sides))
             u = float(rng.uniform(b.u_min + 0.08, b.u_max - 0.08))
             v = sign * (b.lateral_m + float(rng.uniform(-0.003, 0.003)))
-            knots.append(LKnot(u, v, float(rng.uniform(0.006, 0.014)), float(rng.uniform(1.6, 2.4))))
+            knots.append(
+                LKnot(u, v, float(rng.uniform(0.006, 0.014)), float(rng.uniform(1.6, 2.4)))
+            )
     for _ in range(int(rng.integers(0, 3))):  # others anywhere in the band, felt or not
         sign = 1 if rng.random() < 0.5 else -1
         knots.append(
