@@ -505,7 +505,9 @@ def main(argv: list[str] | None = None) -> None:
     }
     if not FIRST_K.exists():  # K joins the full run after its one blind first run
         del rows["K"]
-    if not FIRST_L.exists() and "L" not in args.only.upper():  # L likewise (--only L: asked)
+    if not FIRST_L.exists():  # L likewise; --only L would spend its blindness
+        if "L" in args.only.upper():
+            sys.exit(f"{FIRST_L} does not exist: run --blind-l first (once)")
         del rows["L"]
     if args.only:  # those rows re-run, merged into RESULTS
         merged = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
