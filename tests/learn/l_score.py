@@ -61,6 +61,8 @@ class LBlock:
     rest_beats: int = 0
     soft_pass: int | None = None  # until softening: the first soft pass (confirmed next)
     speed_m_s: float = 0.0  # the leg's mean surface speed (set by the performer's back)
+    return_beats: int = 0  # thumb: the light way back down; forearm: the glide across
+    return_m_s: float = 0.0  # its mean speed
     block_name: str = ""
     tool_name: str = ""
 
@@ -95,6 +97,8 @@ class LScore:
                 continue
             d |= {"u_min": round(b.u_min, 3), "u_max": round(b.u_max, 3)}
             d["beats_per_stroke"] = b.beats_per_stroke
+            if b.return_beats:
+                d["transition_speed_m_s"] = round(float(np.clip(b.return_m_s, 0.01, 0.1)), 4)
             if b.technique == "forearm":
                 d |= {"side": b.side, "lateral_m": round(b.lateral_m, 3)}
             if b.technique == "thumb_strip":
@@ -102,7 +106,9 @@ class LScore:
                 d |= {"dwell_on_knots": b.dwell}
                 if b.dwell:
                     d["dwell_beats"] = b.dwell_beats
-            d["repeat"] = {"until": "softening"} if b.until_softening else {"passes": b.passes}
+            d["repeat"] = {"passes": b.passes}
+            if b.until_softening:  # her passes are the plan's (it holds min_passes)
+                d["repeat"] = {"until": "softening", "min_passes": b.passes, "max_passes": 8}
             out.append(d)
         return {
             "name": f"master L{self.seed}",
@@ -161,6 +167,12 @@ def _block(rng: np.random.Generator, tech: str, score_len_m: float, beat_s: floa
     leg_s = b.leg_m(score_len_m) / float(rng.uniform(slo, shi))
     b.beats_per_stroke = int(np.clip(round(leg_s / beat_s), 3, 40))
     b.speed_m_s = b.leg_m(score_len_m) / (b.beats_per_stroke * beat_s)
+    if tech == "thumb_strip":  # a master returns quicker than she strips
+        b.return_beats = max(2, round(0.45 * b.beats_per_stroke))
+        b.return_m_s = b.leg_m(score_len_m) / (b.return_beats * beat_s)
+    elif tech == "forearm" and b.side == "both":  # across the top at about 5 cm/s
+        b.return_beats = max(2, round(2 * b.lateral_m / 0.05 / beat_s))
+        b.return_m_s = 2 * b.lateral_m / (b.return_beats * beat_s)
     return b
 
 

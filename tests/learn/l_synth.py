@@ -136,28 +136,27 @@ class _Composer:
             self.add(b.u_max, 0.0, self.legs(b), self.force(b), "stroke", i, pass_k=p)
 
     def forearm(self, i: int, b: LBlock) -> None:
-        sides = self.sides(b)
+        sides, tf = self.sides(b), self.s.transition_force_n
         for p in range(b.passes):
             for j, sign in enumerate(sides):
                 v = sign * (b.lateral_m + 0.004 * float(self.rng.standard_normal()))
                 if j > 0:  # a light glide across the top to the other side
-                    self.add(b.u_max, v, 2, self.s.transition_force_n, "across", i, face="palms")
+                    self.add(b.u_max, v, b.return_beats, tf, "across", i, face="palms")
                 kw = {"pass_k": p, "face": "forearm"}
                 self.add(b.u_min, v, self.legs(b), self.force(b), "stroke", i, **kw)
                 self.add(b.u_max, v, self.legs(b), self.force(b), "stroke", i, **kw)
             if len(sides) > 1 and p < b.passes - 1:
                 v0 = sides[0] * b.lateral_m
-                self.add(b.u_max, v0, 2, self.s.transition_force_n, "across", i, face="palms")
+                self.add(b.u_max, v0, b.return_beats, tf, "across", i, face="palms")
 
     def thumb_strip(self, i: int, b: LBlock) -> None:
         sides = self.sides(b)
-        back_beats = max(2, round(0.45 * b.beats_per_stroke))
         for p in range(b.passes):
             for j, sign in enumerate(sides):
                 v = sign * (b.lateral_m + 0.002 * float(self.rng.standard_normal()))
                 if p > 0 or j > 0:  # the light way back down to the next strip's start
                     tf = self.s.transition_force_n
-                    self.add(b.u_min, v, back_beats, tf, "return", i, face=self.return_face)
+                    self.add(b.u_min, v, b.return_beats, tf, "return", i, face=self.return_face)
                 self.strip(i, b, p, v)
 
     def strip(self, i: int, b: LBlock, p: int, v: float) -> None:

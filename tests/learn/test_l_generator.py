@@ -10,9 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from backstroke.body.back_model import BackModel
+from backstroke.body.client_file import ClientSpec
 from backstroke.cli import main as cli_main
 from backstroke.config import validate
 from backstroke.errors import RoutineError
+from backstroke.music.grid import BeatGrid
+from backstroke.plan.planner import compile_plan
 from backstroke.routine.schema import Routine
 from tests.learn.l_client import drops
 from tests.learn.l_score import draw_score
@@ -216,3 +220,15 @@ def test_learner_variants_carry_their_fault(seed: int) -> None:
         assert sel.any() and np.all(c["normal_force_n"][sel] < 0.5)
     with pytest.raises(ValueError):
         l_learner(seed, "too_slow", False)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5])
+def test_the_truth_routine_planned_lasts_as_the_demo(seed: int) -> None:
+    """The routine she performed, planned at her tempo on a back of her client's length,
+    lasts as long as her demonstration within 30 % (the planner's approach and returns
+    add a little): the truth's passes, beats and returns are the log's."""
+    t = l_demo(seed, False).truth
+    routine = validate(Routine, t.routine, path=None, error=RoutineError)
+    back = BackModel(ClientSpec(back_length_m=t.back_length_m).resolved())
+    plan = compile_plan(routine, back, BeatGrid.constant(t.bpm))
+    assert plan.duration_s == pytest.approx(t.duration_s, rel=0.3)
