@@ -27,7 +27,9 @@ run until its first, blind run exists: ``--blind-i`` writes it, once, to
 bench/results/learn_blind_I_first_run.json and refuses to redo it. Generator J
 (tests/learn/j_synth.py, written blind in session 9) likewise: ``--blind-j`` writes its
 one first run to bench/results/learn_blind_J_first_run.json, and generator K
-(tests/learn/k_synth.py, session 10) ``--blind-k`` to learn_blind_K_first_run.json.
+(tests/learn/k_synth.py, session 10) ``--blind-k`` to learn_blind_K_first_run.json,
+and generator L (tests/learn/l_synth.py, session 12) ``--blind-l`` to
+learn_blind_L_first_run.json.
 ``--only GHIJ`` re-runs just those generators' rows and merges them into learn.json
 (with ``--modes none``, only the unlabelled rows: the labelled ones stay as they were).
 ``python -m bench.learn_beat`` scores the learned BPM alone on cached move timings
@@ -58,6 +60,7 @@ FIRST_H = ROOT / "bench" / "results" / "learn_blind_H_first_run.json"
 FIRST_I = ROOT / "bench" / "results" / "learn_blind_I_first_run.json"
 FIRST_J = ROOT / "bench" / "results" / "learn_blind_J_first_run.json"
 FIRST_K = ROOT / "bench" / "results" / "learn_blind_K_first_run.json"
+FIRST_L = ROOT / "bench" / "results" / "learn_blind_L_first_run.json"
 sys.path.insert(0, str(ROOT))
 
 from tests.learn.blind_synth import blind  # noqa: E402
@@ -76,6 +79,8 @@ from tests.learn.j_synth import j_demo, j_learner  # noqa: E402
 from tests.learn.j_synth import to_csv as j_to_csv  # noqa: E402
 from tests.learn.k_synth import FAULT_ELEMENT as K_FAULT_ELEMENT  # noqa: E402
 from tests.learn.k_synth import k_demo, k_learner  # noqa: E402
+from tests.learn.l_synth import FAULT_ELEMENT as L_FAULT_ELEMENT  # noqa: E402
+from tests.learn.l_synth import l_demo, l_learner, l_to_csv  # noqa: E402
 from tests.learn.master_synth import Style, TrueKnot, spa_like, synthesize  # noqa: E402
 from tests.learn.scoring import score  # noqa: E402
 
@@ -374,6 +379,15 @@ def run_compare_k(n: int) -> dict[str, Any]:
     return _compare_csv_generator(k_demo, k_learner, j_to_csv, dict(K_FAULT_ELEMENT), n)
 
 
+def run_l(n: int) -> dict[str, Any]:
+    """Generator L (tests/learn/l_synth.py, written blind in session 12), scored like H."""
+    return _run_csv_generator(l_demo, l_to_csv, n)
+
+
+def run_compare_l(n: int) -> dict[str, Any]:
+    return _compare_csv_generator(l_demo, l_learner, l_to_csv, dict(L_FAULT_ELEMENT), n)
+
+
 def run_b(n: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for mode in ("none", "text"):
@@ -442,6 +456,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--blind-i", action="store_true", help="generator I only, to FIRST_I")
     ap.add_argument("--blind-j", action="store_true", help="generator J only, to FIRST_J")
     ap.add_argument("--blind-k", action="store_true", help="generator K only, to FIRST_K")
+    ap.add_argument("--blind-l", action="store_true", help="generator L only, to FIRST_L")
     ap.add_argument(
         "--only", default="", help="these generators' rows only (letters, e.g. GHIJ), printed"
     )
@@ -452,6 +467,7 @@ def main(argv: list[str] | None = None) -> None:
             del _LABELS[mode]
     n = 8 if args.quick else 40
     blind = {
+        "L": (args.blind_l, FIRST_L, run_l, lambda: run_compare_l(n // 2)),
         "K": (args.blind_k, FIRST_K, run_k, lambda: run_compare_k(n // 2)),
         "J": (args.blind_j, FIRST_J, run_j, lambda: run_compare_j(n)),
         "I": (args.blind_i, FIRST_I, run_i, lambda: run_compare_i(n)),
@@ -475,6 +491,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"wrote {FIRST_E}")
         return
     rows = {
+        "L": ("generator_L", run_l),
         "K": ("generator_K", run_k),
         "J": ("generator_J", run_j),
         "I": ("generator_I", run_i),
@@ -488,6 +505,10 @@ def main(argv: list[str] | None = None) -> None:
     }
     if not FIRST_K.exists():  # K joins the full run after its one blind first run
         del rows["K"]
+    if not FIRST_L.exists():  # L likewise; --only L would spend its blindness
+        if "L" in args.only.upper():
+            sys.exit(f"{FIRST_L} does not exist: run --blind-l first (once)")
+        del rows["L"]
     if args.only:  # those rows re-run, merged into RESULTS
         merged = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         for letter in args.only.upper():
@@ -512,6 +533,8 @@ def main(argv: list[str] | None = None) -> None:
     }
     if FIRST_K.exists():
         result["compare_generator_K"] = run_compare_k(k)
+    if FIRST_L.exists():
+        result["compare_generator_L"] = run_compare_l(k)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=1) + "\n")
     for name, _ in rows.values():
