@@ -89,7 +89,8 @@ from backstroke.learn.compare import differences  # noqa: E402
 from backstroke.learn.demo import log_from_columns, make_demo  # noqa: E402
 from backstroke.learn.elements import figures  # noqa: E402
 
-FAULTS = {
+# fault → (the element compare should rank, the learner style's changes)
+FAULTS: dict[str, tuple[str, dict[str, Any]]] = {
     "too_hard": ("pressure", {"force_scale": 1.4}),
     "too_fast": ("speed", {"beat_scale": 0.5}),
     "lifting_off": ("continuity", {"lifts": 3}),
