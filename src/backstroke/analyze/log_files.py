@@ -202,3 +202,14 @@ def _read_parquet(p: Path) -> dict[str, Any]:
     if not out:
         raise LogError("no columns", path=p)
     return out
+
+
+def read_raw_columns(p: Path) -> dict[str, Any]:
+    """A log file's known columns as read, before validation (by its suffix; an MCAP
+    log's readable part)."""
+    suffix = p.suffix.lower()
+    if suffix == ".csv":
+        return read_csv_columns(p)
+    if suffix in (".parquet", ".pq"):
+        return _read_parquet(p)
+    return _read_mcap(p)[0]

@@ -83,14 +83,9 @@ def read_demo_log(path: str | Path) -> ContactLog:
 
 def _raw_columns(p: Path) -> dict[str, Any]:
     """The file's columns as lists or arrays, before validation (same readers as analyze)."""
-    from backstroke import analyze as an
+    from backstroke.analyze.log_files import read_raw_columns
 
-    suffix = p.suffix.lower()
-    if suffix == ".csv":
-        return an._read_csv(p)
-    if suffix in (".parquet", ".pq"):
-        return an._read_parquet(p)
-    return an._read_mcap(p)[0]
+    return read_raw_columns(p)
 
 
 def log_from_columns(columns: Mapping[str, Any]) -> ContactLog:

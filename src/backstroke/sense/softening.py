@@ -40,7 +40,6 @@ pass that has a figure.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from itertools import pairwise
 
 import numpy as np
@@ -54,6 +53,12 @@ from backstroke.sense.compliance import (
 )
 from backstroke.sense.force_bridge import RawPass, splice_factor
 from backstroke.sense.force_law import equal_force_bound, stiffening_exponent_max
+from backstroke.sense.softening_rule import (
+    DEFAULT_THRESHOLD,
+    check_threshold,
+    softening_pass,
+)
+from backstroke.sense.softening_samples import force_level, thin_bins
 from backstroke.sense.stiffness import (
     DEFAULT_BINS,
     StiffnessProfile,
@@ -62,53 +67,7 @@ from backstroke.sense.stiffness import (
     stiffness_profile,
 )
 
-DEFAULT_THRESHOLD = 0.05
 FORCE_MATCH = 0.05
-# Tolerance so that a drop of exactly the threshold counts despite rounding.
-_EPS = 1e-9
-
-
-def _check_threshold(threshold: float) -> None:
-    if not 0.0 < threshold < 1.0:
-        raise ValueError(f"softening threshold must be in (0, 1), got {threshold}")
-
-
-def softening_pass(
-    stiffness_by_pass_n_m: Sequence[float],
-    threshold: float = DEFAULT_THRESHOLD,
-    *,
-    skip_unknown: bool = False,
-) -> int | None:
-    """First pass at least ``threshold`` softer than the reference, confirmed by the next.
-
-    Args:
-        stiffness_by_pass_n_m: stiffness of each pass in order, N/m (NaN = no data). The
-            reference is pass 0 (the first finite entry if pass 0 has no data).
-        threshold: relative drop, e.g. 0.05 for 5 %.
-        skip_unknown: confirm by the next pass *with a figure* (the NaN passes between
-            carry no evidence either way: on the equal-force series, passes at a force
-            that could not be brought to the first).
-
-    Returns:
-        The pass number, or ``None`` when the tissue did not soften (or the last soft
-        pass has no next pass to confirm it).
-    """
-    _check_threshold(threshold)
-    s = [float(x) for x in stiffness_by_pass_n_m]
-    ref_i = next((i for i, x in enumerate(s) if math.isfinite(x) and x > 0), None)
-    if ref_i is None:
-        return None
-    limit = s[ref_i] * (1.0 - threshold) * (1.0 + _EPS)
-    for k in range(ref_i + 1, len(s) - 1):
-        a = s[k]
-        nxt = k + 1
-        if skip_unknown:
-            while nxt < len(s) - 1 and not math.isfinite(s[nxt]):
-                nxt += 1
-        b = s[nxt]
-        if math.isfinite(a) and math.isfinite(b) and a <= limit and b <= limit:
-            return k
-    return None
 
 
 class SofteningDetector:
@@ -133,7 +92,7 @@ class SofteningDetector:
         min_bin_count: int = 3,
         force_match: float = FORCE_MATCH,
     ) -> None:
-        _check_threshold(threshold)
+        check_threshold(threshold)
         if not 0.0 < force_match < 0.5:
             raise ValueError(f"force_match must be in (0, 0.5), got {force_match}")
         if bins < 1:
@@ -171,7 +130,7 @@ class SofteningDetector:
         ok = np.isfinite(k) & np.isfinite(f) & (f > 0)
         if not np.any(ok):
             return k
-        f_pass = _force_level(f[ok], self.force_match)
+        f_pass = force_level(f[ok], self.force_match)
         self._pass_force[-1] = f_pass
         k = np.where(ok & (np.abs(f - f_pass) <= self.force_match * f_pass), k, np.nan)
         ref = self._reference_force_n
@@ -242,8 +201,8 @@ class SofteningDetector:
             self._ratios.append(1.0)
             return
         prof = stiffness_profile(k, uu, u_edges=self._reference.u_edges)
-        prof = _thin_bins(prof, self.min_bin_count)
-        ref = _thin_bins(self._reference, self.min_bin_count)
+        prof = thin_bins(prof, self.min_bin_count)
+        ref = thin_bins(self._reference, self.min_bin_count)
         ratio = relative_stiffness(prof, ref)
         if not math.isfinite(ratio):
             # Pass outside the reference's u range: compare overall medians.
@@ -256,8 +215,8 @@ class SofteningDetector:
         ref = self._first_reference
         if ref is None:
             return float("nan")
-        prof = _thin_bins(stiffness_profile(k, uu, u_edges=ref.u_edges), self.min_bin_count)
-        return relative_stiffness(prof, _thin_bins(ref, self.min_bin_count))
+        prof = thin_bins(stiffness_profile(k, uu, u_edges=ref.u_edges), self.min_bin_count)
+        return relative_stiffness(prof, thin_bins(ref, self.min_bin_count))
 
     @property
     def passes(self) -> int:
@@ -426,21 +385,3 @@ class SofteningDetector:
     def softened(self) -> bool:
         """Whether a confirmed softening has been heard."""
         return self.softening_pass is not None
-
-
-def _force_level(f: NDArray[np.float64], match: float) -> float:
-    """The force a pass was held at (``(N,)`` finite forces): its median, or when the
-    force changed inside the pass the median of the half (first or second) whose median
-    holds more samples within ``match`` of it (the median of two levels is neither)."""
-    half = f.size // 2
-    levels = [float(np.median(f))]
-    if half:
-        levels += [float(np.median(f[:half])), float(np.median(f[half:]))]
-    counts = [int(np.count_nonzero(np.abs(f - lv) <= match * lv)) for lv in levels]
-    return levels[int(np.argmax(counts))]
-
-
-def _thin_bins(profile: StiffnessProfile, min_count: int) -> StiffnessProfile:
-    """The profile with bins of fewer than ``min_count`` samples blanked."""
-    med = np.where(profile.counts >= min_count, profile.stiffness_n_m, np.nan)
-    return StiffnessProfile(profile.u_edges, med, profile.counts)
