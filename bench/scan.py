@@ -333,7 +333,25 @@ def main(
     return result
 
 
+USAGE = "usage: python -m bench.scan [N_PHANTOM N_PARAMETRIC N_SLICE N_LOFT N_SHELL N_TOF]"
+
+
+def parse_counts(argv: list[str]) -> list[int]:
+    """Scan counts per generator from the command line; bad input raises ValueError."""
+    if len(argv) > 6:
+        raise ValueError("at most six counts")
+    counts = [int(a) for a in argv]
+    if any(c < 0 for c in counts):
+        raise ValueError("counts must be >= 0")
+    return counts
+
+
 if __name__ == "__main__":
-    counts = [int(a) for a in sys.argv[1:7]]
+    try:
+        counts = parse_counts(sys.argv[1:])
+    except ValueError:
+        # bad input: one line and exit 2 (the project's rule), not a traceback
+        print(USAGE, file=sys.stderr)
+        sys.exit(2)
     n = counts + [30, 15, 30, 30, 30, 30][len(counts) :]
     main(n[0], n[1], n[2], n[3], n[4], n[5])
