@@ -186,3 +186,41 @@ def test_a_dead_sensor_is_still_caught_with_a_touch_point() -> None:
     dead = lambda d: 2000.0 * d if d < 0.002 else 0.3  # noqa: E731
     found = _press(scanned, 0.005, dead, ticks=4000, hold_m=0.03)
     assert "force_depth" in found
+
+
+def _turn(check, d_m, extra_m=0.0, ticks=5000):  # type: ignore[no-untyped-def]
+    """Touch down under a model surface displaced by ``d_m`` (a vector), then creep
+    5 mm/s while the normal turns 45° (a curved back): the model's offset along the
+    normal goes from ``d·n_touch`` to ``d·n``; ``extra_m`` more is the model wrong by
+    more than any displacement. The skin is 2000 N/m, held 1 mm deep (2 N)."""
+    found = []
+    for i in range(ticks):
+        turn = math.radians(45.0) * min(max(i - 1500, 0) / 2000, 1.0)
+        n = (math.sin(turn), 0.0, math.cos(turn))
+        offset = sum(a * b for a, b in zip(d_m, n, strict=True)) + extra_m * (turn > 0.0)
+        true_depth = min(max(i * 2e-5 - d_m[2], 0.0), 0.001)
+        model_depth = true_depth + offset if true_depth > 0.0 else i * 2e-5
+        fn = 2000.0 * true_depth
+        p = (i * 5e-6, 0.0, -model_depth)
+        st = RobotState(i * 1e-3, i, Tool.THUMB, p, n, (0.0, 0.0, fn), n)
+        f = check.update(Measurement(st, n, fn, fn, model_depth))
+        if f is not None:
+            found.append(f.kind)
+    return found
+
+
+def test_a_normal_turning_under_a_displaced_model_is_allowed_for() -> None:
+    """The touch measured the offset along its own normal; a 12 mm displacement, mostly
+    sideways, reads 6.8 mm deeper once the normal has turned 45°, with 2 N: too soft
+    for 7.8 mm unless the band grows with ``surface_offset × |n − n_touch|``."""
+    d = (0.0113, 0.0, 0.004)
+    scanned = ForceDepth(1e-3, 0.005, 0.2, 6.0, 0.1, surface_offset_m=0.012, surface_tilt_deg=3.5)
+    assert _turn(scanned, d) == []
+
+
+def test_a_model_off_by_more_than_the_allowance_still_stops() -> None:
+    """The same turn, the model a further 12 mm off (beyond any 12 mm displacement):
+    2 N at 19 mm from the touch point is a lying sensor or a wrong body; retreat."""
+    d = (0.0113, 0.0, 0.004)
+    scanned = ForceDepth(1e-3, 0.005, 0.2, 6.0, 0.1, surface_offset_m=0.012, surface_tilt_deg=3.5)
+    assert "force_depth" in _turn(scanned, d, extra_m=0.012)

@@ -10,8 +10,11 @@ Depth is measured from the **touch point**: where the force first rose past
 the real skin is known from then on (a body fitted to a scan is off by its
 registration). Until the first touch the tool may search ``surface_offset_m`` below
 the model surface; after it the band widens by ``tan(surface_tilt) ×`` the distance
-from the touch point along the skin (a registration's tilt). A lost contact (< 0.3 N
-for 50 ms) searches again.
+from the touch point along the skin (a registration's tilt) and by ``surface_offset ×
+|n − n_touch|`` (the offset was measured along the touch point's normal ``n_touch``; a
+model surface displaced by ``d``, ``|d| ≤ surface_offset``, is ``d·n`` above the skin
+along ``n``, which differs from ``d·n_touch`` by at most that), never past
+``surface_offset``. A lost contact (< 0.3 N for 50 ms) searches again.
 With a touch point the check also measures ``k`` itself — the median secant stiffness
 over the first ``LEARN_S`` of contact above 2 N — since a depth measured from a model
 surface that is off the skin gives a wrong ``k`` to whoever else measures it.
@@ -32,7 +35,10 @@ from backstroke.safety.slots import BoolSlot, FloatSlot
 # Slots of the state array (safety/slots.py; the Supervisor's fused tick reads them):
 # the state, the settings, this tick's k sample and the limit of its finding.
 K_N_M, FOR_S, HAS_OFFSET, OFFSET_M, TRAVEL_M, LOW_S, LEARNING, TOUCH_P = range(8)
-DT_S, DEPTH_M, RATIO_LOW, RATIO_HIGH, MISMATCH_S, SEARCH_M, TILT = range(TOUCH_P + 3, TOUCH_P + 10)
+TOUCH_NRM = TOUCH_P + 3  # the unit normal at the touch point (3 slots)
+DT_S, DEPTH_M, RATIO_LOW, RATIO_HIGH, MISMATCH_S, SEARCH_M, TILT = range(
+    TOUCH_NRM + 3, TOUCH_NRM + 10
+)
 SAMPLE_N_M, LIMIT_N = TILT + 1, TILT + 2
 N_SLOTS = LIMIT_N + 1
 # What depth_update answers (bits; 0: nothing): a mismatch past mismatch_s, a sample
@@ -53,12 +59,16 @@ def depth_update(K: Any, o: int, model_depth: float, fn: float, p: Any, n: Any) 
     k = K[o + K_N_M]
     dt = K[o + DT_S]
     search = K[o + SEARCH_M]
+    turned = 0.0  # |n − n_touch|
     if K[o + HAS_OFFSET] != 0.0:  # follow the touch point
         tp = o + TOUCH_P
         dx, dy, dz = p[0] - K[tp], p[1] - K[tp + 1], p[2] - K[tp + 2]
         dn = dx * n[0] + dy * n[1] + dz * n[2]
         t2 = dx * dx + dy * dy + dz * dz - dn * dn
         K[o + TRAVEL_M] = math.sqrt(t2) if t2 > 0.0 else 0.0
+        tn = o + TOUCH_NRM
+        ex, ey, ez = n[0] - K[tn], n[1] - K[tn + 1], n[2] - K[tn + 2]
+        turned = math.sqrt(ex * ex + ey * ey + ez * ez)
         depth = model_depth - K[o + OFFSET_M]
         if fn > 2.0 and depth > 0.001 and K[o + LEARNING] != 0.0:
             K[o + SAMPLE_N_M] = fn / depth
@@ -72,10 +82,11 @@ def depth_update(K: Any, o: int, model_depth: float, fn: float, p: Any, n: Any) 
         K[o + OFFSET_M] = model_depth - fn / k
         K[o + HAS_OFFSET] = 1.0
         K[o + TOUCH_P], K[o + TOUCH_P + 1], K[o + TOUCH_P + 2] = p[0], p[1], p[2]
+        K[o + TOUCH_NRM], K[o + TOUCH_NRM + 1], K[o + TOUCH_NRM + 2] = n[0], n[1], n[2]
         K[o + TRAVEL_M] = 0.0
     if K[o + HAS_OFFSET] != 0.0:
         depth = model_depth - K[o + OFFSET_M]
-        band = K[o + TILT] * K[o + TRAVEL_M]
+        band = K[o + TILT] * K[o + TRAVEL_M] + search * turned
         if search < band:  # (min() written out)
             band = search
         searching = 0.0
