@@ -161,6 +161,26 @@ def test_supervisor_clamps_then_retreats_on_shear() -> None:
     assert max(z) > -0.005 + 1e-4
 
 
+def test_backoff_m_is_what_the_clamps_add_to_the_command() -> None:
+    """A face handed over during a clamp is asked ``backoff_m`` deeper than where the
+    tool is (the session adds it back, the Supervisor takes it off again): the clamps
+    never raise the command by more than that (the normal speed limit may lag it)."""
+    robot = ShearingRobot(angle_deg=13.0, start_tick=100)
+    sup = Supervisor(robot, SafetyLimits(), DT)
+    sup.start(Tool.PALMS, (0.0, 0.0, -0.005), UP)  # there already: no speed clamp
+    seen = []
+    for i in range(400):
+        before = sup.backoff_m
+        cmd = RobotCommand(Tool.PALMS, (0.0, 0.0, -0.005), UP, i * DT)
+        sup.step(cmd, UP, 0.005, False)
+        if sup.mode != "running":
+            break
+        rise = robot.commands[-1].position_m[2] + 0.005
+        assert -1e-12 <= rise <= before + 1e-12
+        seen.append((before, rise))
+    assert len(seen) > 100 and max(r for _, r in seen) > 1e-4
+
+
 def test_oblique_force_shear_within_the_cone_runs_on() -> None:
     robot = ShearingRobot(angle_deg=8.0, start_tick=10)
     sup = Supervisor(robot, SafetyLimits(), DT)

@@ -193,8 +193,7 @@ class Supervisor:
             command = self._retreat_command(command)
         else:
             self._follow = (normal, command.axis, depth_m)
-            backoff = self._backoff_m + self._cone_backoff_m if self._backing_off else 0.0
-            command = self._command_limit.limit(command, normal, self._last_cmd, backoff)
+            command = self._command_limit.limit(command, normal, self._last_cmd, self.backoff_m)
         self._last_cmd = command.position_m
         state = self.robot.step(command)
         zones = self.zones
@@ -289,6 +288,11 @@ class Supervisor:
             self._moved_until = t + self.limits.move_memory_s
         else:
             self.start_retreat(t, finding.kind, finding.value, finding.limit)
+
+    @property
+    def backoff_m(self) -> float:
+        """How far the clamps hold the tool back along the normal now (m, ≥ 0)."""
+        return self._backoff_m + self._cone_backoff_m if self._backing_off else 0.0
 
     @property
     def client_shift_m(self) -> Vec3 | None:

@@ -203,7 +203,10 @@ class ChunkTicker:
                 light = target if target > light_n else light_n
                 target = F[i] if F[i] < light else light
             if tool is not last_tool:
-                ctrl.on_tool_change(depth - SKIN[i])
+                # the new face starts where the tool is: the clamps' back-off, which the
+                # Supervisor keeps adding, is part of the command (without it a thumb
+                # held back 4.6 mm out of the force cone handed over 0.5 mm off the skin)
+                ctrl.on_tool_change(depth - SKIN[i] + sup.backoff_m)
                 if follow is not None:
                     follow.reset()  # a new face: its own contact (the palms' two pads)
                 last_tool = tool
