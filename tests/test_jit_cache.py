@@ -49,3 +49,4 @@ def test_without_a_users_folder_it_goes_under_xdg(
     jit.set_numba_cache_dir()
     got = Path(jit.os.environ["NUMBA_CACHE_DIR"])
     assert got.parent == tmp_path / "backstroke" / "numba"
+    assert got.name == jit.PREFIX + jit.kernel_digest() and got.is_dir()

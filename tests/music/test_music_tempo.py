@@ -19,7 +19,6 @@ sf = pytest.importorskip("soundfile")
 from music_synth import Track, f_measure, make_track  # noqa: E402
 
 from backstroke.errors import AudioError, MissingExtraError  # noqa: E402
-from backstroke.jit import set_numba_cache_dir  # noqa: E402
 from backstroke.music import audio_read, tempo  # noqa: E402
 from backstroke.music.grid import BeatGrid  # noqa: E402
 from backstroke.music.tempo import STEADY_CONFIDENCE, TempoResult, estimate_tempo  # noqa: E402
@@ -239,19 +238,6 @@ def test_missing_extra_is_reported(tmp_path: Path, monkeypatch):
     with pytest.raises(MissingExtraError) as info:
         estimate_tempo(tmp_path / "any.wav")
     assert info.value.extra == "audio"
-
-
-def test_numba_cache_dir_defaults_to_a_writable_user_cache(tmp_path: Path, monkeypatch):
-    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    set_numba_cache_dir()
-    import os
-
-    assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "backstroke" / "numba")
-    assert (tmp_path / "backstroke" / "numba").is_dir()
-    monkeypatch.setenv("NUMBA_CACHE_DIR", "/somewhere/else")
-    set_numba_cache_dir()
-    assert os.environ["NUMBA_CACHE_DIR"] == "/somewhere/else"  # the user's choice wins
 
 
 # -- slower ---------------------------------------------------------------------------
