@@ -169,3 +169,32 @@ def test_no_phase_before_any_breath() -> None:
     assert tracker.exhale(np.arange(0.0, 1.0, 0.1)) is None
     tracker.hear_phase(np.arange(0.0, 20.0, 0.01), np.zeros(2000))  # no rate yet
     assert tracker.phase_ref is None
+
+
+@pytest.mark.parametrize(
+    ("misheard", "rate"), [(11.2, 15.0), (9.0, 13.5), (21.0, 14.0), (16.0, 11.0)]
+)
+def test_a_misheard_first_rate_does_not_lock_the_session_in(misheard: float, rate: float) -> None:
+    """A short rest (or a first pass of a back still settling) heard at the wrong rate:
+    the passes after it, scanned only around it, would fit no breath at all."""
+    rng = np.random.default_rng(int(10 * misheard + rate))
+    tracker = BreathingTracker()
+    tracker.add_rest(5.0, misheard)
+    t0 = 20.0
+    for _ in range(4):
+        t, u, depth, _ = _glide_pass(rng, rate, t0)
+        tracker.hear_pass(t, u, depth)
+        t0 = float(t[-1])
+    assert tracker.rate_bpm is not None
+    assert abs(tracker.rate_bpm - rate) <= 1.0, tracker.over_time()
+
+
+def test_a_right_rate_so_far_is_kept_on_a_pass_that_hears_little() -> None:
+    """The band's scan replaces the prior only when it explains clearly more: a pass of
+    noise does not move a rate heard well."""
+    rng = np.random.default_rng(5)
+    tracker = BreathingTracker()
+    tracker.add_rest(5.0, 15.0)
+    t, u, depth, _ = _glide_pass(rng, 15.0, 20.0)
+    tracker.hear_pass(t, u, depth + rng.normal(0.0, 0.004, depth.size))
+    assert tracker.rate_bpm == pytest.approx(15.0, abs=0.5)

@@ -34,6 +34,15 @@ REST_WEIGHT_S = 60.0
 PHASE_BREATHS = 2.0
 
 
+# A pass's own rate, scanned over the whole resting band, replaces the one found around
+# the session's rate so far when its breath explains this much more of the depth.
+FREE_SCAN_MARGIN = 0.1
+
+
+def _r2(fit: BreathingFit | None) -> float:
+    return -math.inf if fit is None else fit.r2
+
+
 @dataclass(frozen=True)
 class RateSample:
     """One breathing-rate estimate: when, how fast, how much it counts."""
@@ -78,11 +87,19 @@ class BreathingTracker:
         Returns:
             ``(N,)`` depth minus the fitted breathing motion (unchanged when the pass
             cannot tell its breath, see ``fit_breathing``). The fit scans around the
-            session's rate so far (the whole resting band before any estimate).
+            session's rate so far and over the whole resting band, and keeps the
+            band's rate when it explains the depth clearly better (a rate misheard
+            once must not lock the session in).
         """
         t = np.asarray(t_s, dtype=np.float64)
         d = np.asarray(depth_m, dtype=np.float64)
         fit = fit_breathing(t, u, d, self.rate_bpm, robust=robust)
+        if self.rate_bpm is not None:
+            # The rate so far is only a prior: a first pass misheard (a guarded back
+            # settling) would lock every later pass out of the ±15 % scan around it.
+            free = fit_breathing(t, u, d, None, robust=robust)
+            if free is not None and free.confident and free.r2 > _r2(fit) + FREE_SCAN_MARGIN:
+                fit = free
         if fit is None:
             return d.copy()
         ok = np.isfinite(t)
