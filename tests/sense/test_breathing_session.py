@@ -90,7 +90,7 @@ def _tall_fit(t: np.ndarray, u: np.ndarray, d: np.ndarray, rates: np.ndarray) ->
     twice the rate."""
     from backstroke.sense import breathing_removal as br
 
-    tb, ub, db = br._bin_means(t, u, d)
+    tb, ub, db, _ = br._bin_means(t, u, d)
     hat = br._hat_basis(ub, float(ub.min()), float(ub.max()))
     tc = tb - float(t.mean())
 

@@ -116,7 +116,7 @@ def _usable(p: PassDepth, rate: float | None, lo: float, hi: float) -> _Binned |
     # As the per-pass fit: 1.5 breaths at least, or the pass cannot tell its breath.
     if np.ptp(p.u[ok]) < 0.05 or np.ptp(p.t_s[ok]) < 1.5 * 60.0 / (rate * RATE_SCAN.min()):
         return None
-    tb, ub, db = _bin_means(p.t_s[ok], p.u[ok], p.depth_m[ok])
+    tb, ub, db, _ = _bin_means(p.t_s[ok], p.u[ok], p.depth_m[ok])
     if tb.size < MIN_FIT_SAMPLES:
         return None
     t_mid = float(p.t_s[ok].mean())

@@ -78,14 +78,23 @@ def _hat_basis(uu: NDArray[np.float64], lo: float, hi: float) -> NDArray[np.floa
 
 
 def _bin_means(
-    t: NDArray[np.float64], u: NDArray[np.float64], d: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Means of ``t, u, d`` in ``1 / FIT_HZ`` time bins (empty bins dropped)."""
+    t: NDArray[np.float64],
+    u: NDArray[np.float64],
+    d: NDArray[np.float64],
+    g: NDArray[np.int64] | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    """Means of ``t, u, d`` in ``1 / FIT_HZ`` time bins, each of one profile group ``g``
+    (default all 0; empty bins dropped, a bin across a change of group split), and the
+    bins' groups."""
+    if g is None:
+        g = np.zeros(t.size, dtype=np.int64)
     b = np.floor((t - t.min()) * FIT_HZ).astype(np.int64)
+    b = b * (int(g.max()) + 1) + g if g.size else b
     n = np.bincount(b)
     has = n > 0
     means = [np.bincount(b, x)[has] / n[has] for x in (t, u, d)]
-    return means[0], means[1], means[2]
+    groups = np.bincount(b, g.astype(np.float64))[has] / n[has]
+    return means[0], means[1], means[2], np.rint(groups).astype(np.int64)
 
 
 def _osc(tc: NDArray[np.float64], rate_bpm: float) -> NDArray[np.float64]:
@@ -123,6 +132,7 @@ def fit_breathing(
     known_rate_bpm: float | None = None,
     *,
     robust: bool = False,
+    profile_group: ArrayLike | None = None,
 ) -> BreathingFit | None:
     """The breath in one pass (``(N,)`` inputs), or None when the pass cannot tell.
 
@@ -130,11 +140,19 @@ def fit_breathing(
     too little time (1.5 breaths at the slowest rate scanned) to tell space from breath.
     ``robust`` reweights the fit (Huber) so that a local bump the coarse profile cannot
     follow (a knot under a thumb) does not pull the breath's rate and phase.
+    ``profile_group``: optional ``(N,)`` small non-negative ints; each group gets its
+    own profile ``g(u)`` under the one breath (the same stretch of back pressed at two
+    forces: two depth profiles, one back breathing under both).
     """
     t = np.asarray(t_s, dtype=np.float64)
     uu = np.asarray(u, dtype=np.float64)
     d = np.asarray(depth_m, dtype=np.float64)
-    ok = np.isfinite(t) & np.isfinite(uu) & np.isfinite(d)
+    grp = (
+        np.zeros(t.size, dtype=np.int64)
+        if profile_group is None
+        else np.asarray(profile_group, dtype=np.int64)
+    )
+    ok = np.isfinite(t) & np.isfinite(uu) & np.isfinite(d) & (grp >= 0)
     if known_rate_bpm is not None and math.isfinite(known_rate_bpm):
         rates = known_rate_bpm * RATE_SCAN
     else:
@@ -145,11 +163,15 @@ def fit_breathing(
         or np.ptp(t[ok]) < 1.5 * 60.0 / rates.min()
     ):
         return None
-    tb, ub, db = _bin_means(t[ok], uu[ok], d[ok])
+    tb, ub, db, gb = _bin_means(t[ok], uu[ok], d[ok], grp[ok])
     if tb.size < MIN_FIT_SAMPLES:
         return None
     lo, hi = float(ub.min()), float(ub.max())
     hat = _hat_basis(ub, lo, hi)
+    n_groups = int(gb.max()) + 1
+    if n_groups > 1:  # one block of hat columns per group
+        hat = np.concatenate([hat * (gb == k)[:, None] for k in range(n_groups)], axis=1)
+    n_prof = hat.shape[1]
     t_mid = float(t[ok].mean())
     tc = tb - t_mid
     # Normal equations of [hat | osc]: the hat blocks are shared by every rate scanned,
@@ -167,7 +189,7 @@ def fit_breathing(
         hto = hat.T @ osc
         gram = np.block([[hth, hto], [hto.T, osc.T @ osc]])
         coef, *_ = np.linalg.lstsq(gram, np.concatenate([htd, osc.T @ db]), rcond=None)
-        fitted = hat @ coef[:U_BINS] + osc @ coef[U_BINS:]
+        fitted = hat @ coef[:n_prof] + osc @ coef[n_prof:]
         return float(np.sum((fitted - db) ** 2)), coef
 
     def best(grid: NDArray[np.float64]) -> tuple[float, float, NDArray[np.float64]]:
@@ -189,7 +211,7 @@ def fit_breathing(
         res2, _ = residual(2.0 * rate)
         if res2 <= res * (1.0 + OCTAVE_TOLERANCE):
             rate, res, full = best(2.0 * rate * RATE_SCAN)
-    coef = full[U_BINS:]
+    coef = full[n_prof:]
     osc = _osc(t - t_mid, rate) @ coef
     if robust:  # r² of the plain residual, comparable with the unreweighted fit's
         design = np.concatenate([hat, _osc(tc, rate)], axis=1)
@@ -212,13 +234,15 @@ def remove_breathing(
     breathing_rate_bpm: float | None,
     *,
     robust: bool = False,
+    profile_group: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
-    """``depth_m`` with the fitted breathing motion taken out (``(N,)`` each).
+    """``depth_m`` with the fitted breathing motion taken out (``(N,)`` each;
+    ``profile_group`` as in :func:`fit_breathing`).
 
     Returns the input unchanged when :func:`fit_breathing` cannot tell.
     """
     d = np.asarray(depth_m, dtype=np.float64)
-    fit = fit_breathing(t_s, u, d, breathing_rate_bpm, robust=robust)
+    fit = fit_breathing(t_s, u, d, breathing_rate_bpm, robust=robust, profile_group=profile_group)
     if fit is None:
         return d.copy()
     # depth = g(u) + osc  →  the breathing-free depth is depth − osc.

@@ -19,8 +19,9 @@ from backstroke.plan.planner import Planner
 from backstroke.plan.zone_limits import zone_limits_for
 from backstroke.routine.schema import Block, ThumbStripBlock
 from backstroke.sense.knot_release import NOT_RELEASED, RELEASED, hear_dwell
+from backstroke.sense.knots import FALLBACK_RATE_BPM
 from backstroke.session.chunk_ticks import ChunkTicker
-from backstroke.session.knot_check import CHECK_FORCE_FRACTION, check_segments, lanes_to_check
+from backstroke.session.knot_check import check_segments, stretches_to_check
 from backstroke.session.listening import BlockListener
 from backstroke.session.palpate import (
     LateralShift,
@@ -114,26 +115,28 @@ class Detours(ChunkTicker):
     def _check_knots(
         self, block: Block, index: int, pass_index: int, listener: BlockListener, at: Any
     ) -> tuple[int, tuple[float, float], Any]:
-        """The lanes of the pass's knot candidates run again at a second force, back to
-        where the pass ended (``session/knot_check``); returns ``(beat, point, handoff)``."""
+        """The stretches around the pass's knot candidates pressed again at two forces,
+        back to where the pass ended (``session/knot_check``); returns
+        ``(beat, point, handoff)``."""
         beat, point, handoff = at
-        lanes = (
-            lanes_to_check(listener.candidates, block, self.back, index, pass_index)
+        stretches = (
+            stretches_to_check(listener.candidates, block, self.back, index, pass_index)
             if isinstance(block, ThumbStripBlock)
             else []
         )
-        if not lanes:
+        if not stretches:
             listener.candidates = []
             return beat, point, handoff
         segs = check_segments(
-            lanes,
+            stretches,
             start=point,
             end=point,
-            force_n=CHECK_FORCE_FRACTION * listener.strip_force_n,
+            force_n=listener.strip_force_n,
             speed_m_s=self.planner.block_speed_m_s(block),
             tilt_deg=block.tilt_deg,
             transition_force_n=self.routine.transition_force_n,
             back_length_m=self.back.back_length_m,
+            breath_period_s=60.0 / (self.breathing.rate_bpm or FALLBACK_RATE_BPM),
         )
         chunk = self.planner.chunk_of(segs, beat, handoff, block=index, pass_index=pass_index)
         listener.add_check(self._execute(chunk))

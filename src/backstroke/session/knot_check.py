@@ -1,4 +1,4 @@
-"""A knot or a bump of the fitted skin? Press the lane again at another force.
+"""A knot or a bump of the fitted skin? Press the stretch again at two forces.
 
 On a body known only through a scan the fitted skin is off the real one by a few
 tenths of a millimetre over 1–2 cm (the scan's depth noise, averaged). Under force
@@ -11,16 +11,34 @@ fit's bumps loses the weaker knots.
 They differ in how they change with force. A bump of the model is a fixed offset of the
 depth; a knot's share of the depth grows with the force. So on a fitted body every
 candidate the thumb strips find (the knot finder at its own threshold, not raised for
-the fit) is checked: its lane is run again at ``CHECK_FORCE_FRACTION`` of the strip's
-force, and the knot finder reads the *two-force* stiffness along it,
-``(F₁ − F₂) / (d₁ − d₂)`` per millimetre of the lane. The model surface's offset is the
-same on both runs at the same chart point and cancels; each run's breath is taken out
-of its own depth first (``sense.breathing_removal``, as the knot finder does per strip).
-A candidate is a knot when the two-force profile has a knot within ``CONFIRM_M`` of it.
+the fit) is checked: the stretch of its lane ``CHECK_REACH_M`` either side is stroked
+again and again at the strip's force, then at ``CHECK_FORCE_FRACTION`` of it, and the
+knot finder reads the *two-force* stiffness along it, ``(F₁ − F₂) / (d₁ − d₂)`` per
+millimetre. The model surface's offset is the same at both forces at the same chart
+point and cancels.
+
+The breath does not cancel: the back rises and falls by 2–4 mm while the thumb holds
+its force, as much as the depth changes between the forces. A one-way strip cannot
+tell it from the profile along the lane (every point is passed once, at one phase), so
+the stretch is stroked several times at each force (one way up each time, a strip's
+light return between: reversing under load swings the friction across the force cone):
+each point is passed at several phases, and one fit takes out one breath shared by
+both forces under two depth profiles
+(``fit_breathing``'s ``profile_group``).
+
+A candidate is a knot when, within ``CONFIRM_M`` of it, the two-force stiffness peaks
+over both flanks by ``TWO_FORCE_EXCESS``, or the first force's secant, read again with
+the breath out, stands out of the fitted skin's bumps (the rule a detection without a
+check must meet, on cleaner data). The second rule is needed: under a tissue that
+stiffens with depth, and softens under the legs' own pressure, a knot's two-force
+contrast comes out well below its secant's (0.1 against 0.3 on the default client's
+lumbar knot).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,7 +48,6 @@ from backstroke.body.back_model import BackModel
 from backstroke.routine.schema import ThumbStripBlock
 from backstroke.sense.breathing_removal import remove_breathing
 from backstroke.sense.knot_merge import KnotDetection
-from backstroke.sense.knots import strip_knots
 from backstroke.sense.stiffness import binned_median
 from backstroke.technique.segment import Segment, hold, line, stroke
 from backstroke.technique.thumb_lanes import pass_lanes
@@ -40,8 +57,34 @@ from backstroke.tools import Tool
 
 Columns = dict[str, NDArray[np.float64]]
 CHECK_FORCE_FRACTION = 0.5
-# A candidate is confirmed by a two-force knot this close along its lane (m).
+# The stretch checked either side of a candidate, along its lane (m): the knot finder
+# needs three 10 mm windows and 5 mm clear of the ends.
+CHECK_REACH_M = 0.025
+# Legs per force at least, and each force's legs at least this many breaths long, so
+# every point is passed at several phases of the breath.
+MIN_LEGS = 2
+MIN_BREATHS_PER_FORCE = 0.9
+# A candidate's peak is looked for this close to it along its lane, and its flanks
+# this far either side (m).
 CONFIRM_M = 0.010
+FLANK_M = (0.015, 0.025)
+# The two-force stiffness's peak over its higher flank that confirms a knot (a fitted
+# skin's bump cancels in it; measured on the bundled clients at the worst scan: bumps
+# and ribs ≤ 0.15, knots 0.1–1.6, so the secant's rule below carries the weaker ones).
+TWO_FORCE_EXCESS = 0.2
+# The secant's peak over its higher flank that confirms a knot on its own: above the
+# fitted skin's bumps, and above the tissue's own humps (ribs, segments: 3–5 cm wide),
+# which do not cancel in it (measured, worst scan: humps ≤ 0.15, knots' best lane ≥ 0.24).
+SECANT_EXCESS = 0.2
+# A fitted skin's bumps left after smoothing (``touch_depth``), as a share of the fit's
+# RMS about the scan (measured: 0.2–0.3 mm at a 3 mm-noise scan's 2.9 mm); a knot must
+# stand out of them by ``GEOMETRY_SIGMAS`` at the working depth.
+GEOMETRY_NOISE_OF_FIT_RMS = 0.08
+GEOMETRY_SIGMAS = 3.0
+# A stretch whose strip samples were off their target force by more than this fraction,
+# in more than this share of them, was pressed under a clamp: not checked.
+NOT_HELD_FRACTION = 0.15
+NOT_HELD_SHARE = 0.05
 # Samples within this of a lane's v belong to it (m).
 LANE_TOLERANCE_M = 0.0005
 BIN_M = 0.001
@@ -49,23 +92,70 @@ BIN_M = 0.001
 MIN_DEPTH_STEP_M = 0.0003
 
 
-def lanes_to_check(
+@dataclass(frozen=True)
+class Stretch:
+    """A stretch of one lane to check: ``v_m`` and chart ``u_lo < u_hi``."""
+
+    v_m: float
+    u_lo: float
+    u_hi: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.v_m) and 0.0 <= self.u_lo < self.u_hi <= 1.0):
+            raise ValueError(f"a stretch needs 0 <= u_lo < u_hi <= 1, got {self}")
+
+
+def stretches_to_check(
     candidates: list[KnotDetection],
     block: ThumbStripBlock,
     back: BackModel,
     index: int,
     pass_index: int,
-) -> list[tuple[float, float, float]]:
-    """The pass's lanes ``(v_m, u_lo, u_hi)`` that hold a candidate, in pass order."""
+) -> list[Stretch]:
+    """The stretches of the pass's lanes around its candidates, in pass order
+    (candidates of one lane closer than a stretch merged into one)."""
+    reach_u = CHECK_REACH_M / back.back_length_m
+    out: list[Stretch] = []
+    for v, lo, hi in pass_lanes(block, back, index, pass_index):
+        us = sorted(c.u for c in candidates if abs(c.v - v) <= LANE_TOLERANCE_M)
+        spans: list[list[float]] = []
+        for u in us:
+            if spans and u - reach_u <= spans[-1][1]:
+                spans[-1][1] = u + reach_u
+            else:
+                spans.append([u - reach_u, u + reach_u])
+        for a, b in spans:
+            width = min(b - a, hi - lo)
+            a = min(max(a, lo), hi - width)  # inside the lane, as wide as it allows
+            out.append(Stretch(v, a, a + width))
+    return out
+
+
+def held_candidates(
+    candidates: list[KnotDetection], strips: Columns, back_length_m: float
+) -> list[KnotDetection]:
+    """The candidates whose stretch the strip pressed at the force it asked for.
+
+    Where a clamp held the force back (the force off the tool's axis on a fitted normal
+    that swings where the real skin does not), the strip's secant there is a reading
+    at another force and axis, and a check would only run into the clamp again.
+    ``strips``: the pass's stroke samples (``plan_u``, ``plan_v``, ``normal_force_n``,
+    ``target_force_n``)."""
     out = []
-    for lane in pass_lanes(block, back, index, pass_index):
-        if any(abs(c.v - lane[0]) <= LANE_TOLERANCE_M for c in candidates):
-            out.append(lane)
+    reach_u = CHECK_REACH_M / back_length_m
+    for c in candidates:
+        m = (np.abs(strips["plan_v"] - c.v) <= LANE_TOLERANCE_M) & (
+            np.abs(strips["plan_u"] - c.u) <= reach_u
+        )
+        target = strips["target_force_n"][m]
+        off = np.abs(strips["normal_force_n"][m] - target) > NOT_HELD_FRACTION * target
+        if target.size and float(np.mean(off)) <= NOT_HELD_SHARE:
+            out.append(c)
     return out
 
 
 def check_segments(
-    lanes: list[tuple[float, float, float]],
+    stretches: list[Stretch],
     *,
     start: tuple[float, float],
     end: tuple[float, float],
@@ -74,96 +164,167 @@ def check_segments(
     tilt_deg: float,
     transition_force_n: float,
     back_length_m: float,
+    breath_period_s: float,
 ) -> list[Segment]:
-    """From ``start``, each lane again at ``force_n`` (loaded in place at its start, as a
-    strip is), then back to ``end`` (chart points)."""
+    """From ``start``, each stretch stroked at ``force_n``, then at
+    ``CHECK_FORCE_FRACTION`` of it, then back to ``end`` (chart points). Each leg is a
+    strip's: a light return to the stretch's start, the thumb loaded in place, one way
+    up (never reversed under load: the friction would swing the force across the
+    cone). Each force gets ``MIN_LEGS`` legs, more until its legs span
+    ``MIN_BREATHS_PER_FORCE`` breaths of ``breath_period_s``."""
     segs: list[Segment] = []
     here = start
     glide = max(speed_m_s, 0.04)
-    for v, lo, hi in lanes:
+    side = {True: "left", False: "right"}
+
+    def back_to(point: tuple[float, float]) -> None:
         t = transition(
-            here, (lo, v), back_length_m=back_length_m, force_n=transition_force_n,
+            here, point, back_length_m=back_length_m, force_n=transition_force_n,
             speed_m_s=glide, label="return",
         )  # fmt: skip
         if t is not None:
             segs.append(t)
-        segs.append(hold(Tool.THUMB, lo, v, force_n=force_n, beats=LOAD_BEATS, label="load"))
-        side = "left" if v > 0 else "right"
-        segs.append(
-            stroke(
-                line(lo, v, hi, v), tool=Tool.THUMB, force_n=force_n, tilt_deg=tilt_deg,
-                speed_m_s=speed_m_s, beats=None, label=f"check {side}",
-            )
-        )  # fmt: skip
-        here = (hi, v)
-    t = transition(
-        here, end, back_length_m=back_length_m, force_n=transition_force_n,
-        speed_m_s=glide, label="return",
-    )  # fmt: skip
-    if t is not None:
-        segs.append(t)
+
+    for st in stretches:
+        length_m = (st.u_hi - st.u_lo) * back_length_m
+        leg_s = length_m / speed_m_s + length_m / glide  # the stroke and its return
+        legs = max(MIN_LEGS, math.ceil(MIN_BREATHS_PER_FORCE * breath_period_s / leg_s))
+        for f in (force_n, CHECK_FORCE_FRACTION * force_n):
+            for _ in range(legs):
+                back_to((st.u_lo, st.v_m))
+                segs.append(
+                    hold(Tool.THUMB, st.u_lo, st.v_m, force_n=f, beats=LOAD_BEATS, label="load")
+                )
+                segs.append(
+                    stroke(
+                        line(st.u_lo, st.v_m, st.u_hi, st.v_m), tool=Tool.THUMB, force_n=f,
+                        tilt_deg=tilt_deg, speed_m_s=speed_m_s, beats=None,
+                        label=f"check {side[st.v_m > 0]}",
+                    )
+                )  # fmt: skip
+                here = (st.u_hi, st.v_m)
+    back_to(end)
     return segs
 
 
-def _lane(cols: Columns, v_m: float) -> Columns:
-    m = np.abs(cols["plan_v"] - v_m) <= LANE_TOLERANCE_M
-    return {k: np.asarray(cols[k][m], dtype=np.float64) for k in cols}
+@dataclass(frozen=True)
+class StretchProfiles:
+    """One checked stretch binned every ``BIN_M`` along the back, ``(B,)`` each: the
+    depth below the skin as touched (the breath out, m) and the force (N) at the first
+    force and at the second; NaN in a bin a force did not reach."""
+
+    u: NDArray[np.float64]
+    depth1_m: NDArray[np.float64]
+    force1_n: NDArray[np.float64]
+    depth2_m: NDArray[np.float64]
+    force2_n: NDArray[np.float64]
+
+    @property
+    def secant_n_m(self) -> NDArray[np.float64]:
+        """The first force's secant stiffness (N/m)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(self.force1_n / self.depth1_m, dtype=np.float64)
+
+    @property
+    def two_force_n_m(self) -> NDArray[np.float64]:
+        """``(F₁ − F₂) / (d₁ − d₂)`` (N/m), NaN below ``MIN_DEPTH_STEP_M`` of contrast."""
+        step = self.depth1_m - self.depth2_m
+        with np.errstate(invalid="ignore", divide="ignore"):
+            k2 = (self.force1_n - self.force2_n) / step
+        return np.asarray(np.where(step > MIN_DEPTH_STEP_M, k2, np.nan), dtype=np.float64)
 
 
-def _profile(
-    lane: Columns, s0: float, nb: int, back_length_m: float, rate_bpm: float | None
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Depth (its breath out) and force, binned along the lane from ``s0``."""
-    t, u, d = lane["t_s"], lane["plan_u"], lane["indentation_m"]
-    if t.size < 10:
-        return np.full(nb, np.nan), np.full(nb, np.nan)
-    clean = remove_breathing(t, u, d, rate_bpm, robust=True)
-    b = np.floor((u * back_length_m - s0) / BIN_M).astype(np.int64)
+def stretch_profiles(
+    run: Columns, back_length_m: float, rate_bpm: float | None
+) -> StretchProfiles | None:
+    """The profiles of one checked stretch, or None with too few samples.
+
+    ``run``: the stretch's stroke samples at both forces (``t_s``, ``plan_u``,
+    ``indentation_m``, ``normal_force_n``, ``target_force_n``); the higher targets are
+    the first force. One breath is taken out of both forces' depths together.
+    """
+    t, u, d = run["t_s"], run["plan_u"], run["indentation_m"]
+    target = run["target_force_n"]
+    if t.size < 20:
+        return None
+    mid = 0.5 * (float(np.max(target)) + float(np.min(target)))
+    low = (target < mid).astype(np.int64)
+    clean = remove_breathing(t, u, d, rate_bpm, robust=True, profile_group=low)
+    s = u * back_length_m
+    s0 = float(np.min(s))
+    nb = int((float(np.max(s)) - s0) / BIN_M) + 1
+    b = np.floor((s - s0) / BIN_M).astype(np.int64)
     ok = (b >= 0) & (b < nb) & np.isfinite(clean)
-    depth, _ = binned_median(clean[ok], b[ok], nb)
-    force, _ = binned_median(lane["normal_force_n"][ok], b[ok], nb)
-    return depth, force
+    prof = []
+    for level in (0, 1):
+        m = ok & (low == level)
+        prof.append(binned_median(clean[m], b[m], nb)[0])
+        prof.append(binned_median(run["normal_force_n"][m], b[m], nb)[0])
+    u_bins = np.asarray((s0 + (np.arange(nb) + 0.5) * BIN_M) / back_length_m, dtype=np.float64)
+    return StretchProfiles(u_bins, *prof)
+
+
+def contrast(ds_m: NDArray[np.float64], k: NDArray[np.float64]) -> float:
+    """How far ``k`` (``(B,)``, along ``ds_m`` from the candidate, m) peaks at the
+    candidate over its flanks: the highest 3-bin median within ``CONFIRM_M`` over the
+    higher of the two flanks' medians (``FLANK_M`` from it), minus 1; NaN when a part
+    is not measured. The higher flank, as the knot finder's step rule: the high side of
+    a step is no peak."""
+    med3 = np.array([_finite_median(k[max(0, i - 1) : i + 2]) for i in range(k.size)])
+    near = med3[np.abs(ds_m) <= CONFIRM_M]
+    flanks = [
+        _finite_median(k[(side * ds_m >= FLANK_M[0]) & (side * ds_m <= FLANK_M[1])])
+        for side in (-1.0, 1.0)
+    ]
+    if not np.any(np.isfinite(near)) or not all(math.isfinite(f) and f > 0 for f in flanks):
+        return math.nan
+    return float(np.nanmax(near)) / max(flanks) - 1.0
+
+
+def _finite_median(x: NDArray[np.float64]) -> float:
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else math.nan
 
 
 def confirmed(
     candidates: list[KnotDetection],
-    strips: Columns,
     check: Columns,
     *,
     back_length_m: float,
     breathing_rate_bpm: float | None,
+    geometry_noise_m: float,
 ) -> list[KnotDetection]:
-    """The candidates a two-force profile confirms.
+    """The candidates the check confirms: the two-force stiffness peaks there by
+    ``TWO_FORCE_EXCESS``, or the first force's secant, now read with the breath out,
+    stands out by ``SECANT_EXCESS`` and out of the fitted skin's bumps
+    (``GEOMETRY_SIGMAS × geometry_noise_m`` at the stretch's depth).
 
     Args:
         candidates: per-strip detections of the pass (at the finder's own threshold).
-        strips: the pass's stroke samples (``t_s``, ``plan_u``, ``plan_v``,
-            ``indentation_m`` below the skin as touched, ``normal_force_n``).
-        check: the check runs' stroke samples, the same columns.
+        check: the check's stroke samples (``t_s``, ``plan_u``, ``plan_v``,
+            ``indentation_m`` below the skin as touched, ``normal_force_n``,
+            ``target_force_n``), every stretch at both forces.
         back_length_m: converts u to metres along the back.
-        breathing_rate_bpm: the session's breathing rate (for each run's breath).
+        breathing_rate_bpm: the session's breathing rate (the fit scans around it).
+        geometry_noise_m: the fitted skin's bumps left after smoothing (1 σ, m).
     """
     out: list[KnotDetection] = []
-    by_lane: dict[float, list[KnotDetection]] = {}
+    reach_u = (CHECK_REACH_M + CONFIRM_M) / back_length_m
     for c in candidates:
-        by_lane.setdefault(round(c.v, 4), []).append(c)
-    for v, cands in by_lane.items():
-        full, low = _lane(strips, v), _lane(check, v)
-        if full["t_s"].size < 10 or low["t_s"].size < 10:
+        m = (np.abs(check["plan_v"] - c.v) <= LANE_TOLERANCE_M) & (
+            np.abs(check["plan_u"] - c.u) <= reach_u
+        )
+        run = {k: np.asarray(v[m], dtype=np.float64) for k, v in check.items()}
+        prof = stretch_profiles(run, back_length_m, breathing_rate_bpm)
+        if prof is None:
             continue
-        s_all = np.concatenate([full["plan_u"], low["plan_u"]]) * back_length_m
-        s0 = float(np.min(s_all))
-        nb = int((float(np.max(s_all)) - s0) / BIN_M) + 1
-        d1, f1 = _profile(full, s0, nb, back_length_m, breathing_rate_bpm)
-        d2, f2 = _profile(low, s0, nb, back_length_m, breathing_rate_bpm)
-        step = d1 - d2
-        with np.errstate(invalid="ignore", divide="ignore"):
-            k2 = np.where(step > MIN_DEPTH_STEP_M, (f1 - f2) / step, np.nan)
-        u_bins = (s0 + (np.arange(nb) + 0.5) * BIN_M) / back_length_m
-        found = strip_knots(u_bins, np.full(nb, v), k2, back_length_m=back_length_m)
-        for c in cands:
-            if any(abs(f.u - c.u) * back_length_m <= CONFIRM_M for f in found):
-                out.append(c)
+        ds = (prof.u - c.u) * back_length_m
+        depth = _finite_median(prof.depth1_m)
+        bumps = GEOMETRY_SIGMAS * geometry_noise_m / depth if depth > 0 else math.inf
+        two_force = contrast(ds, prof.two_force_n_m)
+        secant = contrast(ds, prof.secant_n_m)
+        if two_force >= TWO_FORCE_EXCESS or secant >= max(SECANT_EXCESS, bumps):
+            out.append(c)
     return out
 
 

@@ -36,16 +36,17 @@ from backstroke.sense.knot_merge import KnotDetection, merge_knots
 from backstroke.sense.knots import RATIO_THRESHOLD, KnotDetector, knot_detections
 from backstroke.sense.softening import SofteningDetector
 from backstroke.sense.stiffness import secant_stiffness
-from backstroke.session.knot_check import confirmed, stroke_samples
+from backstroke.session.knot_check import (
+    GEOMETRY_NOISE_OF_FIT_RMS,
+    GEOMETRY_SIGMAS,
+    confirmed,
+    held_candidates,
+    stroke_samples,
+)
 from backstroke.session.touch_depth import TouchDepth
 
 Columns = dict[str, NDArray[np.float64]]
 MIN_STROKE_SPEED_M_S = 0.005
-# A fitted skin's bumps left after smoothing (``touch_depth``), as a share of the fit's
-# RMS about the scan (measured: 0.2–0.3 mm at a 3 mm-noise scan's 2.9 mm); a knot must
-# stand out of them by ``GEOMETRY_SIGMAS`` at the strip's working depth.
-GEOMETRY_NOISE_OF_FIT_RMS = 0.08
-GEOMETRY_SIGMAS = 3.0
 STEADY_FORCE_RATE_N_S = 0.5
 
 
@@ -110,6 +111,7 @@ class BlockListener:
             self._hear_softening(self._soft_passes)
             return
         keep: tuple[str, ...] = ("t_s", "x_m", "y_m", "z_m", "normal_force_n", "indentation_m")
+        keep += ("target_force_n",)
         keep += ("plan_u", "plan_v", "plan_nx", "plan_ny", "plan_nz")
         keep += ("plan_x_m", "plan_y_m")
         self._passes.append({c: np.asarray(cols[c][m], dtype=np.float64) for c in keep})
@@ -136,9 +138,10 @@ class BlockListener:
             self.candidates = self._candidates(heard[-1])
 
     def _candidates(self, p: Columns) -> list[KnotDetection]:
-        """The pass's knots at the finder's own threshold (not raised for the fit)."""
+        """The pass's knots at the finder's own threshold (not raised for the fit), where
+        the strip held its force (``held_candidates``)."""
         kd = p["knot_indentation_m"]
-        return knot_detections(
+        found = knot_detections(
             p["plan_u"],
             p["plan_v"],
             secant_stiffness(p["normal_force_n"], kd),
@@ -152,23 +155,22 @@ class BlockListener:
             breathing_rate_bpm=self.breathing.rate_bpm,
             back_length_m=self._back_length_m,
         )
+        return held_candidates(found, p, self._back_length_m)
 
     def add_check(self, cols: dict[str, Any]) -> None:
-        """Hear the last pass's candidates' lanes run again at a second force
+        """Hear the stretches around the last pass's candidates pressed at two forces
         (``knot_check``): those the two-force stiffness confirms are knots."""
         td = self.touch_depth
-        if td is None or not self.candidates or not self._passes:
+        if td is None or not self.candidates:
             return
         check = stroke_samples(cols, self.tool_code)
-        strips = dict(self._passes[-1])
         check["indentation_m"] = td.depth_m(check)
-        strips["indentation_m"] = td.depth_m(strips)
         self._confirmed += confirmed(
             self.candidates,
-            strips,
             check,
             back_length_m=self._back_length_m,
             breathing_rate_bpm=self.breathing.rate_bpm,
+            geometry_noise_m=self._geometry_noise_m,
         )
         self.candidates = []
 
