@@ -176,12 +176,13 @@ def test_no_phase_before_any_breath() -> None:
 )
 def test_a_misheard_first_rate_does_not_lock_the_session_in(misheard: float, rate: float) -> None:
     """A short rest (or a first pass of a back still settling) heard at the wrong rate:
-    the passes after it, scanned only around it, would fit no breath at all."""
+    the passes after it, scanned only around it, would fit no breath at all. Heard
+    wider, they outvote the rest (it counts as 60 s of a perfect fit) within a few."""
     rng = np.random.default_rng(int(10 * misheard + rate))
     tracker = BreathingTracker()
     tracker.add_rest(5.0, misheard)
     t0 = 20.0
-    for _ in range(4):
+    for _ in range(6):
         t, u, depth, _ = _glide_pass(rng, rate, t0)
         tracker.hear_pass(t, u, depth)
         t0 = float(t[-1])

@@ -24,6 +24,7 @@ from backstroke.session.knot_check import (
     confirmed,
     held_candidates,
 )
+from backstroke.technique.segment import Segment
 
 L_M = 0.5  # back length
 V_M = 0.03  # the lane
@@ -130,18 +131,25 @@ def test_too_few_samples_confirm_nothing() -> None:
     assert not _confirm(run)
 
 
-def test_check_segments_stroke_each_stretch_one_way_at_both_forces() -> None:
-    segs = check_segments(
-        [Stretch(0.03, 0.30, 0.40), Stretch(-0.03, 0.50, 0.60)],
-        start=(0.5, 0.06),
-        end=(0.5, 0.06),
+def _segments(
+    stretches: list[Stretch], at: tuple[float, float], breath_period_s: float
+) -> list[Segment]:
+    """The check's segments at 10 N and 25 mm/s, from and back to ``at``."""
+    return check_segments(
+        stretches,
+        start=at,
+        end=at,
         force_n=10.0,
         speed_m_s=0.025,
         tilt_deg=3.0,
         transition_force_n=2.0,
         back_length_m=L_M,
-        breath_period_s=4.0,
+        breath_period_s=breath_period_s,
     )
+
+
+def test_check_segments_stroke_each_stretch_one_way_at_both_forces() -> None:
+    segs = _segments([Stretch(0.03, 0.30, 0.40), Stretch(-0.03, 0.50, 0.60)], (0.5, 0.06), 4.0)
     kinds = [(s.kind, s.label) for s in segs]
     leg = [("transition", "return"), ("hold", "load"), ("stroke", "check {}")]
     want = [(k, lab.format(side)) for side in ("left", "right") for k, lab in leg * 2 * MIN_LEGS]
@@ -154,17 +162,8 @@ def test_check_segments_stroke_each_stretch_one_way_at_both_forces() -> None:
 
 
 def test_a_slow_breath_gets_more_legs() -> None:
-    segs = check_segments(
-        [Stretch(0.03, 0.30, 0.40)],
-        start=(0.30, 0.03),
-        end=(0.30, 0.03),
-        force_n=10.0,
-        speed_m_s=0.025,
-        tilt_deg=0.0,
-        transition_force_n=2.0,
-        back_length_m=L_M,
-        breath_period_s=20.0,  # legs of 2 s + 1.25 s back: 0.9 breaths is 6 legs
-    )
+    # legs of 2 s + 1.25 s back: 0.9 of a 20 s breath is 6 legs
+    segs = _segments([Stretch(0.03, 0.30, 0.40)], (0.30, 0.03), 20.0)
     assert sum(s.kind == "stroke" for s in segs) == 2 * 6
 
 

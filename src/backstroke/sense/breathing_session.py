@@ -34,8 +34,8 @@ REST_WEIGHT_S = 60.0
 PHASE_BREATHS = 2.0
 
 
-# A pass's own rate, scanned over the whole resting band, replaces the one found around
-# the session's rate so far when its breath explains this much more of the depth.
+# A pass that hears no breath around the session's rate so far takes its own rate,
+# scanned over the whole resting band, when that breath explains this much more.
 FREE_SCAN_MARGIN = 0.1
 
 
@@ -87,16 +87,18 @@ class BreathingTracker:
         Returns:
             ``(N,)`` depth minus the fitted breathing motion (unchanged when the pass
             cannot tell its breath, see ``fit_breathing``). The fit scans around the
-            session's rate so far and over the whole resting band, and keeps the
-            band's rate when it explains the depth clearly better (a rate misheard
-            once must not lock the session in).
+            session's rate so far; when it hears no breath there, over the whole
+            resting band too, and keeps the band's rate when that explains the depth
+            clearly better (a rate misheard once must not lock the session in).
         """
         t = np.asarray(t_s, dtype=np.float64)
         d = np.asarray(depth_m, dtype=np.float64)
         fit = fit_breathing(t, u, d, self.rate_bpm, robust=robust)
-        if self.rate_bpm is not None:
+        if self.rate_bpm is not None and (fit is None or not fit.confident):
             # The rate so far is only a prior: a first pass misheard (a guarded back
             # settling) would lock every later pass out of the ±15 % scan around it.
+            # Only a pass that hears no breath there looks wider (a pass that does
+            # could find a slow "breath" in its own profile, a one-way stroke's).
             free = fit_breathing(t, u, d, None, robust=robust)
             if free is not None and free.confident and free.r2 > _r2(fit) + FREE_SCAN_MARGIN:
                 fit = free

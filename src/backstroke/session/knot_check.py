@@ -12,10 +12,9 @@ They differ in how they change with force. A bump of the model is a fixed offset
 depth; a knot's share of the depth grows with the force. So on a fitted body every
 candidate the thumb strips find (the knot finder at its own threshold, not raised for
 the fit) is checked: the stretch of its lane ``CHECK_REACH_M`` either side is stroked
-again and again at the strip's force, then at ``CHECK_FORCE_FRACTION`` of it, and the
-knot finder reads the *two-force* stiffness along it, ``(F₁ − F₂) / (d₁ − d₂)`` per
-millimetre. The model surface's offset is the same at both forces at the same chart
-point and cancels.
+again at the strip's force, then at ``CHECK_FORCE_FRACTION`` of it, and the *two-force*
+stiffness along it, ``(F₁ − F₂) / (d₁ − d₂)``, is read every millimetre. The model
+surface's offset is the same at both forces at the same chart point and cancels.
 
 The breath does not cancel: the back rises and falls by 2–4 mm while the thumb holds
 its force, as much as the depth changes between the forces. A one-way strip cannot
@@ -23,16 +22,16 @@ tell it from the profile along the lane (every point is passed once, at one phas
 the stretch is stroked several times at each force (one way up each time, a strip's
 light return between: reversing under load swings the friction across the force cone):
 each point is passed at several phases, and one fit takes out one breath shared by
-both forces under two depth profiles
-(``fit_breathing``'s ``profile_group``).
+both forces under two depth profiles (``fit_breathing``'s ``profile_group``).
 
 A candidate is a knot when, within ``CONFIRM_M`` of it, the two-force stiffness peaks
 over both flanks by ``TWO_FORCE_EXCESS``, or the first force's secant, read again with
-the breath out, stands out of the fitted skin's bumps (the rule a detection without a
-check must meet, on cleaner data). The second rule is needed: under a tissue that
-stiffens with depth, and softens under the legs' own pressure, a knot's two-force
-contrast comes out well below its secant's (0.1 against 0.3 on the default client's
-lumbar knot).
+the breath out, peaks over both by ``SECANT_EXCESS`` and out of the fitted skin's bumps
+(the rule a detection without a check must meet, on cleaner data). The second rule is
+needed: under a tissue that stiffens with depth, and softens under the legs' own
+pressure, a knot's two-force contrast can come out well below its secant's (−0.08
+against 0.24 on the default client's lumbar knot, seed 7). A candidate whose strip
+was held back by a clamp is not checked (``held_candidates``).
 """
 
 from __future__ import annotations
@@ -57,8 +56,8 @@ from backstroke.tools import Tool
 
 Columns = dict[str, NDArray[np.float64]]
 CHECK_FORCE_FRACTION = 0.5
-# The stretch checked either side of a candidate, along its lane (m): the knot finder
-# needs three 10 mm windows and 5 mm clear of the ends.
+# The stretch checked either side of a candidate, along its lane (m): room for the
+# candidate's flanks (``FLANK_M``).
 CHECK_REACH_M = 0.025
 # Legs per force at least, and each force's legs at least this many breaths long, so
 # every point is passed at several phases of the breath.
@@ -69,8 +68,8 @@ MIN_BREATHS_PER_FORCE = 0.9
 CONFIRM_M = 0.010
 FLANK_M = (0.015, 0.025)
 # The two-force stiffness's peak over its higher flank that confirms a knot (a fitted
-# skin's bump cancels in it; measured on the bundled clients at the worst scan: bumps
-# and ribs ≤ 0.15, knots 0.1–1.6, so the secant's rule below carries the weaker ones).
+# skin's bump cancels in it; measured on the bundled clients at the worst scan: false
+# candidates ≤ 0.15, knots −0.5 to 1.3 by lane, so the secant's rule carries the rest).
 TWO_FORCE_EXCESS = 0.2
 # The secant's peak over its higher flank that confirms a knot on its own: above the
 # fitted skin's bumps, and above the tissue's own humps (ribs, segments: 3–5 cm wide),
@@ -126,6 +125,8 @@ def stretches_to_check(
                 spans.append([u - reach_u, u + reach_u])
         for a, b in spans:
             width = min(b - a, hi - lo)
+            if width <= 0.0:
+                continue
             a = min(max(a, lo), hi - width)  # inside the lane, as wide as it allows
             out.append(Stretch(v, a, a + width))
     return out

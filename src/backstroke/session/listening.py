@@ -14,9 +14,9 @@ the listener keeps its passes and, after each, hears all of them again with the
 indentation below the skin as the robot's contact so far places it (one surface for
 every pass of the block, so a refinement is never heard as softening; each pass's
 breath is recorded once, when it is new). Its thumb-strip knots are then the candidates
-a second force confirms (``session/knot_check``: the runner runs their lanes again and
-hands the record to :meth:`BlockListener.add_check`) and those above the threshold
-raised for the fit's bumps.
+a check at two forces confirms (``session/knot_check``: the runner strokes a stretch
+around each again and hands the record to :meth:`BlockListener.add_check`) and those
+above the threshold raised for the fit's bumps.
 """
 
 from __future__ import annotations
