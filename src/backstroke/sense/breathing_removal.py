@@ -86,15 +86,14 @@ def _bin_means(
     """Means of ``t, u, d`` in ``1 / FIT_HZ`` time bins, each of one profile group ``g``
     (default all 0; empty bins dropped, a bin across a change of group split), and the
     bins' groups."""
-    if g is None:
-        g = np.zeros(t.size, dtype=np.int64)
     b = np.floor((t - t.min()) * FIT_HZ).astype(np.int64)
-    b = b * (int(g.max()) + 1) + g if g.size else b
+    n_groups = 1 if g is None else int(g.max()) + 1
+    if g is not None:
+        b = b * n_groups + g  # a bin's group is its index modulo n_groups
     n = np.bincount(b)
     has = n > 0
     means = [np.bincount(b, x)[has] / n[has] for x in (t, u, d)]
-    groups = np.bincount(b, g.astype(np.float64))[has] / n[has]
-    return means[0], means[1], means[2], np.rint(groups).astype(np.int64)
+    return means[0], means[1], means[2], np.flatnonzero(has) % n_groups
 
 
 def _osc(tc: NDArray[np.float64], rate_bpm: float) -> NDArray[np.float64]:

@@ -47,6 +47,7 @@ from backstroke.body.back_model import BackModel
 from backstroke.routine.schema import ThumbStripBlock
 from backstroke.sense.breathing_removal import remove_breathing
 from backstroke.sense.knot_merge import KnotDetection
+from backstroke.sense.knot_profile import finite_median
 from backstroke.sense.stiffness import binned_median
 from backstroke.technique.segment import Segment, hold, line, stroke
 from backstroke.technique.thumb_lanes import pass_lanes
@@ -132,6 +133,13 @@ def stretches_to_check(
     return out
 
 
+def _around(cols: Columns, c: KnotDetection, reach_u: float) -> NDArray[np.bool_]:
+    """``(N,)`` the samples of ``c``'s lane within ``reach_u`` of it along the back."""
+    return (np.abs(cols["plan_v"] - c.v) <= LANE_TOLERANCE_M) & (
+        np.abs(cols["plan_u"] - c.u) <= reach_u
+    )
+
+
 def held_candidates(
     candidates: list[KnotDetection], strips: Columns, back_length_m: float
 ) -> list[KnotDetection]:
@@ -143,11 +151,8 @@ def held_candidates(
     ``strips``: the pass's stroke samples (``plan_u``, ``plan_v``, ``normal_force_n``,
     ``target_force_n``)."""
     out = []
-    reach_u = CHECK_REACH_M / back_length_m
     for c in candidates:
-        m = (np.abs(strips["plan_v"] - c.v) <= LANE_TOLERANCE_M) & (
-            np.abs(strips["plan_u"] - c.u) <= reach_u
-        )
+        m = _around(strips, c, CHECK_REACH_M / back_length_m)
         target = strips["target_force_n"][m]
         off = np.abs(strips["normal_force_n"][m] - target) > NOT_HELD_FRACTION * target
         if target.size and float(np.mean(off)) <= NOT_HELD_SHARE:
@@ -271,20 +276,15 @@ def contrast(ds_m: NDArray[np.float64], k: NDArray[np.float64]) -> float:
     higher of the two flanks' medians (``FLANK_M`` from it), minus 1; NaN when a part
     is not measured. The higher flank, as the knot finder's step rule: the high side of
     a step is no peak."""
-    med3 = np.array([_finite_median(k[max(0, i - 1) : i + 2]) for i in range(k.size)])
+    med3 = np.array([finite_median(k[max(0, i - 1) : i + 2]) for i in range(k.size)])
     near = med3[np.abs(ds_m) <= CONFIRM_M]
     flanks = [
-        _finite_median(k[(side * ds_m >= FLANK_M[0]) & (side * ds_m <= FLANK_M[1])])
+        finite_median(k[(side * ds_m >= FLANK_M[0]) & (side * ds_m <= FLANK_M[1])])
         for side in (-1.0, 1.0)
     ]
     if not np.any(np.isfinite(near)) or not all(math.isfinite(f) and f > 0 for f in flanks):
         return math.nan
     return float(np.nanmax(near)) / max(flanks) - 1.0
-
-
-def _finite_median(x: NDArray[np.float64]) -> float:
-    x = x[np.isfinite(x)]
-    return float(np.median(x)) if x.size else math.nan
 
 
 def confirmed(
@@ -312,15 +312,13 @@ def confirmed(
     out: list[KnotDetection] = []
     reach_u = (CHECK_REACH_M + CONFIRM_M) / back_length_m
     for c in candidates:
-        m = (np.abs(check["plan_v"] - c.v) <= LANE_TOLERANCE_M) & (
-            np.abs(check["plan_u"] - c.u) <= reach_u
-        )
+        m = _around(check, c, reach_u)
         run = {k: np.asarray(v[m], dtype=np.float64) for k, v in check.items()}
         prof = stretch_profiles(run, back_length_m, breathing_rate_bpm)
         if prof is None:
             continue
         ds = (prof.u - c.u) * back_length_m
-        depth = _finite_median(prof.depth1_m)
+        depth = finite_median(prof.depth1_m)
         bumps = GEOMETRY_SIGMAS * geometry_noise_m / depth if depth > 0 else math.inf
         two_force = contrast(ds, prof.two_force_n_m)
         secant = contrast(ds, prof.secant_n_m)
